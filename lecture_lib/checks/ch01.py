@@ -1,0 +1,270 @@
+"""Checks of the chapter 01 exercises (threshold unit, logic gates, perceptron rule).
+
+Each ``check_*`` function takes the learner's function and returns a
+:class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
+from ``lecture_lib.units`` and ``lecture_lib.perceptron``; the typical
+mistakes are the wrong variants defined here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..datasets import GATE_TRUTH_TABLES, linearly_separable_blobs, logic_gate_data
+from ..perceptron import perceptron_update as _reference_update
+from ..units import threshold_unit as _reference_unit
+from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes
+
+__all__ = ["check_threshold_unit", "check_gate_weights", "check_perceptron_update", "check_train_perceptron"]
+
+
+def _same(a, b) -> bool:
+    """Equal answers: same structure, same shapes, values equal up to rounding."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(p, q) for p, q in zip(a, b))
+    try:
+        a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a_arr.shape == b_arr.shape and bool(np.allclose(a_arr, b_arr, rtol=1e-9, atol=1e-12))
+
+
+# --- Exercise 1: the threshold unit -------------------------------------------------
+
+_UNIT_MISTAKES = [
+    Mistake("strict_inequality",
+            "an input with h exactly 0 came out as 0. The slides' threshold is f(h) = 1 for h >= 0: "
+            "check the comparison at the boundary.",
+            lambda x, w, b: (np.asarray(x) @ np.asarray(w) + b > 0).astype(int)),
+    Mistake("missing_bias",
+            "your output does not change when b changes. Is the bias b added to the weighted sum?",
+            lambda x, w, b: (np.asarray(x) @ np.asarray(w) >= 0).astype(int)),
+    Mistake("no_threshold",
+            "you returned the weighted sum h itself. The unit's output is f(h), which is 0 or 1.",
+            lambda x, w, b: np.asarray(x) @ np.asarray(w) + b),
+]
+
+_UNIT_CASES = [
+    Case({"x": np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]]), "w": np.array([1., 1.]), "b": -1.5}, "the AND unit"),
+    Case({"x": np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]]), "w": np.array([1., 1.]), "b": -1.0},
+         "h is exactly 0 at two points"),
+    Case({"x": np.array([[2., -1.], [-0.5, 0.5], [0., 0.]]), "w": np.array([0.5, 2.]), "b": 0.25}, "a positive bias"),
+    Case({"x": np.array([[1., 2., 3.]]), "w": np.array([-1., 0.5, 0.]), "b": 0.0}, "one example, three inputs"),
+]
+
+
+def _problem_with_unit_output(value, n_rows):
+    """What is wrong with the kind of answer (type, shape, values), or None."""
+    if not isinstance(value, np.ndarray):
+        return f"Expected an ndarray of shape ({n_rows},) holding 0s and 1s, got {describe_value(value)}."
+    if value.shape != (n_rows,):
+        extra = " (one output per row of x, as a 1-D array)" if value.size == n_rows else ""
+        return f"Expected shape ({n_rows},){extra}, got shape {value.shape}."
+    if value.dtype == bool:
+        return "Expected the numbers 0 and 1, got booleans: convert the comparison with .astype(int)."
+    if value.dtype.kind not in "iuf" or not np.isin(value, (0, 1)).all():
+        return f"The threshold unit outputs only 0 or 1, but your array holds other values: {describe_value(value)}."
+    return None
+
+
+def check_threshold_unit(threshold_unit, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``threshold_unit(x, w, b)`` → ndarray of shape (N,) with f(x @ w + b)."""
+    run = CheckRun("ch01.threshold_unit", threshold_unit, time_limit, n_cases=len(_UNIT_CASES))
+    for case in _UNIT_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = _reference_unit(**case.kwargs)
+        found = matching_mistakes(_UNIT_MISTAKES, case, outcome.value, expected, _same)
+        problem = _problem_with_unit_output(outcome.value, len(expected))
+        if problem is None and not _same(outcome.value, expected):
+            wrong_rows = np.flatnonzero(np.asarray(outcome.value) != expected).tolist()
+            problem = f"The output is wrong for the row(s) {wrong_rows} of x."
+        if problem is not None:
+            run.fail(case, problem, returned=outcome.value, mistakes=found)
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 2: logic gates as threshold units --------------------------------------
+
+GATES_TO_CHOOSE = ("NAND", "OR", "NOR")
+
+
+def check_gate_weights(gate_weights, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``gate_weights(gate)`` → ``(w, b)`` making a threshold unit compute NAND, OR and NOR."""
+    run = CheckRun("ch01.gate_weights", gate_weights, time_limit, n_cases=len(GATES_TO_CHOOSE))
+    for gate in GATES_TO_CHOOSE:
+        case = Case({"gate": gate})
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        value = outcome.value
+        if not (isinstance(value, tuple) and len(value) == 2):
+            run.fail(case, "Expected a tuple (w, b): w an array of 2 weights, b a number.", returned=value)
+            break
+        w, b = value
+        if np.shape(w) != (2,) or np.ndim(b) != 0:
+            run.fail(case, f"Expected w of shape (2,) and b a single number; got w of shape {np.shape(w)} "
+                     f"and b of shape {np.shape(b)}.", returned=value)
+            break
+        x, target = logic_gate_data(gate)
+        output = _reference_unit(x, np.asarray(w, dtype=float), float(b))
+        h = x @ np.asarray(w, dtype=float) + float(b)
+        on_line = [f"{int(a)}{int(c)}" for (a, c), h_value in zip(x, h) if np.isclose(h_value, 0)]
+        if np.array_equal(output, target) and not on_line:
+            run.case_passed()
+            continue
+        if np.array_equal(output, target):
+            run.fail(case, f"For {gate} the truth table is right, but the input(s) {', '.join(on_line)} lie "
+                     "exactly on the line (h = 0): the slightest change of a weight flips them.\nHint: shift b "
+                     "so that every input has a clear margin from the line.",
+                     returned=value, hint_ids=["line_through_point"])
+            break
+        hints = []
+        if np.array_equal(output, 1 - target):
+            hints.append(("complement", "your unit outputs the exact opposite of the gate on all four inputs. "
+                          "Multiplying w and b by -1 flips every output (but mind points with h = 0)."))
+        elif output.min() == output.max():
+            hints.append(("one_side", f"all four points are on the same side of the line (output {output[0]} "
+                          "everywhere): the line misses the unit square. Adjust b to move it between the points."))
+        if np.any(np.isclose(h, 0)):
+            hints.append(("line_through_point", "the line passes exactly through an input point, where h = 0 "
+                          "gives output 1. Shift b a little so no point lies on the line."))
+        wrong = [f"{int(a)}{int(c)}" for (a, c), out, t in zip(x, output, target) if out != t]
+        problem = f"For {gate}, the unit with your weights is wrong on the input(s) {', '.join(wrong)}."
+        for hint_id, hint in hints:
+            problem += f"\nHint: {hint}"
+        run.fail(case, problem, returned=value, hint_ids=[hint_id for hint_id, _ in hints])
+        break
+    return run.finish()
+
+
+# --- Exercise 3: one perceptron update ---------------------------------------------------
+
+def _prediction(w, x, b):
+    return int(np.asarray(x) @ np.asarray(w) + b >= 0)
+
+
+_UPDATE_MISTAKES = [
+    Mistake("reversed_sign",
+            "the line moved the wrong way: after your update the example is even further on the wrong side. "
+            "Check the sign of the correction: for y = 1 predicted as 0, w must move towards x.",
+            lambda w, b, x, y, eta: (w - eta * (y - _prediction(w, x, b)) * x, b - eta * (y - _prediction(w, x, b)))),
+    Mistake("bias_not_updated",
+            "the weights are right but b did not change. The bias is the weight w_0 of the constant input "
+            "x_0 = 1, so it is updated by the same rule.",
+            lambda w, b, x, y, eta: (w + eta * (y - _prediction(w, x, b)) * x, b)),
+    Mistake("eta_ignored",
+            "the step has the right direction but the wrong size: is the learning rate eta used?",
+            lambda w, b, x, y, eta: (w + (y - _prediction(w, x, b)) * x, b + (y - _prediction(w, x, b)))),
+    Mistake("update_when_correct",
+            "a correctly classified example changed the weights. The correction is proportional to "
+            "(y - ŷ), which is 0 when the prediction ŷ is right.",
+            lambda w, b, x, y, eta: (w + eta * (2 * y - 1) * x, b + eta * (2 * y - 1))),
+    Mistake("used_h_not_prediction",
+            "you used the weighted sum h in place of the prediction ŷ = f(h). The perceptron rule uses the "
+            "unit's 0/1 output (using h gives a different rule, the delta rule).",
+            lambda w, b, x, y, eta: (w + eta * (y - (x @ w + b)) * x, b + eta * (y - (x @ w + b)))),
+]
+
+_UPDATE_CASES = [
+    Case({"w": np.array([0.0, 0.0]), "b": 0.0, "x": np.array([1.0, 2.0]), "y": 0, "eta": 1.0},
+         "class 0 predicted as 1"),
+    Case({"w": np.array([1.0, -1.0]), "b": -0.5, "x": np.array([0.5, 1.5]), "y": 1, "eta": 0.5},
+         "class 1 predicted as 0"),
+    Case({"w": np.array([2.0, 1.0]), "b": 0.5, "x": np.array([1.0, 1.0]), "y": 1, "eta": 0.1},
+         "already correct"),
+    Case({"w": np.array([0.5, -0.25, 1.0]), "b": 1.0, "x": np.array([-2.0, 1.0, 0.5]), "y": 0, "eta": 0.3},
+         "three inputs, class 0 predicted as 0"),
+    Case({"w": np.array([0.5, -0.25, 1.0]), "b": -1.0, "x": np.array([1.0, 2.0, 0.5]), "y": 1, "eta": 0.3},
+         "three inputs, class 1 predicted as 0"),
+]
+
+
+def check_perceptron_update(perceptron_update, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``perceptron_update(w, b, x, y, eta)`` → ``(w_new, b_new)``, one step of the perceptron rule."""
+    run = CheckRun("ch01.perceptron_update", perceptron_update, time_limit, n_cases=len(_UPDATE_CASES))
+    for case in _UPDATE_CASES:
+        w_in = case.kwargs["w"]
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        value = outcome.value
+        expected = _reference_update(**case.kwargs)
+        if not (isinstance(value, tuple) and len(value) == 2):
+            run.fail(case, "Expected a tuple (w_new, b_new).", returned=value)
+            break
+        w_new, b_new = value
+        if np.shape(w_new) != w_in.shape or np.ndim(b_new) != 0:
+            run.fail(case, f"Expected w_new of shape {w_in.shape} (like w) and b_new a single number; got "
+                     f"shapes {np.shape(w_new)} and {np.shape(b_new)}.", returned=value)
+            break
+        answer = (np.asarray(w_new, dtype=float), float(b_new))
+        if not _same(answer, expected):
+            found = matching_mistakes(_UPDATE_MISTAKES, case, answer, expected, _same)
+            run.fail(case, "The updated weights are not what one step of the perceptron rule gives.",
+                     returned=value, mistakes=found)
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 4: training until convergence -------------------------------------------
+
+def _separable_case(seed):
+    x, y = linearly_separable_blobs(n_samples=30, margin=0.4, seed=seed)
+    return Case({"x": x, "y": y, "eta": 1.0, "max_epochs": 100}, f"linearly separable, seed {seed}")
+
+
+def check_train_perceptron(train_perceptron, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``train_perceptron(x, y, eta, max_epochs)`` → ``(w, b, epochs)``.
+
+    Passes when the learned line separates linearly separable data, the
+    epoch count is honest, and on XOR the function stops after ``max_epochs``.
+    """
+    x_gate, y_gate = logic_gate_data("AND")
+    x_xor, y_xor = logic_gate_data("XOR")
+    cases = [Case({"x": x_gate, "y": y_gate, "eta": 1.0, "max_epochs": 50}, "the AND gate"),
+             _separable_case(1), _separable_case(7),
+             Case({"x": x_xor, "y": y_xor, "eta": 1.0, "max_epochs": 20}, "XOR: not linearly separable")]
+    run = CheckRun("ch01.train_perceptron", train_perceptron, time_limit, n_cases=len(cases))
+    for case in cases:
+        outcome = run.call(case)
+        if outcome is None:
+            if run.feedback and "did not finish" in run._summary:
+                run.hints.append("no_epoch_limit")
+                run.feedback.append("Hint: on data that is not linearly separable the perceptron never stops "
+                                    "making mistakes; the loop must also end after max_epochs epochs.")
+            break
+        value = outcome.value
+        if not (isinstance(value, tuple) and len(value) == 3):
+            run.fail(case, "Expected a tuple (w, b, epochs).", returned=value)
+            break
+        w, b, epochs = value
+        x, y, max_epochs = case.kwargs["x"], case.kwargs["y"], case.kwargs["max_epochs"]
+        if np.shape(w) != (x.shape[1],) or np.ndim(b) != 0 or not isinstance(epochs, (int, np.integer)):
+            run.fail(case, f"Expected w of shape ({x.shape[1]},), b a number and epochs an int; got "
+                     f"{describe_value(w)}, {describe_value(b)}, {describe_value(epochs)}.", returned=value)
+            break
+        correct = int(np.sum(_reference_unit(x, np.asarray(w, float), float(b)) == y))
+        separable = case.note != "XOR: not linearly separable"
+        if separable and correct < len(y):
+            hints = []
+            if epochs == 1:
+                hints.append("Hint: training stopped after the first epoch. Keep going until an epoch makes "
+                             "no mistake (or max_epochs is reached).")
+            run.fail(case, f"The learned line classifies {correct}/{len(y)} training points correctly; on "
+                     "linearly separable data the perceptron rule reaches all of them.\n" + "\n".join(hints),
+                     returned=value, hint_ids=["stopped_early"] if epochs == 1 else [])
+            break
+        if not 1 <= epochs <= max_epochs:
+            run.fail(case, f"epochs should count the passes over the data made, between 1 and "
+                     f"max_epochs={max_epochs}; got {epochs}.", returned=value)
+            break
+        if not separable and epochs != max_epochs:
+            run.fail(case, "On XOR the perceptron can never classify all four points, so training must use "
+                     f"all max_epochs={max_epochs} epochs; got epochs={epochs}.", returned=value)
+            break
+        run.case_passed()
+    return run.finish()

@@ -1,0 +1,98 @@
+"""The check machinery: verdicts, timeouts, exceptions, data."""
+import json
+import threading
+
+import numpy as np
+
+from lecture_lib.checks import core
+from lecture_lib.checks.core import Case, CheckRun, call_learner_function, latest_results
+
+
+def endless(**kwargs):
+    while True:
+        pass
+
+
+def endless_that_swallows_exceptions(**kwargs):
+    while True:
+        try:
+            sum(range(1000))
+        except Exception:  # a learner's broad except must not defeat the time limit
+            pass
+
+
+def test_endless_loop_is_stopped_within_the_limit():
+    outcome = call_learner_function(endless, {}, time_limit=0.2)
+    assert outcome.timed_out and not outcome.ok
+    assert call_learner_function(endless_that_swallows_exceptions, {}, time_limit=0.2).timed_out
+
+
+def test_alarm_is_cleared_after_a_fast_call():
+    import signal
+    call_learner_function(lambda: 1, {}, time_limit=5)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_timeout_also_works_off_the_main_thread():
+    box = {}
+    worker = threading.Thread(target=lambda: box.update(o=call_learner_function(endless, {}, time_limit=0.2)))
+    worker.start()
+    worker.join(5)
+    assert box["o"].timed_out
+
+
+def learner_with_bug(x):
+    doubled = 2 * x
+    return doubled + undefined_variable  # noqa: F821
+
+
+def test_exception_reports_the_learners_line():
+    outcome = call_learner_function(learner_with_bug, {"x": np.ones(2)})
+    assert "NameError" in outcome.error
+    assert "learner_with_bug" in outcome.error
+    assert "undefined_variable" in outcome.error  # the source line itself
+
+
+def test_not_implemented_means_not_attempted():
+    def stub(x):
+        raise NotImplementedError()
+    assert call_learner_function(stub, {"x": 1}).not_attempted
+
+
+def test_inputs_are_copied_so_cases_stay_intact():
+    data = np.zeros(3)
+
+    def mutating(x):
+        x += 1
+        return x
+    call_learner_function(mutating, {"x": data})
+    assert np.all(data == 0)
+
+
+def test_result_is_data_and_renders_as_text_and_html():
+    run = CheckRun("test.demo", lambda x: x, n_cases=2)
+    case = Case({"x": 1})
+    run.call(case)
+    run.case_passed()
+    run.fail(case, "Expected 2.", returned=1)
+    result = run.finish()
+    data = result.as_dict()
+    assert json.loads(json.dumps(data))["status"] == "failed"
+    assert data["cases_passed"] == 1 and data["cases_total"] == 2
+    assert "FAILED" in repr(result) and "Expected 2." in repr(result)
+    assert "<div" in result._repr_html_() and "Expected 2." in result._repr_html_()
+    assert latest_results()["test.demo"] is result
+
+
+def test_non_callable_is_reported():
+    run = CheckRun("test.noncallable", 42, n_cases=1)
+    assert run.call(Case({})) is None
+    result = run.finish()
+    assert result.status == core.FAILED and "expected a function" in result.summary
+
+
+def test_all_cases_passed_gives_passed():
+    run = CheckRun("test.ok", lambda: 1, n_cases=1)
+    run.call(Case({}))
+    run.case_passed()
+    assert run.finish().passed

@@ -1,0 +1,78 @@
+"""Drawing helpers and widgets: the static twin and the live widget draw the same lesson."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from lecture_lib.datasets import logic_gate_data  # noqa: E402
+from lecture_lib.widgets import (draw_threshold_unit, step_function_slider,  # noqa: E402
+                                 threshold_unit_explorer, truth_table_text)
+
+
+def test_draw_counts_correct_points_and_titles_the_finding():
+    x, y = logic_gate_data("AND")
+    fig, ax = plt.subplots()
+    assert draw_threshold_unit(ax, x, y, [1.0, 1.0], -1.5) == 4
+    assert "4/4 correct" in ax.get_title()
+    assert draw_threshold_unit(ax, x, y, [1.0, 1.0], -0.5) == 2  # OR differs from AND on 01 and 10
+    plt.close(fig)
+
+
+def test_truth_table_marks_wrong_rows():
+    x, y = logic_gate_data("XOR")
+    text = truth_table_text(x, y, [1.0, 1.0], -0.5)
+    assert text.count("<- wrong") == 1 and text.endswith("3/4 correct")
+
+
+def _find(widget, description):
+    stack = [widget]
+    while stack:
+        item = stack.pop()
+        if getattr(item, "description", None) == description:
+            return item
+        stack.extend(getattr(item, "children", ()))
+    raise LookupError(description)
+
+
+def _output_widget(widget):
+    import ipywidgets
+    stack = [widget]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ipywidgets.Output):
+            return item
+        stack.extend(getattr(item, "children", ()))
+    raise LookupError("Output")
+
+
+def test_explorer_has_the_lecture_controls_and_redraws_on_change(monkeypatch):
+    redraws = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: redraws.append(plt.gcf().axes[0].get_title()))
+    explorer = threshold_unit_explorer(gate="AND", w=(1.0, 1.0), b=-0.5)
+    for name in ("w1", "w2", "b", "gate"):
+        _find(explorer, name)
+    _find(explorer, "b").value = -1.5
+    assert redraws and "4/4 correct" in redraws[-1]
+    _find(explorer, "gate").value = "XOR"
+    assert "4/4 correct" not in redraws[-1]
+    assert _output_widget(explorer) is not None
+
+
+def test_explorer_validates_its_arguments():
+    with pytest.raises(ValueError, match="Unknown gate 'XNOR'"):
+        threshold_unit_explorer(gate="XNOR")
+    with pytest.raises(ValueError, match="both x and y"):
+        threshold_unit_explorer(x=np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="low < high"):
+        threshold_unit_explorer(slider_range=(1.0, -1.0))
+
+
+def test_start_here_slider_moves_the_step(monkeypatch):
+    titles = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: titles.append(plt.gcf().axes[0].get_title()))
+    demo = step_function_slider()
+    _find(demo, "b").value = 1.0
+    assert titles[-1].startswith("The step moves to x = -1.0")
