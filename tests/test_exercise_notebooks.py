@@ -29,3 +29,29 @@ def test_every_check_cell_reports_the_expected_verdict(repo_root, folder, expect
         n_stubs = sum("### BEGIN SOLUTION" in c.source for c in nbformat.read(repo_root / "solutions" / path.name, 4).cells)
         assert len(verdicts) == n_stubs > 0, f"{path.name}: {verdicts}"
         assert all(status == expected for _, status in verdicts), f"{path.name}: {verdicts}"
+
+
+def test_broken_learner_code_never_stops_run_all(tmp_path):
+    """An exception, an endless loop and a wrong answer inside checks: the notebook runs to the end."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in [
+        "import numpy as np\nfrom lecture_lib.checks import ch01",
+        "def threshold_unit(x, w, b):\n    return (x @ w + b) / undefined_name",
+        "ch01.check_threshold_unit(threshold_unit)",
+        "def train_perceptron(x, y, eta=1.0, max_epochs=100):\n    while True:\n        pass",
+        "ch01.check_train_perceptron(train_perceptron, time_limit=0.5)",
+        "def perceptron_update(w, b, x, y, eta):\n    e = y - int(x @ w + b >= 0)\n    return w - eta * e * x, b - eta * e",
+        "ch01.check_perceptron_update(perceptron_update)",
+        "print('reached the end')",
+    ]]
+    path = tmp_path / "learner.ipynb"
+    nbformat.write(notebook, path)
+    executed = _execute(path)
+    errors = [o for c in executed.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert errors == []
+    assert [status for _, status in _verdicts(executed)] == ["FAILED"] * 3
+    text = "\n".join(o.get("data", {}).get("text/plain", "") for c in executed.cells for o in c.outputs if "data" in o)
+    assert "NameError" in text and "undefined_name" in text          # the learner's line is shown
+    assert "did not finish within 0.5 s" in text                      # the endless loop was stopped
+    assert "wrong way" in text                                        # the reversed-sign hint
+    assert executed.cells[-1].outputs[0]["text"] == "reached the end\n"
