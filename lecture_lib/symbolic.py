@@ -1,0 +1,222 @@
+"""Symbolic proofs with SymPy: the sigmoid's derivative and the backprop formulas.
+
+Chapter 02 proves sigma'(h) = sigma(h)(1 - sigma(h)); chapter 04 checks the
+slides' error terms on a small network: for every weight, SymPy's
+dE/dw minus the backprop formula eps_j g_i simplifies to exactly 0.
+
+SymPy is imported inside this module only (the rest of the package needs
+NumPy alone).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+try:
+    import sympy as sp
+except ImportError:  # SymPy is an optional dependency (the 'notebooks' extra)
+    raise ImportError(
+        "lecture_lib.symbolic needs SymPy: pip install sympy (or pip install 'lecture-lib[notebooks]')."
+    ) from None
+
+from ._validate import check_positive_int
+
+__all__ = [
+    "sigmoid_expr", "prove_sigmoid_derivative", "TwoLayerNetwork",
+    "symbolic_two_layer_network", "backprop_error_terms", "verify_backprop_formulas",
+    "symbolic_equal",
+]
+
+
+def sigmoid_expr(h=None):
+    """The sigmoid 1 / (1 + exp(-h)) as a SymPy expression.
+
+    Parameters
+    ----------
+    h : sympy expression or str, optional
+        The argument; default the real symbol h.
+    """
+    h = sp.Symbol("h", real=True) if h is None else sp.sympify(h)
+    return 1 / (1 + sp.exp(-h))
+
+
+def prove_sigmoid_derivative():
+    """Prove d sigma/dh = sigma (1 - sigma) symbolically.
+
+    Returns
+    -------
+    derivative : sympy expression
+        SymPy's d/dh of 1 / (1 + exp(-h)), i.e. exp(-h) / (1 + exp(-h))^2.
+    difference : sympy expression
+        simplify(derivative - sigma (1 - sigma)); 0 proves the identity.
+    holds : bool
+        ``difference == 0``.
+    """
+    h = sp.Symbol("h", real=True)
+    sigma = sigmoid_expr(h)
+    derivative = sp.diff(sigma, h)
+    difference = sp.simplify(derivative - sigma * (1 - sigma))
+    return derivative, difference, difference == 0
+
+
+@dataclass
+class TwoLayerNetwork:
+    """Symbols and expressions of a sigmoid network input -> hidden -> output.
+
+    Indices as on the slides: i input, j hidden, k output (1-based names).
+
+    Attributes
+    ----------
+    x : list of Symbol, length n_in            inputs x_i
+    y : list of Symbol, length n_out           targets y_k
+    w_ij : sympy Matrix (n_in, n_hidden)       input -> hidden weights, named w^{(1)}_{ij}
+    w_jk : sympy Matrix (n_hidden, n_out)      hidden -> output weights, named w^{(2)}_{jk}
+    b_j, b_k : list of Symbol or None          biases (weights from a constant input 1)
+    h_j, g_j : list of expressions             hidden sums h_j = sum_i w_ij x_i (+ b_j), g_j = sigma(h_j)
+    h_k, y_hat : list of expressions           output sums h_k = sum_j w_jk g_j (+ b_k), yhat_k = sigma(h_k)
+    E : expression                             E = 1/2 sum_k (yhat_k - y_k)^2
+    g_symbols, y_hat_symbols : list of Symbol  short names g_j, yhat_k for writing eps formulas
+    """
+
+    x: list
+    y: list
+    w_ij: sp.Matrix
+    w_jk: sp.Matrix
+    b_j: list | None
+    b_k: list | None
+    h_j: list
+    g_j: list
+    h_k: list
+    y_hat: list
+    E: sp.Expr
+    g_symbols: list
+    y_hat_symbols: list
+
+    @property
+    def weights(self):
+        """Every trainable symbol: w_ij row by row, then b_j, then w_jk, then b_k."""
+        out = list(self.w_ij) + list(self.b_j or [])
+        return out + list(self.w_jk) + list(self.b_k or [])
+
+
+def symbolic_two_layer_network(n_in=2, n_hidden=2, n_out=2, bias=False) -> TwoLayerNetwork:
+    """Build a symbolic sigmoid network with squared-error loss.
+
+    Parameters
+    ----------
+    n_in, n_hidden, n_out : int
+        Layer widths (2-2-2 by default, as in chapter 04).
+    bias : bool
+        Add biases b_j, b_k (a weight from a constant input 1, like w_0 with
+        x_0 = 1 on the slides). Default False: the slides' derivation has none.
+
+    Returns
+    -------
+    TwoLayerNetwork
+    """
+    n_in, n_hidden, n_out = (check_positive_int(n, name) for n, name in
+                             [(n_in, "n_in"), (n_hidden, "n_hidden"), (n_out, "n_out")])
+    real = {"real": True}
+    x = [sp.Symbol(f"x_{i + 1}", **real) for i in range(n_in)]
+    y = [sp.Symbol(f"y_{k + 1}", **real) for k in range(n_out)]
+    w_ij = sp.Matrix(n_in, n_hidden, lambda i, j: sp.Symbol(f"w^{{(1)}}_{{{i + 1}{j + 1}}}", **real))
+    w_jk = sp.Matrix(n_hidden, n_out, lambda j, k: sp.Symbol(f"w^{{(2)}}_{{{j + 1}{k + 1}}}", **real))
+    b_j = [sp.Symbol(f"b^{{(1)}}_{{{j + 1}}}", **real) for j in range(n_hidden)] if bias else None
+    b_k = [sp.Symbol(f"b^{{(2)}}_{{{k + 1}}}", **real) for k in range(n_out)] if bias else None
+    h_j = [sum(w_ij[i, j] * x[i] for i in range(n_in)) + (b_j[j] if bias else 0) for j in range(n_hidden)]
+    g_j = [sigmoid_expr(h) for h in h_j]
+    h_k = [sum(w_jk[j, k] * g_j[j] for j in range(n_hidden)) + (b_k[k] if bias else 0) for k in range(n_out)]
+    y_hat = [sigmoid_expr(h) for h in h_k]
+    E = sp.Rational(1, 2) * sum((y_hat[k] - y[k]) ** 2 for k in range(n_out))
+    g_symbols = [sp.Symbol(f"g_{j + 1}", positive=True) for j in range(n_hidden)]
+    y_hat_symbols = [sp.Symbol(f"yhat_{k + 1}", positive=True) for k in range(n_out)]
+    return TwoLayerNetwork(x, y, w_ij, w_jk, b_j, b_k, h_j, g_j, h_k, y_hat, E, g_symbols, y_hat_symbols)
+
+
+def backprop_error_terms(net):
+    """The slides' error terms, written with the short symbols g_j and yhat_k.
+
+    Returns
+    -------
+    eps_k : list, length n_out
+        Output layer: eps_k = (yhat_k - y_k) yhat_k (1 - yhat_k).
+    eps_j : list, length n_hidden
+        Hidden layer: eps_j = (sum_k eps_k w_jk) g_j (1 - g_j).
+    """
+    yh, g = net.y_hat_symbols, net.g_symbols
+    eps_k = [(yh[k] - net.y[k]) * yh[k] * (1 - yh[k]) for k in range(len(yh))]
+    eps_j = [sum(eps_k[k] * net.w_jk[j, k] for k in range(len(yh))) * g[j] * (1 - g[j])
+             for j in range(len(g))]
+    return eps_k, eps_j
+
+
+def verify_backprop_formulas(net, eps_k=None, eps_j=None) -> dict:
+    """For every weight, simplify dE/dw - eps * (input of that weight).
+
+    Parameters
+    ----------
+    net : TwoLayerNetwork
+    eps_k, eps_j : list of expressions, optional
+        Error terms to test (default: ``backprop_error_terms(net)``). They
+        may use the short symbols g_j, yhat_k or the full expressions
+        ``net.g_j``, ``net.y_hat``; pass a wrong formula to see a non-zero
+        difference.
+
+    Returns
+    -------
+    differences : dict of Symbol -> expression
+        dE/dw_ij - eps_j x_i, dE/dw_jk - eps_k g_j (and dE/db - eps for
+        biases), simplified. All 0 means the formulas are right.
+
+    Notes
+    -----
+    Speed: ``simplify`` on the raw derivative (nested exponentials) is slow.
+    Instead we substitute the identity exp(-h) = (1 - g)/g, where
+    g = sigma(h), for every unit (outputs first, as their exponents contain
+    the hidden units); a sigmoid 1/(1 + exp(-h)) becomes 1/(1 + (1 - g)/g),
+    i.e. g. What is left is a rational function of x, y, w, g, yhat, and ``cancel`` decides
+    exactly whether it is 0. The substitution is an identity, so a 0 here
+    is a proof for all inputs. If some exponential survives the
+    substitution (it should not), we fall back to ``simplify``.
+    """
+    default_k, default_j = backprop_error_terms(net)
+    eps_k = default_k if eps_k is None else [sp.sympify(e) for e in eps_k]
+    eps_j = default_j if eps_j is None else [sp.sympify(e) for e in eps_j]
+    if len(eps_k) != len(net.y) or len(eps_j) != len(net.g_j):
+        raise ValueError(f"Expected {len(net.y)} eps_k and {len(net.g_j)} eps_j, got {len(eps_k)} and {len(eps_j)}.")
+
+    # exp(-h) = (1 - g) / g for every unit. Output units first: their h_k
+    # contains the hidden g_j, which the second pass would otherwise change.
+    outer = {sp.exp(-h): (1 - s) / s for h, s in zip(net.h_k, net.y_hat_symbols)}
+    inner = {sp.exp(-h): (1 - s) / s for h, s in zip(net.h_j, net.g_symbols)}
+    back = {**{s: e for e, s in zip(net.y_hat, net.y_hat_symbols)},
+            **{s: e for e, s in zip(net.g_j, net.g_symbols)}}
+
+    def to_short(expr):
+        return sp.sympify(expr).xreplace(outer).xreplace(inner)
+
+    def difference(weight, eps, unit_input):
+        diff = to_short(sp.diff(net.E, weight)) - to_short(eps * unit_input)
+        if diff.has(sp.exp):
+            return sp.simplify(diff.xreplace(back))
+        return sp.cancel(diff)
+
+    results = {}
+    n_in, n_hidden = net.w_ij.shape
+    for i in range(n_in):
+        for j in range(n_hidden):
+            results[net.w_ij[i, j]] = difference(net.w_ij[i, j], eps_j[j], net.x[i])
+    for j in range(n_hidden):
+        if net.b_j:
+            results[net.b_j[j]] = difference(net.b_j[j], eps_j[j], 1)
+    for j in range(n_hidden):
+        for k in range(net.w_jk.shape[1]):
+            results[net.w_jk[j, k]] = difference(net.w_jk[j, k], eps_k[k], net.g_symbols[j])
+    for k in range(net.w_jk.shape[1]):
+        if net.b_k:
+            results[net.b_k[k]] = difference(net.b_k[k], eps_k[k], 1)
+    return results
+
+
+def symbolic_equal(expr_a, expr_b) -> bool:
+    """True when simplify(expr_a - expr_b) == 0 (strings are parsed with sympify)."""
+    return sp.simplify(sp.sympify(expr_a) - sp.sympify(expr_b)) == 0
