@@ -1,0 +1,349 @@
+"""Checks of the chapter 02 exercises (stable sigmoid, its derivative, cross-entropy, the gradient).
+
+Each ``check_*`` function takes the learner's function and returns a
+:class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
+from ``lecture_lib.activations``, ``lecture_lib.losses`` and
+``lecture_lib.logistic``; the typical mistakes are the wrong variants defined
+here. The learner's function runs while NumPy's floating-point warnings are
+recorded, so a sigmoid that is right only by luck (exp overflowed to inf,
+1/inf = 0) is caught by its overflow warning.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..activations import sigmoid as _reference_sigmoid
+from ..logistic import catch_float_warnings, cross_entropy_gradient, overlapping_blobs, squared_error_gradient
+from ..losses import binary_crossentropy as _reference_bce
+from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes
+
+__all__ = ["check_sigmoid", "check_sigmoid_derivative", "check_binary_cross_entropy", "check_logistic_gradient"]
+
+
+class _Watched:
+    """Calls the learner's function and keeps NumPy's floating-point warnings of the last call."""
+
+    def __init__(self, function):
+        self.function = function
+        self.messages: list[str] = []
+
+    def __call__(self, **kwargs):
+        self.messages = []
+        value, self.messages = catch_float_warnings(self.function, **kwargs)
+        return value
+
+
+def _start(exercise, function, time_limit, n_cases):
+    watched = _Watched(function) if callable(function) else function
+    return CheckRun(exercise, watched, time_limit, n_cases=n_cases), watched
+
+
+def _same(a, b) -> bool:
+    """Equal answers: same structure and shapes, values equal up to rounding (NaN never equal)."""
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(p, q) for p, q in zip(a, b))
+    try:
+        a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a_arr.shape == b_arr.shape and bool(np.allclose(a_arr, b_arr, rtol=1e-7, atol=1e-12))
+
+
+def _same_loss(a, b) -> bool:
+    """Equal losses up to 1e-5 relative: adding a tiny eps inside the log (log(yhat + 1e-7)) is fine."""
+    return bool(np.isclose(float(a), float(b), rtol=1e-5, atol=1e-9))
+
+
+def _naive_sigmoid(h):
+    with np.errstate(all="ignore"):
+        return 1 / (1 + np.exp(-np.asarray(h, dtype=float)))
+
+
+_OVERFLOW = Mistake(
+    "naive_exp_overflow",
+    "exp(-h) overflows for h < -709 and exp(h) for h > 709 (float64): the result is inf, and inf/inf is NaN. "
+    "Never take exp of a large positive number: for h < 0, multiply the top and the bottom of "
+    "1/(1 + exp(-h)) by exp(h), and for each entry use the form whose exponent is <= 0. Careful: "
+    "np.where(cond, a, b) computes both a and b for every element, so an overflowing branch is still "
+    "evaluated even where it is not chosen.",
+    _naive_sigmoid)
+
+
+def _array_problem(value, shape, low, high, what):
+    """What is wrong with the kind of an elementwise answer (type, shape, finiteness, range), or None."""
+    if not isinstance(value, np.ndarray):
+        return f"Expected an ndarray of shape {shape} (one {what} per entry of h), got {describe_value(value)}."
+    if value.shape != shape:
+        return f"Expected shape {shape}, the shape of h (elementwise), got shape {value.shape}."
+    if value.dtype.kind not in "fiu":
+        return f"Expected real numbers, got an array of dtype {value.dtype}."
+    if not np.all(np.isfinite(value)):
+        return None  # reported with the overflow hint by the caller
+    if value.min() < low - 1e-12 or value.max() > high + 1e-12:
+        return (f"Every {what} lies in [{low:g}, {high:g}], but your values range from {value.min():g} "
+                f"to {value.max():g}.")
+    return None
+
+
+def _elementwise_check(run, watched, cases, reference, mistakes, what, low, high):
+    for case in cases:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        value, expected = outcome.value, reference(**case.kwargs)
+        problem = _array_problem(value, expected.shape, low, high, what)
+        if problem is not None:
+            found = matching_mistakes(mistakes, case, value, expected, _same)
+            run.fail(case, problem, returned=value, mistakes=found)
+            break
+        finite = np.isfinite(value)
+        if not finite.all():
+            bad_h = np.asarray(case.kwargs["h"])[~finite]
+            run.fail(case, f"Your result holds NaN or inf at h = {_list(bad_h)}; the {what} is a finite number "
+                     "for every h.", returned=value, mistakes=[_OVERFLOW])
+            break
+        if not _same(value, expected):
+            wrong = ~np.isclose(value, expected, rtol=1e-7, atol=1e-12)
+            found = matching_mistakes(mistakes, case, value, expected, _same)
+            run.fail(case, f"The {what} is wrong at h = {_list(np.asarray(case.kwargs['h'])[wrong])}.",
+                     returned=value, mistakes=found)
+            break
+        overflow = [m for m in watched.messages if "overflow" in m or "invalid" in m]
+        if overflow:
+            run.fail(case, f"Your values are right, but NumPy warned: {overflow[0]!r}. A stable version "
+                     "computes no inf or NaN along the way, not even in a discarded branch.",
+                     returned=value, mistakes=[_OVERFLOW])
+            break
+        run.case_passed()
+    return run.finish()
+
+
+def _list(values, limit=4):
+    shown = ", ".join(f"{v:g}" for v in np.ravel(values)[:limit])
+    return shown + (", ..." if np.size(values) > limit else "")
+
+
+# --- Exercise 1a: the stable sigmoid --------------------------------------------------------
+
+_ELEMENTWISE_CASES = [
+    Case({"h": np.array([-2.0, -0.5, 0.0, 0.5, 2.0])}, "moderate values"),
+    Case({"h": np.array([[0.0, 1.0, -1.0], [3.0, -3.0, 10.0]])}, "a batch of shape (2, 3)"),
+    Case({"h": np.array([-1000.0, -745.0, -40.0, 40.0, 745.0, 1000.0])}, "large |h|"),
+]
+
+_SIGMOID_MISTAKES = [
+    Mistake("wrong_sign_exponent",
+            "your curve falls where the sigmoid rises: sigma(2) should be above 0.5. Check the sign inside "
+            "exp: sigma(h) = 1 / (1 + exp(-h)).",
+            lambda h: 1 - _reference_sigmoid(h)),
+    Mistake("returned_exp",
+            "you returned exp(-h) (or exp(h)) itself, not the sigmoid 1 / (1 + exp(-h)).",
+            lambda h: np.exp(-np.asarray(h, dtype=float))),
+]
+
+
+def check_sigmoid(sigmoid, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``sigmoid(h)`` → ndarray, shape of h: 1/(1 + exp(-h)) with no overflow for any h."""
+    run, watched = _start("ch02.sigmoid", sigmoid, time_limit, len(_ELEMENTWISE_CASES))
+    return _elementwise_check(run, watched, _ELEMENTWISE_CASES, _reference_sigmoid, _SIGMOID_MISTAKES,
+                              "sigmoid value", 0.0, 1.0)
+
+
+# --- Exercise 1b: its derivative -------------------------------------------------------------
+
+def _reference_derivative(h):
+    g = _reference_sigmoid(h)
+    return g * (1 - g)
+
+
+_DERIVATIVE_MISTAKES = [
+    Mistake("h_not_sigma",
+            "you computed h (1 - h). The formula sigma'(h) = sigma(h)(1 - sigma(h)) uses the sigmoid's "
+            "output g = sigma(h), not h itself: compute g first.",
+            lambda h: np.asarray(h, dtype=float) * (1 - np.asarray(h, dtype=float))),
+    Mistake("returned_sigma",
+            "you returned sigma(h) itself. The derivative is sigma(h)(1 - sigma(h)): it is 1/4 at h = 0 "
+            "and tends to 0 on both sides.",
+            _reference_sigmoid),
+    Mistake("negative_derivative",
+            "your values are negative. The sigmoid rises everywhere, so its slope is positive: "
+            "check the order of the factors in sigma(h)(1 - sigma(h)).",
+            lambda h: -_reference_derivative(h)),
+]
+
+
+def check_sigmoid_derivative(sigmoid_derivative, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``sigmoid_derivative(h)`` → ndarray, shape of h: sigma(h)(1 - sigma(h)), finite for every h."""
+    run, watched = _start("ch02.sigmoid_derivative", sigmoid_derivative, time_limit, len(_ELEMENTWISE_CASES))
+    return _elementwise_check(run, watched, _ELEMENTWISE_CASES, _reference_derivative, _DERIVATIVE_MISTAKES,
+                              "derivative", 0.0, 0.25)
+
+
+# --- Exercise 2: binary cross-entropy ---------------------------------------------------------
+
+def _bce_terms(y, y_hat):
+    with np.errstate(all="ignore"):
+        return y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)
+
+
+_BCE_MISTAKES = [
+    Mistake("missing_minus",
+            "your loss is negative. log of a probability is <= 0, so the negative log-likelihood needs the "
+            "minus sign in front: E = -(1/N) sum {y log yhat + (1 - y) log(1 - yhat)}.",
+            lambda y, y_hat: float(np.mean(_bce_terms(y, y_hat)))),
+    Mistake("sum_not_mean",
+            "your loss is N times too large: you summed over the batch. Take the mean (divide by N), so the "
+            "size of the loss, and of a good learning rate, does not depend on the batch size.",
+            lambda y, y_hat: float(-np.sum(_bce_terms(y, y_hat)))),
+    Mistake("swapped_terms",
+            "log yhat belongs to the examples with y = 1 and log(1 - yhat) to those with y = 0; yours are "
+            "swapped.",
+            lambda y, y_hat: float(-np.mean(_bce_terms(1 - y, y_hat)))),
+]
+
+_LOG_OF_ZERO = Mistake(
+    "log_of_zero",
+    "log(0) = -inf: a prediction of exactly 0 or 1 breaks the naive formula (and 0 * log(0) is NaN even "
+    "when the prediction is right). Clip the predictions first, np.clip(y_hat, eps, 1 - eps) with a small "
+    "eps such as 1e-7.", lambda y, y_hat: None)
+
+_BCE_CASES = [
+    Case({"y": np.array([1, 0, 1, 0]), "y_hat": np.array([0.9, 0.2, 0.6, 0.4])}, "ordinary predictions"),
+    Case({"y": np.array([1, 1, 0, 0, 1, 0]), "y_hat": np.array([0.99, 0.7, 0.05, 0.5, 0.3, 0.8])},
+         "six examples"),
+    Case({"y": np.array([1, 0, 1, 0]), "y_hat": np.array([1.0, 0.0, 1.0, 0.0])},
+         "predictions exactly 0 and 1, all right"),
+    Case({"y": np.array([1, 0, 1]), "y_hat": np.array([0.0, 0.0, 1.0])},
+         "one prediction exactly 0 for a y = 1 example"),
+]
+
+
+def _scalar_problem(value, n_rows):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number, np.ndarray)):
+        return f"Expected a single number (the mean loss over the batch), got {describe_value(value)}.", []
+    if np.ndim(value) != 0:
+        hint = ["per_example_losses"] if np.shape(value) == (n_rows,) else []
+        extra = ("\nHint: that is one loss per example; the loss of the batch is their mean."
+                 if hint else "")
+        return f"Expected a single number (the mean loss over the batch), got {describe_value(value)}.{extra}", hint
+    return None, []
+
+
+def check_binary_cross_entropy(binary_cross_entropy, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``binary_cross_entropy(y, y_hat)`` → float: the mean cross-entropy, finite for yhat in {0, 1}."""
+    run, _ = _start("ch02.binary_cross_entropy", binary_cross_entropy, time_limit, len(_BCE_CASES))
+    for index, case in enumerate(_BCE_CASES):
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        value, n_rows = outcome.value, len(case.kwargs["y"])
+        problem, hint_ids = _scalar_problem(value, n_rows)
+        if problem is not None:
+            run.fail(case, problem, returned=value, hint_ids=hint_ids)
+            break
+        value = float(value)
+        if not np.isfinite(value):
+            run.fail(case, "The loss is NaN or inf; with clipped predictions it is a finite number.",
+                     returned=value, mistakes=[_LOG_OF_ZERO])
+            break
+        if index < 2:  # exact values
+            expected = _reference_bce(**case.kwargs)
+            if not _same_loss(value, expected):
+                found = matching_mistakes(_BCE_MISTAKES, case, value, expected, _same_loss)
+                problem = ("Cross-entropy is never negative." if value < 0 else
+                           "The value is not the mean cross-entropy of these predictions.")
+                run.fail(case, problem, returned=value, mistakes=found)
+                break
+        elif value < -1e-6:  # log(yhat + eps) may give a loss of -eps: harmless
+            run.fail(case, "Cross-entropy is never negative.", returned=value, mistakes=_BCE_MISTAKES[:1])
+            break
+        elif index == 2 and value > 1e-3:
+            run.fail(case, "Every prediction is right and certain, so the loss should be (almost) 0; yours is "
+                     f"{value:g}. Is your clipping eps small (around 1e-7)?", returned=value)
+            break
+        elif index == 3 and value < -np.log(1e-3) / n_rows:
+            run.fail(case, "A certain and wrong prediction (yhat = 0 for y = 1) should cost a very large loss, "
+                     f"but your mean loss is only {value:g}. Is your clipping eps small (around 1e-7)?",
+                     returned=value)
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 3: the logistic-regression gradient ---------------------------------------------
+
+_GRADIENT_MISTAKES = [
+    Mistake("reversed_sign",
+            "your gradient points the wrong way (it would make gradient descent climb). dE/dh = yhat - y: "
+            "positive when the unit predicts too much.",
+            lambda x, y, w, b: tuple(-np.asarray(part) for part in cross_entropy_gradient(x, y, w, b))),
+    Mistake("missing_mean",
+            "your gradient is N times too large: E is the mean over the batch, so its gradient is the mean "
+            "of the per-example gradients (divide by N).",
+            lambda x, y, w, b: tuple(len(y) * np.asarray(part) for part in cross_entropy_gradient(x, y, w, b))),
+    Mistake("db_missing",
+            "dw is right but db is 0. The bias is the weight of a constant input 1, so its gradient is the "
+            "mean of (yhat - y) times 1.",
+            lambda x, y, w, b: (cross_entropy_gradient(x, y, w, b)[0], 0.0)),
+    Mistake("squared_error_gradient",
+            "your gradient has the extra factor yhat (1 - yhat): that is the gradient of the squared error. "
+            "For cross-entropy the sigmoid's derivative cancels and dE/dh = yhat - y.",
+            squared_error_gradient),
+    Mistake("forgot_sigmoid",
+            "you used the weighted sum h where the prediction yhat = sigma(h) belongs.",
+            lambda x, y, w, b: (x.T @ (x @ w + b - y) / len(y), float(np.mean(x @ w + b - y)))),
+]
+
+
+def _gradient_cases():
+    x_blobs, y_blobs = overlapping_blobs(n_samples=20, seed=3)
+    return [
+        Case({"x": np.array([[1.0, 2.0], [-1.0, 0.5], [0.0, -1.0], [2.0, 1.0]]), "y": np.array([1, 0, 0, 1]),
+              "w": np.array([0.5, -0.25]), "b": 0.1}, "four examples"),
+        Case({"x": x_blobs, "y": y_blobs, "w": np.array([1.0, -0.5]), "b": -0.3}, "20 examples"),
+        Case({"x": np.array([[1.0, 0.0, 2.0], [0.5, -1.0, 0.0], [-2.0, 1.0, 1.0]]), "y": np.array([0, 1, 1]),
+              "w": np.array([0.2, 0.4, -0.6]), "b": 0.7}, "three inputs"),
+        Case({"x": x_blobs, "y": y_blobs, "w": np.array([-4.0, -3.0]), "b": 0.0},
+             "large weights pointing the wrong way (a saturated unit)"),
+    ]
+
+
+def _gradient_problem(value, n_inputs):
+    if isinstance(value, np.ndarray) and value.shape == (n_inputs,):
+        return "Expected a pair (dw, db), got one array only.\nHint: is db missing? Return dw, db.", ["db_missing"]
+    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        return "Expected a pair (dw, db): dw an array like w, db a number.", []
+    dw, db = value
+    if np.shape(dw) != (n_inputs,) or np.ndim(db) != 0:
+        return (f"Expected dw of shape ({n_inputs},) (like w) and db a single number; got dw of shape "
+                f"{np.shape(dw)} and db of shape {np.shape(db)}.", [])
+    try:
+        np.asarray(dw, dtype=float), float(db)
+    except (TypeError, ValueError):
+        return "Expected numbers in dw and db.", []
+    return None, []
+
+
+def check_logistic_gradient(logistic_gradient, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``logistic_gradient(x, y, w, b)`` → ``(dw, db)``, the gradient of the mean cross-entropy."""
+    cases = _gradient_cases()
+    run, _ = _start("ch02.logistic_gradient", logistic_gradient, time_limit, len(cases))
+    for case in cases:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        problem, hint_ids = _gradient_problem(outcome.value, case.kwargs["x"].shape[1])
+        if problem is not None:
+            run.fail(case, problem, returned=outcome.value, hint_ids=hint_ids)
+            break
+        answer = (np.asarray(outcome.value[0], dtype=float), float(outcome.value[1]))
+        expected = cross_entropy_gradient(**case.kwargs)
+        if not _same(answer, expected):
+            dw_ok, db_ok = _same(answer[0], expected[0]), _same(answer[1], expected[1])
+            where = "dw is right but db is not." if dw_ok else "db is right but dw is not." if db_ok else \
+                "Both dw and db differ from the gradient of the mean cross-entropy."
+            found = matching_mistakes(_GRADIENT_MISTAKES, case, answer, expected, _same)
+            run.fail(case, where, returned=outcome.value, mistakes=found)
+            break
+        run.case_passed()
+    return run.finish()

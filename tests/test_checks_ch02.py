@@ -1,0 +1,297 @@
+"""Chapter 02 checks, tested both ways: solutions pass, stubs are 'not attempted', typical mistakes fail with their hint."""
+import numpy as np
+import pytest
+
+from lecture_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, ch02
+from notebook_code import load_functions
+
+CHECKS = {
+    "sigmoid": ch02.check_sigmoid,
+    "sigmoid_derivative": ch02.check_sigmoid_derivative,
+    "binary_cross_entropy": ch02.check_binary_cross_entropy,
+    "logistic_gradient": ch02.check_logistic_gradient,
+}
+
+
+@pytest.fixture(scope="module")
+def solution(repo_root):
+    return load_functions(repo_root / "solutions" / "02_sigmoid_unit.ipynb")
+
+
+@pytest.fixture(scope="module")
+def stub(repo_root):
+    return load_functions(repo_root / "exercises" / "02_sigmoid_unit.ipynb")
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_solution_passes(solution, name):
+    result = CHECKS[name](solution[name])
+    assert result.status == PASSED, result
+    assert result.cases_passed == result.cases_total > 0
+    assert result.hints == []
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_untouched_stub_is_not_attempted(stub, name):
+    result = CHECKS[name](stub[name])
+    assert result.status == NOT_ATTEMPTED, result
+
+
+def test_not_a_function_is_reported():
+    result = ch02.check_sigmoid(0.5)
+    assert result.status == FAILED and "expected a function" in result.summary
+
+
+# --- reference pieces the wrong answers below are built from ------------------------------
+
+def good_sigmoid(h):
+    h = np.asarray(h, dtype=float)
+    z = np.exp(-np.abs(h))
+    return np.where(h >= 0, 1 / (1 + z), z / (1 + z))
+
+
+def clipped_log_terms(y, y_hat, eps=1e-7):
+    p = np.clip(y_hat, eps, 1 - eps)
+    return y * np.log(p) + (1 - y) * np.log(1 - p)
+
+
+# --- exercise 1a: sigmoid -------------------------------------------------------------------
+
+def sigmoid_naive(h):
+    return 1 / (1 + np.exp(-h))                       # overflow warning for h < -709
+
+
+def sigmoid_naive_other_form(h):
+    return np.exp(h) / (1 + np.exp(h))                # inf / inf = NaN for h > 709
+
+
+def sigmoid_where_both_branches(h):
+    return np.where(h >= 0, 1 / (1 + np.exp(-h)), np.exp(h) / (1 + np.exp(h)))  # right values, warnings
+
+
+def sigmoid_wrong_sign(h):
+    return good_sigmoid(-h)
+
+
+def sigmoid_returns_exp(h):
+    return np.exp(-np.clip(h, -50, 50))
+
+
+def sigmoid_returns_list(h):
+    return good_sigmoid(h).tolist()
+
+
+def sigmoid_flattened(h):
+    return good_sigmoid(h).ravel()
+
+
+def sigmoid_clipped_input(h):
+    return 1 / (1 + np.exp(-np.clip(h, -500, 500)))   # a fine stable variant: must pass
+
+
+@pytest.mark.parametrize("wrong, hint, words", [
+    (sigmoid_naive, "naive_exp_overflow", "overflow encountered in exp"),
+    (sigmoid_naive_other_form, "naive_exp_overflow", "NaN or inf at h = 745, 1000"),
+    (sigmoid_where_both_branches, "naive_exp_overflow", "np.where"),
+    (sigmoid_wrong_sign, "wrong_sign_exponent", "sign inside"),
+    (sigmoid_returns_exp, "returned_exp", "exp(-h)"),
+    (sigmoid_returns_list, None, "Expected an ndarray"),
+    (sigmoid_flattened, None, "Expected shape (2, 3)"),
+])
+def test_sigmoid_mistakes(wrong, hint, words):
+    result = ch02.check_sigmoid(wrong)
+    assert result.status == FAILED, result
+    assert words in repr(result)
+    assert result.hints == ([hint] if hint else [])
+
+
+def test_sigmoid_by_clipping_the_input_passes():
+    assert ch02.check_sigmoid(sigmoid_clipped_input).status == PASSED
+
+
+def test_sigmoid_feedback_never_shows_the_expected_values():
+    text = repr(ch02.check_sigmoid(sigmoid_returns_exp))
+    assert "0.881" not in text and "0.622" not in text  # sigma(2), sigma(0.5): the reference answers
+
+
+# --- exercise 1b: sigmoid_derivative ---------------------------------------------------------------
+
+def derivative_of_h(h):
+    return h * (1 - h)
+
+
+def derivative_returns_sigma(h):
+    return good_sigmoid(h)
+
+
+def derivative_negative(h):
+    g = good_sigmoid(h)
+    return g * (g - 1)
+
+
+def derivative_naive_exp(h):
+    return np.exp(-h) / (1 + np.exp(-h)) ** 2         # inf / inf = NaN for h << 0
+
+
+def derivative_with_naive_sigmoid(h):
+    g = sigmoid_naive(h)
+    return g * (1 - g)                                 # right values, overflow warning
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (derivative_of_h, "h_not_sigma"),
+    (derivative_returns_sigma, "returned_sigma"),
+    (derivative_negative, "negative_derivative"),
+    (derivative_naive_exp, "naive_exp_overflow"),
+    (derivative_with_naive_sigmoid, "naive_exp_overflow"),
+])
+def test_sigmoid_derivative_mistakes(wrong, hint):
+    result = ch02.check_sigmoid_derivative(wrong)
+    assert result.status == FAILED, result
+    assert result.hints == [hint], result
+
+
+# --- exercise 2: binary_cross_entropy ------------------------------------------------------------
+
+def bce_missing_minus(y, y_hat):
+    return float(np.mean(clipped_log_terms(y, y_hat)))
+
+
+def bce_summed(y, y_hat):
+    return float(-np.sum(clipped_log_terms(y, y_hat)))
+
+
+def bce_swapped(y, y_hat):
+    return float(-np.mean(clipped_log_terms(1 - y, y_hat)))
+
+
+def bce_no_clipping(y, y_hat):
+    return float(-np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))
+
+
+def bce_per_example(y, y_hat):
+    return -clipped_log_terms(y, y_hat)
+
+
+def bce_huge_eps(y, y_hat):
+    return float(-np.mean(clipped_log_terms(y, y_hat, eps=0.005)))
+
+
+def bce_clipped_at_1e_15(y, y_hat):
+    return float(-np.mean(clipped_log_terms(y, y_hat, eps=1e-15)))   # a fine choice: must pass
+
+
+def bce_eps_inside_log(y, y_hat):
+    return float(-np.mean(y * np.log(y_hat + 1e-7) + (1 - y) * np.log(1 - y_hat + 1e-7)))  # fine: must pass
+
+
+def bce_returns_string(y, y_hat):
+    return "0.3"
+
+
+@pytest.mark.parametrize("wrong, hint, words", [
+    (bce_missing_minus, "missing_minus", "never negative"),
+    (bce_summed, "sum_not_mean", "N times too large"),
+    (bce_swapped, "swapped_terms", "swapped"),
+    (bce_no_clipping, "log_of_zero", "NaN or inf"),
+    (bce_per_example, "per_example_losses", "their mean"),
+    (bce_huge_eps, None, "eps small"),
+    (bce_returns_string, None, "Expected a single number"),
+])
+def test_binary_cross_entropy_mistakes(wrong, hint, words):
+    result = ch02.check_binary_cross_entropy(wrong)
+    assert result.status == FAILED, result
+    assert words in repr(result)
+    assert result.hints == ([hint] if hint else [])
+
+
+@pytest.mark.parametrize("fine", [bce_clipped_at_1e_15, bce_eps_inside_log])
+def test_other_small_eps_choices_pass(fine):
+    assert ch02.check_binary_cross_entropy(fine).status == PASSED
+
+
+# --- exercise 3: logistic_gradient ------------------------------------------------------------------
+
+def _eps(x, y, w, b):
+    return good_sigmoid(x @ w + b) - y
+
+
+def gradient_reversed(x, y, w, b):
+    e = -_eps(x, y, w, b)
+    return x.T @ e / len(y), float(np.mean(e))
+
+
+def gradient_summed(x, y, w, b):
+    e = _eps(x, y, w, b)
+    return x.T @ e, float(np.sum(e))
+
+
+def gradient_zero_db(x, y, w, b):
+    return x.T @ _eps(x, y, w, b) / len(y), 0.0
+
+
+def gradient_dw_only(x, y, w, b):
+    return x.T @ _eps(x, y, w, b) / len(y)
+
+
+def gradient_squared_error(x, y, w, b):
+    g = good_sigmoid(x @ w + b)
+    e = (g - y) * g * (1 - g)
+    return x.T @ e / len(y), float(np.mean(e))
+
+
+def gradient_without_sigmoid(x, y, w, b):
+    e = x @ w + b - y
+    return x.T @ e / len(y), float(np.mean(e))
+
+
+def gradient_wrong_db_only(x, y, w, b):
+    e = _eps(x, y, w, b)
+    return x.T @ e / len(y), float(np.mean(e)) + 0.5
+
+
+def gradient_column(x, y, w, b):
+    e = _eps(x, y, w, b)
+    return (x.T @ e / len(y)).reshape(-1, 1), float(np.mean(e))
+
+
+@pytest.mark.parametrize("wrong, hint, words", [
+    (gradient_reversed, "reversed_sign", "wrong way"),
+    (gradient_summed, "missing_mean", "N times too large"),
+    (gradient_zero_db, "db_missing", "dw is right but db is not"),
+    (gradient_dw_only, "db_missing", "one array only"),
+    (gradient_squared_error, "squared_error_gradient", "squared error"),
+    (gradient_without_sigmoid, "forgot_sigmoid", "weighted sum h"),
+    (gradient_wrong_db_only, None, "dw is right but db is not"),
+    (gradient_column, None, "Expected dw of shape (2,)"),
+])
+def test_logistic_gradient_mistakes(wrong, hint, words):
+    result = ch02.check_logistic_gradient(wrong)
+    assert result.status == FAILED, result
+    assert words in repr(result)
+    assert result.hints == ([hint] if hint else [])
+
+
+def test_gradient_exception_is_feedback_with_the_learner_line():
+    def crashes(x, y, w, b):
+        return x @ w.reshape(1, -1), 0.0  # the learner's own shape bug
+
+    result = ch02.check_logistic_gradient(crashes)
+    assert result.status == FAILED
+    assert "ValueError" in repr(result) and "w.reshape(1, -1)" in repr(result)
+
+
+def test_endless_loop_is_stopped():
+    def spins(y, y_hat):
+        while True:
+            pass
+
+    result = ch02.check_binary_cross_entropy(spins, time_limit=0.3)
+    assert result.status == FAILED and "did not finish" in result.summary
+
+
+def test_checks_do_not_change_the_callers_warning_state():
+    import warnings
+    before = (np.geterr(), list(warnings.filters))
+    ch02.check_sigmoid(sigmoid_naive)
+    assert (np.geterr(), list(warnings.filters)) == before
