@@ -1,0 +1,370 @@
+"""The loss surface E(w1, w2) of a network with two weights, and gradient descent on it.
+
+Chapter 04 pictures training as a walk downhill on E(w): start at a random
+point A, step against the gradient, arrive at the minimum F. With two
+weights the whole surface can be drawn, in 3-D and as contours.
+
+The network: one input x, one sigmoid hidden unit, one linear output unit,
+
+    g = sigma(w1 x),   yhat = w2 g,   E(w1, w2) = (1/N) sum_n 1/2 (yhat_n - y_n)^2.
+
+The output unit is linear so that E grows without bound far from the
+minimum: a learning rate that is too large then makes the run visibly
+diverge (with a sigmoid output E stays bounded and a bad run only stalls).
+The data come from the same network with w = (1, 2) plus a little noise,
+so the minimum F lies close to (1, 2).
+
+matplotlib and ipywidgets are imported inside the drawing functions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_scalar, as_vector, check_positive, check_positive_int
+from .activations import sigmoid, sigmoid_derivative
+from .plotting import COLORS
+
+__all__ = [
+    "W1_RANGE", "W2_RANGE", "two_weight_data", "two_weight_loss", "two_weight_gradient", "loss_grid",
+    "random_start", "DescentPath", "gradient_descent", "find_minimum",
+    "draw_surface_3d", "draw_contours", "draw_loss_curve", "learning_rate_explorer",
+    "learning_rate_small_multiples",
+]
+
+#: The part of the (w1, w2) plane drawn by default.
+W1_RANGE = (-3.0, 4.0)
+W2_RANGE = (-2.0, 5.0)
+_TRUE_WEIGHTS = (1.0, 2.0)
+
+
+def two_weight_data(n=25, noise=0.05, seed=0):
+    """Inputs and targets of the two-weight regression problem.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples, x evenly spaced in [-3, 3].
+    noise : float >= 0
+        Standard deviation of the Gaussian noise added to the targets.
+    seed : int
+
+    Returns
+    -------
+    x, y : ndarray, shape (n,)
+        y = 2 sigma(x) + noise.
+    """
+    n = check_positive_int(n, "n")
+    noise = check_positive(noise, "noise", allow_zero=True)
+    x = np.linspace(-3.0, 3.0, n)
+    y = _TRUE_WEIGHTS[1] * sigmoid(_TRUE_WEIGHTS[0] * x) + noise * np.random.default_rng(seed).standard_normal(n)
+    return x, y
+
+
+def _check_data(x, y):
+    x, y = as_vector(x, "x"), as_vector(y, "y")
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same shape (N,), got {x.shape} and {y.shape}.")
+    return x, y
+
+
+def two_weight_loss(w1, w2, x, y):
+    """E(w1, w2) for weights of any (broadcastable) shape, e.g. a whole grid.
+
+    Parameters
+    ----------
+    w1, w2 : float or ndarray, broadcastable to a common shape S
+    x, y : ndarray, shape (N,)
+
+    Returns
+    -------
+    E : ndarray of shape S (a float when w1 and w2 are numbers)
+        (1/N) sum_n 1/2 (w2 sigma(w1 x_n) - y_n)^2.
+    """
+    x, y = _check_data(x, y)
+    w1, w2 = np.asarray(w1, dtype=float), np.asarray(w2, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        residual = w2[..., None] * sigmoid(w1[..., None] * x) - y      # shape S + (N,)
+        loss = 0.5 * np.mean(residual ** 2, axis=-1)
+    return float(loss) if loss.ndim == 0 else loss
+
+
+def two_weight_gradient(w, x, y):
+    """(dE/dw1, dE/dw2) by backpropagation through the two units.
+
+    Parameters
+    ----------
+    w : ndarray, shape (2,)
+        (w1, w2).
+    x, y : ndarray, shape (N,)
+
+    Returns
+    -------
+    grad : ndarray, shape (2,)
+
+    Notes
+    -----
+    Output unit (linear): eps_out = yhat - y, so dE/dw2 = mean(eps_out g).
+    Hidden unit: eps_hidden = eps_out w2 g (1 - g), so dE/dw1 = mean(eps_hidden x).
+    """
+    w = as_vector(w, "w", length=2)
+    x, y = _check_data(x, y)
+    g = sigmoid(w[0] * x)
+    eps_out = w[1] * g - y
+    eps_hidden = eps_out * w[1] * sigmoid_derivative(g)
+    return np.array([np.mean(eps_hidden * x), np.mean(eps_out * g)])
+
+
+def loss_grid(x, y, w1_range=W1_RANGE, w2_range=W2_RANGE, n=121):
+    """E on an n x n grid of (w1, w2), for surface and contour plots.
+
+    Returns
+    -------
+    w1_grid, w2_grid, E : ndarray, shape (n, n)
+        As from ``np.meshgrid`` (rows follow w2, columns follow w1).
+    """
+    n = check_positive_int(n, "n")
+    w1_grid, w2_grid = np.meshgrid(np.linspace(*w1_range, n), np.linspace(*w2_range, n))
+    return w1_grid, w2_grid, two_weight_loss(w1_grid, w2_grid, x, y)
+
+
+def random_start(seed=2, w1_range=W1_RANGE, w2_range=W2_RANGE):
+    """A random starting point A, uniform in the drawn rectangle. Returns ndarray, shape (2,)."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform([w1_range[0], w2_range[0]], [w1_range[1], w2_range[1]])
+
+
+@dataclass
+class DescentPath:
+    """A gradient-descent run.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (S + 1, 2)
+        The start and the weights after each step.
+    losses : ndarray, shape (S + 1,)
+        E at each of those points.
+    eta : float
+    diverged : bool
+        True when E grew beyond ``max_loss`` (or overflowed); the run stopped there.
+    """
+
+    weights: np.ndarray
+    losses: np.ndarray
+    eta: float
+    diverged: bool
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.losses[-1])
+
+
+def gradient_descent(start, eta, steps, x, y, max_loss=1e6):
+    """Run w' = w - eta dE/dw from ``start``.
+
+    Parameters
+    ----------
+    start : ndarray, shape (2,)
+    eta : float > 0
+        Learning rate.
+    steps : int
+    x, y : ndarray, shape (N,)
+    max_loss : float
+        Stop (and report divergence) once E exceeds this.
+
+    Returns
+    -------
+    DescentPath
+    """
+    w = as_vector(start, "start", length=2).copy()
+    eta = check_positive(eta, "eta")
+    steps = check_positive_int(steps, "steps")
+    weights, losses = [w.copy()], [two_weight_loss(w[0], w[1], x, y)]
+    diverged = False
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            w = w - eta * two_weight_gradient(w, x, y)
+            loss = two_weight_loss(w[0], w[1], x, y)
+            if not np.isfinite(loss) or loss > max_loss or not np.all(np.isfinite(w)):
+                diverged = True
+                weights.append(w.copy())
+                losses.append(loss if np.isfinite(loss) else np.inf)
+                break
+            weights.append(w.copy())
+            losses.append(loss)
+    return DescentPath(np.array(weights), np.array(losses), eta, diverged)
+
+
+def find_minimum(x, y, w1_range=W1_RANGE, w2_range=W2_RANGE):
+    """The minimum F: the best grid point, refined by 2000 small gradient steps. Returns ndarray (2,)."""
+    w1_grid, w2_grid, loss = loss_grid(x, y, w1_range, w2_range, n=141)
+    best = np.unravel_index(np.argmin(loss), loss.shape)
+    path = gradient_descent([w1_grid[best], w2_grid[best]], 1.0, 2000, x, y)
+    return path.weights[-1]
+
+
+# --- drawing ---------------------------------------------------------------------------
+
+def _mark_points(ax, start, minimum):
+    ax.plot(*start, "o", color=COLORS["test"], markersize=9, markeredgecolor="black", zorder=5)
+    ax.annotate("A", start, textcoords="offset points", xytext=(7, 5), fontsize=13, weight="bold")
+    ax.plot(*minimum, "*", color=COLORS["highlight"], markersize=16, markeredgecolor="black", zorder=5)
+    ax.annotate("F", minimum, textcoords="offset points", xytext=(8, 6), fontsize=13, weight="bold")
+
+
+def draw_surface_3d(ax, grid, path=None, minimum=None):
+    """Draw E(w1, w2) as a 3-D surface on ``ax`` (made with projection='3d').
+
+    Parameters
+    ----------
+    grid : (w1_grid, w2_grid, E) from ``loss_grid``
+    path : DescentPath, optional
+        Drawn on the surface, A marked at its start.
+    minimum : ndarray, shape (2,), optional
+        F, marked with a star.
+    """
+    w1_grid, w2_grid, loss = grid
+    ax.plot_surface(w1_grid, w2_grid, loss, cmap="viridis", alpha=0.75, linewidth=0, rstride=3, cstride=3)
+    if path is not None:
+        inside = _inside(path.weights, w1_grid, w2_grid)
+        ax.plot(path.weights[inside, 0], path.weights[inside, 1], path.losses[inside] + 0.02, ".-",
+                color=COLORS["test"], zorder=10)
+        ax.text(*path.weights[0], path.losses[0] + 0.3, "A", fontsize=13, weight="bold")
+    if minimum is not None:
+        ax.scatter(*minimum, np.min(loss), marker="*", s=200, color=COLORS["highlight"], edgecolors="black")
+        ax.text(minimum[0], minimum[1], np.min(loss) - 0.6, "F", fontsize=13, weight="bold")
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    ax.set_zlabel("$E(w_1, w_2)$")
+    return ax
+
+
+def _inside(weights, w1_grid, w2_grid):
+    return ((weights[:, 0] >= w1_grid.min()) & (weights[:, 0] <= w1_grid.max())
+            & (weights[:, 1] >= w2_grid.min()) & (weights[:, 1] <= w2_grid.max()))
+
+
+def draw_contours(ax, grid, path=None, minimum=None, title=None):
+    """Contour lines of E (log-spaced levels) with an optional descent path from A.
+
+    Parameters
+    ----------
+    grid : (w1_grid, w2_grid, E) from ``loss_grid``
+    path : DescentPath, optional
+        Drawn as dots joined by lines; a diverging path is clipped at the frame.
+    minimum : ndarray, shape (2,), optional
+        F, marked with a star.
+    """
+    w1_grid, w2_grid, loss = grid
+    levels = np.geomspace(max(loss.min(), 1e-4) * 1.5, loss.max(), 14)
+    ax.contourf(w1_grid, w2_grid, loss, levels=np.concatenate([[0], levels]), cmap="viridis", alpha=0.5)
+    ax.contour(w1_grid, w2_grid, loss, levels=levels, colors="black", linewidths=0.5, alpha=0.6)
+    if path is not None:
+        ax.plot(path.weights[:, 0], path.weights[:, 1], ".-", color=COLORS["test"], linewidth=1.5, markersize=6)
+    if path is not None and minimum is not None:
+        _mark_points(ax, path.weights[0], minimum)
+    elif minimum is not None:
+        ax.plot(*minimum, "*", color=COLORS["highlight"], markersize=16, markeredgecolor="black")
+    ax.set_xlim(w1_grid.min(), w1_grid.max())
+    ax.set_ylim(w2_grid.min(), w2_grid.max())
+    ax.set_xlabel("$w_1$ (input to hidden)")
+    ax.set_ylabel("$w_2$ (hidden to output)")
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def draw_loss_curve(ax, path, label=None):
+    """E against the step number, on a log axis; a diverged run ends with an upward arrow."""
+    losses = np.where(np.isfinite(path.losses), path.losses, np.nan)
+    ax.semilogy(np.arange(len(losses)), losses, ".-", label=label)
+    if path.diverged:
+        ax.annotate("diverged", (len(losses) - 1, np.nanmax(losses)), textcoords="offset points",
+                    xytext=(-60, -15), color=COLORS["test"])
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss $E$")
+    return ax
+
+
+def _verdict(path, minimum_loss):
+    if path.diverged:
+        return "diverges"
+    if path.final_loss < 1.5 * minimum_loss:
+        return "reaches F"
+    if np.any(np.diff(path.losses) > 0):
+        return "overshoots, zigzags"
+    return "too small: still far from F"
+
+
+def learning_rate_small_multiples(etas=(0.1, 1.0, 5.0, 6.0), steps=30, seed=2, data=None):
+    """The static twin of ``learning_rate_explorer``: one contour panel per learning rate.
+
+    Parameters
+    ----------
+    etas : sequence of float
+    steps : int
+    seed : int
+        Seeds the start A (``random_start``).
+    data : (x, y), optional
+        Default ``two_weight_data()``.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    paths : list of DescentPath, one per eta
+    """
+    import matplotlib.pyplot as plt
+
+    x, y = two_weight_data() if data is None else data
+    grid = loss_grid(x, y)
+    minimum = find_minimum(x, y)
+    minimum_loss = two_weight_loss(*minimum, x, y)
+    start = random_start(seed)
+    paths = [gradient_descent(start, eta, steps, x, y) for eta in etas]
+    fig, axes = plt.subplots(1, len(paths), figsize=(3.6 * len(paths), 3.8), squeeze=False)
+    for ax, path in zip(axes[0], paths):
+        draw_contours(ax, grid, path, minimum, title=f"η = {path.eta:g}: {_verdict(path, minimum_loss)}")
+    fig.tight_layout()
+    return fig, paths
+
+
+def learning_rate_explorer(eta=1.0, steps=30, seed=2, data=None):
+    """Sliders for the learning rate eta (log scale) and the number of steps.
+
+    Left: the run from A on the contour plot; right: E against the step.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Display it (last expression of a cell).
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    eta = check_positive(eta, "eta")
+    steps = check_positive_int(steps, "steps")
+    seed = int(as_scalar(seed, "seed"))
+    x, y = two_weight_data() if data is None else data
+    grid = loss_grid(x, y)
+    minimum = find_minimum(x, y)
+    minimum_loss = two_weight_loss(*minimum, x, y)
+    start = random_start(seed)
+
+    def redraw(eta, steps):
+        path = gradient_descent(start, eta, steps, x, y)
+        fig, (ax_contour, ax_loss) = plt.subplots(1, 2, figsize=(10, 4))
+        draw_contours(ax_contour, grid, path, minimum, title=f"η = {eta:.3g}: {_verdict(path, minimum_loss)}")
+        draw_loss_curve(ax_loss, path)
+        ax_loss.axhline(minimum_loss, color=COLORS["grey"], linestyle="--", label="E at F")
+        ax_loss.legend()
+        ax_loss.set_title(f"final E = {path.final_loss:.4g} after {len(path.losses) - 1} steps")
+        plt.show()
+
+    controls = {
+        "eta": widgets.FloatLogSlider(value=eta, base=10, min=-2, max=1, step=0.05, description="η",
+                                      readout_format=".3g", continuous_update=False),
+        "steps": widgets.IntSlider(value=steps, min=1, max=100, description="steps", continuous_update=False),
+    }
+    output = widgets.interactive_output(redraw, controls)
+    return widgets.VBox([widgets.HBox(list(controls.values())), output])
