@@ -1,21 +1,35 @@
 """Load the functions a notebook defines, to test checks against the real solution and stub code."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
 
+#: The public check call that ends every check cell, e.g. ``ch01.check_threshold_unit(threshold_unit)``.
+CHECK_CALL = re.compile(r"^(ch\d\d)\.(check_\w+)\((\w+)\)\s*$", re.M)
+
+
+def _is_import_cell(source: str) -> bool:
+    lines = [line for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return bool(lines) and all(line.startswith(("import ", "from ")) for line in lines)
+
 
 def load_functions(notebook_path: Path) -> dict:
-    """Execute the function-defining code cells of a notebook and return its namespace.
+    """Execute the import cells and the function-defining cells of a notebook; return its namespace.
 
-    Only cells whose first line starts with ``def`` are run (plus the imports
-    a learner's function may use), so check cells and plots are skipped.
+    Check cells and plots are skipped, so the functions can be handed to checks one by one.
     """
     namespace: dict = {}
-    exec("import numpy as np", namespace)
     notebook = nbformat.read(notebook_path, as_version=4)
     for cell in notebook.cells:
-        if cell.cell_type == "code" and cell.source.lstrip().startswith("def "):
+        if cell.cell_type == "code" and (_is_import_cell(cell.source) or cell.source.lstrip().startswith("def ")):
             exec(compile(cell.source, str(notebook_path), "exec"), namespace)
     return namespace
+
+
+def check_calls(notebook_path: Path) -> list:
+    """``(module, check, function)`` names of every public check call in a notebook, in order."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    return [match.groups() for cell in notebook.cells if cell.cell_type == "code"
+            for match in CHECK_CALL.finditer(cell.source)]

@@ -12,20 +12,9 @@ import numpy as np
 from ..datasets import GATE_TRUTH_TABLES, linearly_separable_blobs, logic_gate_data
 from ..perceptron import perceptron_update as _reference_update
 from ..units import threshold_unit as _reference_unit
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes
+from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes, same_answer
 
 __all__ = ["check_threshold_unit", "check_gate_weights", "check_perceptron_update", "check_train_perceptron"]
-
-
-def _same(a, b) -> bool:
-    """Equal answers: same structure, same shapes, values equal up to rounding."""
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(_same(p, q) for p, q in zip(a, b))
-    try:
-        a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return a_arr.shape == b_arr.shape and bool(np.allclose(a_arr, b_arr, rtol=1e-9, atol=1e-12))
 
 
 # --- Exercise 1: the threshold unit -------------------------------------------------
@@ -74,9 +63,9 @@ def check_threshold_unit(threshold_unit, time_limit=DEFAULT_TIME_LIMIT):
         if outcome is None:
             break
         expected = _reference_unit(**case.kwargs)
-        found = matching_mistakes(_UNIT_MISTAKES, case, outcome.value, expected, _same)
+        found = matching_mistakes(_UNIT_MISTAKES, case, outcome.value, expected, same_answer)
         problem = _problem_with_unit_output(outcome.value, len(expected))
-        if problem is None and not _same(outcome.value, expected):
+        if problem is None and not same_answer(outcome.value, expected):
             wrong_rows = np.flatnonzero(np.asarray(outcome.value) != expected).tolist()
             problem = f"The output is wrong for the row(s) {wrong_rows} of x."
         if problem is not None:
@@ -201,8 +190,8 @@ def check_perceptron_update(perceptron_update, time_limit=DEFAULT_TIME_LIMIT):
                      f"shapes {np.shape(w_new)} and {np.shape(b_new)}.", returned=value)
             break
         answer = (np.asarray(w_new, dtype=float), float(b_new))
-        if not _same(answer, expected):
-            found = matching_mistakes(_UPDATE_MISTAKES, case, answer, expected, _same)
+        if not same_answer(answer, expected):
+            found = matching_mistakes(_UPDATE_MISTAKES, case, answer, expected, same_answer)
             run.fail(case, "The updated weights are not what one step of the perceptron rule gives.",
                      returned=value, mistakes=found)
             break

@@ -15,7 +15,7 @@ import numpy as np
 from ..activations import sigmoid as _reference_sigmoid
 from ..logistic import catch_float_warnings, cross_entropy_gradient, overlapping_blobs, squared_error_gradient
 from ..losses import binary_crossentropy as _reference_bce
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes
+from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes, same_answer
 
 __all__ = ["check_sigmoid", "check_sigmoid_derivative", "check_binary_cross_entropy", "check_logistic_gradient"]
 
@@ -36,17 +36,6 @@ class _Watched:
 def _start(exercise, function, time_limit, n_cases):
     watched = _Watched(function) if callable(function) else function
     return CheckRun(exercise, watched, time_limit, n_cases=n_cases), watched
-
-
-def _same(a, b) -> bool:
-    """Equal answers: same structure and shapes, values equal up to rounding (NaN never equal)."""
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(_same(p, q) for p, q in zip(a, b))
-    try:
-        a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return a_arr.shape == b_arr.shape and bool(np.allclose(a_arr, b_arr, rtol=1e-7, atol=1e-12))
 
 
 def _same_loss(a, b) -> bool:
@@ -93,7 +82,7 @@ def _elementwise_check(run, watched, cases, reference, mistakes, what, low, high
         value, expected = outcome.value, reference(**case.kwargs)
         problem = _array_problem(value, expected.shape, low, high, what)
         if problem is not None:
-            found = matching_mistakes(mistakes, case, value, expected, _same)
+            found = matching_mistakes(mistakes, case, value, expected, same_answer)
             run.fail(case, problem, returned=value, mistakes=found)
             break
         finite = np.isfinite(value)
@@ -102,9 +91,9 @@ def _elementwise_check(run, watched, cases, reference, mistakes, what, low, high
             run.fail(case, f"Your result holds NaN or inf at h = {_list(bad_h)}; the {what} is a finite number "
                      "for every h.", returned=value, mistakes=[_OVERFLOW])
             break
-        if not _same(value, expected):
+        if not same_answer(value, expected):
             wrong = ~np.isclose(value, expected, rtol=1e-7, atol=1e-12)
-            found = matching_mistakes(mistakes, case, value, expected, _same)
+            found = matching_mistakes(mistakes, case, value, expected, same_answer)
             run.fail(case, f"The {what} is wrong at h = {_list(np.asarray(case.kwargs['h'])[wrong])}.",
                      returned=value, mistakes=found)
             break
@@ -338,11 +327,11 @@ def check_logistic_gradient(logistic_gradient, time_limit=DEFAULT_TIME_LIMIT):
             break
         answer = (np.asarray(outcome.value[0], dtype=float), float(outcome.value[1]))
         expected = cross_entropy_gradient(**case.kwargs)
-        if not _same(answer, expected):
-            dw_ok, db_ok = _same(answer[0], expected[0]), _same(answer[1], expected[1])
+        if not same_answer(answer, expected):
+            dw_ok, db_ok = same_answer(answer[0], expected[0]), same_answer(answer[1], expected[1])
             where = "dw is right but db is not." if dw_ok else "db is right but dw is not." if db_ok else \
                 "Both dw and db differ from the gradient of the mean cross-entropy."
-            found = matching_mistakes(_GRADIENT_MISTAKES, case, answer, expected, _same)
+            found = matching_mistakes(_GRADIENT_MISTAKES, case, answer, expected, same_answer)
             run.fail(case, where, returned=outcome.value, mistakes=found)
             break
         run.case_passed()

@@ -16,21 +16,10 @@ from ..backprop import backprop_one_example as _reference_backprop
 from ..backprop import hidden_error_term as _reference_hidden
 from ..backprop import output_error_term as _reference_output
 from ..gradcheck import numerical_gradient
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes
+from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes, same_answer
 
 __all__ = ["check_output_error_term", "check_hidden_error_term", "check_backprop_one_example",
            "check_central_difference_gradient", "check_output_unit_derivative"]
-
-
-def _same(a, b) -> bool:
-    """Equal answers: same structure, same shapes, values equal up to rounding."""
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(_same(p, q) for p, q in zip(a, b))
-    try:
-        a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return a_arr.shape == b_arr.shape and bool(np.allclose(a_arr, b_arr, rtol=1e-7, atol=1e-12))
 
 
 def _array_problem(value, shape, what):
@@ -102,10 +91,10 @@ def check_output_error_term(output_error_term, time_limit=DEFAULT_TIME_LIMIT):
             break
         expected = _reference_output(**case.kwargs)
         problem = _array_problem(outcome.value, expected.shape, "eps (one value per output unit)")
-        if problem is None and not _same(outcome.value, expected):
+        if problem is None and not same_answer(outcome.value, expected):
             problem = "The error terms are not dE/dh_k of a sigmoid output unit with squared error."
         if problem is not None:
-            found = matching_mistakes(_OUTPUT_MISTAKES, case, outcome.value, expected, _same)
+            found = matching_mistakes(_OUTPUT_MISTAKES, case, outcome.value, expected, same_answer)
             run.fail(case, problem, returned=outcome.value, mistakes=found)
             break
         run.case_passed()
@@ -172,10 +161,10 @@ def check_hidden_error_term(hidden_error_term, time_limit=DEFAULT_TIME_LIMIT):
             break
         expected = _reference_hidden(**case.kwargs)
         problem = _array_problem(outcome.value, expected.shape, "eps (shape of g)")
-        if problem is None and not _same(outcome.value, expected):
+        if problem is None and not same_answer(outcome.value, expected):
             problem = "The error terms are not dE/dh_j of the hidden units."
         if problem is not None:
-            found = matching_mistakes(_HIDDEN_MISTAKES, case, outcome.value, expected, _same)
+            found = matching_mistakes(_HIDDEN_MISTAKES, case, outcome.value, expected, same_answer)
             run.fail(case, problem, returned=outcome.value, mistakes=found)
             break
         run.case_passed()
@@ -281,12 +270,12 @@ def check_backprop_one_example(backprop_one_example, time_limit=DEFAULT_TIME_LIM
             run.fail(case, "\n".join(problems), returned=value, hint_ids=hint_ids)
             break
         answer = (np.asarray(value[0], dtype=float), np.asarray(value[1], dtype=float))
-        if not _same(answer, expected):
-            right = [name for name, a, b in zip(("dW1", "dW2"), answer, expected) if _same(a, b)]
+        if not same_answer(answer, expected):
+            right = [name for name, a, b in zip(("dW1", "dW2"), answer, expected) if same_answer(a, b)]
             problem = "The gradients are not dE/dW1 and dE/dW2 of E = 1/2 sum_k (yhat_k - y_k)^2."
             if right == ["dW2"]:
                 problem += " dW2 is right, dW1 is not: look at the hidden layer's error term."
-            found = matching_mistakes(_BACKPROP_MISTAKES, case, answer, expected, _same)
+            found = matching_mistakes(_BACKPROP_MISTAKES, case, answer, expected, same_answer)
             run.fail(case, problem, returned=value, mistakes=found[:1])
             break
         run.case_passed()
@@ -390,10 +379,10 @@ def check_central_difference_gradient(central_difference_gradient, time_limit=DE
         w = case.kwargs["w"].copy()
         expected = numerical_gradient(case.kwargs["f"], w, step=case.kwargs["step"])
         problem = _array_problem(outcome.value, expected.shape, "the gradient (shape of w)")
-        if problem is None and not _same(outcome.value, expected):
+        if problem is None and not same_answer(outcome.value, expected):
             problem = f"The gradient is not the central difference with step s = {case.kwargs['step']:g}."
         if problem is not None:
-            found = matching_mistakes(_DIFFERENCE_MISTAKES, case, outcome.value, expected, _same)
+            found = matching_mistakes(_DIFFERENCE_MISTAKES, case, outcome.value, expected, same_answer)
             run.fail(case, problem, returned=outcome.value, mistakes=found)
             break
         run.case_passed()

@@ -38,7 +38,7 @@ import numpy as np
 __all__ = [
     "PASSED", "NOT_ATTEMPTED", "FAILED",
     "CheckResult", "Mistake", "Case", "CheckRun", "Outcome",
-    "call_learner_function", "latest_results", "DEFAULT_TIME_LIMIT",
+    "call_learner_function", "latest_results", "DEFAULT_TIME_LIMIT", "same_answer", "matching_mistakes",
 ]
 
 PASSED = "passed"
@@ -322,6 +322,21 @@ class CheckRun:
                              list(dict.fromkeys(self.hints)), self.cases_passed, self.cases_total)
         _LATEST[self.exercise] = result
         return result
+
+
+def same_answer(a, b, rtol=1e-7, atol=1e-12, equal_nan=False) -> bool:
+    """Equal answers: same structure (tuples/lists element by element), same shapes, values equal up to rounding.
+
+    ``equal_nan=True`` lets a wrong variant that overflows to NaN in the same
+    places as the learner's answer be recognised (references are never NaN).
+    """
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(same_answer(p, q, rtol, atol, equal_nan) for p, q in zip(a, b))
+    try:
+        a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a_arr.shape == b_arr.shape and bool(np.allclose(a_arr, b_arr, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def matching_mistakes(mistakes, case: Case, returned, reference_value, same) -> list:
