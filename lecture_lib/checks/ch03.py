@@ -1,0 +1,258 @@
+"""Checks of the chapter 03 exercises (stable softmax, a two-layer forward pass).
+
+Each ``check_*`` function takes the learner's function and returns a
+:class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
+from ``lecture_lib.activations``; the typical mistakes are the wrong
+variants defined here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..activations import sigmoid as _sigmoid
+from ..activations import softmax as _reference_softmax
+from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, matching_mistakes
+
+__all__ = ["check_softmax", "check_forward_two_layer"]
+
+
+def _same(a, b) -> bool:
+    """Equal answers: same shape, values equal up to rounding.
+
+    NaN equals NaN here, so a wrong variant that overflows in the same places
+    as the learner's answer is recognised (the reference itself is never NaN).
+    """
+    try:
+        a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a_arr.shape == b_arr.shape and bool(np.allclose(a_arr, b_arr, rtol=1e-7, atol=1e-10, equal_nan=True))
+
+
+def _quiet(function):
+    """The wrong variants overflow on purpose: no RuntimeWarning in the learner's notebook."""
+    def wrapper(**kwargs):
+        with np.errstate(all="ignore"):
+            return function(**kwargs)
+    return wrapper
+
+
+def _naive_softmax(h):
+    e = np.exp(h)
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+def _as_array(value):
+    """The learner's answer as a float array, or None if it is not numeric."""
+    if isinstance(value, (str, bytes, dict)) or value is None:
+        return None
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return array
+
+
+def _kind_problem(value, shape):
+    """What is wrong with the kind of answer (type, shape, range), or '' if it is a plausible probability table."""
+    if value is None:
+        return f"Your function returned None (did you forget `return`?); expected an ndarray of shape {shape}."
+    array = _as_array(value)
+    if array is None:
+        return f"Expected an ndarray of shape {shape} with one probability vector per row."
+    if array.shape != shape:
+        hint = " (one row per example, one column per class)" if array.size == np.prod(shape) else ""
+        return f"Expected shape {shape}{hint}, got shape {array.shape}."
+    return ""
+
+
+# --- Exercise 1: the stable softmax ------------------------------------------------------------
+
+_OVERFLOW_HINT = ("exp(h) overflowed to inf (inf / inf = NaN). Subtract each row's maximum from h before exp: "
+                  "the factor exp(-max) cancels in the fraction, and every exponent becomes <= 0.")
+
+_SOFTMAX_MISTAKES = [
+    Mistake("overflow", _OVERFLOW_HINT, _quiet(_naive_softmax)),
+    Mistake("wrong_axis",
+            "your columns sum to 1, not your rows. Each row of h is one example; normalise over the classes "
+            "(axis=1, with keepdims=True so the division broadcasts row by row).",
+            _quiet(lambda h: np.exp(h - np.max(h, axis=0)) / np.sum(np.exp(h - np.max(h, axis=0)), axis=0))),
+    Mistake("sum_over_all",
+            "the whole table sums to 1, each row does not. Sum exp(h) over each row (axis=1, keepdims=True), "
+            "not over the whole array.",
+            _quiet(lambda h: np.exp(h - np.max(h)) / np.sum(np.exp(h - np.max(h))))),
+    Mistake("global_max",
+            "you subtracted the largest value of the whole array; in a row whose values are all much smaller, "
+            "every exp underflows to 0 and 0 / 0 = NaN. Subtract each row's own maximum "
+            "(np.max(h, axis=1, keepdims=True)).",
+            _quiet(lambda h: np.exp(h - np.max(h)) / np.sum(np.exp(h - np.max(h)), axis=1, keepdims=True))),
+    Mistake("missing_keepdims",
+            "the row sums were divided in the wrong direction: np.sum(e, axis=1) has shape (N,), which "
+            "broadcasts along the rows, so column j was divided by the sum of row j. Keep the summed axis "
+            "(keepdims=True, shape (N, 1)) so that each row is divided by its own sum.",
+            _quiet(lambda h: np.exp(h - np.max(h, axis=1, keepdims=True))
+                   / np.sum(np.exp(h - np.max(h, axis=1, keepdims=True)), axis=1))),
+    Mistake("not_normalised",
+            "you returned exp(h) (maybe shifted) without dividing by the row sum, so the rows do not sum to 1.",
+            _quiet(lambda h: np.exp(h - np.max(h, axis=1, keepdims=True)))),
+]
+
+_SOFTMAX_CASES = [
+    Case({"h": np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [-1.0, 0.5, 2.0]])}, "3 examples, 3 classes"),
+    Case({"h": np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])}, "small values"),
+    Case({"h": np.array([[2.0, -1.0], [0.5, 0.5], [-3.0, 4.0], [1.0, 0.0]])}, "4 examples, 2 classes"),
+    Case({"h": np.array([[1000.0, 1001.0, 1002.0], [-5.0, 0.0, 5.0]])}, "large values: exp(1000) overflows"),
+    Case({"h": np.array([[0.0, 1.0, 2.0, 3.0], [-1000.0, -1001.0, -999.0, -1002.0], [3.0, 3.0, 3.0, 3.0]])},
+         "rows on very different scales"),
+    Case({"h": np.array([[710.0, -710.0], [-710.0, 710.0], [1e4, 1e4]])}, "extreme values"),
+]
+
+
+def _unnormalised_rows(answer, reference, mistakes):
+    """Rows proportional to the right ones but wrongly scaled: divided by the grand total, or not at all.
+
+    Recognised by this property rather than by one wrong variant, because the
+    shift used before exp (none, row max, global max) changes the numbers.
+    """
+    sums = answer.sum(axis=1, keepdims=True)
+    if not (np.all(sums > 0) and np.allclose(answer / sums, reference)):
+        return []
+    wanted = "sum_over_all" if np.isclose(answer.sum(), 1.0) else "not_normalised"
+    return [m for m in mistakes if m.id == wanted]
+
+
+def _check_probability_rows(run, case, value, shape, mistakes, reference):
+    """Shared checks of a (N, C) probability table; True if the answer is right."""
+    problem = _kind_problem(value, shape)
+    if problem:
+        run.fail(case, problem, returned=value)
+        return False
+    answer = np.asarray(value, dtype=float)
+    found = matching_mistakes(mistakes, case, answer, reference, _same)
+    if not np.all(np.isfinite(answer)):
+        overflow = [m for m in mistakes if m.id == "overflow"]
+        run.fail(case, "Your answer contains NaN or inf; softmax probabilities are finite numbers in [0, 1].",
+                 returned=value, mistakes=found or overflow)
+        return False
+    if _same(answer, reference):
+        return True
+    if np.any(answer < -1e-12) or np.any(answer > 1 + 1e-12):
+        problem = "Some values lie outside [0, 1]; softmax outputs are probabilities."
+    elif not np.allclose(answer.sum(axis=1), 1.0):
+        problem = "The rows do not each sum to 1; each row should be one probability vector over the C classes."
+    else:
+        problem = "The rows are probability vectors, but not the softmax of the input."
+    run.fail(case, problem, returned=value, mistakes=found or _unnormalised_rows(answer, reference, mistakes))
+    return False
+
+
+def check_softmax(softmax, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``softmax(h)`` -> probabilities of shape (N, C), each row summing to 1, for any size of h."""
+    run = CheckRun("ch03.softmax", softmax, time_limit, n_cases=len(_SOFTMAX_CASES))
+    for case in _SOFTMAX_CASES:
+        with np.errstate(all="ignore"):  # a naive answer overflows: that is feedback, not a warning
+            outcome = run.call(case)
+        if outcome is None:
+            if any("broadcast" in text for text in run.feedback):
+                run.hints.append("missing_keepdims")
+                run.feedback.append("Hint: np.sum(e, axis=1) has shape (N,) and cannot divide an (N, C) "
+                                    "array row by row; keep the summed axis with keepdims=True (shape (N, 1)).")
+            break
+        reference = _reference_softmax(case.kwargs["h"])
+        if not _check_probability_rows(run, case, outcome.value, case.kwargs["h"].shape, _SOFTMAX_MISTAKES,
+                                       reference):
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 2: the forward pass of a two-layer network ------------------------------------------
+
+def _reference_forward(x, W1, b1, W2, b2):
+    return _reference_softmax(_sigmoid(x @ W1 + b1) @ W2 + b2)
+
+
+_FORWARD_MISTAKES = [
+    Mistake("transposed_weights",
+            "you multiplied by the transposed weight matrices. With x of shape (N, D), W1 is (D, H): "
+            "the weighted sums are h = x @ W1 + b1, shape (N, H), with no transpose.",
+            _quiet(lambda x, W1, b1, W2, b2: _reference_softmax(_sigmoid(x @ W1.T + b1) @ W2.T + b2))),
+    Mistake("wrong_order",
+            "the matrix product is in the wrong order. In the batch-first form each row of x is one example, "
+            "so the input comes first: x @ W1 (then g @ W2), not W1 @ x.",
+            _quiet(lambda x, W1, b1, W2, b2: _reference_softmax(_sigmoid(W1 @ x + b1) @ W2 + b2))),
+    Mistake("wrong_order",
+            "the matrix product is in the wrong order. In the batch-first form each row of x is one example, "
+            "so the input comes first: x @ W1 (then g @ W2), not W1 @ x.",
+            _quiet(lambda x, W1, b1, W2, b2: _reference_softmax(W2 @ _sigmoid(x @ W1 + b1) + b2))),
+    Mistake("missing_hidden_activation",
+            "the hidden layer's activation is missing: the hidden units output g = sigmoid(h), not h itself. "
+            "Without it the two layers collapse into one linear map.",
+            _quiet(lambda x, W1, b1, W2, b2: _reference_softmax((x @ W1 + b1) @ W2 + b2))),
+    Mistake("softmax_hidden",
+            "you applied softmax in the hidden layer. The hidden units use the sigmoid; softmax belongs "
+            "only to the output layer.",
+            _quiet(lambda x, W1, b1, W2, b2: _reference_softmax(_reference_softmax(x @ W1 + b1) @ W2 + b2))),
+    Mistake("missing_softmax",
+            "the output layer's softmax is missing: you returned the weighted sums h of the output units. "
+            "Turn them into class probabilities with softmax.",
+            _quiet(lambda x, W1, b1, W2, b2: _sigmoid(x @ W1 + b1) @ W2 + b2)),
+    Mistake("sigmoid_output",
+            "the output layer uses the sigmoid; for C classes it needs softmax, so that each row sums to 1.",
+            _quiet(lambda x, W1, b1, W2, b2: _sigmoid(_sigmoid(x @ W1 + b1) @ W2 + b2))),
+    Mistake("biases_swapped",
+            "the biases are swapped: b1 belongs to the hidden layer (h = x @ W1 + b1), b2 to the output "
+            "layer.",
+            _quiet(lambda x, W1, b1, W2, b2: _reference_softmax(_sigmoid(x @ W1 + b2) @ W2 + b1))),
+    Mistake("bias_after_activation",
+            "a bias was added after the activation. The bias is part of the weighted sum: "
+            "g = sigmoid(x @ W1 + b1), not sigmoid(x @ W1) + b1.",
+            _quiet(lambda x, W1, b1, W2, b2: _reference_softmax((_sigmoid(x @ W1) + b1) @ W2 + b2))),
+    Mistake("missing_bias",
+            "a bias is missing: each layer adds its bias to the weighted sum (b1 in the hidden layer, b2 in "
+            "the output layer).",
+            _quiet(lambda x, W1, b1, W2, b2: _reference_softmax(_sigmoid(x @ W1) @ W2 + b2))),
+    Mistake("missing_bias",
+            "a bias is missing: each layer adds its bias to the weighted sum (b1 in the hidden layer, b2 in "
+            "the output layer).",
+            _quiet(lambda x, W1, b1, W2, b2: _reference_softmax(_sigmoid(x @ W1 + b1) @ W2))),
+    Mistake("overflow", "your softmax overflowed on large output sums. " + _OVERFLOW_HINT,
+            _quiet(lambda x, W1, b1, W2, b2: _naive_softmax(_sigmoid(x @ W1 + b1) @ W2 + b2))),
+]
+
+
+def _forward_case(seed, n, d, h, c, scale=1.0, note=""):
+    rng = np.random.default_rng(seed)
+    return Case({"x": rng.normal(size=(n, d)), "W1": rng.normal(size=(d, h)), "b1": rng.normal(size=h),
+                 "W2": scale * rng.normal(size=(h, c)), "b2": rng.normal(size=c)}, note)
+
+
+_FORWARD_CASES = [
+    # all sizes equal first, so that transposed or reordered products run and can be recognised
+    _forward_case(3, 3, 3, 3, 3, note="N = D = H = C = 3"),
+    _forward_case(4, 5, 2, 4, 3, note="N=5 examples, D=2 inputs, H=4 hidden units, C=3 classes"),
+    _forward_case(5, 4, 3, 2, 2, note="N=4, D=3, H=2, C=2"),
+    _forward_case(6, 3, 2, 3, 4, scale=2000.0, note="large output weights: the output sums reach ~1000"),
+]
+
+
+def check_forward_two_layer(forward_two_layer, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``forward_two_layer(x, W1, b1, W2, b2)`` -> yhat (N, C): sigmoid hidden layer, softmax output."""
+    run = CheckRun("ch03.forward_two_layer", forward_two_layer, time_limit, n_cases=len(_FORWARD_CASES))
+    for case in _FORWARD_CASES:
+        with np.errstate(all="ignore"):
+            outcome = run.call(case)
+        if outcome is None:
+            if run.feedback and any("mismatch" in text or "shapes" in text for text in run.feedback):
+                run.hints.append("shape_mismatch")
+                run.feedback.append("Hint: follow the shapes: x (N, D) @ W1 (D, H) gives (N, H); "
+                                    "g (N, H) @ W2 (H, C) gives (N, C). Biases b1 (H,) and b2 (C,) add to "
+                                    "every row.")
+            break
+        kw = case.kwargs
+        shape = (kw["x"].shape[0], kw["W2"].shape[1])
+        if not _check_probability_rows(run, case, outcome.value, shape, _FORWARD_MISTAKES,
+                                       _reference_forward(**kw)):
+            break
+        run.case_passed()
+    return run.finish()

@@ -1,0 +1,230 @@
+"""Chapter 03 checks, tested both ways: solutions pass, stubs are 'not attempted', typical mistakes fail with their hint."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from lecture_lib.activations import softmax as reference_softmax
+from lecture_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, ch03
+from notebook_code import load_functions
+
+CHECKS = {
+    "softmax": ch03.check_softmax,
+    "forward_two_layer": ch03.check_forward_two_layer,
+}
+
+
+@pytest.fixture(scope="module")
+def solution(repo_root):
+    return load_functions(repo_root / "solutions" / "03_feedforward_networks.ipynb")
+
+
+@pytest.fixture(scope="module")
+def stub(repo_root):
+    return load_functions(repo_root / "exercises" / "03_feedforward_networks.ipynb")
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_solution_passes(solution, name):
+    result = CHECKS[name](solution[name])
+    assert result.status == PASSED, result
+    assert result.cases_passed == result.cases_total > 0
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_untouched_stub_is_not_attempted(stub, name):
+    result = CHECKS[name](stub[name])
+    assert result.status == NOT_ATTEMPTED, result
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 5)),
+              elements=st.floats(-1e4, 1e4, allow_nan=False)))
+def test_solution_softmax_matches_the_package_on_any_input(solution, h):
+    p = solution["softmax"](h)
+    assert np.all(np.isfinite(p)) and np.allclose(p.sum(axis=1), 1.0)
+    assert np.allclose(p, reference_softmax(h), rtol=1e-9, atol=1e-12)
+
+
+# --- softmax: typical wrong answers ---------------------------------------------------------
+
+def softmax_naive(h):
+    e = np.exp(h)
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+def softmax_naive_other_spelling(h):
+    return np.exp(h) / np.exp(h).sum(axis=-1)[:, None]
+
+
+def softmax_columns(h):
+    e = np.exp(h - h.max(axis=0))
+    return e / e.sum(axis=0)
+
+
+def softmax_sum_all(h):
+    e = np.exp(h - h.max(axis=1, keepdims=True))
+    return e / e.sum()
+
+
+def softmax_global_max(h):
+    e = np.exp(h - h.max())
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def softmax_no_keepdims(h):
+    e = np.exp(h - h.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1)
+
+
+def softmax_unnormalised(h):
+    return np.exp(h - h.max(axis=1, keepdims=True))
+
+
+def softmax_flat(h):
+    return reference_softmax(h).ravel()
+
+
+def softmax_none(h):
+    reference_softmax(h)
+
+
+@pytest.mark.parametrize("wrong, hint, words", [
+    (softmax_naive, "overflow", "Subtract each row's maximum"),
+    (softmax_naive_other_spelling, "overflow", "NaN or inf"),
+    (softmax_columns, "wrong_axis", "columns sum to 1"),
+    (softmax_sum_all, "sum_over_all", "do not each sum to 1"),
+    (softmax_global_max, "global_max", "each row's own maximum"),
+    (softmax_no_keepdims, "missing_keepdims", "keepdims=True"),
+    (softmax_unnormalised, "not_normalised", "without dividing"),
+    (softmax_flat, None, "Expected shape (3, 3)"),
+    (softmax_none, None, "did you forget `return`?"),
+])
+def test_softmax_mistakes(wrong, hint, words):
+    with np.errstate(all="ignore"):
+        result = ch03.check_softmax(wrong)
+    assert result.status == FAILED, result
+    assert words in repr(result), result
+    if hint:
+        assert result.hints == [hint], result
+    else:
+        assert result.hints == [], result
+
+
+def test_softmax_check_emits_no_warning_for_an_overflowing_answer():
+    with np.errstate(all="raise"):  # any unsilenced overflow inside the check would raise here
+        result = ch03.check_softmax(softmax_naive)
+    assert result.hints == ["overflow"]
+
+
+def test_softmax_feedback_never_shows_the_reference_answer():
+    result = ch03.check_softmax(softmax_sum_all)
+    assert result.status == FAILED
+    # softmax(1, 2, 3) = (0.090, 0.245, 0.665) and softmax(-1, 0.5, 2) = (0.039, 0.175, 0.786) (first case)
+    for number in ("0.09", "0.245", "0.665", "0.175", "0.786"):
+        assert number not in repr(result), result
+
+
+# --- the two-layer forward pass: typical wrong answers -----------------------------------------
+
+def _sig(h):
+    return 1 / (1 + np.exp(-h))
+
+
+def forward_transposed(x, W1, b1, W2, b2):
+    return reference_softmax(_sig(x @ W1.T + b1) @ W2.T + b2)
+
+
+def forward_w_first(x, W1, b1, W2, b2):
+    return reference_softmax(_sig(W1 @ x + b1) @ W2 + b2)
+
+
+def forward_w2_first(x, W1, b1, W2, b2):
+    return reference_softmax(W2 @ _sig(x @ W1 + b1) + b2)
+
+
+def forward_linear_hidden(x, W1, b1, W2, b2):
+    return reference_softmax((x @ W1 + b1) @ W2 + b2)
+
+
+def forward_softmax_hidden(x, W1, b1, W2, b2):
+    return reference_softmax(reference_softmax(x @ W1 + b1) @ W2 + b2)
+
+
+def forward_no_softmax(x, W1, b1, W2, b2):
+    return _sig(x @ W1 + b1) @ W2 + b2
+
+
+def forward_sigmoid_output(x, W1, b1, W2, b2):
+    return _sig(_sig(x @ W1 + b1) @ W2 + b2)
+
+
+def forward_biases_swapped(x, W1, b1, W2, b2):
+    return reference_softmax(_sig(x @ W1 + b2) @ W2 + b1)
+
+
+def forward_bias_after_activation(x, W1, b1, W2, b2):
+    return reference_softmax((_sig(x @ W1) + b1) @ W2 + b2)
+
+
+def forward_no_b1(x, W1, b1, W2, b2):
+    return reference_softmax(_sig(x @ W1) @ W2 + b2)
+
+
+def forward_no_b2(x, W1, b1, W2, b2):
+    return reference_softmax(_sig(x @ W1 + b1) @ W2)
+
+
+def forward_naive_softmax(x, W1, b1, W2, b2):
+    return softmax_naive(_sig(x @ W1 + b1) @ W2 + b2)
+
+
+def forward_crashes_on_shapes(x, W1, b1, W2, b2):
+    return reference_softmax(_sig(x @ W1 + b1) @ W2 + b2)[:, :1] if x.shape[1] == 3 else W1 @ x
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (forward_transposed, "transposed_weights"),
+    (forward_w_first, "wrong_order"),
+    (forward_w2_first, "wrong_order"),
+    (forward_linear_hidden, "missing_hidden_activation"),
+    (forward_softmax_hidden, "softmax_hidden"),
+    (forward_no_softmax, "missing_softmax"),
+    (forward_sigmoid_output, "sigmoid_output"),
+    (forward_biases_swapped, "biases_swapped"),
+    (forward_bias_after_activation, "bias_after_activation"),
+    (forward_no_b1, "missing_bias"),
+    (forward_no_b2, "missing_bias"),
+    (forward_naive_softmax, "overflow"),
+])
+def test_forward_mistakes(wrong, hint):
+    with np.errstate(all="ignore"):
+        result = ch03.check_forward_two_layer(wrong)
+    assert result.status == FAILED, result
+    assert result.hints == [hint], result
+    assert "Hint:" in repr(result)
+
+
+def forward_right_only_when_square(x, W1, b1, W2, b2):
+    if x.shape == W1.shape == W2.shape:
+        return reference_softmax(_sig(x @ W1 + b1) @ W2 + b2)
+    return reference_softmax(_sig(W1 @ x + b1) @ W2 + b2)   # (D, H) @ (N, D): matmul mismatch
+
+
+def forward_bias_broadcast_error(x, W1, b1, W2, b2):
+    if x.shape == W1.shape == W2.shape:
+        return reference_softmax(_sig(x @ W1 + b1) @ W2 + b2)
+    return reference_softmax(_sig(x @ W1 + b2) @ W2 + b1)   # (N, H) + (C,): cannot broadcast
+
+
+@pytest.mark.parametrize("wrong", [forward_right_only_when_square, forward_bias_broadcast_error])
+def test_forward_shape_errors_get_the_shape_hint(wrong):
+    result = ch03.check_forward_two_layer(wrong)
+    assert result.status == FAILED and result.hints == ["shape_mismatch"], result
+    assert "raised an exception" in result.summary and "x (N, D) @ W1 (D, H)" in repr(result)
+
+
+def test_forward_wrong_shape_is_named():
+    result = ch03.check_forward_two_layer(forward_crashes_on_shapes)
+    assert result.status == FAILED and "Expected shape (3, 3)" in repr(result), result
