@@ -11,22 +11,14 @@ import numpy as np
 
 from ..activations import sigmoid as _sigmoid
 from ..activations import softmax as _reference_softmax
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, matching_mistakes
+from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, matching_mistakes, same_answer
 
 __all__ = ["check_softmax", "check_forward_two_layer"]
 
 
 def _same(a, b) -> bool:
-    """Equal answers: same shape, values equal up to rounding.
-
-    NaN equals NaN here, so a wrong variant that overflows in the same places
-    as the learner's answer is recognised (the reference itself is never NaN).
-    """
-    try:
-        a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return a_arr.shape == b_arr.shape and bool(np.allclose(a_arr, b_arr, rtol=1e-7, atol=1e-10, equal_nan=True))
+    """NaN equals NaN here, so a wrong variant that overflows where the learner's answer does is recognised."""
+    return same_answer(a, b, atol=1e-10, equal_nan=True)
 
 
 def _quiet(function):
