@@ -86,10 +86,9 @@ def plot_decision_line(ax, w, b, xlim=(-0.5, 1.5), ylim=(-0.5, 1.5), shade=True,
         ax.contourf(grid_1, grid_2, (h >= 0).astype(float), levels=[-0.5, 0.5, 1.5],
                     colors=[CLASS_COLORS[0], CLASS_COLORS[1]], alpha=0.15, zorder=0)
     if np.any(w != 0) and h.min() < 0 < h.max():
-        contour = ax.contour(grid_1, grid_2, h, levels=[0.0], colors=[color], linewidths=2, zorder=2)
+        ax.contour(grid_1, grid_2, h, levels=[0.0], colors=[color], linewidths=2, zorder=2)
         if label is not None:
-            ax.plot([], [], color=color, linewidth=2, label=label)  # legend entry for the contour
-        del contour
+            ax.plot([], [], color=color, linewidth=2, label=label)  # a contour has no legend entry of its own
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_aspect("equal")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..datasets import GATE_TRUTH_TABLES, linearly_separable_blobs, logic_gate_data
+from ..datasets import linearly_separable_blobs, logic_gate_data
 from ..perceptron import perceptron_update as _reference_update
 from ..units import threshold_unit as _reference_unit
 from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes, same_answer

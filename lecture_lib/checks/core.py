@@ -27,7 +27,6 @@ import html
 import linecache
 import os
 import signal
-import sys
 import threading
 import traceback
 from dataclasses import asdict, dataclass, field

@@ -1,0 +1,365 @@
+"""The playground's drawing and its ipywidgets app (chapter 03).
+
+* ``draw_playground``: the decision boundary with the train/test points and
+  the loss curves, on given axes (the static twin uses it for small
+  multiples); ``update_playground`` changes only the artists' data.
+* ``PlaygroundFigure`` keeps one figure and its artists and redraws by
+  blitting, so a slider change stays far under 100 ms.
+* ``Playground``: the app (data set, noise, hidden layers, units,
+  activation, learning rate, L2 strength, train/test ratio, "train N
+  epochs" and "reset"). Training happens only on the button; a slider change
+  rebuilds the (cheap) untrained run and redraws.
+
+matplotlib and ipywidgets are imported lazily inside functions.
+"""
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+
+from ._validate import check_choice, check_positive, check_positive_int
+from .playground import ACTIVATION_CHOICES, EPOCH_CHOICES, L2_STRENGTHS, LEARNING_RATES, LIM, PlaygroundRun
+from .playground_data import MAX_NOISE, PLAYGROUND_DATASETS
+from .plotting import CLASS_COLORS, COLORS
+
+__all__ = ["draw_playground", "update_playground", "draw_network", "playground_colormap", "PlaygroundFigure",
+           "Playground"]
+
+
+# --- drawing ---------------------------------------------------------------------------------------
+
+def playground_colormap():
+    """Colour map of P(y = 1): class-0 blue at 0, white at 0.5, class-1 orange at 1."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    # 20 discrete shades: bands of equal probability, cheaper to encode than a continuous gradient
+    return LinearSegmentedColormap.from_list("playground", [CLASS_COLORS[0], "#ffffff", CLASS_COLORS[1]], N=20)
+
+
+def _point_colors(y):
+    return np.array(CLASS_COLORS)[np.asarray(y)]
+
+
+def draw_playground(ax, run, ax_loss=None, resolution=60, title=None):
+    """Draw ``run``'s decision regions, its train/test points and (optionally) its loss curves.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Gets the predicted P(y = 1) as colour (blue = class 0, orange =
+        class 1, white = undecided), training points as circles with a black
+        edge, test points as squares with a grey edge.
+    run : PlaygroundRun
+    ax_loss : matplotlib Axes, optional
+        Gets the train/test loss against the epoch.
+    resolution : int
+        Grid points per axis of the prediction image.
+    title : str, optional
+        Default: the data set and the train/test accuracy.
+
+    Returns
+    -------
+    artists : dict
+        'image', 'train', 'test', 'title' (and 'train_line', 'test_line'
+        with ``ax_loss``): what ``update_playground`` changes in place.
+    """
+    if not isinstance(run, PlaygroundRun):
+        raise TypeError(f"run must be a PlaygroundRun, got {type(run).__name__}.")
+    artists = {"image": ax.imshow(run.grid_probabilities(resolution), origin="lower", extent=(-LIM, LIM, -LIM, LIM),
+                                  cmap=playground_colormap(), vmin=0.0, vmax=1.0, interpolation="bilinear", alpha=0.8)}
+    artists["train"] = ax.scatter(run.x_train[:, 0], run.x_train[:, 1], s=22, c=_point_colors(run.y_train),
+                                  edgecolors="black", linewidths=0.6, label="train")
+    artists["test"] = ax.scatter(run.x_test[:, 0], run.x_test[:, 1], s=22, c=_point_colors(run.y_test),
+                                 marker="s", edgecolors=COLORS["grey"], linewidths=0.6, label="test")
+    ax.set(xlim=(-LIM, LIM), ylim=(-LIM, LIM), xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
+    ax.grid(False)
+    artists["title"] = ax.set_title(title or _summary(run))
+    if ax_loss is not None:
+        artists["train_line"], = ax_loss.plot([], [], color=COLORS["train"], label="train loss")
+        artists["test_line"], = ax_loss.plot([], [], color=COLORS["test"], label="test loss")
+        ax_loss.set(xlabel="epoch", ylabel="loss E (cross-entropy)", title="Loss curves")
+        ax_loss.legend(loc="upper right")
+    update_playground(artists, run, resolution, title=title, new_points=False)
+    return artists
+
+
+def _summary(run):
+    if run.diverged:
+        return f"{run.settings['dataset']}: training diverged at epoch {run.epoch}, lower the learning rate"
+    return (f"{run.settings['dataset']}, epoch {run.epoch}: "
+            f"train acc {run.history['train_acc'][-1]:.0%}, test acc {run.history['test_acc'][-1]:.0%}")
+
+
+def update_playground(artists, run, resolution=60, title=None, new_points=True):
+    """Show ``run`` in artists made by ``draw_playground``: only data changes, nothing is re-created.
+
+    Parameters
+    ----------
+    artists : dict
+        As returned by ``draw_playground``.
+    run : PlaygroundRun
+    resolution : int
+        Grid points per axis of the prediction image (as when drawn).
+    title : str, optional
+        Default: the data set, the epoch and the train/test accuracy.
+    new_points : bool
+        Also move the points (False when they are already ``run``'s).
+    """
+    image = run.grid_probabilities(resolution)
+    artists["image"].set_data(np.nan_to_num(image, nan=0.5))
+    if new_points:
+        for split in ("train", "test"):
+            x, y = run._split(split)
+            artists[split].set_offsets(x)
+            artists[split].set_facecolor(_point_colors(y))
+    artists["title"].set_text(title or _summary(run))
+    if "train_line" in artists:
+        epochs = run.history["epoch"]
+        artists["train_line"].set_data(epochs, run.history["train_loss"])
+        artists["test_line"].set_data(epochs, run.history["test_loss"])
+        ax = artists["train_line"].axes
+        finite = [v for v in run.history["train_loss"] + run.history["test_loss"] if np.isfinite(v)]
+        ax.set_xlim(0, max(10, epochs[-1]))
+        ax.set_ylim(0, max(1.0, 1.05 * max(finite, default=1.0)))
+
+
+def draw_network(ax, sizes, layer_names=None, title=None):
+    """Draw a fully connected feed-forward network: one column of units per layer, every link.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    sizes : sequence of int
+        Units per layer, input layer first, e.g. (2, 3, 2).
+    layer_names : sequence of str, optional
+        Written under the columns (default: input layer, hidden layer k, output layer).
+    title : str, optional
+    """
+    sizes = [check_positive_int(n, "units of a layer") for n in sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least an input and an output layer, got {sizes}.")
+    if layer_names is None:
+        hidden = [f"hidden\nlayer {k}" if len(sizes) > 3 else "hidden\nlayer" for k in range(1, len(sizes) - 1)]
+        layer_names = ["input\nlayer", *hidden, "output\nlayer"]
+    top = max(sizes)
+    positions = [[(col, (n - 1) / 2 - row) for row in range(n)] for col, n in enumerate(sizes)]
+    for left, right in zip(positions, positions[1:]):
+        for x0, y0 in left:
+            for x1, y1 in right:
+                ax.plot([x0, x1], [y0, y1], color=COLORS["grey"], linewidth=0.8, zorder=1)
+    colours = [COLORS["train"]] + [COLORS["highlight"]] * (len(sizes) - 2) + [COLORS["class1"]]
+    for col, (column, colour) in enumerate(zip(positions, colours)):
+        xs, ys = zip(*column)
+        ax.scatter(xs, ys, s=500, color=colour, edgecolors="black", zorder=2)
+        ax.text(col, -(top - 1) / 2 - 0.6, layer_names[col], ha="center", va="top")
+    ax.set(xlim=(-0.6, len(sizes) - 0.4), ylim=(-(top - 1) / 2 - 1.8, (top - 1) / 2 + 0.6))
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+class PlaygroundFigure:
+    """One Agg figure (decision regions + loss curves) whose artists are updated, never re-created.
+
+    Rendering uses blitting: the static parts (axes, ticks, labels) are
+    rendered once into a cached background; a redraw restores it and draws
+    only the changing artists (image, points, curves, title) on top. The
+    background is rendered again only when the loss axes' limits change
+    (their tick labels change), which happens while training, not when a
+    slider moves.
+
+    Parameters
+    ----------
+    run : PlaygroundRun
+        What to show first.
+    resolution : int
+        Grid points per axis of the prediction image (60: 3600 forward passes).
+
+    Attributes
+    ----------
+    figure : matplotlib Figure (not managed by pyplot)
+    artists : dict
+        As returned by ``draw_playground``, plus 'legend'.
+    full_renders : int
+        How often the whole figure was rendered (the rest were blits).
+    """
+
+    _DYNAMIC = ("image", "train", "test", "train_line", "test_line", "legend", "title")
+
+    def __init__(self, run, resolution=60):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
+
+        self.resolution = check_positive_int(resolution, "resolution")
+        # Fixed margins instead of a layout engine: the layout is computed once, not at every redraw.
+        self.figure = Figure(figsize=(9.0, 4.0), dpi=80)
+        FigureCanvasAgg(self.figure)
+        ax, ax_loss = self.figure.subplots(1, 2, gridspec_kw={"left": 0.07, "right": 0.98, "bottom": 0.12,
+                                                              "top": 0.91, "wspace": 0.25})
+        self.artists = draw_playground(ax, run, ax_loss, self.resolution)
+        handles = [Line2D([], [], linestyle="", marker="o", markerfacecolor="white", markeredgecolor="black",
+                          label="train"),
+                   Line2D([], [], linestyle="", marker="s", markerfacecolor="white", markeredgecolor=COLORS["grey"],
+                          label="test")]
+        self.artists["legend"] = ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.8)
+        for key in self._DYNAMIC:
+            self.artists[key].set_animated(True)  # left out of the background, drawn at every redraw
+        self._background = self._limits = None
+        self.full_renders = 0
+
+    def update(self, run):
+        """Show ``run``: new image data, point positions, curve data and title."""
+        update_playground(self.artists, run, self.resolution)
+
+    def rgba(self) -> np.ndarray:
+        """Render the figure; return its pixels, shape (height, width, 4), uint8 (a view of the canvas)."""
+        canvas = self.figure.canvas
+        loss_axes = self.artists["train_line"].axes
+        limits = (loss_axes.get_xlim(), loss_axes.get_ylim())
+        if self._background is None or limits != self._limits:
+            canvas.draw()  # everything except the animated artists
+            self._background, self._limits = canvas.copy_from_bbox(self.figure.bbox), limits
+            self.full_renders += 1
+        else:
+            canvas.restore_region(self._background)
+        for key in self._DYNAMIC:
+            self.figure.draw_artist(self.artists[key])
+        return np.asarray(canvas.buffer_rgba())
+
+    def png(self) -> bytes:
+        """Render the figure to PNG bytes (fast zlib level: a live frame, not an archive)."""
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.fromarray(self.rgba()).save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
+class Playground:
+    """The interactive playground (display it as the last expression of a cell).
+
+    Parameters
+    ----------
+    dataset, noise, activation, eta, l2, train_fraction, seed : see ``PlaygroundRun``
+        Initial values of the controls; eta and l2 from ``LEARNING_RATES`` and
+        ``L2_STRENGTHS``, train_fraction in [0.1, 0.9].
+    hidden_layers : int in 0..4
+        Number of hidden layers.
+    units : int in 1..8
+        Units in each hidden layer.
+    epochs_per_click : {1, 10, 50, 100, 500}
+        Epochs run by one press of "train N epochs".
+    resolution : int
+        Grid points per axis of the prediction image.
+
+    Attributes
+    ----------
+    run : PlaygroundRun
+        The current data, network and history.
+    controls : dict of str -> ipywidgets widget
+        'dataset', 'noise', 'hidden_layers', 'units', 'activation', 'eta',
+        'l2', 'train_fraction', 'epochs', 'train', 'reset'.
+    redraw_seconds : list of float
+        Time of each redraw (from the change to the new PNG in the image widget).
+    widget : ipywidgets.VBox
+    """
+
+    def __init__(self, dataset="circle", noise=0.0, hidden_layers=2, units=4, activation="tanh", eta=0.03, l2=0.0,
+                 train_fraction=0.5, epochs_per_click=50, seed=0, resolution=60):
+        import ipywidgets as widgets
+
+        check_choice(dataset, "dataset", PLAYGROUND_DATASETS)
+        check_choice(activation, "activation", ACTIVATION_CHOICES)
+        check_choice(eta, "eta (learning rate)", LEARNING_RATES)
+        check_choice(l2, "l2 (regularisation strength)", L2_STRENGTHS)
+        if isinstance(hidden_layers, bool) or hidden_layers not in range(5):
+            raise ValueError(f"hidden_layers must be an integer from 0 to 4, got {hidden_layers!r}.")
+        if isinstance(units, bool) or units not in range(1, 9):
+            raise ValueError(f"units must be an integer from 1 to 8, got {units!r}.")
+        if not 0.0 <= check_positive(noise, "noise", allow_zero=True) <= MAX_NOISE:
+            raise ValueError(f"noise must lie in [0, {MAX_NOISE}], got {noise}.")
+        if not 0.1 <= check_positive(train_fraction, "train_fraction") <= 0.9:
+            raise ValueError(f"train_fraction must lie in [0.1, 0.9], got {train_fraction}.")
+        check_choice(epochs_per_click, "epochs_per_click", EPOCH_CHOICES)
+        self.seed = seed
+        style = {"description_width": "100px"}
+        c = self.controls = {
+            "dataset": widgets.Dropdown(options=PLAYGROUND_DATASETS, value=dataset, description="data set"),
+            "noise": widgets.FloatSlider(value=noise, min=0.0, max=MAX_NOISE, step=0.05, description="noise"),
+            "train_fraction": widgets.FloatSlider(value=train_fraction, min=0.1, max=0.9, step=0.1,
+                                                  description="train share"),
+            "hidden_layers": widgets.IntSlider(value=hidden_layers, min=0, max=4, description="hidden layers"),
+            "units": widgets.IntSlider(value=units, min=1, max=8, description="units/layer"),
+            "activation": widgets.Dropdown(options=ACTIVATION_CHOICES, value=activation, description="activation"),
+            "eta": widgets.SelectionSlider(options=LEARNING_RATES, value=eta, description="learning rate η"),
+            "l2": widgets.SelectionSlider(options=L2_STRENGTHS, value=l2, description="L2 strength λ"),
+            "epochs": widgets.Dropdown(options=EPOCH_CHOICES, value=epochs_per_click, description="N epochs"),
+            "train": widgets.Button(description=f"train {epochs_per_click} epochs", button_style="primary"),
+            "reset": widgets.Button(description="reset"),
+        }
+        for control in c.values():
+            if not isinstance(control, widgets.Button):
+                control.style = style
+                control.layout = widgets.Layout(width="320px")
+        self.redraw_seconds = []
+        self.run = self._new_run()
+        self.figure = PlaygroundFigure(self.run, resolution)
+        self.image = widgets.Image(value=self.figure.png(), format="png")
+        for name in ("dataset", "noise", "train_fraction", "hidden_layers", "units", "activation"):
+            c[name].observe(lambda change: self.reset(), names="value")
+        c["eta"].observe(lambda change: self._set_rates(), names="value")
+        c["l2"].observe(lambda change: self._set_rates(), names="value")
+        c["epochs"].observe(lambda change: setattr(c["train"], "description", f"train {change.new} epochs"),
+                            names="value")
+        c["train"].on_click(lambda button: self.train())
+        c["reset"].on_click(lambda button: self.reset())
+        column = widgets.VBox
+        self.widget = widgets.VBox([
+            widgets.HBox([column([c["dataset"], c["noise"], c["train_fraction"]]),
+                          column([c["hidden_layers"], c["units"], c["activation"]]),
+                          column([c["eta"], c["l2"], c["epochs"]])]),
+            widgets.HBox([c["train"], c["reset"]]),
+            self.image,
+        ])
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _new_run(self):
+        c = self.controls
+        hidden = (c["units"].value,) * c["hidden_layers"].value
+        return PlaygroundRun(c["dataset"].value, c["noise"].value, hidden, c["activation"].value, c["eta"].value,
+                             c["l2"].value, c["train_fraction"].value, seed=self.seed)
+
+    def _set_rates(self):
+        self.run.eta = self.controls["eta"].value
+        self.run.l2 = self.controls["l2"].value
+
+    def redraw(self):
+        """Update the figure's artists from ``run`` and push the new PNG to the image widget."""
+        start = time.perf_counter()
+        self.figure.update(self.run)
+        self.image.value = self.figure.png()
+        self.redraw_seconds.append(time.perf_counter() - start)
+
+    def reset(self):
+        """New data split and fresh weights from the current controls; redraw."""
+        start = time.perf_counter()
+        self.run = self._new_run()
+        self.redraw()
+        self.redraw_seconds[-1] = time.perf_counter() - start
+
+    def train(self, epochs=None):
+        """Train ``epochs`` more epochs (default: the 'N epochs' control), redrawing five times on the way."""
+        epochs = self.controls["epochs"].value if epochs is None else check_positive_int(epochs, "epochs")
+        chunk = max(1, epochs // 5)
+        done = 0
+        while done < epochs and not self.run.diverged:
+            step = min(chunk, epochs - done)
+            self.run.train(step)
+            done += step
+            self.redraw()
