@@ -13,13 +13,16 @@ LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 PYTEST_ARGS ?=
 
-.PHONY: lab test exercises notebooks clean help
+.PHONY: lab test exercises notebooks clean help lecture browser-deps bench
 
 help:
 	@echo "make lab        open the series in JupyterLab (sets up .venv first)"
 	@echo "make test       run the whole test suite (sets up .venv first)"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make notebooks  re-execute every notebook in place on a fresh kernel"
+	@echo "make bench      engine speed and memory, notebook times, playground latency"
+	@echo "make lecture CHAPTER=01  present a chapter: JupyterLab slide deck, large fonts, live sliders"
+	@echo "make browser-deps        install Chromium (system package) for the browser tests"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || \
@@ -40,5 +43,24 @@ exercises: $(STAMP)
 notebooks: $(STAMP)
 	$(PY) -m lecture_lib.tools.run_notebooks notebooks solutions
 
+# Engine speed against hand NumPy/PyTorch/sklearn, memory, notebook times, playground latency
+# (benchmarks/README.md). OpenBLAS tuning variables are unset for this command only, never in tests.
+bench: $(STAMP)
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/run.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Lecture mode: one chapter as a slide deck in JupyterLab, sliders live (lecture_lib/tools/lecture.py).
+CHAPTER ?= 00
+LECTURE_ARGS ?=
+lecture: $(STAMP)
+	$(PY) -m lecture_lib.tools.lecture $(CHAPTER) $(LECTURE_ARGS)
+
+# The browser tests (tests/browser) drive Debian's Chromium; without it they are skipped.
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:
+	@if [ -x "$(CHROMIUM)" ]; then echo "Chromium found: $(CHROMIUM)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get update -q && apt-get install -y -q chromium; \
+	else echo "No Chromium at $(CHROMIUM): install it with your package manager (sudo apt-get install chromium)" \
+		"or point LECTURE_CHROMIUM at one; the browser tests are skipped without it."; fi
