@@ -24,6 +24,7 @@ import numpy as np
 
 from ._validate import as_scalar, as_vector, check_positive, check_positive_int
 from .activations import sigmoid, sigmoid_derivative
+from .live_figure import LiveFigure, new_figure
 from .plotting import COLORS
 
 __all__ = [
@@ -333,6 +334,9 @@ def learning_rate_explorer(eta=1.0, steps=30, seed=2, data=None):
     """Sliders for the learning rate eta (log scale) and the number of steps.
 
     Left: the run from A on the contour plot; right: E against the step.
+    The contours, A and F are drawn once; a slider move only redraws the
+    path, the loss curve and the titles (``LiveFigure``), so the plot
+    follows the slider at once.
 
     Returns
     -------
@@ -340,7 +344,6 @@ def learning_rate_explorer(eta=1.0, steps=30, seed=2, data=None):
         Display it (last expression of a cell).
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
 
     eta = check_positive(eta, "eta")
     steps = check_positive_int(steps, "steps")
@@ -350,21 +353,39 @@ def learning_rate_explorer(eta=1.0, steps=30, seed=2, data=None):
     minimum = find_minimum(x, y)
     minimum_loss = two_weight_loss(*minimum, x, y)
     start = random_start(seed)
+    max_steps = 100
 
-    def redraw(eta, steps):
-        path = gradient_descent(start, eta, steps, x, y)
-        fig, (ax_contour, ax_loss) = plt.subplots(1, 2, figsize=(10, 4))
-        draw_contours(ax_contour, grid, path, minimum, title=f"η = {eta:.3g}: {_verdict(path, minimum_loss)}")
-        draw_loss_curve(ax_loss, path)
-        ax_loss.axhline(minimum_loss, color=COLORS["grey"], linestyle="--", label="E at F")
-        ax_loss.legend()
-        ax_loss.set_title(f"final E = {path.final_loss:.4g} after {len(path.losses) - 1} steps")
-        plt.show()
+    figure = new_figure(figsize=(10, 4))
+    ax_contour, ax_loss = figure.subplots(1, 2, gridspec_kw={"left": 0.07, "right": 0.98, "bottom": 0.13,
+                                                             "top": 0.9, "wspace": 0.25})
+    draw_contours(ax_contour, grid)
+    _mark_points(ax_contour, start, minimum)
+    path_line, = ax_contour.plot([], [], ".-", color=COLORS["test"], linewidth=1.5, markersize=6)
+    loss_line, = ax_loss.semilogy([], [], ".-", color=COLORS["train"])
+    ax_loss.axhline(minimum_loss, color=COLORS["grey"], linestyle="--", label="E at F")
+    # Fixed limits: the cached background stays valid; a diverging run leaves the frame at the top.
+    ax_loss.set(xlim=(0, max_steps), ylim=(0.5 * minimum_loss, 1e3), xlabel="step", ylabel="loss $E$")
+    ax_loss.legend(loc="upper right")
+    live = LiveFigure(figure, [path_line, loss_line, ax_contour.title, ax_loss.title])
+
+    def redraw(change=None):
+        path = gradient_descent(start, controls["eta"].value, controls["steps"].value, x, y)
+        path_line.set_data(path.weights[:, 0], path.weights[:, 1])
+        losses = np.where(np.isfinite(path.losses), path.losses, np.nan)
+        loss_line.set_data(np.arange(len(losses)), losses)
+        ax_contour.set_title(f"η = {path.eta:.3g}: {_verdict(path, minimum_loss)}")
+        ax_loss.set_title(f"final E = {path.final_loss:.4g} after {len(path.losses) - 1} steps"
+                          + (" (diverged)" if path.diverged else ""))
+        live.refresh()
 
     controls = {
         "eta": widgets.FloatLogSlider(value=eta, base=10, min=-2, max=1, step=0.05, description="η",
                                       readout_format=".3g", continuous_update=False),
-        "steps": widgets.IntSlider(value=steps, min=1, max=100, description="steps", continuous_update=False),
+        "steps": widgets.IntSlider(value=min(steps, max_steps), min=1, max=max_steps, description="steps",
+                                   continuous_update=False),
     }
-    output = widgets.interactive_output(redraw, controls)
-    return widgets.VBox([widgets.HBox(list(controls.values())), output])
+    image = live.image_widget()
+    redraw()
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    return widgets.VBox([widgets.HBox(list(controls.values())), image])

@@ -14,7 +14,6 @@ matplotlib and ipywidgets are imported lazily inside functions.
 """
 from __future__ import annotations
 
-import io
 import time
 
 import numpy as np
@@ -22,6 +21,7 @@ import numpy as np
 from ._validate import check_choice, check_positive, check_positive_int
 from .playground import ACTIVATION_CHOICES, EPOCH_CHOICES, L2_STRENGTHS, LEARNING_RATES, LIM, PlaygroundRun
 from .playground_data import MAX_NOISE, PLAYGROUND_DATASETS
+from .live_figure import LiveFigure, new_figure
 from .plotting import CLASS_COLORS, COLORS
 
 __all__ = ["draw_playground", "update_playground", "draw_network", "playground_colormap", "PlaygroundFigure",
@@ -161,7 +161,7 @@ def draw_network(ax, sizes, layer_names=None, title=None):
     return ax
 
 
-class PlaygroundFigure:
+class PlaygroundFigure(LiveFigure):
     """One Agg figure (decision regions + loss curves) whose artists are updated, never re-created.
 
     Rendering uses blitting: the static parts (axes, ticks, labels) are
@@ -190,14 +190,11 @@ class PlaygroundFigure:
     _DYNAMIC = ("image", "train", "test", "train_line", "test_line", "legend", "title")
 
     def __init__(self, run, resolution=60):
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
         from matplotlib.lines import Line2D
 
         self.resolution = check_positive_int(resolution, "resolution")
         # Fixed margins instead of a layout engine: the layout is computed once, not at every redraw.
-        self.figure = Figure(figsize=(9.0, 4.0), dpi=80)
-        FigureCanvasAgg(self.figure)
+        self.figure = new_figure(figsize=(9.0, 4.0), dpi=80)
         ax, ax_loss = self.figure.subplots(1, 2, gridspec_kw={"left": 0.07, "right": 0.98, "bottom": 0.12,
                                                               "top": 0.91, "wspace": 0.25})
         self.artists = draw_playground(ax, run, ax_loss, self.resolution)
@@ -206,37 +203,11 @@ class PlaygroundFigure:
                    Line2D([], [], linestyle="", marker="s", markerfacecolor="white", markeredgecolor=COLORS["grey"],
                           label="test")]
         self.artists["legend"] = ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.8)
-        for key in self._DYNAMIC:
-            self.artists[key].set_animated(True)  # left out of the background, drawn at every redraw
-        self._background = self._limits = None
-        self.full_renders = 0
+        super().__init__(self.figure, [self.artists[key] for key in self._DYNAMIC])
 
     def update(self, run):
         """Show ``run``: new image data, point positions, curve data and title."""
         update_playground(self.artists, run, self.resolution)
-
-    def rgba(self) -> np.ndarray:
-        """Render the figure; return its pixels, shape (height, width, 4), uint8 (a view of the canvas)."""
-        canvas = self.figure.canvas
-        loss_axes = self.artists["train_line"].axes
-        limits = (loss_axes.get_xlim(), loss_axes.get_ylim())
-        if self._background is None or limits != self._limits:
-            canvas.draw()  # everything except the animated artists
-            self._background, self._limits = canvas.copy_from_bbox(self.figure.bbox), limits
-            self.full_renders += 1
-        else:
-            canvas.restore_region(self._background)
-        for key in self._DYNAMIC:
-            self.figure.draw_artist(self.artists[key])
-        return np.asarray(canvas.buffer_rgba())
-
-    def png(self) -> bytes:
-        """Render the figure to PNG bytes (fast zlib level: a live frame, not an archive)."""
-        from PIL import Image
-
-        buffer = io.BytesIO()
-        Image.fromarray(self.rgba()).save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
 
 
 class Playground:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_binary_labels, as_matrix, as_scalar, check_positive, check_positive_int
+from ._validate import as_binary_labels, as_matrix, check_positive, check_positive_int
 from .activations import sigmoid
 from .logistic import LogisticResult, overlapping_blobs, train_logistic_regression
+from .live_figure import LiveFigure, new_figure
 from .plotting import COLORS, plot_decision_line, plot_points
 
 __all__ = ["draw_logistic_training", "logistic_regression_explorer"]
@@ -87,7 +88,6 @@ def logistic_regression_explorer(x=None, y=None, eta=1.0, n_steps=50):
         Display it (last expression of a cell).
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
 
     if (x is None) != (y is None):
         raise ValueError("Give both x and y (a data set), or neither (the default overlapping blobs).")
@@ -98,21 +98,86 @@ def logistic_regression_explorer(x=None, y=None, eta=1.0, n_steps=50):
     eta = check_positive(eta, "eta")
     n_steps = check_positive_int(n_steps, "n_steps")
     lim = (float(x.min()) - 0.5, float(x.max()) + 0.5)
+    max_steps = 300
     eta_slider = widgets.FloatLogSlider(value=float(np.clip(eta, 1e-3, 100)), base=10, min=-3, max=2, step=0.1,
                                         description="η", readout_format=".3g", continuous_update=False)
-    steps_slider = widgets.IntSlider(value=min(n_steps, 300), min=1, max=300, step=1, description="steps",
-                                     continuous_update=False)
+    steps_slider = widgets.IntSlider(value=min(n_steps, max_steps), min=1, max=max_steps, step=1,
+                                     description="steps", continuous_update=False)
 
-    def redraw(eta, steps):
-        fig, (ax_data, ax_loss) = plt.subplots(1, 2, figsize=(10, 4))
+    # One figure for the whole session: data and axes are drawn once, a slider move redraws only the
+    # probability image, the three lines, the loss curve and the titles (see LiveFigure).
+    figure = new_figure(figsize=(10, 4))
+    ax_data, ax_loss = figure.subplots(1, 2, gridspec_kw={"left": 0.07, "right": 0.98, "bottom": 0.13,
+                                                          "top": 0.9, "wspace": 0.25})
+    grid = np.linspace(*lim, 60)
+    grid_points = np.stack(np.meshgrid(grid, grid), axis=-1).reshape(-1, 2)   # (3600, 2)
+    probability = ax_data.imshow(np.zeros((60, 60)), origin="lower", extent=(*lim, *lim), vmin=0, vmax=1,
+                                 cmap=_probability_colormap(), alpha=0.35, interpolation="bilinear")
+    boundary, = ax_data.plot([], [], color=COLORS["line"], linewidth=2, label="$w^\\top x + b = 0$")
+    low, = ax_data.plot([], [], color=COLORS["grey"], linestyle="dashed", linewidth=1,
+                        label="$\\hat y$ = 0.1 and 0.9")
+    high, = ax_data.plot([], [], color=COLORS["grey"], linestyle="dashed", linewidth=1)
+    plot_points(ax_data, x, y, size=30)
+    points = list(ax_data.collections)   # drawn over the probability image, so dynamic too
+    ax_data.set(xlim=lim, ylim=lim, aspect="equal")
+    legend = ax_data.legend(loc="upper left", fontsize=9, framealpha=0.8)
+    loss_curve, = ax_loss.plot([], [], color=COLORS["train"])
+    ax_loss.set(ylim=(0, 3), xlabel="gradient-descent step", ylabel="E(w) (cross entropy)")
+    live = LiveFigure(figure, [probability, boundary, low, high, *points, legend, loss_curve,
+                               ax_data.title, ax_loss.title])
+
+    def redraw(change=None):
         try:
-            result = train_logistic_regression(x, y, eta=as_scalar(eta, "eta"), n_steps=steps)
+            result = train_logistic_regression(x, y, eta=eta_slider.value, n_steps=steps_slider.value)
         except FloatingPointError as exc:
-            ax_data.text(0.5, 0.5, str(exc), ha="center", va="center", wrap=True, transform=ax_data.transAxes)
+            for line in (boundary, low, high, loss_curve):
+                line.set_data([], [])
+            probability.set_data(np.full((60, 60), 0.5))
+            ax_data.set_title(f"η = {eta_slider.value:.3g}: {exc}", fontsize=9)
+            ax_loss.set_title("no loss curve: the weights overflowed")
         else:
-            draw_logistic_training(ax_data, ax_loss, x, y, result, lim=lim)
-            ax_data.legend(loc="upper left", fontsize=9)
-        plt.show()
+            w, b = result.w, result.b
+            probability.set_data(sigmoid(grid_points @ w + b).reshape(60, 60))
+            # yhat = 0.5, 0.1, 0.9 where w x + b = 0, -log 9, +log 9
+            for line, level in ((boundary, 0.0), (low, -np.log(9.0)), (high, np.log(9.0))):
+                line.set_data(*_line_through_box(w, b, level, lim))
+            n_done = len(result.losses) - 1
+            loss_curve.set_data(np.arange(n_done + 1), result.losses)
+            ax_loss.set_xlim(0, n_done)   # a new step count re-renders the axes once (new ticks)
+            ax_data.set_title(f"η = {result.eta:g}, {n_done} steps: E = {result.final_loss:.3f}", fontsize=12)
+            ax_loss.set_title(f"Loss after {n_done} steps: {result.final_loss:.3f}")
+        live.refresh()
 
-    output = widgets.interactive_output(redraw, {"eta": eta_slider, "steps": steps_slider})
-    return widgets.VBox([widgets.HBox([eta_slider, steps_slider]), output])
+    image = live.image_widget()
+    redraw()
+    eta_slider.observe(redraw, names="value")
+    steps_slider.observe(redraw, names="value")
+    return widgets.VBox([widgets.HBox([eta_slider, steps_slider]), image])
+
+
+def _probability_colormap():
+    """Class-0 blue at yhat = 0, white at 0.5, class-1 orange at 1."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list("probability", [COLORS["class0"], "#ffffff", COLORS["class1"]])
+
+
+def _line_through_box(w, b, level, lim):
+    """End points of the line w x + b = level across the square lim × lim (empty when w = 0).
+
+    Parameters
+    ----------
+    w : ndarray, shape (2,)
+    b, level : float
+    lim : (float, float)
+
+    Returns
+    -------
+    x1, x2 : ndarray, shape (2,) each (or shape (0,) when w = 0)
+    """
+    ends = np.array(lim, dtype=float)
+    if abs(w[1]) >= abs(w[0]) and w[1] != 0:
+        return ends, (level - b - w[0] * ends) / w[1]
+    if w[0] != 0:
+        return (level - b - w[1] * ends) / w[0], ends
+    return np.array([]), np.array([])

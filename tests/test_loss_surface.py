@@ -90,5 +90,12 @@ def test_explorer_has_eta_and_steps_sliders():
     box = learning_rate_explorer(eta=0.5, steps=10)
     sliders = box.children[0].children
     assert [s.description for s in sliders] == ["η", "steps"]
-    sliders[0].value = 5.0  # redraws without error
-    plt.close("all")
+    image = box.children[1]
+    first = image.value
+    sliders[0].value = 5.0
+    assert image.value != first                      # the plot follows the slider
+    sliders[0].value = 0.5
+    assert image.value == first                      # same setting, same frame (deterministic)
+    sliders[1].value = 40
+    assert image.value != first
+    assert plt.get_fignums() == []                   # nothing left open in pyplot

@@ -33,7 +33,8 @@ def execute_notebook(path: Path, timeout: int = 300) -> float:
     """Execute ``path`` in place; return the elapsed seconds."""
     notebook = nbformat.read(path, as_version=4)
     _ensure_kernelspec(notebook)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", store_widget_state=True,
+    # record_timing=False: no execution timestamps in cell metadata, so a re-run changes only what changed.
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", store_widget_state=True, record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()
