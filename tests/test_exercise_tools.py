@@ -84,3 +84,22 @@ def test_check_mode_reports_a_hand_edit(repo_root, tmp_path):
     edited = next(exercises.glob("*.ipynb"))
     edited.write_text(edited.read_text().replace("YOUR CODE HERE", "my answer", 1))
     assert generate(repo_root / "solutions", exercises, check_only=True) == [edited.name]
+
+
+def test_nbgrader_metadata_is_kept_and_points_are_shown_on_the_check_cell():
+    solution = nbformat.v4.new_notebook()
+    grade = {"grade": True, "grade_id": "check_f", "locked": True, "points": 3, "schema_version": 3, "solution": False}
+    answer = {"grade": False, "grade_id": "f", "locked": False, "schema_version": 3, "solution": True}
+    solution.cells = [
+        nbformat.v4.new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION",
+                                  metadata={"nbgrader": answer}),
+        nbformat.v4.new_code_cell("### BEGIN HIDDEN TESTS\nassert f(1) == 1\n### END HIDDEN TESTS\ncheck(f)",
+                                  metadata={"nbgrader": grade}),
+        nbformat.v4.new_code_cell("### BEGIN HIDDEN TESTS\nassert f(2) == 2\n### END HIDDEN TESTS\ncheck(f)"),
+    ]
+    exercise = make_exercise(solution)
+    assert exercise.cells[0].metadata["nbgrader"] == answer
+    assert exercise.cells[1].metadata["nbgrader"] == grade
+    assert exercise.cells[1].source == "# Check: 3 points\ncheck(f)"
+    assert exercise.cells[2].source == "check(f)" and "nbgrader" not in exercise.cells[2].metadata
+    assert nbformat.writes(exercise) == nbformat.writes(make_exercise(solution))  # still byte-stable

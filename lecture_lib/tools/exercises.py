@@ -13,7 +13,9 @@ also work with nbgrader):
   ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at the same indent;
 * the lines between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``
   (markers included) are removed;
-* outputs, execution counts and widget state are cleared.
+* outputs, execution counts and widget state are cleared;
+* nbgrader cell metadata is kept, and a check cell declared as an nbgrader
+  grade cell with ``points`` starts with the line ``# Check: N points``.
 
 In Markdown cells a solution region becomes ``YOUR ANSWER HERE``. Markers
 must come in pairs; an unpaired or nested marker is an error naming the
@@ -69,6 +71,11 @@ def _strip_regions(source: str, where: str, cell_type: str) -> str:
     return "\n".join(out)
 
 
+def points_comment(points) -> str:
+    """The first line of a released check cell worth ``points``: ``# Check: 2 points``."""
+    return f"# Check: {points:g} point{'' if points == 1 else 's'}"
+
+
 def make_exercise(solution: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
     """Return the exercise version of a solutions notebook (the input is not modified)."""
     exercise = nbformat.v4.new_notebook()
@@ -89,6 +96,13 @@ def make_exercise(solution: nbformat.NotebookNode, name: str = "notebook") -> nb
         tags = cell.get("metadata", {}).get("tags")
         if tags:
             new.metadata["tags"] = list(tags)
+        grading = cell.get("metadata", {}).get("nbgrader")
+        if grading:
+            # nbgrader's cell metadata (solution/grade cells, grade_id, points) travels with the cell, and the
+            # points of a grade cell are shown to the learner on the check cell's first line.
+            new.metadata["nbgrader"] = dict(grading)
+            if cell.cell_type == "code" and grading.get("grade") and grading.get("points") is not None:
+                new.source = points_comment(grading["points"]) + ("\n" + new.source if new.source else "")
         # Cell ids are random by default; derive them from the position so regeneration is byte-stable.
         new.id = f"exercise-cell-{index}"
         exercise.cells.append(new)

@@ -1,0 +1,199 @@
+"""What a solutions notebook says about grading: its exercises, their tests, points and released check cells.
+
+A solutions notebook follows the series' convention (see
+:mod:`lecture_lib.tools.exercises`): a *solution cell* holds
+``### BEGIN SOLUTION``/``### END SOLUTION`` (or nbgrader metadata
+``solution: true``); the *check cell* right after it holds hidden tests between
+``### BEGIN HIDDEN TESTS``/``### END HIDDEN TESTS`` followed by the public check
+call ``chNN.check_<name>(<function>)`` as last expression (or nbgrader metadata
+``grade: true``). Points come from the check cell's nbgrader metadata
+(``"nbgrader": {"grade": true, "points": N, ...}``); a check cell without it
+counts 1 point (:attr:`Assignment.warnings` says so).
+
+The released check cell of each exercise is the one the generator writes into
+``exercises/`` (same cell id ``exercise-cell-<index>``); its checksum is what a
+submission's check cell is compared with.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from ..tools.exercises import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, make_exercise
+
+
+class AssignmentError(ValueError):
+    """A solutions notebook that does not follow the convention (names the notebook and the cell)."""
+
+
+@dataclass
+class Exercise:
+    """One graded exercise: a check cell of the solutions notebook.
+
+    name : str, the checked function's name (the CSV's ``exercise`` column)
+    points : float, points for passing
+    check_index : int, index of the check cell in the solutions (= in the released exercise)
+    grade_id : str, the check cell's nbgrader grade_id (or ``check_<name>``)
+    public, hidden : str, the public check source and the hidden tests source
+    released_source : str, the check cell as released in ``exercises/``
+    checksum : str, :func:`source_checksum` of ``released_source``
+    functions : list of str, functions defined by the exercise's solution cells
+    """
+
+    name: str
+    points: float
+    check_index: int
+    grade_id: str
+    public: str
+    hidden: str
+    released_source: str
+    checksum: str
+    functions: list = field(default_factory=list)
+
+    @property
+    def released_id(self) -> str:
+        return f"exercise-cell-{self.check_index}"
+
+
+@dataclass
+class Assignment:
+    """A solutions notebook read for grading (plain data: it is sent to worker processes)."""
+
+    name: str
+    exercises: list
+    imports: str
+    sha256: str
+    warnings: list = field(default_factory=list)
+
+    @property
+    def max_points(self) -> float:
+        return sum(exercise.points for exercise in self.exercises)
+
+
+def source_checksum(source: str) -> str:
+    """nbgrader-style checksum of a cell's source, blind to trailing spaces and blank lines at either end."""
+    lines = [line.rstrip() for line in source.strip("\n").splitlines()]
+    return hashlib.sha256("\n".join(lines).strip().encode("utf-8")).hexdigest()
+
+
+def _nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def is_solution_cell(cell) -> bool:
+    return cell.cell_type == "code" and (BEGIN_SOLUTION in cell.source or bool(_nbgrader(cell).get("solution")))
+
+
+def is_check_cell(cell) -> bool:
+    return cell.cell_type == "code" and (BEGIN_HIDDEN in cell.source or bool(_nbgrader(cell).get("grade")))
+
+
+def split_check_source(source: str) -> tuple:
+    """(hidden tests, public part) of a check cell's source; markers removed."""
+    hidden, public, inside = [], [], False
+    for line in source.splitlines():
+        marker = line.strip()
+        if marker == BEGIN_HIDDEN:
+            inside = True
+        elif marker == END_HIDDEN:
+            inside = False
+        elif inside:
+            hidden.append(line)
+        else:
+            public.append(line)
+    return "\n".join(hidden).strip("\n"), "\n".join(public).strip("\n")
+
+
+def _checked_function(public: str, where: str) -> str:
+    try:
+        tree = ast.parse(public)
+    except SyntaxError as exc:
+        raise AssignmentError(f"{where}: the public check does not parse: {exc}") from None
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        raise AssignmentError(f"{where}: a check cell must end with the check call, e.g. "
+                              "`ch01.check_threshold_unit(threshold_unit)`.")
+    call = tree.body[-1].value
+    if isinstance(call, ast.Call) and call.args and isinstance(call.args[0], ast.Name):
+        return call.args[0].id
+    return ""
+
+
+def _setup_imports(cells, where: str) -> str:
+    """The import statements of every code cell that is neither a solution nor a check cell."""
+    lines = []
+    for index, cell in enumerate(cells):
+        if cell.cell_type != "code" or is_solution_cell(cell) or is_check_cell(cell):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue  # a cell with IPython magics: it imports nothing the grader needs
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                lines.append(ast.get_source_segment(cell.source, node))
+    return "\n".join(lines)
+
+
+def _defined_functions(source: str) -> list:
+    return re.findall(r"^def\s+(\w+)\s*\(", source, re.M)
+
+
+def load_assignment(path) -> Assignment:
+    """Read a solutions notebook; raise :class:`AssignmentError` if it has no check cell or breaks the convention."""
+    path = Path(path)
+    try:
+        solution = nbformat.read(path, as_version=4)
+    except Exception as exc:
+        raise AssignmentError(f"{path}: not a readable notebook ({type(exc).__name__}: {exc})") from None
+    released = make_exercise(solution, name=path.name)
+    exercises, warnings, functions = [], [], []
+    for index, cell in enumerate(solution.cells):
+        where = f"{path.name}, cell {index}"
+        if is_solution_cell(cell):
+            functions += _defined_functions(cell.source.replace(BEGIN_SOLUTION, "").replace(END_SOLUTION, ""))
+        if not is_check_cell(cell):
+            continue
+        hidden, public = split_check_source(cell.source)
+        name = _checked_function(public, where) or (functions[-1] if functions else f"exercise_{len(exercises) + 1}")
+        meta = _nbgrader(cell)
+        points = meta.get("points")
+        if points is None:
+            points = 1
+            warnings.append(f"{where}: no nbgrader points on the check of {name}; counted as 1 point")
+        if not isinstance(points, (int, float)) or points < 0:
+            raise AssignmentError(f"{where}: nbgrader points must be a number >= 0, got {points!r}")
+        source = released.cells[index].source
+        exercises.append(Exercise(name=name, points=points, check_index=index,
+                                  grade_id=meta.get("grade_id", f"check_{name}"), public=public, hidden=hidden,
+                                  released_source=source, checksum=source_checksum(source), functions=functions))
+        functions = []
+    if not exercises:
+        raise AssignmentError(f"{path}: no check cell found (a code cell with {BEGIN_HIDDEN!r} or nbgrader "
+                              "metadata grade: true)")
+    names = [exercise.name for exercise in exercises]
+    if len(set(names)) != len(names):
+        raise AssignmentError(f"{path}: two check cells check the same function: {names}")
+    imports = _setup_imports(solution.cells, path.name)
+    digest_input = json.dumps([[e.name, e.points, e.public, e.hidden, e.checksum] for e in exercises] + [imports])
+    return Assignment(name=path.stem, exercises=exercises, imports=imports,
+                      sha256=hashlib.sha256(digest_input.encode()).hexdigest(), warnings=warnings)
+
+
+def reference_submission(solutions_path) -> nbformat.NotebookNode:
+    """The released exercise with every stub replaced by the solution code: a submission that earns full marks.
+
+    Useful to test the grader on a class (tests and benchmarks build their submissions from it).
+    """
+    solution = nbformat.read(Path(solutions_path), as_version=4)
+    submission = make_exercise(solution)
+    for cell, source_cell in zip(submission.cells, solution.cells):
+        if is_solution_cell(source_cell):
+            cell.source = "\n".join(line for line in source_cell.source.splitlines()
+                                    if line.strip() not in (BEGIN_SOLUTION, END_SOLUTION))
+    return submission
