@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from .assignment import Assignment, load_assignment
-from .execution import KERNEL_DIED, TIMEOUT, Limits, grade_source, run_plan
+from .execution import TIMEOUT, Limits, grade_source, run_plan
 from .integrity import reference_fingerprints
 from .report import write_atomic, write_reports
 from .submission import DELETED, EDITED, InvalidNotebook, build_plan, match_check_cells, read_submission
