@@ -103,3 +103,15 @@ def test_nbgrader_metadata_is_kept_and_points_are_shown_on_the_check_cell():
     assert exercise.cells[1].source == "# Check: 3 points\ncheck(f)"
     assert exercise.cells[2].source == "check(f)" and "nbgrader" not in exercise.cells[2].metadata
     assert nbformat.writes(exercise) == nbformat.writes(make_exercise(solution))  # still byte-stable
+
+
+def test_every_check_cell_declares_its_points(repo_root):
+    """A new chapter cannot forget points: each public check call sits in a graded nbgrader cell."""
+    from notebook_code import CHECK_CALL
+
+    for path in sorted((repo_root / "solutions").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code" and CHECK_CALL.search(cell.source):
+                grading = cell.metadata.get("nbgrader", {})
+                assert grading.get("grade") is True and grading.get("points", 0) > 0, (
+                    f"{path.name}: check cell without nbgrader points metadata: {cell.source.splitlines()[-1]}")
