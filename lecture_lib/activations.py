@@ -14,6 +14,12 @@ Lookup by name (the strings Keras uses)::
     act = get_activation('sigmoid')
     g = act(h)                      # forward
     dh = act.backward(g, dout)      # dE/dh from dE/dg
+
+Speed: ``Sequential.fit`` calls ``act.forward_inplace(h)`` on the weighted
+sums it has just computed (an array it owns), so that ReLU, sigmoid, tanh
+and softmax write g over h instead of allocating a new array per batch; the
+values are bit for bit those of ``act(h)``. The public functions never
+change their argument.
 """
 from __future__ import annotations
 
@@ -129,6 +135,18 @@ def sigmoid(h):
     return g
 
 
+def _sigmoid_inplace(h):
+    """``sigmoid(h)`` written over ``h`` (a float array the caller owns); one temporary instead of two."""
+    denominator = np.abs(h)
+    np.negative(denominator, out=denominator)
+    np.exp(denominator, out=denominator)
+    denominator += 1
+    np.minimum(h, 0, out=h)
+    np.exp(h, out=h)
+    h /= denominator
+    return h
+
+
 def sigmoid_derivative(g):
     """Derivative of the sigmoid from its output.
 
@@ -147,7 +165,9 @@ def sigmoid_derivative(g):
     (proved symbolically by ``lecture_lib.symbolic.prove_sigmoid_derivative``).
     """
     g = _as_input(g, "g")
-    return g * (1 - g)
+    dg_dh = 1 - g
+    dg_dh *= g  # in place: the same values as g * (1 - g), one temporary less
+    return dg_dh
 
 
 # --- tanh --------------------------------------------------------------------------
@@ -165,7 +185,14 @@ def tanh_derivative(g):
     tanh'(h) = 1 - tanh(h)^2 = 1 - g^2. ``g`` : ndarray, any shape.
     """
     g = _as_input(g, "g")
-    return 1 - g * g
+    dg_dh = g * g
+    np.subtract(1, dg_dh, out=dg_dh)  # 1 - g^2, in place
+    return dg_dh
+
+
+def _tanh_inplace(h):
+    """``tanh(h)`` written over ``h`` (a float array the caller owns)."""
+    return np.tanh(h, out=h)
 
 
 # --- ReLU family -----------------------------------------------------------------------
@@ -179,6 +206,11 @@ def relu(h):
     """
     h = _as_input(h, "h")
     return np.maximum(h, 0)
+
+
+def _relu_inplace(h):
+    """``relu(h)`` written over ``h`` (a float array the caller owns)."""
+    return np.maximum(h, 0, out=h)
 
 
 def relu_derivative(g):
@@ -278,6 +310,14 @@ def softmax(h):
     return e
 
 
+def _softmax_inplace(h):
+    """``softmax(h)`` written over ``h`` (a float array the caller owns), no temporary of h's size."""
+    h -= np.max(h, axis=-1, keepdims=True)
+    np.exp(h, out=h)
+    h /= np.sum(h, axis=-1, keepdims=True)
+    return h
+
+
 def softmax_backward(g, dout):
     """Backpropagate through softmax: dE/dh from dE/dg.
 
@@ -326,6 +366,9 @@ class ActivationFunction:
         (g, dout) -> dh, used when ``derivative`` is None.
     options : dict
         Parameters such as ``slope`` or ``alpha`` (shown in the repr).
+    inplace : callable or None
+        h -> g written over h (same values as ``forward``), for callers that
+        own h; None: ``forward_inplace`` falls back to ``forward``.
     """
 
     name: str
@@ -333,9 +376,28 @@ class ActivationFunction:
     derivative: Callable | None = None
     vjp: Callable | None = None
     options: dict = field(default_factory=dict)
+    inplace: Callable | None = field(default=None, repr=False, compare=False)
 
     def __call__(self, h):
         return self.forward(h)
+
+    def forward_inplace(self, h):
+        """Return g = f(h), overwriting ``h`` when this activation can.
+
+        Parameters
+        ----------
+        h : ndarray, float, any shape
+            Weighted sums that the caller owns and no longer needs (used by
+            ``Dense`` during ``fit``). Not validated.
+
+        Returns
+        -------
+        g : ndarray, same shape and dtype as h; ``h`` itself when computed in
+            place. Bit for bit equal to ``forward(h)``.
+        """
+        if self.inplace is None:
+            return self.forward(h)
+        return self.inplace(h)
 
     def backward(self, g, dout):
         """Return dE/dh, shape of g, from the stored output g and dE/dg (dout).
@@ -368,9 +430,9 @@ def _make(name, slope=0.01, alpha=1.0):
             options={"alpha": alpha},
         )
     if name == "softmax":
-        return ActivationFunction(name, softmax, vjp=softmax_backward)
+        return ActivationFunction(name, softmax, vjp=softmax_backward, inplace=_softmax_inplace)
     forward, derivative = _ELEMENTWISE[name]
-    return ActivationFunction(name, forward, derivative)
+    return ActivationFunction(name, forward, derivative, inplace=_INPLACE.get(name))
 
 
 _ELEMENTWISE = {
@@ -380,6 +442,9 @@ _ELEMENTWISE = {
     "tanh": (tanh, tanh_derivative),
     "relu": (relu, relu_derivative),
 }
+
+# Forward passes that can write g over h (used by Dense during fit).
+_INPLACE = {"linear": lambda h: h, "sigmoid": _sigmoid_inplace, "tanh": _tanh_inplace, "relu": _relu_inplace}
 
 #: Every activation by name, with default parameters (slope=0.01, alpha=1.0).
 ACTIVATIONS = {

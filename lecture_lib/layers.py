@@ -12,6 +12,14 @@ The layer contract (CS231n style), shared by every layer of the package:
   in place), so copy them if you want to keep one.
 * ``train()`` / ``eval()`` switch the mode explicitly (it matters for
   dropout and batch normalisation in later chapters; Dense ignores it).
+* ``Sequential.fit`` calls ``_fit_forward`` / ``_fit_backward`` instead:
+  the same computations without the per-call input checks (fit checks its
+  data once), writing into buffers the layer keeps between batches, and
+  skipping dx where nothing needs it (below the first layer with
+  parameters). The base class falls back to ``forward`` / ``backward``, so a
+  new layer only has to implement those. Arrays returned by the ``_fit_``
+  methods are overwritten by the next batch; ``forward`` and ``backward``
+  always return new arrays.
 
 Shapes: x : (N, D) for Dense; W : (D, units); b : (units,);
 h = x @ W + b : (N, units); g = f(h) : (N, units).
@@ -61,6 +69,7 @@ class Layer:
         self.input_shape = None
         self.dtype = None if dtype is None else resolve_dtype(dtype)
         self.name = name
+        self._buffers = {}  # name -> array reused from batch to batch by the _fit_ methods
 
     # --- modes ------------------------------------------------------------------
     def train(self):
@@ -131,6 +140,31 @@ class Layer:
 
     def backward(self, dout):
         raise NotImplementedError
+
+    # --- the training loop's fast path (used by Sequential.fit) -------------------
+    def _fit_forward(self, x):
+        """Forward pass of one training batch; x is already validated. Default: ``forward(x)``."""
+        return self.forward(x)
+
+    def _fit_backward(self, dout, need_dx=True):
+        """Backward pass of one training batch; ``dout`` belongs to the engine and may be overwritten.
+
+        Returns dx, or None when ``need_dx`` is False and the layer can skip
+        it. Default: ``backward(dout)``.
+        """
+        return self.backward(dout)
+
+    def _buffer(self, key, shape):
+        """An uninitialised array of ``shape`` in the layer's dtype, reused between batches.
+
+        The buffer is allocated for the largest batch seen; a smaller batch
+        (the last of an epoch) gets a view of its first rows, which is
+        still C-contiguous.
+        """
+        buffer = self._buffers.get(key)
+        if buffer is None or buffer.shape[0] < shape[0] or buffer.shape[1:] != tuple(shape[1:]):
+            buffer = self._buffers[key] = np.empty(shape, dtype=self.dtype)
+        return buffer[:shape[0]]
 
 
 class Dense(Layer):
@@ -231,7 +265,7 @@ class Dense(Layer):
         x = self._prepare(x, default_dtype=np.float64)
         h = x @ self.params["W"]
         h += self.params["b"]
-        self._x, self._g = x, self.activation.forward(h)
+        self._x, self._g = x, self.activation.forward_inplace(h)  # h is ours: g may overwrite it
         return self._g
 
     def backward(self, dout):
@@ -265,10 +299,34 @@ class Dense(Layer):
         dx : ndarray, shape (N, D), equal to eps @ W^T
         """
         eps = self._check_dout(eps, self._g)
+        self._parameter_gradients(eps)
+        return eps @ self.params["W"].T
+
+    def _parameter_gradients(self, eps):
         # out=...: write into the existing gradient arrays, no allocation per batch
         np.matmul(self._x.T, eps, out=self.grads["W"])
         np.sum(eps, axis=0, out=self.grads["b"])
-        return eps @ self.params["W"].T
+
+    # --- fast path of Sequential.fit (same values as forward/backward) ----------------
+    def _fit_forward(self, x):
+        """g = f(x @ W + b) into a reused buffer: h is written in place, then overwritten by g."""
+        h = self._buffer("h", (x.shape[0], self.units))
+        np.matmul(x, self.params["W"], out=h)
+        h += self.params["b"]
+        self._x, self._g = x, self.activation.forward_inplace(h)
+        return self._g
+
+    def _fit_backward(self, dout, need_dx=True):
+        return self._fit_backward_from_eps(self.activation.backward(self._g, dout), need_dx)
+
+    def _fit_backward_from_eps(self, eps, need_dx=True):
+        """grads from eps = dE/dh; dx = eps W^T into a reused buffer, or None when not needed."""
+        self._parameter_gradients(eps)
+        if not need_dx:
+            return None  # the first layer: nothing below it needs dE/dx
+        dx = self._buffer("dx", self._x.shape)
+        np.matmul(eps, self.params["W"].T, out=dx)
+        return dx
 
 
 class Flatten(Layer):
@@ -291,6 +349,9 @@ class Flatten(Layer):
     def forward(self, x):
         """x : array_like, shape (N, ...) -> ndarray, shape (N, prod(...))."""
         x = self._prepare(x)
+        return self._fit_forward(x)
+
+    def _fit_forward(self, x):
         self._out_shape = (x.shape[0], math.prod(self.input_shape))
         return x.reshape(self._out_shape)
 

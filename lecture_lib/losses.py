@@ -109,15 +109,18 @@ def mean_squared_error(y, y_hat) -> float:
     Keras's MSE is (2/C) times this value (no 1/2, mean over outputs); see
     the module docstring for why we keep the 1/2.
     """
-    y, y_hat = _check_pair(y, y_hat, "mean_squared_error")
+    return _mse_value(*_check_pair(y, y_hat, "mean_squared_error"))
+
+
+def _mse_value(y, y_hat):
     r = y_hat - y
-    return float(0.5 * np.sum(r * r) / y_hat.shape[0])
+    r *= r  # in place: r * r
+    return float(0.5 * np.sum(r) / y_hat.shape[0])
 
 
 def mean_squared_error_gradient(y, y_hat):
     """dE/dyhat of ``mean_squared_error``: (yhat - y) / N, shape of y_hat."""
-    y, y_hat = _check_pair(y, y_hat, "mean_squared_error")
-    return (y_hat - y) / y_hat.shape[0]
+    return _output_error(*_check_pair(y, y_hat, "mean_squared_error"))
 
 
 # --- binary cross-entropy ---------------------------------------------------------------
@@ -146,6 +149,10 @@ def binary_crossentropy(y, y_hat, epsilon=EPSILON) -> float:
     """
     y, y_hat = _check_pair(y, y_hat, "binary_crossentropy")
     _check_probabilities(y, "binary_crossentropy")
+    return _bce_value(y, y_hat, epsilon)
+
+
+def _bce_value(y, y_hat, epsilon=EPSILON):
     p = np.clip(y_hat, epsilon, 1 - epsilon)
     return float(-np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)) / y_hat.shape[0])
 
@@ -161,6 +168,10 @@ def binary_crossentropy_gradient(y, y_hat, epsilon=EPSILON):
     """
     y, y_hat = _check_pair(y, y_hat, "binary_crossentropy")
     _check_probabilities(y, "binary_crossentropy")
+    return _bce_gradient(y, y_hat, epsilon)
+
+
+def _bce_gradient(y, y_hat, epsilon=EPSILON):
     p = np.clip(y_hat, epsilon, 1 - epsilon)
     return (p - y) / (p * (1 - p)) / y_hat.shape[0]
 
@@ -203,14 +214,24 @@ def categorical_crossentropy(y, y_hat, epsilon=EPSILON) -> float:
     """
     y, y_hat = _check_pair(y, y_hat, "categorical_crossentropy")
     _check_one_hot(y)
+    return _cce_value(y, y_hat, epsilon)
+
+
+def _cce_value(y, y_hat, epsilon=EPSILON):
     p = np.clip(y_hat, epsilon, 1 - epsilon)
-    return float(-np.sum(y * np.log(p)) / y_hat.shape[0])
+    np.log(p, out=p)
+    p *= y  # in place: the same values as y * log(p)
+    return float(-np.sum(p) / y_hat.shape[0])
 
 
 def categorical_crossentropy_gradient(y, y_hat, epsilon=EPSILON):
     """dE/dyhat of ``categorical_crossentropy``: -y / yhat / N (yhat clipped), shape (N, C)."""
     y, y_hat = _check_pair(y, y_hat, "categorical_crossentropy")
     _check_one_hot(y)
+    return _cce_gradient(y, y_hat, epsilon)
+
+
+def _cce_gradient(y, y_hat, epsilon=EPSILON):
     p = np.clip(y_hat, epsilon, 1 - epsilon)
     return -y / p / y_hat.shape[0]
 
@@ -240,7 +261,10 @@ def huber(y, y_hat, delta=1.0) -> float:
     makes the fit robust to them.
     """
     delta = check_positive(delta, "delta")
-    y, y_hat = _check_pair(y, y_hat, "Huber")
+    return _huber_value(*_check_pair(y, y_hat, "Huber"), delta)
+
+
+def _huber_value(y, y_hat, delta):
     a = np.abs(y_hat - y)
     per_output = np.where(a <= delta, 0.5 * a * a, delta * (a - 0.5 * delta))
     return float(np.sum(per_output) / y_hat.shape[0])
@@ -249,7 +273,10 @@ def huber(y, y_hat, delta=1.0) -> float:
 def huber_gradient(y, y_hat, delta=1.0):
     """dE/dyhat of ``huber``: clip(yhat - y, -delta, delta) / N, shape of y_hat."""
     delta = check_positive(delta, "delta")
-    y, y_hat = _check_pair(y, y_hat, "Huber")
+    return _huber_gradient(*_check_pair(y, y_hat, "Huber"), delta)
+
+
+def _huber_gradient(y, y_hat, delta):
     return np.clip(y_hat - y, -delta, delta) / y_hat.shape[0]
 
 
@@ -278,8 +305,14 @@ def output_error(y, y_hat):
     using sum_k y_k = 1. Sigmoid + binary cross-entropy:
     (yhat - y) / (yhat (1 - yhat)) times yhat (1 - yhat).
     """
-    y, y_hat = _check_pair(y, y_hat, "output_error")
-    return (y_hat - y) / y_hat.shape[0]
+    return _output_error(*_check_pair(y, y_hat, "output_error"))
+
+
+def _output_error(y, y_hat):
+    """(yhat - y) / N without input checks (y, y_hat: float arrays of one dtype and shape)."""
+    eps = y_hat - y
+    eps /= y_hat.shape[0]  # in place; an int N keeps float32 float32
+    return eps
 
 
 # --- lookup table ----------------------------------------------------------------------------
@@ -297,6 +330,11 @@ class Loss:
         ``output_error`` instead of ``gradient`` (see the module docstring).
     options : dict
         Parameters such as ``delta`` (shown in the repr).
+    value_kernel, gradient_kernel : callable or None
+        The same computations as ``value`` and ``gradient`` without the
+        input checks, for targets the caller has validated once (float
+        arrays of y_hat's dtype and shape; ``Sequential.fit`` checks them
+        before the first batch). None: ``value``/``gradient`` are used.
     """
 
     name: str
@@ -304,6 +342,8 @@ class Loss:
     gradient: Callable
     output_activation: str | None = None
     options: dict = field(default_factory=dict)
+    value_kernel: Callable | None = field(default=None, repr=False, compare=False)
+    gradient_kernel: Callable | None = field(default=None, repr=False, compare=False)
 
     def __call__(self, y, y_hat) -> float:
         return self.value(y, y_hat)
@@ -320,19 +360,24 @@ def _huber_loss(delta):
         lambda y, y_hat: huber(y, y_hat, delta=delta),
         lambda y, y_hat: huber_gradient(y, y_hat, delta=delta),
         options={"delta": delta},
+        value_kernel=lambda y, y_hat: _huber_value(y, y_hat, delta),
+        gradient_kernel=lambda y, y_hat: _huber_gradient(y, y_hat, delta),
     )
 
 
 #: Every loss by the name Keras uses.
 LOSSES = {
     "mean_squared_error": Loss(
-        "mean_squared_error", mean_squared_error, mean_squared_error_gradient, "linear"
+        "mean_squared_error", mean_squared_error, mean_squared_error_gradient, "linear",
+        value_kernel=_mse_value, gradient_kernel=_output_error,
     ),
     "binary_crossentropy": Loss(
-        "binary_crossentropy", binary_crossentropy, binary_crossentropy_gradient, "sigmoid"
+        "binary_crossentropy", binary_crossentropy, binary_crossentropy_gradient, "sigmoid",
+        value_kernel=_bce_value, gradient_kernel=_bce_gradient,
     ),
     "categorical_crossentropy": Loss(
-        "categorical_crossentropy", categorical_crossentropy, categorical_crossentropy_gradient, "softmax"
+        "categorical_crossentropy", categorical_crossentropy, categorical_crossentropy_gradient, "softmax",
+        value_kernel=_cce_value, gradient_kernel=_cce_gradient,
     ),
     "Huber": _huber_loss(1.0),
 }

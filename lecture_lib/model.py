@@ -14,6 +14,14 @@ One training step on a mini-batch (x : (N, ...), y : (N, C)) is the loop of
 chapter 05: predict (forward through the layers) -> loss -> gradients
 (backward through the layers in reverse) -> update (the optimiser). All of
 it is vectorised over the batch; there is no Python loop over examples.
+
+Speed (``benchmarks/engine_speed.py``): ``fit`` checks its data once, then
+runs every batch on the layers' fast path (``Layer._fit_forward`` /
+``_fit_backward``): activations written in place into buffers reused from
+batch to batch, no dE/dx for the first layer with parameters (nothing
+below it needs it), the loss and the optimiser without per-batch input
+checks, and the model's dtype end to end. The numbers are bit for bit those
+of ``forward``, ``backward`` and ``optimizer.step``.
 """
 from __future__ import annotations
 
@@ -23,8 +31,8 @@ import numpy as np
 
 from ._validate import as_float_array, check_choice, check_positive_int, resolve_dtype
 from .layers import Layer
-from .losses import _check_one_hot, get_loss, output_error
-from .optimizers import get_optimizer
+from .losses import _check_one_hot, _output_error, get_loss, output_error
+from .optimizers import Optimizer, _pairs, get_optimizer
 from .utils import to_one_hot
 
 __all__ = ["Sequential", "History", "TrainingDivergedError", "to_one_hot"]
@@ -215,7 +223,7 @@ class Sequential:
 
     # --- data checks ---------------------------------------------------------------------------
     def _prepare_x(self, x):
-        x = as_float_array(x, "x", dtype=self.dtype)
+        x = _as_finite_array(x, "x", self.dtype)
         if x.ndim < 2 or x.shape[0] == 0:
             raise ValueError(f"x must be a batch of shape (N, ...) with N >= 1, got shape {x.shape}."
                              " For a single example use x.reshape(1, -1).")
@@ -231,7 +239,7 @@ class Sequential:
         return x
 
     def _prepare_y(self, y, n):
-        y = as_float_array(y, "y", dtype=self.dtype)
+        y = _as_finite_array(y, "y", self.dtype)
         if y.ndim == 0 or y.shape[0] != n:
             raise ValueError(f"x has {n} examples but y has shape {y.shape}; give one target row per example.")
         out = self.output_shape
@@ -303,6 +311,10 @@ class Sequential:
         history, rng = History(keys), np.random.default_rng(seed)
         n = x.shape[0]
         n_batches = math.ceil(n / batch_size)
+        self._start_fit()
+        if shuffle:  # each shuffled batch is gathered into these two arrays, reused every batch
+            x_buffer = np.empty((min(batch_size, n), *x.shape[1:]), dtype=x.dtype)
+            y_buffer = np.empty((min(batch_size, n), *y.shape[1:]), dtype=y.dtype)
         for epoch in range(1, epochs + 1):
             self.train()
             order = rng.permutation(n) if shuffle else None
@@ -310,8 +322,12 @@ class Sequential:
             for b in range(n_batches):
                 idx = slice(b * batch_size, (b + 1) * batch_size)
                 if shuffle:
-                    idx = order[idx]  # fancy indexing copies this batch; slices are views
-                xb, yb = x[idx], y[idx]
+                    idx = order[idx]
+                    m = idx.shape[0]  # (mode='clip' is never needed: it only skips take's own buffering)
+                    xb = np.take(x, idx, axis=0, out=x_buffer[:m], mode="clip")
+                    yb = np.take(y, idx, axis=0, out=y_buffer[:m], mode="clip")
+                else:
+                    xb, yb = x[idx], y[idx]  # slices are views: no copy
                 loss, y_hat = self._train_batch(xb, yb, where=(epoch, b + 1, n_batches))
                 loss_sum += loss * xb.shape[0]
                 if self.metrics:
@@ -330,31 +346,68 @@ class Sequential:
         self.eval()
         return history
 
+    def _start_fit(self):
+        """Check the parameter/gradient structure once and prepare the per-batch fast path."""
+        self._fit_pairs = [(p, g) for _, p, g in _pairs(self.params, self.grads)]
+        # Layers below the first one with parameters need no gradient at all.
+        self._fit_first = next((i for i, layer in enumerate(self.layers) if layer.params), len(self.layers))
+        # step() itself for an optimiser that replaces it, or gradients of another dtype (step converts them).
+        self._fit_apply = (type(self.optimizer).step is Optimizer.step
+                           and all(getattr(g, "dtype", None) == p.dtype for p, g in self._fit_pairs))
+
     def _train_batch(self, xb, yb, where):
         """One step: forward, loss, backward, update. Returns (loss, y_hat).
 
         ``where`` = (epoch, batch, n_batches) for the divergence message.
+        ``xb``, ``yb`` are validated (``fit`` checked x and y once). y_hat is
+        a buffer that the next batch overwrites.
         """
         outputs = []
         # Overflow is expected when training diverges; we detect it below
         # and raise one clear error instead of a stream of warnings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            y_hat = self.forward(xb, outputs)
-            loss = self.loss.value(yb, y_hat)
+            for layer in self.layers:
+                xb = layer._fit_forward(xb)
+                outputs.append(xb)
+            y_hat = xb
+            loss = (self.loss.value_kernel or self.loss.value)(yb, y_hat)
             if not math.isfinite(loss):
                 raise self._diverged(*where, loss, outputs=outputs)
-            self.backward(yb, y_hat)
-            self.optimizer.step(self.params, self.grads)
+            self._fit_backward(yb, y_hat)
+            if self._fit_apply:
+                self.optimizer._apply(self._fit_pairs)
+            else:
+                self.optimizer.step(self.params, self.grads)
         bad = self._first_nonfinite_weight()
         if bad is not None:
             raise self._diverged(*where, loss, bad_weight=bad)
         return loss, y_hat
 
+    def _fit_backward(self, y, y_hat):
+        """``backward`` on the layers' fast path: overwrites every layer's grads, returns nothing.
+
+        Stops at the first layer with parameters, which computes no dE/dx.
+        """
+        first, last = self._fit_first, len(self.layers) - 1
+        if first > last:
+            return
+        layer = self.layers[last]
+        if self._fused():
+            eps = _output_error(y, y_hat)
+            from_eps = getattr(layer, "_fit_backward_from_eps", None)
+            d = from_eps(eps, need_dx=last > first) if from_eps else layer.backward_from_eps(eps)
+        else:
+            d = layer._fit_backward((self.loss.gradient_kernel or self.loss.gradient)(y, y_hat),
+                                    need_dx=last > first)
+        for i in range(last - 1, first - 1, -1):
+            d = self.layers[i]._fit_backward(d, need_dx=i > first)
+
     def _first_nonfinite_weight(self):
-        for layer in self.layers:
-            for key, p in layer.params.items():
-                if not np.isfinite(p).all():
-                    return layer, key
+        with np.errstate(over="ignore", invalid="ignore"):  # the sum of squares may overflow
+            for layer in self.layers:
+                for key, p in layer.params.items():
+                    if not _all_finite(p):
+                        return layer, key
         return None
 
     def _diverged(self, epoch, batch, n_batches, loss, outputs=None, bad_weight=None):
@@ -438,6 +491,41 @@ class Sequential:
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
+
+def _as_finite_array(value, name, dtype):
+    """``as_float_array(value, name, dtype)``, checking finiteness in blocks of rows.
+
+    The same result and the same error as ``as_float_array``, but the
+    NaN/inf test (``_all_finite``) works on one block of the data set at a
+    time: no boolean array as large as the whole of it.
+    """
+    array = as_float_array(value, name, dtype=dtype, allow_nan=True)
+    rows = max(1, _CHECK_BLOCK // max(1, array[:1].size)) if array.ndim else 1
+    blocks = range(0, array.shape[0], rows) if array.ndim else [None]
+    with np.errstate(over="ignore", invalid="ignore"):  # the sum of squares may overflow
+        for start in blocks:
+            if not _all_finite(array if start is None else array[start:start + rows]):
+                return as_float_array(array, name, dtype=dtype)  # raises, counting the bad values
+    return array
+
+
+#: Values per block of the input checks (1 MiB of booleans).
+_CHECK_BLOCK = 1 << 20
+
+
+def _all_finite(a) -> bool:
+    """True when no value of the float array ``a`` is NaN or inf.
+
+    First the sum of squares, one BLAS dot product (faster than isfinite):
+    it is NaN or inf when any value is. Only when it is not finite (also
+    when finite values are so large that it overflows) are the values
+    tested one by one.
+    """
+    flat = a.reshape(-1)
+    if flat.size and np.isfinite(np.dot(flat, flat)):
+        return True
+    return bool(np.isfinite(a).all())
+
 
 def _n_correct(y, y_hat) -> int:
     """Number of correct predictions: threshold 0.5 for one output, argmax for C > 1."""

@@ -15,6 +15,10 @@ State (Adam's moments, later momentum's velocity) is kept per parameter
 array, keyed by the array's identity, so the same optimiser can be handed
 the parameter list again at every step. ``reset()`` forgets it.
 
+Speed: updates are written into the parameter arrays and into buffers kept
+between steps, never into new arrays of the parameters' size; the dtype of
+the parameters is kept (float32 stays float32).
+
 Chapter 06 adds momentum, AdaGrad, RMSProp and L-BFGS: subclass
 ``Optimizer``, implement ``_update(p, g, state)``, and add the class to
 ``OPTIMIZERS`` under its Keras name.
@@ -81,13 +85,21 @@ class Optimizer:
         -------
         None
         """
-        for _, p, g in _pairs(params, grads):
+        self._apply([(p, np.asarray(g, dtype=p.dtype)) for _, p, g in _pairs(params, grads)])
+
+    def _apply(self, pairs):
+        """Update each already validated (param, grad) pair in place; grad has param's shape and dtype.
+
+        ``step`` validates and then calls this; ``Sequential.fit`` validates
+        its parameter list once per fit and calls it for every batch.
+        """
+        for p, g in pairs:
             # id() is unique while the array lives; we keep a reference to p so
             # the id cannot be reused by a new array.
             entry = self._state.get(id(p))
             if entry is None or entry[0] is not p:
                 entry = self._state[id(p)] = (p, {})
-            self._update(p, np.asarray(g, dtype=p.dtype), entry[1])
+            self._update(p, g, entry[1])
 
     def reset(self):
         """Forget all per-parameter state (moments, step counters)."""
@@ -113,12 +125,30 @@ class SGD(Optimizer):
     def __init__(self, eta=0.01):
         super().__init__()
         self.eta = check_positive(eta, "eta")
+        self._scratch = {}  # dtype -> buffer of _BLOCK values for eta * g
 
     def __repr__(self):
         return f"SGD(eta={self.eta})"
 
     def _update(self, p, g, state):
-        p -= self.eta * g
+        # p -= eta * g, computed block by block: the temporary eta * g of one
+        # block stays in the CPU cache instead of being an array of p's size.
+        if p.size <= _BLOCK or not (p.flags.c_contiguous and g.flags.c_contiguous):
+            p -= self.eta * g
+            return
+        scratch = self._scratch.get(p.dtype)
+        if scratch is None:
+            scratch = self._scratch[p.dtype] = np.empty(_BLOCK, dtype=p.dtype)
+        flat_p, flat_g = p.reshape(-1), g.reshape(-1)
+        for start in range(0, flat_p.size, _BLOCK):
+            block = slice(start, start + _BLOCK)
+            step = scratch[:flat_p[block].size]
+            np.multiply(flat_g[block], self.eta, out=step)  # the same values as eta * g
+            flat_p[block] -= step
+
+
+#: Values per block of SGD's update (256 KiB in float32: fits the L2 cache).
+_BLOCK = 1 << 16
 
 
 class Adam(Optimizer):
@@ -162,7 +192,8 @@ class Adam(Optimizer):
         t, m, v, tmp = state["t"], state["m"], state["v"], state["tmp"]
         # In-place updates into preallocated arrays: no new arrays per step.
         m *= self.beta1
-        m += (1 - self.beta1) * g
+        np.multiply(g, 1 - self.beta1, out=tmp)      # (1 - beta1) g
+        m += tmp
         v *= self.beta2
         np.multiply(g, g, out=tmp)
         tmp *= 1 - self.beta2
