@@ -18,6 +18,7 @@ from lecture_lib.logistic import (catch_float_warnings, cross_entropy_from_h, cr
 from lecture_lib.losses import binary_crossentropy  # noqa: E402
 from lecture_lib.perceptron import train_perceptron  # noqa: E402
 from lecture_lib.widgets_ch02 import draw_logistic_training, logistic_regression_explorer  # noqa: E402
+from widget_tools import find_control  # noqa: E402
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -192,25 +193,15 @@ def test_draw_returns_final_loss_and_titles_the_run():
     plt.close(fig)
 
 
-def _find(widget, description):
-    stack = [widget]
-    while stack:
-        item = stack.pop()
-        if getattr(item, "description", None) == description:
-            return item
-        stack.extend(getattr(item, "children", ()))
-    raise LookupError(description)
-
-
 def test_explorer_retrains_when_a_slider_moves():
     explorer = logistic_regression_explorer(eta=1.0, n_steps=10)
     image = explorer.children[1]
     first = image.value
-    _find(explorer, "steps").value = 30
+    find_control(explorer, "steps").value = 30
     assert image.value != first                      # the plot follows the slider
-    _find(explorer, "steps").value = 10
+    find_control(explorer, "steps").value = 10
     assert image.value == first                      # same setting, same frame (deterministic)
-    _find(explorer, "η").value = 0.01
+    find_control(explorer, "η").value = 0.01
     assert image.value != first
     assert plt.get_fignums() == []                   # nothing left open in pyplot
 

@@ -10,6 +10,7 @@ import pytest  # noqa: E402
 from lecture_lib.datasets import logic_gate_data  # noqa: E402
 from lecture_lib.widgets import (draw_threshold_unit, step_function_slider,  # noqa: E402
                                  threshold_unit_explorer, truth_table_text)
+from widget_tools import find_control  # noqa: E402
 
 
 def test_draw_counts_correct_points_and_titles_the_finding():
@@ -25,16 +26,6 @@ def test_truth_table_marks_wrong_rows():
     x, y = logic_gate_data("XOR")
     text = truth_table_text(x, y, [1.0, 1.0], -0.5)
     assert text.count("<- wrong") == 1 and text.endswith("3/4 correct")
-
-
-def _find(widget, description):
-    stack = [widget]
-    while stack:
-        item = stack.pop()
-        if getattr(item, "description", None) == description:
-            return item
-        stack.extend(getattr(item, "children", ()))
-    raise LookupError(description)
 
 
 def _output_widget(widget):
@@ -53,10 +44,10 @@ def test_explorer_has_the_lecture_controls_and_redraws_on_change(monkeypatch):
     monkeypatch.setattr(plt, "show", lambda *a, **k: redraws.append(plt.gcf().axes[0].get_title()))
     explorer = threshold_unit_explorer(gate="AND", w=(1.0, 1.0), b=-0.5)
     for name in ("w1", "w2", "b", "gate"):
-        _find(explorer, name)
-    _find(explorer, "b").value = -1.5
+        find_control(explorer, name)
+    find_control(explorer, "b").value = -1.5
     assert redraws and "4/4 correct" in redraws[-1]
-    _find(explorer, "gate").value = "XOR"
+    find_control(explorer, "gate").value = "XOR"
     assert "4/4 correct" not in redraws[-1]
     assert _output_widget(explorer) is not None
 
@@ -74,5 +65,5 @@ def test_start_here_slider_moves_the_step(monkeypatch):
     titles = []
     monkeypatch.setattr(plt, "show", lambda *a, **k: titles.append(plt.gcf().axes[0].get_title()))
     demo = step_function_slider()
-    _find(demo, "b").value = 1.0
+    find_control(demo, "b").value = 1.0
     assert titles[-1].startswith("The step moves to x = -1.0")
