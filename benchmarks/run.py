@@ -98,7 +98,7 @@ def print_machine():
     print(f"  machine    {os.cpu_count()} cores, {_cpu_model()}, {_memory()}, {platform.system()} {platform.machine()}")
     print(f"  Python     {platform.python_version()}, NumPy {np.__version__}")
     print(f"  BLAS       {_blas()}")
-    print(f"  env        " + ", ".join(f"{k}={v}" for k, v in env.items()))
+    print("  env        " + ", ".join(f"{k}={v}" for k, v in env.items()))
     print(f"  load avg   {_load()} (1, 5, 15 min; other processes share these cores)")
 
 
