@@ -58,9 +58,12 @@ lecture: $(STAMP)
 	$(PY) -m lecture_lib.tools.lecture $(CHAPTER) $(LECTURE_ARGS)
 
 # The browser tests (tests/browser) drive Debian's Chromium; without it they are skipped.
+# A failed install (e.g. the package mirror is unreachable) warns instead of failing the test run.
 CHROMIUM ?= /usr/bin/chromium
 browser-deps:
 	@if [ -x "$(CHROMIUM)" ]; then echo "Chromium found: $(CHROMIUM)"; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get update -q && apt-get install -y -q chromium; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		{ apt-get update -q && apt-get install -y -q chromium; } || \
+		echo "WARNING: installing Chromium failed (see above); the browser tests will be skipped and say so."; \
 	else echo "No Chromium at $(CHROMIUM): install it with your package manager (sudo apt-get install chromium)" \
 		"or point LECTURE_CHROMIUM at one; the browser tests are skipped without it."; fi
