@@ -9,7 +9,8 @@ import numpy as np
 
 from ._validate import as_binary_labels, as_matrix, as_scalar, as_vector
 
-__all__ = ["COLORS", "CLASS_COLORS", "use_lecture_style", "plot_points", "plot_decision_line", "plot_truth_table"]
+__all__ = ["COLORS", "CLASS_COLORS", "use_lecture_style", "plot_points", "plot_decision_line", "plot_truth_table",
+           "line_through_box"]
 
 # One palette for the whole series (colour-blind safe, from the Okabe–Ito set).
 COLORS = {
@@ -114,3 +115,28 @@ def plot_truth_table(ax, x, y_true, y_pred):
                      cellColours=colours, loc="center", cellLoc="center")
     table.scale(1, 1.4)
     return ax
+
+
+def line_through_box(w, b, level, lim):
+    """End points of the line ``w1 x1 + w2 x2 + b = level`` across the square ``lim × lim``.
+
+    For drawing a decision line as a plain Line2D (cheap to update in a live
+    figure); the axes clip whatever lies outside.
+
+    Parameters
+    ----------
+    w : ndarray, shape (2,)
+    b, level : float
+    lim : (float, float)
+
+    Returns
+    -------
+    x1, x2 : ndarray, shape (2,) each, or shape (0,) each when w = 0 (no line)
+    """
+    w = as_vector(w, "w", length=2)
+    ends = np.array(lim, dtype=float)
+    if abs(w[1]) >= abs(w[0]) and w[1] != 0:
+        return ends, (level - b - w[0] * ends) / w[1]
+    if w[0] != 0:
+        return (level - b - w[1] * ends) / w[0], ends
+    return np.array([]), np.array([])

@@ -10,7 +10,8 @@ import numpy as np
 
 from ._validate import as_binary_labels, as_matrix, as_scalar, as_vector, check_choice
 from .datasets import GATE_TRUTH_TABLES, logic_gate_data
-from .plotting import plot_decision_line, plot_points
+from .live_figure import LiveFigure, new_figure
+from .plotting import CLASS_COLORS, COLORS, line_through_box, plot_decision_line, plot_points
 from .units import threshold_unit
 
 __all__ = ["draw_threshold_unit", "threshold_unit_explorer", "truth_table_text", "step_function_slider"]
@@ -94,7 +95,7 @@ def threshold_unit_explorer(gate="AND", w=(1.0, 1.0), b=-0.5, x=None, y=None, sl
         Display it (last expression of a cell).
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
 
     w = as_vector(w, "w", length=2)
     b = as_scalar(b, "b")
@@ -118,22 +119,51 @@ def threshold_unit_explorer(gate="AND", w=(1.0, 1.0), b=-0.5, x=None, y=None, sl
     if use_gates:
         controls["gate"] = widgets.Dropdown(options=list(GATE_TRUTH_TABLES), value=gate, description="gate")
 
-    def redraw(w1, w2, b, gate=None):
-        data_x, data_y = logic_gate_data(gate) if use_gates else (x, y)
-        fig, axes = plt.subplots(1, 2 if use_gates else 1, figsize=(8.5 if use_gates else 5, 4),
-                                 gridspec_kw={"width_ratios": [3, 2]} if use_gates else None)
-        ax_plot = axes[0] if use_gates else axes
-        lim = (-0.5, 1.5) if use_gates else None
-        draw_threshold_unit(ax_plot, data_x, data_y, (w1, w2), b, lim=lim)
-        if use_gates:
-            axes[1].axis("off")
-            axes[1].text(0, 0.5, f"{gate}\n" + truth_table_text(data_x, data_y, (w1, w2), b),
-                         family="monospace", va="center", fontsize=10)
-        plt.show()
+    # One figure for the session (LiveFigure): axes are drawn once; a move redraws only the shaded
+    # region, the line, the points, the title and the truth table, so the plot follows the slider.
+    lim = (-0.5, 1.5) if use_gates else (float(x.min()) - 0.5, float(x.max()) + 0.5)
+    figure = new_figure(figsize=(9.5, 4) if use_gates else (5, 4))
+    margins = {"left": 0.1, "right": 0.98, "bottom": 0.12, "top": 0.9}
+    if use_gates:
+        ax_plot, ax_table = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2.6], **margins})
+        ax_table.axis("off")
+        table = ax_table.text(0, 0.5, "", family="monospace", va="center", fontsize=10)
+    else:
+        ax_plot, table = figure.subplots(1, 1, gridspec_kw=margins), None
+    grid = np.linspace(*lim, 121)
+    grid_points = np.stack(np.meshgrid(grid, grid), axis=-1).reshape(-1, 2)     # (121 * 121, 2)
+    region = ax_plot.imshow(np.zeros((121, 121)), origin="lower", extent=(*lim, *lim), vmin=0, vmax=1,
+                            cmap=ListedColormap(CLASS_COLORS), alpha=0.15, interpolation="nearest")
+    line, = ax_plot.plot([], [], color=COLORS["line"], linewidth=2)
+    markers = [ax_plot.plot([], [], linestyle="", marker=marker, markersize=8, color=CLASS_COLORS[label],
+                            markeredgecolor="black", markeredgewidth=0.6, label=f"y = {label}")[0]
+               for label, marker in ((0, "o"), (1, "s"))]
+    ax_plot.set(xlim=lim, ylim=lim, aspect="equal", xlabel="$x_1$", ylabel="$x_2$")
+    live = LiveFigure(figure, [region, line, *markers, ax_plot.title] + ([table] if table else []))
+    status = widgets.Label()
 
-    output = widgets.interactive_output(redraw, controls)
+    def redraw(change=None):
+        weights = np.array([controls["w1"].value, controls["w2"].value])
+        bias = controls["b"].value
+        data_x, data_y = logic_gate_data(controls["gate"].value) if use_gates else (x, y)
+        region.set_data(threshold_unit(grid_points, weights, bias).reshape(121, 121))
+        line.set_data(*line_through_box(weights, bias, 0.0, lim))
+        for label, marker in enumerate(markers):
+            marker.set_data(data_x[data_y == label, 0], data_x[data_y == label, 1])
+        n_correct = int(np.sum(threshold_unit(data_x, weights, bias) == data_y))
+        summary = f"w = ({weights[0]:g}, {weights[1]:g}), b = {bias:g}: {n_correct}/{len(data_y)} correct"
+        ax_plot.set_title(summary)
+        if use_gates:
+            table.set_text(f"{controls['gate'].value}\n" + truth_table_text(data_x, data_y, weights, bias))
+        status.value = (f"{controls['gate'].value}: " if use_gates else "") + summary
+        live.refresh()
+
+    image = live.image_widget()
+    redraw()
+    for control in controls.values():
+        control.observe(redraw, names="value")
     return widgets.VBox([widgets.HBox(list(controls.values())[:2]),
-                         widgets.HBox(list(controls.values())[2:]), output])
+                         widgets.HBox(list(controls.values())[2:]), image, status])
 
 
 def step_function_slider(b=0.0):

@@ -14,7 +14,7 @@ from ._validate import as_binary_labels, as_matrix, check_positive, check_positi
 from .activations import sigmoid
 from .logistic import LogisticResult, overlapping_blobs, train_logistic_regression
 from .live_figure import LiveFigure, new_figure
-from .plotting import COLORS, plot_decision_line, plot_points
+from .plotting import COLORS, line_through_box, plot_decision_line, plot_points
 
 __all__ = ["draw_logistic_training", "logistic_regression_explorer"]
 
@@ -140,7 +140,7 @@ def logistic_regression_explorer(x=None, y=None, eta=1.0, n_steps=50):
             probability.set_data(sigmoid(grid_points @ w + b).reshape(60, 60))
             # yhat = 0.5, 0.1, 0.9 where w x + b = 0, -log 9, +log 9
             for line, level in ((boundary, 0.0), (low, -np.log(9.0)), (high, np.log(9.0))):
-                line.set_data(*_line_through_box(w, b, level, lim))
+                line.set_data(*line_through_box(w, b, level, lim))
             n_done = len(result.losses) - 1
             loss_curve.set_data(np.arange(n_done + 1), result.losses)
             ax_loss.set_xlim(0, n_done)   # a new step count re-renders the axes once (new ticks)
@@ -160,24 +160,3 @@ def _probability_colormap():
     from matplotlib.colors import LinearSegmentedColormap
 
     return LinearSegmentedColormap.from_list("probability", [COLORS["class0"], "#ffffff", COLORS["class1"]])
-
-
-def _line_through_box(w, b, level, lim):
-    """End points of the line w x + b = level across the square lim × lim (empty when w = 0).
-
-    Parameters
-    ----------
-    w : ndarray, shape (2,)
-    b, level : float
-    lim : (float, float)
-
-    Returns
-    -------
-    x1, x2 : ndarray, shape (2,) each (or shape (0,) when w = 0)
-    """
-    ends = np.array(lim, dtype=float)
-    if abs(w[1]) >= abs(w[0]) and w[1] != 0:
-        return ends, (level - b - w[0] * ends) / w[1]
-    if w[0] != 0:
-        return (level - b - w[1] * ends) / w[0], ends
-    return np.array([]), np.array([])

@@ -28,28 +28,31 @@ def test_truth_table_marks_wrong_rows():
     assert text.count("<- wrong") == 1 and text.endswith("3/4 correct")
 
 
-def _output_widget(widget):
+def test_explorer_has_the_lecture_controls_and_redraws_on_change():
     import ipywidgets
-    stack = [widget]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, ipywidgets.Output):
-            return item
-        stack.extend(getattr(item, "children", ()))
-    raise LookupError("Output")
 
-
-def test_explorer_has_the_lecture_controls_and_redraws_on_change(monkeypatch):
-    redraws = []
-    monkeypatch.setattr(plt, "show", lambda *a, **k: redraws.append(plt.gcf().axes[0].get_title()))
+    open_before = plt.get_fignums()
     explorer = threshold_unit_explorer(gate="AND", w=(1.0, 1.0), b=-0.5)
     for name in ("w1", "w2", "b", "gate"):
         find_control(explorer, name)
+    image, status = explorer.children[2], explorer.children[3]
+    assert isinstance(image, ipywidgets.Image) and isinstance(status, ipywidgets.Label)
+    first = image.value
+    assert status.value == "AND: w = (1, 1), b = -0.5: 2/4 correct"
     find_control(explorer, "b").value = -1.5
-    assert redraws and "4/4 correct" in redraws[-1]
+    assert status.value.endswith("4/4 correct") and image.value != first     # the plot follows
     find_control(explorer, "gate").value = "XOR"
-    assert "4/4 correct" not in redraws[-1]
-    assert _output_widget(explorer) is not None
+    assert status.value.startswith("XOR") and "4/4" not in status.value
+    find_control(explorer, "gate").value = "AND"
+    find_control(explorer, "b").value = -0.5
+    assert image.value == first                                             # same setting, same frame
+    assert plt.get_fignums() == open_before          # the widget opened no pyplot figure
+
+
+def test_explorer_on_a_data_set_counts_its_points():
+    x = np.array([[0.0, 0.0], [2.0, 2.0], [2.0, 0.0]])
+    explorer = threshold_unit_explorer(x=x, y=np.array([0, 1, 1]), w=(1.0, 0.0), b=-1.0)
+    assert explorer.children[-1].value == "w = (1, 0), b = -1: 3/3 correct"
 
 
 def test_explorer_validates_its_arguments():
