@@ -16,7 +16,8 @@ from ..backprop import backprop_one_example as _reference_backprop
 from ..backprop import hidden_error_term as _reference_hidden
 from ..backprop import output_error_term as _reference_output
 from ..gradcheck import numerical_gradient
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes, same_answer
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, check_array_cases,
+                   matching_mistakes, same_answer)
 
 from .ch04_symbolic import check_output_unit_derivative
 
@@ -24,15 +25,6 @@ __all__ = ["check_output_error_term", "check_hidden_error_term", "check_backprop
            "check_central_difference_gradient", "check_output_unit_derivative"]
 
 
-def _array_problem(value, shape, what):
-    """What is wrong with the kind of an array answer (type, shape, finiteness), or None."""
-    if not isinstance(value, np.ndarray):
-        return f"Expected {what}: an ndarray of shape {shape}, got {describe_value(value)}."
-    if value.shape != shape:
-        return f"Expected {what} of shape {shape}, got shape {value.shape}."
-    if value.dtype.kind not in "iuf" or not np.all(np.isfinite(value)):
-        return f"Expected finite real numbers in {what}, got {describe_value(value)}."
-    return None
 
 
 def _sigma_prime(g):
@@ -87,20 +79,8 @@ _OUTPUT_CASES = [
 def check_output_error_term(output_error_term, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``output_error_term(y_hat, y)`` → eps_k = (yhat_k - y_k) yhat_k (1 - yhat_k), shape of y_hat."""
     run = CheckRun("ch04.output_error_term", output_error_term, time_limit, n_cases=len(_OUTPUT_CASES))
-    for case in _OUTPUT_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_output(**case.kwargs)
-        problem = _array_problem(outcome.value, expected.shape, "eps (one value per output unit)")
-        if problem is None and not same_answer(outcome.value, expected):
-            problem = "The error terms are not dE/dh_k of a sigmoid output unit with squared error."
-        if problem is not None:
-            found = matching_mistakes(_OUTPUT_MISTAKES, case, outcome.value, expected, same_answer)
-            run.fail(case, problem, returned=outcome.value, mistakes=found)
-            break
-        run.case_passed()
-    return run.finish()
+    return check_array_cases(run, _OUTPUT_CASES, _reference_output, _OUTPUT_MISTAKES, "eps (one value per output unit)",
+                             "The error terms are not dE/dh_k of a sigmoid output unit with squared error.")
 
 
 # --- Exercise 2: hidden-layer error term --------------------------------------------------------
@@ -157,20 +137,8 @@ _HIDDEN_CASES = [
 def check_hidden_error_term(hidden_error_term, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``hidden_error_term(eps_next, W_next, g)`` → eps_j = (sum_k eps_k w_jk) g_j (1 - g_j), shape of g."""
     run = CheckRun("ch04.hidden_error_term", hidden_error_term, time_limit, n_cases=len(_HIDDEN_CASES))
-    for case in _HIDDEN_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_hidden(**case.kwargs)
-        problem = _array_problem(outcome.value, expected.shape, "eps (shape of g)")
-        if problem is None and not same_answer(outcome.value, expected):
-            problem = "The error terms are not dE/dh_j of the hidden units."
-        if problem is not None:
-            found = matching_mistakes(_HIDDEN_MISTAKES, case, outcome.value, expected, same_answer)
-            run.fail(case, problem, returned=outcome.value, mistakes=found)
-            break
-        run.case_passed()
-    return run.finish()
+    return check_array_cases(run, _HIDDEN_CASES, _reference_hidden, _HIDDEN_MISTAKES, "eps (shape of g)",
+                             "The error terms are not dE/dh_j of the hidden units.")
 
 
 # --- Exercise 3: backpropagation for one example ---------------------------------------------
@@ -261,7 +229,7 @@ def check_backprop_one_example(backprop_one_example, time_limit=DEFAULT_TIME_LIM
             run.fail(case, "Expected a tuple (dW1, dW2).", returned=value)
             break
         shapes = (case.kwargs["W1"].shape, case.kwargs["W2"].shape)
-        problems = [_array_problem(v, s, name) for v, s, name in zip(value, shapes, ("dW1", "dW2"))]
+        problems = [array_kind_problem(v, s, name) for v, s, name in zip(value, shapes, ("dW1", "dW2"))]
         problems = [p for p in problems if p]
         hint_ids = []
         if problems and all(np.shape(v) == s[::-1] for v, s in zip(value, shapes)):
@@ -374,18 +342,7 @@ def check_central_difference_gradient(central_difference_gradient, time_limit=DE
     """Check ``central_difference_gradient(f, w, step)`` → (f(w + s e_i) - f(w - s e_i)) / (2 s) for every i."""
     run = CheckRun("ch04.central_difference_gradient", central_difference_gradient, time_limit,
                    n_cases=len(_DIFFERENCE_CASES))
-    for case in _DIFFERENCE_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        w = case.kwargs["w"].copy()
-        expected = numerical_gradient(case.kwargs["f"], w, step=case.kwargs["step"])
-        problem = _array_problem(outcome.value, expected.shape, "the gradient (shape of w)")
-        if problem is None and not same_answer(outcome.value, expected):
-            problem = f"The gradient is not the central difference with step s = {case.kwargs['step']:g}."
-        if problem is not None:
-            found = matching_mistakes(_DIFFERENCE_MISTAKES, case, outcome.value, expected, same_answer)
-            run.fail(case, problem, returned=outcome.value, mistakes=found)
-            break
-        run.case_passed()
-    return run.finish()
+    return check_array_cases(
+        run, _DIFFERENCE_CASES, lambda f, w, step: numerical_gradient(f, w.copy(), step=step), _DIFFERENCE_MISTAKES,
+        "the gradient (shape of w)",
+        lambda case: f"The gradient is not the central difference with step s = {case.kwargs['step']:g}.")

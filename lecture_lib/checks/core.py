@@ -37,7 +37,7 @@ import numpy as np
 __all__ = [
     "PASSED", "NOT_ATTEMPTED", "FAILED",
     "CheckResult", "Mistake", "Case", "CheckRun", "Outcome",
-    "call_learner_function", "latest_results", "DEFAULT_TIME_LIMIT", "same_answer", "matching_mistakes",
+    "call_learner_function", "latest_results", "DEFAULT_TIME_LIMIT", "same_answer", "matching_mistakes", "array_kind_problem", "check_array_cases",
 ]
 
 PASSED = "passed"
@@ -336,6 +336,59 @@ def same_answer(a, b, rtol=1e-7, atol=1e-12, equal_nan=False) -> bool:
     except (TypeError, ValueError):
         return False
     return a_arr.shape == b_arr.shape and bool(np.allclose(a_arr, b_arr, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def array_kind_problem(value, shape, what):
+    """What is wrong with the kind of an array answer (type, shape, finite real numbers), or None.
+
+    ``what`` names the answer in the message, e.g. ``"the gradient (shape of w)"``.
+    """
+    if not isinstance(value, np.ndarray):
+        return f"Expected {what}: an ndarray of shape {shape}, got {describe_value(value)}."
+    if value.shape != shape:
+        return f"Expected {what} of shape {shape}, got shape {value.shape}."
+    if value.dtype.kind not in "iuf" or not np.all(np.isfinite(value)):
+        return f"Expected finite real numbers in {what}, got {describe_value(value)}."
+    return None
+
+
+def check_array_cases(run, cases, reference, mistakes, what, wrong_answer):
+    """The usual loop of an exercise whose answer is one array.
+
+    For each case: call the learner's function, compare the kind of answer
+    (``array_kind_problem``), then its values with ``reference(**case.kwargs)``;
+    on the first wrong case record the failure with the hints of the matching
+    ``mistakes`` and stop.
+
+    Parameters
+    ----------
+    run : CheckRun
+    cases : list of Case
+    reference : callable taking the case's keyword arguments, returning an ndarray
+    mistakes : list of Mistake
+    what : str
+        Names the answer in messages.
+    wrong_answer : str or callable(Case) -> str
+        What to say when the kind is right but the values are not.
+
+    Returns
+    -------
+    CheckResult
+    """
+    for case in cases:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = reference(**case.kwargs)
+        problem = array_kind_problem(outcome.value, expected.shape, what)
+        if problem is None and not same_answer(outcome.value, expected):
+            problem = wrong_answer(case) if callable(wrong_answer) else wrong_answer
+        if problem is not None:
+            found = matching_mistakes(mistakes, case, outcome.value, expected, same_answer)
+            run.fail(case, problem, returned=outcome.value, mistakes=found)
+            break
+        run.case_passed()
+    return run.finish()
 
 
 def matching_mistakes(mistakes, case: Case, returned, reference_value, same) -> list:
