@@ -130,7 +130,6 @@ def main(argv=None) -> int:
     if "engine" in sections:
         print()
         ok &= engine_speed.report_speed(list(engine_speed.SHAPES.values()), args.repeats)
-        engine_speed.report_gemm_floor(list(engine_speed.SHAPES.values()))
         engine_speed.report_memory()
     if "notebooks" in sections:
         print()

@@ -213,6 +213,11 @@ def _relu_inplace(h):
     return np.maximum(h, 0, out=h)
 
 
+def _relu_backward_inplace(g, dout):
+    """``relu`` backward written over ``dout``: dout * (g > 0), the same values as ``backward``."""
+    return np.multiply(dout, g > 0, out=dout)
+
+
 def relu_derivative(g):
     """Derivative of ReLU from its output: 1 where g > 0, else 0.
 
@@ -369,6 +374,10 @@ class ActivationFunction:
     inplace : callable or None
         h -> g written over h (same values as ``forward``), for callers that
         own h; None: ``forward_inplace`` falls back to ``forward``.
+    backward_kernel : callable or None
+        (g, dout) -> dh written over dout (same values as ``backward``), for
+        callers that own dout; None: ``backward_inplace`` falls back to
+        ``backward``.
     """
 
     name: str
@@ -377,6 +386,7 @@ class ActivationFunction:
     vjp: Callable | None = None
     options: dict = field(default_factory=dict)
     inplace: Callable | None = field(default=None, repr=False, compare=False)
+    backward_kernel: Callable | None = field(default=None, repr=False, compare=False)
 
     def __call__(self, h):
         return self.forward(h)
@@ -411,6 +421,18 @@ class ActivationFunction:
         dh *= dout  # in place: dh is a fresh array, saves one allocation per batch
         return dh
 
+    def backward_inplace(self, g, dout):
+        """Return dE/dh like ``backward``, overwriting ``dout`` when this activation can.
+
+        ``dout`` (shape of g) must belong to the caller and not be needed
+        afterwards (``Dense`` during ``fit``: it is the buffer of the layer
+        above). Bit for bit equal to ``backward(g, dout)``; it saves the
+        allocation of dh (a batch-sized array) for every layer and batch.
+        """
+        if self.backward_kernel is None:
+            return self.backward(g, dout)
+        return self.backward_kernel(g, dout)
+
     def __repr__(self):
         opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
         return f"ActivationFunction({self.name!r}{opts})"
@@ -432,7 +454,8 @@ def _make(name, slope=0.01, alpha=1.0):
     if name == "softmax":
         return ActivationFunction(name, softmax, vjp=softmax_backward, inplace=_softmax_inplace)
     forward, derivative = _ELEMENTWISE[name]
-    return ActivationFunction(name, forward, derivative, inplace=_INPLACE.get(name))
+    return ActivationFunction(name, forward, derivative, inplace=_INPLACE.get(name),
+                              backward_kernel=_BACKWARD_INPLACE.get(name))
 
 
 _ELEMENTWISE = {
@@ -445,6 +468,8 @@ _ELEMENTWISE = {
 
 # Forward passes that can write g over h (used by Dense during fit).
 _INPLACE = {"linear": lambda h: h, "sigmoid": _sigmoid_inplace, "tanh": _tanh_inplace, "relu": _relu_inplace}
+# Backward passes that can write dh over dout (ReLU: the hidden layers of most networks here).
+_BACKWARD_INPLACE = {"relu": _relu_backward_inplace}
 
 #: Every activation by name, with default parameters (slope=0.01, alpha=1.0).
 ACTIVATIONS = {

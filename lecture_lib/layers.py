@@ -317,7 +317,7 @@ class Dense(Layer):
         return self._g
 
     def _fit_backward(self, dout, need_dx=True):
-        return self._fit_backward_from_eps(self.activation.backward(self._g, dout), need_dx)
+        return self._fit_backward_from_eps(self.activation.backward_inplace(self._g, dout), need_dx)
 
     def _fit_backward_from_eps(self, eps, need_dx=True):
         """grads from eps = dE/dh; dx = eps W^T into a reused buffer, or None when not needed."""

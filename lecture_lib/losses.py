@@ -335,6 +335,8 @@ class Loss:
         input checks, for targets the caller has validated once (float
         arrays of y_hat's dtype and shape; ``Sequential.fit`` checks them
         before the first batch). None: ``value``/``gradient`` are used.
+        ``gradient_kernel`` must return a new array: the layers of ``fit``
+        overwrite it (a ``gradient`` of the caller's is copied instead).
     """
 
     name: str

@@ -332,6 +332,10 @@ class Sequential:
                 loss_sum += loss * xb.shape[0]
                 if self.metrics:
                     correct += _n_correct(yb, y_hat)
+            # A NaN/inf weight that left every loss of the epoch finite (a saturated sigmoid, say).
+            bad = self._first_nonfinite_weight()
+            if bad is not None:
+                raise self._diverged(epoch, n_batches, n_batches, self._fit_last_loss, bad_weight=bad)
             history.epoch.append(epoch)
             history.history["loss"].append(loss_sum / n)
             for m in self.metrics:
@@ -349,6 +353,7 @@ class Sequential:
     def _start_fit(self):
         """Check the parameter/gradient structure once and prepare the per-batch fast path."""
         self._fit_pairs = [(p, g) for _, p, g in _pairs(self.params, self.grads)]
+        self._fit_last_loss = math.nan  # the loss of the batch whose update ran last
         # Layers below the first one with parameters need no gradient at all.
         self._fit_first = next((i for i, layer in enumerate(self.layers) if layer.params), len(self.layers))
         # step() itself for an optimiser that replaces it, or gradients of another dtype (step converts them).
@@ -372,16 +377,30 @@ class Sequential:
             y_hat = xb
             loss = (self.loss.value_kernel or self.loss.value)(yb, y_hat)
             if not math.isfinite(loss):
-                raise self._diverged(*where, loss, outputs=outputs)
+                raise self._diverged_at_loss(where, loss, outputs)
             self._fit_backward(yb, y_hat)
             if self._fit_apply:
                 self.optimizer._apply(self._fit_pairs)
             else:
                 self.optimizer.step(self.params, self.grads)
-        bad = self._first_nonfinite_weight()
-        if bad is not None:
-            raise self._diverged(*where, loss, bad_weight=bad)
+        self._fit_last_loss = loss
         return loss, y_hat
+
+    def _diverged_at_loss(self, where, loss, outputs):
+        """The error for a NaN/inf loss; names a NaN/inf weight first, since that is the cause.
+
+        The weights are not checked after every update (that took ~6% of an
+        epoch of the 784-512-512-10 MLP) but here and at the end of every
+        epoch: a NaN/inf weight makes the next loss NaN/inf, so it is found
+        one batch later and blamed on the update of the batch before.
+        """
+        epoch, batch, n_batches = where
+        bad = self._first_nonfinite_weight()
+        if bad is None:
+            return self._diverged(epoch, batch, n_batches, loss, outputs=outputs)
+        if batch == 1:  # no update in this epoch yet: they were NaN/inf when it started
+            return self._diverged(epoch, batch, n_batches, loss, bad_weight=bad, before_update=True)
+        return self._diverged(epoch, batch - 1, n_batches, self._fit_last_loss, bad_weight=bad)
 
     def _fit_backward(self, y, y_hat):
         """``backward`` on the layers' fast path: overwrites every layer's grads, returns nothing.
@@ -397,8 +416,11 @@ class Sequential:
             from_eps = getattr(layer, "_fit_backward_from_eps", None)
             d = from_eps(eps, need_dx=last > first) if from_eps else layer.backward_from_eps(eps)
         else:
-            d = layer._fit_backward((self.loss.gradient_kernel or self.loss.gradient)(y, y_hat),
-                                    need_dx=last > first)
+            if self.loss.gradient_kernel is not None:
+                dout = self.loss.gradient_kernel(y, y_hat)  # a fresh array: the layer may overwrite it
+            else:  # a loss of the caller's: its gradient might be y or y_hat themselves
+                dout = np.array(self.loss.gradient(y, y_hat), dtype=y_hat.dtype)
+            d = layer._fit_backward(dout, need_dx=last > first)
         for i in range(last - 1, first - 1, -1):
             d = self.layers[i]._fit_backward(d, need_dx=i > first)
 
@@ -410,12 +432,15 @@ class Sequential:
                         return layer, key
         return None
 
-    def _diverged(self, epoch, batch, n_batches, loss, outputs=None, bad_weight=None):
+    def _diverged(self, epoch, batch, n_batches, loss, outputs=None, bad_weight=None, before_update=False):
         where = f"Training diverged in epoch {epoch}, batch {batch} of {n_batches}: "
         if bad_weight is not None:
             layer, key = bad_weight
-            what = (f"the weights {key!r} of {layer.describe()} became NaN/inf in the update"
-                    f" (the loss before it was {loss:.3g}).")
+            if before_update:
+                what = f"the weights {key!r} of {layer.describe()} were NaN/inf before this batch."
+            else:
+                what = (f"the weights {key!r} of {layer.describe()} are NaN/inf after this batch's update"
+                        f" (its loss was {loss:.3g}).")
         else:
             layer = next((lay for lay, out in zip(self.layers, outputs) if not np.isfinite(out).all()), None)
             if layer is not None:

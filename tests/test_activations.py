@@ -139,3 +139,25 @@ def test_non_numeric_input_is_refused():
         sigmoid(["a", "b"])
     with pytest.raises(TypeError, match="activation must be"):
         get_activation(3)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backward_inplace_is_bit_for_bit_backward(name, dtype):
+    rng = np.random.default_rng(3)
+    act = ACTIVATIONS[name]
+    g = act.forward(rng.normal(size=(7, 5)).astype(dtype))
+    g[0, :2] = 0  # ReLU's kink: f'(0) = 0 by convention, in both paths
+    dout = rng.normal(size=(7, 5)).astype(dtype)
+    expected = act.backward(g, dout.copy())
+    got = act.backward_inplace(g, dout)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, expected)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))  # even the signs of the zeros
+
+
+def test_relu_backward_inplace_writes_over_dout():
+    g = np.array([[0.0, 2.0], [3.0, 0.0]])
+    dout = np.array([[5.0, 6.0], [7.0, 8.0]])
+    assert ACTIVATIONS["relu"].backward_inplace(g, dout) is dout
+    np.testing.assert_array_equal(dout, [[0.0, 6.0], [7.0, 0.0]])

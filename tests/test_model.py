@@ -164,6 +164,61 @@ def test_divergence_in_the_weights_names_epoch_layer_and_weight():
     assert "weights 'W' of layer 'dense_1'" in message
 
 
+def test_an_overflowing_update_in_a_later_batch_is_blamed_on_that_batch():
+    # Batch 1 (x = y = 0) changes nothing; batch 2's loss (~1e200) is finite
+    # but its update sends W to inf, which batch 3's loss shows. The weights
+    # are checked then, not after every update, so the message must point
+    # back to batch 2.
+    x = np.array([[0.0], [0.0], [1e100], [1e100], [1.0], [1.0]])
+    model = Sequential([Dense(1, input_dim=1)])
+    model.compile(loss="mean_squared_error", optimizer=SGD(eta=1e120))
+    with pytest.raises(TrainingDivergedError) as info:
+        model.fit(x, np.zeros((6, 1)), batch_size=2, shuffle=False)
+    message = str(info.value)
+    assert "epoch 1, batch 2 of 3" in message
+    assert "weights 'W' of layer 'dense_" in message and "after this batch's update" in message
+
+
+def test_a_nan_weight_that_keeps_the_loss_finite_is_found_at_the_end_of_the_epoch():
+    # A sigmoid output saturated at 0 by a -inf weight: the clipped
+    # cross-entropy stays finite in every batch, so only the check after
+    # the epoch can find it.
+    model = Sequential([Dense(1, activation="sigmoid", input_dim=1)])
+    model.compile(loss="binary_crossentropy", optimizer=SGD(eta=0.1))
+    model.build((1,))
+    model.layers[0].params["W"][...] = -np.inf
+    with pytest.raises(TrainingDivergedError) as info:
+        model.fit(np.ones((8, 1)), np.ones(8), batch_size=4, epochs=5)
+    message = str(info.value)
+    assert "epoch 1, batch 2 of 2" in message and "weights 'W'" in message
+
+
+def test_weights_already_nan_before_training_are_named_as_such():
+    model = Sequential([Dense(1, input_dim=1)])
+    model.compile(loss="mean_squared_error", optimizer="sgd")
+    model.build((1,))
+    model.layers[0].params["b"][...] = np.nan
+    with pytest.raises(TrainingDivergedError) as info:
+        model.fit(np.ones((4, 1)), np.ones((4, 1)), batch_size=2)
+    message = str(info.value)
+    assert "epoch 1, batch 1 of 2" in message and "weights 'b'" in message and "before this batch" in message
+
+
+def test_a_custom_loss_whose_gradient_is_y_itself_does_not_change_the_callers_arrays():
+    # fit's layers overwrite the loss gradient (ReLU backward in place); a
+    # caller's gradient function may hand back one of its own arrays.
+    from lecture_lib.losses import Loss
+
+    returns_y = Loss("returns_y", value=lambda y, y_hat: float(np.sum(y_hat)), gradient=lambda y, y_hat: y)
+    model = Sequential([Dense(2, activation="relu", input_dim=1)])
+    model.compile(loss=returns_y, optimizer=SGD(eta=1e-3))
+    model.build((1,))
+    model.layers[0].params["W"][...] = [[1.0, -1.0]]  # h = (1, -1): the second ReLU output is 0
+    y = np.ones((4, 2))
+    model.fit(np.ones((4, 1)), y, batch_size=4, shuffle=False)  # unshuffled batches are views of y
+    np.testing.assert_array_equal(y, 1.0)
+
+
 # --- bad input ----------------------------------------------------------------------------
 
 def test_shape_mismatch_between_layers():
