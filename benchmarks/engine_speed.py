@@ -25,6 +25,11 @@ median is reported. The contenders:
   L2, ``max_iter=1``), each only when installed. Neither is a dependency of
   the package.
 
+Split: the matrix products of one epoch, each timed alone on hot operands
+with NumPy and with PyTorch, are subtracted from each contender's epoch. A
+gap in the products is the BLAS libraries' (NumPy ships OpenBLAS, PyTorch's
+CPU wheel MKL); a gap in the rest is the engines' own.
+
 Memory: a separate (untimed) fit on the large shape under ``tracemalloc``
 reports the peak of the memory allocated during ``fit`` beyond what existed
 before it, next to the size of the parameters and of one batch's
