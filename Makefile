@@ -13,7 +13,7 @@ LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 PYTEST_ARGS ?=
 
-.PHONY: lab test exercises notebooks clean help lecture browser-deps bench
+.PHONY: lab test exercises notebooks clean help lecture browser-deps bench bench-mkl
 
 help:
 	@echo "make lab        open the series in JupyterLab (sets up .venv first)"
@@ -21,6 +21,7 @@ help:
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make notebooks  re-execute every notebook in place on a fresh kernel"
 	@echo "make bench      engine speed and memory, notebook times, playground latency"
+	@echo "make bench-mkl  engine speed on a NumPy built against MKL (PyTorch's BLAS), in .venv-mkl"
 	@echo "make lecture CHAPTER=01  present a chapter: JupyterLab slide deck, large fonts, live sliders"
 	@echo "make browser-deps        install Chromium (system package) for the browser tests"
 
@@ -48,8 +49,18 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/run.py
 
+# The engine benchmark again, on a NumPy compiled against MKL (the BLAS of PyTorch's CPU wheel):
+# equal matrix products, so the ratio to PyTorch measures the engines (benchmarks/README.md).
+MKL_VENV ?= .venv-mkl
+$(MKL_VENV)/.numpy-mkl-built: benchmarks/build_numpy_mkl.sh $(STAMP)
+	sh benchmarks/build_numpy_mkl.sh $(MKL_VENV) $(PY)
+	@touch $@
+
+bench-mkl: $(MKL_VENV)/.numpy-mkl-built
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH="$(CURDIR)" $(MKL_VENV)/bin/python benchmarks/run.py --only engine
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(MKL_VENV) build *.egg-info
 
 # Lecture mode: one chapter as a slide deck in JupyterLab, sliders live (lecture_lib/tools/lecture.py).
 CHAPTER ?= 00

@@ -55,6 +55,8 @@ from lecture_lib.optimizers import SGD
 ETA = 0.01
 TARGET_VS_NUMPY = 1.3
 TARGET_VS_TORCH = 1.0
+#: Seconds of idle time before each timed epoch (see ``median_times``).
+IDLE_S = 0.3
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,11 @@ def median_times(runs, repeats):
     """(median, fastest) wall time (s) of each ``runs[name]()`` over ``repeats`` rounds after one warm-up.
 
     The contenders take turns (one epoch each per round), so that a load
-    from other processes on the machine slows them all alike.
+    from other processes on the machine slows them all alike. Before each
+    epoch the script sleeps ``IDLE_S``: the worker threads of the previous
+    contender's thread pool keep spinning for a while after its last call
+    (OpenBLAS's, PyTorch's OpenMP, MKL's OpenMP for up to 200 ms), and
+    would otherwise share the two cores with the next contender.
     """
     for run in runs.values():
         run()
@@ -98,6 +104,7 @@ def median_times(runs, repeats):
     for _ in range(repeats):
         for name, run in runs.items():
             gc.collect()
+            time.sleep(IDLE_S)
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)
@@ -285,6 +292,9 @@ def report_split(shape, times):
         products = floor[library]
         print(f"    {name:12s} {1000 * times[name]:6.1f} ms = products {1000 * products:6.1f} ms ({library}'s BLAS)"
               f" + rest {1000 * (times[name] - products):5.1f} ms")
+    if floor["PyTorch"] is not None and floor["NumPy"] > 1.1 * floor["PyTorch"]:
+        print(f"  NumPy's BLAS takes {floor['NumPy'] / floor['PyTorch']:.2f} x PyTorch's time for the same products;"
+              " `make bench-mkl` compares the engines on a NumPy built against PyTorch's BLAS (MKL)")
 
 
 # --- the matrix-multiply floor -----------------------------------------------------------------

@@ -76,15 +76,21 @@ def _blas() -> str:
     if threadpool_info is not None:
         import numpy  # noqa: F401  (loads its BLAS so that threadpoolctl sees it)
 
-        for info in threadpool_info():
-            if info.get("user_api") == "blas" and "numpy" in info.get("filepath", ""):
-                return (f"{info.get('internal_api')} {info.get('version')}, kernel {info.get('architecture')}, "
-                        f"{info.get('num_threads')} threads (threadpoolctl)")
+        # NumPy's own copy of OpenBLAS lies in numpy.libs; a NumPy built against a shared
+        # BLAS (MKL in .venv-mkl, see `make bench-mkl`) loads it from elsewhere.
+        blas = sorted((info for info in threadpool_info() if info.get("user_api") == "blas"),
+                      key=lambda info: "numpy" not in info.get("filepath", ""))
+        if blas:
+            info = blas[0]
+            kernel = f", kernel {info['architecture']}" if info.get("architecture") else ""
+            return (f"{info.get('internal_api')} {info.get('version')}{kernel}, "
+                    f"{info.get('num_threads')} threads (threadpoolctl)")
     import numpy as np
 
     try:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        return f"{blas.get('name')} {blas.get('version')} (threadpoolctl not installed: kernel unknown)"
+        how = "threadpoolctl not installed" if threadpool_info is None else "threadpoolctl does not see it"
+        return f"{blas.get('name')} {blas.get('version')} (NumPy's build info; {how}: kernel unknown)"
     except Exception:  # older NumPy: no dict mode
         return "unknown (threadpoolctl not installed)"
 
