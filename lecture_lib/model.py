@@ -294,8 +294,10 @@ class Sequential:
         Raises
         ------
         TrainingDivergedError
-            As soon as the loss, a layer output or a weight becomes NaN/inf;
-            the message names the epoch, the batch and the first such layer.
+            As soon as the loss becomes NaN/inf (a NaN/inf weight makes the
+            next batch's loss NaN/inf), or when a weight is NaN/inf at the end
+            of an epoch; the message names the epoch, the batch, and the
+            weight or the first layer whose output is NaN/inf.
         """
         self._require_compiled()
         x = self._prepare_x(x)
