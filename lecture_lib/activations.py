@@ -18,8 +18,10 @@ Lookup by name (the strings Keras uses)::
 Speed: ``Sequential.fit`` calls ``act.forward_inplace(h)`` on the weighted
 sums it has just computed (an array it owns), so that ReLU, sigmoid, tanh
 and softmax write g over h instead of allocating a new array per batch; the
-values are bit for bit those of ``act(h)``. The public functions never
-change their argument.
+values are bit for bit those of ``act(h)``. Likewise ``Dense`` calls
+``act.backward_inplace(g, dout)`` with the dE/dg buffer of the layer above,
+which ReLU overwrites with dE/dh. The public functions never change their
+argument.
 """
 from __future__ import annotations
 
@@ -374,7 +376,7 @@ class ActivationFunction:
     inplace : callable or None
         h -> g written over h (same values as ``forward``), for callers that
         own h; None: ``forward_inplace`` falls back to ``forward``.
-    backward_kernel : callable or None
+    inplace_backward : callable or None
         (g, dout) -> dh written over dout (same values as ``backward``), for
         callers that own dout; None: ``backward_inplace`` falls back to
         ``backward``.
@@ -386,7 +388,7 @@ class ActivationFunction:
     vjp: Callable | None = None
     options: dict = field(default_factory=dict)
     inplace: Callable | None = field(default=None, repr=False, compare=False)
-    backward_kernel: Callable | None = field(default=None, repr=False, compare=False)
+    inplace_backward: Callable | None = field(default=None, repr=False, compare=False)
 
     def __call__(self, h):
         return self.forward(h)
@@ -429,9 +431,9 @@ class ActivationFunction:
         above). Bit for bit equal to ``backward(g, dout)``; it saves the
         allocation of dh (a batch-sized array) for every layer and batch.
         """
-        if self.backward_kernel is None:
+        if self.inplace_backward is None:
             return self.backward(g, dout)
-        return self.backward_kernel(g, dout)
+        return self.inplace_backward(g, dout)
 
     def __repr__(self):
         opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
@@ -455,7 +457,7 @@ def _make(name, slope=0.01, alpha=1.0):
         return ActivationFunction(name, softmax, vjp=softmax_backward, inplace=_softmax_inplace)
     forward, derivative = _ELEMENTWISE[name]
     return ActivationFunction(name, forward, derivative, inplace=_INPLACE.get(name),
-                              backward_kernel=_BACKWARD_INPLACE.get(name))
+                              inplace_backward=_BACKWARD_INPLACE.get(name))
 
 
 _ELEMENTWISE = {

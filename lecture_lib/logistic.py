@@ -30,6 +30,7 @@ import numpy as np
 from ._validate import (as_binary_labels, as_float_array, as_matrix, as_scalar, as_vector,
                         check_choice, check_positive, check_positive_int)
 from .activations import sigmoid
+from .units import weighted_sum
 
 __all__ = [
     "overlapping_blobs", "naive_sigmoid", "naive_binary_cross_entropy", "catch_float_warnings",
@@ -161,9 +162,7 @@ def predict_proba(x, w, b):
     -------
     y_hat : ndarray, shape (N,), values in [0, 1]
     """
-    x = as_matrix(x, "x")
-    w = as_vector(w, "w", length=x.shape[1])
-    return sigmoid(x @ w + as_scalar(b, "b"))
+    return sigmoid(weighted_sum(x, w, b))  # the threshold unit's h, with sigma instead of the step
 
 
 def cross_entropy_from_h(y, h):

@@ -294,10 +294,12 @@ class Sequential:
         Raises
         ------
         TrainingDivergedError
-            As soon as the loss becomes NaN/inf (a NaN/inf weight makes the
-            next batch's loss NaN/inf), or when a weight is NaN/inf at the end
-            of an epoch; the message names the epoch, the batch, and the
-            weight or the first layer whose output is NaN/inf.
+            As soon as the loss becomes NaN/inf, or when a weight is NaN/inf
+            before training or at the end of an epoch; the message names the
+            epoch, the batch, and the weight or the first layer whose output
+            is NaN/inf. The weights are checked then, not after every update
+            (see ``_diverged_at_loss``), so a weight that became NaN/inf is
+            reported with the batches whose updates may have made it so.
         """
         self._require_compiled()
         x = self._prepare_x(x)
@@ -314,6 +316,9 @@ class Sequential:
         n = x.shape[0]
         n_batches = math.ceil(n / batch_size)
         self._start_fit()
+        bad = self._first_nonfinite_weight()
+        if bad is not None:
+            raise self._diverged(1, 1, n_batches, math.nan, bad_weight=bad, before_update=True)
         if shuffle:  # each shuffled batch is gathered into these two arrays, reused every batch
             x_buffer = np.empty((min(batch_size, n), *x.shape[1:]), dtype=x.dtype)
             y_buffer = np.empty((min(batch_size, n), *y.shape[1:]), dtype=y.dtype)
@@ -337,7 +342,8 @@ class Sequential:
             # A NaN/inf weight that left every loss of the epoch finite (a saturated sigmoid, say).
             bad = self._first_nonfinite_weight()
             if bad is not None:
-                raise self._diverged(epoch, n_batches, n_batches, self._fit_last_loss, bad_weight=bad)
+                raise self._diverged(epoch, n_batches, n_batches, self._fit_last_loss, bad_weight=bad,
+                                     hidden=True)
             history.epoch.append(epoch)
             history.history["loss"].append(loss_sum / n)
             for m in self.metrics:
@@ -392,16 +398,17 @@ class Sequential:
         """The error for a NaN/inf loss; names a NaN/inf weight first, since that is the cause.
 
         The weights are not checked after every update (that took ~6% of an
-        epoch of the 784-512-512-10 MLP) but here and at the end of every
-        epoch: a NaN/inf weight makes the next loss NaN/inf, so it is found
-        one batch later and blamed on the update of the batch before.
+        epoch of the 784-512-512-10 MLP) but before training, at the end of
+        every epoch and here. A NaN/inf weight usually makes the very next
+        loss NaN/inf, so the update of the batch before is the likely cause;
+        an earlier update of this epoch is possible when saturated units hid
+        it for a while, and the message says so. (Batch 1 cannot get here
+        with a NaN/inf weight: the check before it passed.)
         """
         epoch, batch, n_batches = where
         bad = self._first_nonfinite_weight()
         if bad is None:
             return self._diverged(epoch, batch, n_batches, loss, outputs=outputs)
-        if batch == 1:  # no update in this epoch yet: they were NaN/inf when it started
-            return self._diverged(epoch, batch, n_batches, loss, bad_weight=bad, before_update=True)
         return self._diverged(epoch, batch - 1, n_batches, self._fit_last_loss, bad_weight=bad)
 
     def _fit_backward(self, y, y_hat):
@@ -434,7 +441,16 @@ class Sequential:
                         return layer, key
         return None
 
-    def _diverged(self, epoch, batch, n_batches, loss, outputs=None, bad_weight=None, before_update=False):
+    def _diverged(self, epoch, batch, n_batches, loss, outputs=None, bad_weight=None, before_update=False,
+                  hidden=False):
+        """The TrainingDivergedError for batch ``batch`` of ``epoch``.
+
+        ``bad_weight`` = (layer, key) of a NaN/inf weight: found before the
+        batch (``before_update``, i.e. before training), or after its update;
+        ``hidden``: found at the end of the epoch although every loss was
+        finite. Otherwise ``outputs`` (the layers' outputs) name the first
+        layer whose output is NaN/inf.
+        """
         where = f"Training diverged in epoch {epoch}, batch {batch} of {n_batches}: "
         if bad_weight is not None:
             layer, key = bad_weight
@@ -443,6 +459,12 @@ class Sequential:
             else:
                 what = (f"the weights {key!r} of {layer.describe()} are NaN/inf after this batch's update"
                         f" (its loss was {loss:.3g}).")
+                if hidden:
+                    what += " Every loss of the epoch was finite: saturated units hid them."
+                if batch > 1:  # the weights were last checked before the epoch's first batch
+                    earlier = "batch 1" if batch == 2 else f"batches 1 to {batch - 1}"
+                    what += (" The weights are checked after each epoch and when a loss is NaN/inf: this"
+                             f" update is the likely cause, an earlier one ({earlier}) possible.")
         else:
             layer = next((lay for lay, out in zip(self.layers, outputs) if not np.isfinite(out).all()), None)
             if layer is not None:

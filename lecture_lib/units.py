@@ -6,8 +6,8 @@ activation function:
     h = Σ_i w_i x_i + b        (the slides fold b in as w_0 with x_0 = 1)
     g = f(h),  f(h) = 1 if h >= 0 else 0
 
-All functions take a batch ``x`` of shape ``(N, D)`` and return one value
-per example, shape ``(N,)``.
+The unit functions (``weighted_sum``, ``threshold_unit``) take a batch ``x``
+of shape ``(N, D)`` and return one value per example, shape ``(N,)``.
 """
 from __future__ import annotations
 

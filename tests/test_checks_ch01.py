@@ -162,3 +162,17 @@ def test_exception_in_training_is_feedback_with_the_line():
     result = ch01.check_train_perceptron(train_crashes)
     assert result.status == FAILED
     assert "ValueError" in repr(result) and "int(x @ w)" in repr(result)
+
+
+@pytest.mark.parametrize("check, wrong", [
+    (ch01.check_gate_weights, lambda gate: (np.array([1.0, 1.0]), None)),
+    (ch01.check_gate_weights, lambda gate: (["a", "b"], 0.0)),
+    (ch01.check_perceptron_update, lambda w, b, x, y, eta: (w, None)),
+    (ch01.check_perceptron_update, lambda w, b, x, y, eta: ([[1.0], [1.0, 2.0]], b)),  # ragged
+    (ch01.check_train_perceptron, lambda x, y, eta, max_epochs: (np.zeros(x.shape[1]), None, 1)),
+    (ch01.check_train_perceptron, lambda x, y, eta, max_epochs: (np.zeros(x.shape[1]), 0.0, 1.5)),
+])
+def test_answers_that_are_not_numbers_are_feedback_not_a_crash(check, wrong):
+    result = check(wrong)  # must not raise
+    assert result.status == FAILED
+    assert "Expected" in repr(result)

@@ -141,6 +141,15 @@ def test_check_cells_are_matched_by_content_without_ids_and_by_grade_id_when_mov
     assert match_check_cells(released, assignment)["threshold_unit"] == (4, EDITED)  # found by nbgrader grade_id
 
 
+def test_a_cell_whose_nbgrader_metadata_is_null_is_matched_by_its_other_marks(ch01):
+    # Valid nbformat; a tool (or a learner editing JSON) may leave "nbgrader": null.
+    assignment, released = ch01
+    for cell in released.cells:
+        cell.metadata["nbgrader"] = None
+    matches = match_check_cells(released, assignment)
+    assert {state for _, state in matches.values()} == {UNCHANGED}
+
+
 def test_plan_puts_grade_steps_in_place_of_check_cells(ch01):
     assignment, released = ch01
     released.cells.insert(8, nbformat.v4.new_code_cell("print('scratch')"))

@@ -177,20 +177,28 @@ def test_an_overflowing_update_in_a_later_batch_is_blamed_on_that_batch():
     message = str(info.value)
     assert "epoch 1, batch 2 of 3" in message
     assert "weights 'W' of layer 'dense_" in message and "after this batch's update" in message
+    assert "likely cause, an earlier one (batch 1) possible" in message  # honest about the check
 
 
 def test_a_nan_weight_that_keeps_the_loss_finite_is_found_at_the_end_of_the_epoch():
-    # A sigmoid output saturated at 0 by a -inf weight: the clipped
-    # cross-entropy stays finite in every batch, so only the check after
-    # the epoch can find it.
+    # An update (batch 1 of 2) sends W to -inf: the sigmoid output saturates
+    # at 0, the clipped cross-entropy stays finite in batch 2, so only the
+    # check after the epoch can find it, and it must not claim that batch 2
+    # alone is to blame.
+    class OverflowsOnce(SGD):
+        def _update(self, p, g, state):
+            super()._update(p, g, state)
+            if p.ndim == 2 and not state:
+                state["overflowed"] = True
+                p[...] = -np.inf
+
     model = Sequential([Dense(1, activation="sigmoid", input_dim=1)])
-    model.compile(loss="binary_crossentropy", optimizer=SGD(eta=0.1))
-    model.build((1,))
-    model.layers[0].params["W"][...] = -np.inf
+    model.compile(loss="binary_crossentropy", optimizer=OverflowsOnce(eta=0.1))
     with pytest.raises(TrainingDivergedError) as info:
-        model.fit(np.ones((8, 1)), np.ones(8), batch_size=4, epochs=5)
+        model.fit(np.ones((8, 1)), np.ones(8), batch_size=4, epochs=5, shuffle=False)
     message = str(info.value)
     assert "epoch 1, batch 2 of 2" in message and "weights 'W'" in message
+    assert "Every loss of the epoch was finite" in message and "an earlier one (batch 1) possible" in message
 
 
 def test_weights_already_nan_before_training_are_named_as_such():
@@ -202,6 +210,17 @@ def test_weights_already_nan_before_training_are_named_as_such():
         model.fit(np.ones((4, 1)), np.ones((4, 1)), batch_size=2)
     message = str(info.value)
     assert "epoch 1, batch 1 of 2" in message and "weights 'b'" in message and "before this batch" in message
+
+
+def test_a_weight_hidden_by_saturation_before_training_is_named_before_the_first_batch():
+    model = Sequential([Dense(1, activation="sigmoid", input_dim=1)])
+    model.compile(loss="binary_crossentropy", optimizer=SGD(eta=0.1))
+    model.build((1,))
+    model.layers[0].params["W"][...] = -np.inf  # every loss would stay finite (clipped at log 1e-7)
+    with pytest.raises(TrainingDivergedError) as info:
+        model.fit(np.ones((8, 1)), np.ones(8), batch_size=4, epochs=5)
+    message = str(info.value)
+    assert "epoch 1, batch 1 of 2" in message and "weights 'W'" in message and "before this batch" in message
 
 
 def test_a_custom_loss_whose_gradient_is_y_itself_does_not_change_the_callers_arrays():

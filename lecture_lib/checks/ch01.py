@@ -12,7 +12,8 @@ import numpy as np
 from ..datasets import linearly_separable_blobs, logic_gate_data
 from ..perceptron import perceptron_update as _reference_update
 from ..units import threshold_unit as _reference_unit
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes, same_answer
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_and_number_problem, describe_value,
+                   matching_mistakes, same_answer)
 
 __all__ = ["check_threshold_unit", "check_gate_weights", "check_perceptron_update", "check_train_perceptron"]
 
@@ -93,9 +94,9 @@ def check_gate_weights(gate_weights, time_limit=DEFAULT_TIME_LIMIT):
             run.fail(case, "Expected a tuple (w, b): w an array of 2 weights, b a number.", returned=value)
             break
         w, b = value
-        if np.shape(w) != (2,) or np.ndim(b) != 0:
-            run.fail(case, f"Expected w of shape (2,) and b a single number; got w of shape {np.shape(w)} "
-                     f"and b of shape {np.shape(b)}.", returned=value)
+        problem = array_and_number_problem(w, b, (2,), ("w", "b"))
+        if problem is not None:
+            run.fail(case, problem, returned=value)
             break
         x, target = logic_gate_data(gate)
         output = _reference_unit(x, np.asarray(w, dtype=float), float(b))
@@ -185,9 +186,9 @@ def check_perceptron_update(perceptron_update, time_limit=DEFAULT_TIME_LIMIT):
             run.fail(case, "Expected a tuple (w_new, b_new).", returned=value)
             break
         w_new, b_new = value
-        if np.shape(w_new) != w_in.shape or np.ndim(b_new) != 0:
-            run.fail(case, f"Expected w_new of shape {w_in.shape} (like w) and b_new a single number; got "
-                     f"shapes {np.shape(w_new)} and {np.shape(b_new)}.", returned=value)
+        problem = array_and_number_problem(w_new, b_new, w_in.shape, ("w_new (like w)", "b_new"))
+        if problem is not None:
+            run.fail(case, problem, returned=value)
             break
         answer = (np.asarray(w_new, dtype=float), float(b_new))
         if not same_answer(answer, expected):
@@ -232,9 +233,11 @@ def check_train_perceptron(train_perceptron, time_limit=DEFAULT_TIME_LIMIT):
             break
         w, b, epochs = value
         x, y, max_epochs = case.kwargs["x"], case.kwargs["y"], case.kwargs["max_epochs"]
-        if np.shape(w) != (x.shape[1],) or np.ndim(b) != 0 or not isinstance(epochs, (int, np.integer)):
-            run.fail(case, f"Expected w of shape ({x.shape[1]},), b a number and epochs an int; got "
-                     f"{describe_value(w)}, {describe_value(b)}, {describe_value(epochs)}.", returned=value)
+        problem = array_and_number_problem(w, b, (x.shape[1],), ("w", "b"))
+        if problem is None and not isinstance(epochs, (int, np.integer)):
+            problem = f"Expected epochs an int (the number of passes made), got {describe_value(epochs)}."
+        if problem is not None:
+            run.fail(case, problem, returned=value)
             break
         correct = int(np.sum(_reference_unit(x, np.asarray(w, float), float(b)) == y))
         separable = case.note != "XOR: not linearly separable"

@@ -15,7 +15,8 @@ import numpy as np
 from ..activations import sigmoid as _reference_sigmoid
 from ..logistic import catch_float_warnings, cross_entropy_gradient, overlapping_blobs, squared_error_gradient
 from ..losses import binary_crossentropy as _reference_bce
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes, same_answer
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_and_number_problem, describe_value,
+                   matching_mistakes, same_answer)
 
 __all__ = ["check_sigmoid", "check_sigmoid_derivative", "check_binary_cross_entropy", "check_logistic_gradient"]
 
@@ -302,15 +303,7 @@ def _gradient_problem(value, n_inputs):
         return "Expected a pair (dw, db), got one array only.\nHint: is db missing? Return dw, db.", ["db_missing"]
     if not (isinstance(value, (tuple, list)) and len(value) == 2):
         return "Expected a pair (dw, db): dw an array like w, db a number.", []
-    dw, db = value
-    if np.shape(dw) != (n_inputs,) or np.ndim(db) != 0:
-        return (f"Expected dw of shape ({n_inputs},) (like w) and db a single number; got dw of shape "
-                f"{np.shape(dw)} and db of shape {np.shape(db)}.", [])
-    try:
-        np.asarray(dw, dtype=float), float(db)
-    except (TypeError, ValueError):
-        return "Expected numbers in dw and db.", []
-    return None, []
+    return array_and_number_problem(*value, (n_inputs,), ("dw", "db")), []
 
 
 def check_logistic_gradient(logistic_gradient, time_limit=DEFAULT_TIME_LIMIT):

@@ -4,8 +4,9 @@ Each ``check_*`` function takes the learner's function and returns a
 :class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
 from ``lecture_lib.backprop`` and ``lecture_lib.gradcheck``; the typical
 mistakes are the wrong variants defined here. The SymPy check proves the
-learner's expression equal to the reference with ``simplify`` (an identity
-for every h and y), it does not sample points.
+learner's expression equal to the reference exactly, with SymPy (an
+identity for every h and y, see ``ch04_symbolic._proved_equal``); it does
+not sample points.
 """
 from __future__ import annotations
 

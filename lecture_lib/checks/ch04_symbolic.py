@@ -91,7 +91,7 @@ _SYMBOLIC_MISTAKES = [
 def check_output_unit_derivative(output_unit_derivative, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``output_unit_derivative(h, y)`` → a SymPy expression equal to dE/dh, E = 1/2 (sigma(h) - y)^2.
 
-    Equality is proved with ``sympy.simplify`` (the difference must simplify to 0).
+    Equality is proved exactly by SymPy (the difference must reduce to 0, see ``_proved_equal``).
     """
     import sympy as sp
 

@@ -37,7 +37,8 @@ import numpy as np
 __all__ = [
     "PASSED", "NOT_ATTEMPTED", "FAILED",
     "CheckResult", "Mistake", "Case", "CheckRun", "Outcome",
-    "call_learner_function", "latest_results", "DEFAULT_TIME_LIMIT", "same_answer", "matching_mistakes", "array_kind_problem", "check_array_cases",
+    "call_learner_function", "latest_results", "DEFAULT_TIME_LIMIT", "same_answer", "matching_mistakes",
+    "array_kind_problem", "array_and_number_problem", "check_array_cases",
 ]
 
 PASSED = "passed"
@@ -349,6 +350,30 @@ def array_kind_problem(value, shape, what):
         return f"Expected {what} of shape {shape}, got shape {value.shape}."
     if value.dtype.kind not in "iuf" or not np.all(np.isfinite(value)):
         return f"Expected finite real numbers in {what}, got {describe_value(value)}."
+    return None
+
+
+def array_and_number_problem(array, number, shape, names):
+    """What is wrong with an answer made of an array and a number, such as ``(w, b)``, or None.
+
+    ``array`` must have ``shape``, ``number`` must be a single value, and
+    both must convert to floats (``None`` or strings are caught here, so
+    that the check can then call ``float(number)`` safely). ``names`` =
+    ("w", "b") names the two parts in the message.
+    """
+    array_name, number_name = names
+    try:
+        array_shape, number_ndim = np.shape(array), np.ndim(number)
+    except ValueError:  # a ragged nested list
+        return f"Expected {array_name} an array of shape {shape}, got {describe_value(array)}."
+    if array_shape != shape or number_ndim != 0:
+        return (f"Expected {array_name} of shape {shape} and {number_name} a single number; got "
+                f"{array_name} of shape {array_shape} and {number_name} of shape {np.shape(number)}.")
+    try:
+        np.asarray(array, dtype=float), float(number)
+    except (TypeError, ValueError):
+        return (f"Expected numbers in {array_name} and {number_name}, got {describe_value(array)} and "
+                f"{describe_value(number)}.")
     return None
 
 

@@ -82,16 +82,17 @@ def source_checksum(source: str) -> str:
     return hashlib.sha256("\n".join(lines).strip().encode("utf-8")).hexdigest()
 
 
-def _nbgrader(cell) -> dict:
+def nbgrader_metadata(cell) -> dict:
+    """A cell's nbgrader metadata; {} when it has none (also for "nbgrader": null)."""
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
 def is_solution_cell(cell) -> bool:
-    return cell.cell_type == "code" and (BEGIN_SOLUTION in cell.source or bool(_nbgrader(cell).get("solution")))
+    return cell.cell_type == "code" and (BEGIN_SOLUTION in cell.source or bool(nbgrader_metadata(cell).get("solution")))
 
 
 def is_check_cell(cell) -> bool:
-    return cell.cell_type == "code" and (BEGIN_HIDDEN in cell.source or bool(_nbgrader(cell).get("grade")))
+    return cell.cell_type == "code" and (BEGIN_HIDDEN in cell.source or bool(nbgrader_metadata(cell).get("grade")))
 
 
 def split_check_source(source: str) -> tuple:
@@ -161,7 +162,7 @@ def load_assignment(path) -> Assignment:
             continue
         hidden, public = split_check_source(cell.source)
         name = _checked_function(public, where) or (functions[-1] if functions else f"exercise_{len(exercises) + 1}")
-        meta = _nbgrader(cell)
+        meta = nbgrader_metadata(cell)
         points = meta.get("points")
         if points is None:
             points = 1

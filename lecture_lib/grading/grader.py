@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..checks.core import FAILED, NOT_ATTEMPTED, PASSED  # the statuses of CheckResult, defined once
 from .assignment import Assignment, load_assignment
 from .execution import TIMEOUT, Limits, grade_source, run_plan
 from .integrity import reference_fingerprints
@@ -30,7 +31,6 @@ from .report import write_atomic, write_reports
 from .submission import DELETED, EDITED, InvalidNotebook, build_plan, match_check_cells, read_submission
 
 GRADER_VERSION = "1"
-PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 TAMPERED, INVALID, GRADER_ERROR = "tampered", "invalid notebook", "grader error"
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import nbformat
 
-from .assignment import Assignment, source_checksum
+from .assignment import Assignment, nbgrader_metadata, source_checksum
 
 UNCHANGED, EDITED, DELETED = "unchanged", "edited", "deleted"
 
@@ -69,7 +69,7 @@ def match_check_cells(notebook, assignment: Assignment) -> dict:
     cells = notebook.cells
     for exercise in assignment.exercises:
         finders = [
-            lambda cell: cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == exercise.grade_id,
+            lambda cell: nbgrader_metadata(cell).get("grade_id") == exercise.grade_id,
             lambda cell: cell.get("id") == exercise.released_id,
             lambda cell: source_checksum(cell.source) == exercise.checksum,
         ]
