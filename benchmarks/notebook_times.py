@@ -4,21 +4,21 @@ Usage::
 
     python benchmarks/notebook_times.py [notebooks solutions ...]
 
-Each notebook runs top to bottom with nbclient in a new ``python3`` kernel
-(the current environment's), in its own directory, as *Kernel -> Restart
-Kernel and Run All Cells* would. The time includes starting the kernel.
+Each notebook runs top to bottom in a new ``python3`` kernel (the current
+environment's), in its own directory, as *Kernel -> Restart Kernel and Run
+All Cells* would, with the executor of ``make notebooks``
+(``lecture_lib.tools.run_notebooks``). The time includes starting the kernel.
 Nothing is written back: the committed notebooks stay as they are
 (``make notebooks`` is the command that re-executes them in place).
 """
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-BUDGET_SECONDS = 60.0
+from lecture_lib.tools.run_notebooks import BUDGET_SECONDS, NOTEBOOK_ERRORS, collect_notebooks, execute_notebook
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FOLDERS = ("notebooks", "solutions")
 
@@ -26,41 +26,23 @@ DEFAULT_FOLDERS = ("notebooks", "solutions")
 def time_notebook(path: Path, timeout: int = 300) -> float:
     """Execute ``path`` on a fresh kernel without saving it; return the elapsed seconds.
 
-    Raises nbclient's ``CellExecutionError`` when a cell fails.
+    Raises one of ``run_notebooks.NOTEBOOK_ERRORS`` when a cell fails, times out or the kernel dies.
     """
-    import nbformat
-    from nbclient import NotebookClient
-
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    client.execute(stderr=subprocess.DEVNULL)  # the kernel's own log lines (a failing cell still raises)
-    return time.perf_counter() - start
-
-
-def collect(targets) -> list[Path]:
-    """Notebooks named directly, and every ``*.ipynb`` of the folders named, sorted."""
-    paths = []
-    for target in map(Path, targets):
-        target = target if target.is_absolute() else ROOT / target
-        paths.extend(sorted(target.glob("*.ipynb")) if target.is_dir() else [target])
-    return paths
+    # quiet_kernel: the kernel's own log lines would interleave with the report (a failing cell still raises).
+    return execute_notebook(path, timeout=timeout, write=False, quiet_kernel=True).seconds
 
 
 def report(targets=DEFAULT_FOLDERS) -> bool:
     """Print each notebook's time and the total; return True when every notebook ran within budget."""
-    from nbclient.exceptions import CellExecutionError
-
-    paths = collect(targets)
+    paths = collect_notebooks(ROOT / target for target in targets)  # relative to the repository, from any directory
     print(f"## Notebooks: fresh kernel each, Run All (budget {BUDGET_SECONDS:.0f} s per notebook)")
     ok, total = True, 0.0
     for path in paths:
         try:
             elapsed = time_notebook(path)
-        except CellExecutionError as exc:
+        except NOTEBOOK_ERRORS as exc:
             ok = False
-            print(f"  FAILED       {path.relative_to(ROOT)}: {str(exc).strip().splitlines()[0]}")
+            print(f"  FAILED       {path.relative_to(ROOT)}: {(str(exc).strip() or type(exc).__name__).splitlines()[0]}")
             continue
         total += elapsed
         within = elapsed < BUDGET_SECONDS

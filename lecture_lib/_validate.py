@@ -22,6 +22,7 @@ __all__ = [
     "resolve_dtype",
     "float_dtype_of",
     "check_positive_int",
+    "check_int_at_least",
 ]
 
 _FLOAT_DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -150,11 +151,19 @@ def check_positive(value, name: str, allow_zero: bool = False) -> float:
     return number
 
 
+def check_int_at_least(value, name: str, minimum: int, expected=None) -> int:
+    """Validate a whole number >= ``minimum`` (bools and floats such as 10.0 are refused).
+
+    ``expected`` words the requirement in the message; default "an integer >= minimum".
+    """
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be {expected or f'an integer >= {minimum}'}, got {value!r}.")
+    return int(value)
+
+
 def check_positive_int(value, name: str) -> int:
     """Validate a positive whole number, such as a number of units or epochs."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
+    return check_int_at_least(value, name, 1, expected="a positive integer")
 
 
 def check_probability(value, name: str) -> float:

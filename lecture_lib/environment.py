@@ -7,7 +7,8 @@ import sys
 
 __all__ = ["REQUIRED", "package_versions", "environment_problems"]
 
-#: Import name -> minimal version the notebooks need (same floors as pyproject.toml).
+#: Import name -> minimal version the notebooks need. numpy, matplotlib, ipywidgets and sympy have the
+#: floors of pyproject.toml; IPython is not listed there (ipykernel installs it), so its floor is only here.
 REQUIRED = {
     "numpy": "1.23",
     "matplotlib": "3.6",

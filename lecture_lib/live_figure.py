@@ -57,13 +57,6 @@ class LiveFigure:
         self.full_renders = 0
         self.image = None
 
-    def add_dynamic(self, *artists):
-        """Mark more artists as dynamic."""
-        for artist in artists:
-            artist.set_animated(True)
-            self.dynamic.append(artist)
-        self._background = None
-
     def _axes_limits(self):
         return tuple((ax.get_xlim(), ax.get_ylim()) for ax in self.figure.axes)
 

@@ -276,10 +276,25 @@ def draw_contours(ax, grid, path=None, minimum=None, title=None):
     return ax
 
 
-def draw_loss_curve(ax, path, label=None):
-    """E against the step number, on a log axis; a diverged run ends with an upward arrow."""
+def draw_loss_curve(ax, path, label=None, color=None):
+    """E against the step number, on a log axis; a diverged run is marked "diverged" at its last finite E.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    path : DescentPath
+        An infinite E (overflow) is left out of the curve.
+    label : str, optional
+        Legend entry of the curve.
+    color : matplotlib colour, optional
+        Colour of the curve (default: the axes' next colour).
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
     losses = np.where(np.isfinite(path.losses), path.losses, np.nan)
-    ax.semilogy(np.arange(len(losses)), losses, ".-", label=label)
+    ax.semilogy(np.arange(len(losses)), losses, ".-", color=color, label=label)
     if path.diverged:
         ax.annotate("diverged", (len(losses) - 1, np.nanmax(losses)), textcoords="offset points",
                     xytext=(-60, -15), color=COLORS["test"])

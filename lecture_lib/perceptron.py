@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_binary_labels, as_matrix, as_scalar, as_vector, check_positive
+from ._validate import as_binary_labels, as_matrix, as_scalar, as_vector, check_int_at_least, check_positive
 from .units import threshold
 
 __all__ = ["perceptron_update", "train_perceptron", "PerceptronResult"]
@@ -99,8 +99,7 @@ def train_perceptron(x, y, eta=1.0, max_epochs=100, w0=None, b0=0.0, shuffle=Fal
     x = as_matrix(x, "x")
     y = as_binary_labels(y, "y", n_rows=x.shape[0])
     eta = check_positive(eta, "eta")
-    if isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1:
-        raise ValueError(f"max_epochs must be an integer >= 1, got {max_epochs!r}.")
+    max_epochs = check_int_at_least(max_epochs, "max_epochs", 1)
     w = np.zeros(x.shape[1]) if w0 is None else as_vector(w0, "w0", length=x.shape[1]).copy()
     b = as_scalar(b0, "b0")
     rng = np.random.default_rng(seed)

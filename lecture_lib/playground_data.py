@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_binary_labels, as_matrix, as_scalar, check_choice, check_probability
+from ._validate import as_binary_labels, as_matrix, as_scalar, check_choice, check_int_at_least, check_probability
 
 __all__ = ["PLAYGROUND_DATASETS", "make_circle", "make_xor", "make_gaussian", "make_spiral",
            "make_playground_data", "train_test_split"]
@@ -32,14 +32,13 @@ MAX_NOISE = 0.5
 
 
 def _check_args(n_samples, noise, seed):
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 4:
-        raise ValueError(f"n_samples must be an integer >= 4, got {n_samples!r}.")
+    n_samples = check_int_at_least(n_samples, "n_samples", 4)
     noise = as_scalar(noise, "noise")
     if not 0.0 <= noise <= MAX_NOISE:
         raise ValueError(f"noise must lie in [0, {MAX_NOISE}], got {noise}.")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an integer, got {seed!r}.")
-    return int(n_samples), noise, np.random.default_rng(int(seed))
+    return n_samples, noise, np.random.default_rng(int(seed))
 
 
 def _finish(x, y, rng, shift=0.0):

@@ -80,7 +80,7 @@ def draw_playground(ax, run, ax_loss=None, resolution=60, title=None):
         artists["train_line"], = ax_loss.plot([], [], color=COLORS["train"], label="train loss")
         artists["test_line"], = ax_loss.plot([], [], color=COLORS["test"], label="test loss")
         ax_loss.set(xlabel="epoch", ylabel="loss E (cross-entropy)", title="Loss curves")
-        ax_loss.legend(loc="upper right")
+        ax_loss.legend(loc="upper right", fontsize=9)
     update_playground(artists, run, resolution, title=title, new_points=False)
     return artists
 
@@ -120,9 +120,24 @@ def update_playground(artists, run, resolution=60, title=None, new_points=True):
         artists["train_line"].set_data(epochs, run.history["train_loss"])
         artists["test_line"].set_data(epochs, run.history["test_loss"])
         ax = artists["train_line"].axes
-        finite = [v for v in run.history["train_loss"] + run.history["test_loss"] if np.isfinite(v)]
         ax.set_xlim(0, max(10, epochs[-1]))
-        ax.set_ylim(0, max(1.0, 1.05 * max(finite, default=1.0)))
+        ax.set_ylim(0, _loss_axis_top(run.history))
+
+
+def _loss_axis_top(history):
+    """Upper limit of the loss axes: room for the legend (upper right) above the curves.
+
+    The curves after epoch 0 get 35 % headroom, so the legend sits above them. The start
+    (epoch 0, at the left edge, away from the legend) gets only 5 %, as it always did: an
+    untrained run's loss axes stay (0, 1) unless its loss starts above 0.95, so most slider
+    moves still blit onto the cached background.
+    """
+    def highest(values):
+        return max((v for v in values if np.isfinite(v)), default=0.0)
+
+    start = highest([history["train_loss"][0], history["test_loss"][0]])
+    later = highest(history["train_loss"][1:] + history["test_loss"][1:])
+    return max(1.0, 1.05 * start, 1.35 * later)
 
 
 def draw_network(ax, sizes, layer_names=None, title=None):
@@ -168,8 +183,10 @@ class PlaygroundFigure(LiveFigure):
     rendered once into a cached background; a redraw restores it and draws
     only the changing artists (image, points, curves, title) on top. The
     background is rendered again only when the loss axes' limits change
-    (their tick labels change), which happens while training, not when a
-    slider moves.
+    (their tick labels change): while training; at the first slider move
+    after training (the new, untrained run sends the loss axes back to
+    (0, 10) x (0, 1)); and for an untrained run whose loss starts above
+    0.95 (the loss axis grows). Other slider moves only blit.
 
     Parameters
     ----------

@@ -9,8 +9,7 @@ import numpy as np
 
 from ._validate import as_binary_labels, as_matrix, as_scalar, as_vector
 
-__all__ = ["COLORS", "CLASS_COLORS", "use_lecture_style", "plot_points", "plot_decision_line", "plot_truth_table",
-           "line_through_box"]
+__all__ = ["COLORS", "CLASS_COLORS", "use_lecture_style", "plot_points", "plot_decision_line", "line_through_box"]
 
 # One palette for the whole series (colour-blind safe, from the Okabe–Ito set).
 COLORS = {
@@ -93,27 +92,6 @@ def plot_decision_line(ax, w, b, xlim=(-0.5, 1.5), ylim=(-0.5, 1.5), shade=True,
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_aspect("equal")
-    return ax
-
-
-def plot_truth_table(ax, x, y_true, y_pred):
-    """Draw a small truth table (inputs, target, unit output) as an axes table.
-
-    Rows where the unit is wrong are highlighted.
-
-    Parameters
-    ----------
-    x : ndarray, shape (N, 2), y_true, y_pred : ndarray, shape (N,)
-    """
-    x = as_matrix(x, "x", n_columns=2)
-    y_true = as_binary_labels(y_true, "y_true", n_rows=x.shape[0])
-    y_pred = as_binary_labels(y_pred, "y_pred", n_rows=x.shape[0])
-    rows = [[f"{a:g}", f"{c:g}", str(t), str(p)] for (a, c), t, p in zip(x, y_true, y_pred)]
-    colours = [["white"] * 4 if t == p else ["#f4c7c3"] * 4 for t, p in zip(y_true, y_pred)]
-    ax.axis("off")
-    table = ax.table(cellText=rows, colLabels=["$x_1$", "$x_2$", "target", "unit"],
-                     cellColours=colours, loc="center", cellLoc="center")
-    table.scale(1, 1.4)
     return ax
 
 

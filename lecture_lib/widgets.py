@@ -1,8 +1,10 @@
 """Interactive lecture widgets (ipywidgets) and their static twins.
 
-Each widget's drawing function is public and also used for the static
-small-multiples figure in the notebooks, so the lesson reads without a kernel.
-ipywidgets and matplotlib are imported lazily.
+``draw_threshold_unit`` draws the static small-multiples figures in the
+notebooks, so the lesson reads without a kernel. The widget
+``threshold_unit_explorer`` shows the same picture (shaded region, decision
+line, points, truth table) with artists of its own, updated in place in a
+``LiveFigure``. ipywidgets and matplotlib are imported lazily.
 """
 from __future__ import annotations
 
@@ -182,7 +184,7 @@ def step_function_slider(b=0.0):
         ax.plot(grid, threshold_unit(grid[:, None], [1.0], b), color="black")
         ax.set_xlabel("x")
         ax.set_ylabel("f(x + b)")
-        ax.set_title(f"The step moves to x = {-b:.1f} as b changes")
+        ax.set_title(f"The step moves to x = {-b + 0.0:.1f} as b changes")  # + 0.0: no "-0.0" at b = 0
         plt.show()
 
     slider = widgets.FloatSlider(value=b, min=-2.5, max=2.5, step=0.1, description="b")

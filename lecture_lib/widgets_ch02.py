@@ -1,10 +1,12 @@
 """Chapter 02 drawings and widget: logistic regression trained by gradient descent.
 
 ``draw_logistic_training`` draws one training run (data, decision line
-w x + b = 0 with the probability contours, and the loss curve); the widget
-``logistic_regression_explorer`` redraws it as the learning rate and the
-number of steps change, and the notebooks call the same function for the
-static small multiples. matplotlib and ipywidgets are imported lazily.
+w x + b = 0 with the probability contours, and the loss curve); the notebooks
+call it for the static small multiples. The widget
+``logistic_regression_explorer`` shows the same run with artists of its own
+(a probability image, the lines yhat = 0.5, 0.1, 0.9, the loss curve),
+updated in place in a ``LiveFigure`` as the learning rate and the number of
+steps change. matplotlib and ipywidgets are imported lazily.
 """
 from __future__ import annotations
 

@@ -82,6 +82,7 @@ def test_hidden_error_term_that_handles_one_example_only_is_reported_with_its_li
         return np.array([np.dot(eps_next, W_next[j]) * g[j] * (1 - g[j]) for j in range(len(W_next))])
     result = ch04.check_hidden_error_term(one_example_only)
     assert result.status == FAILED and result.cases_passed == 3
+    assert "np.dot(eps_next, W_next[j])" in repr(result)  # the learner's own line
 
 
 # --- exercise 3 ------------------------------------------------------------------------------

@@ -3,13 +3,13 @@ import re
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+
+from lecture_lib.tools.run_notebooks import execute_notebook
 
 
 def _execute(path):
-    notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    return notebook
+    """Run All on a fresh kernel, as ``make notebooks`` does, without saving; return the executed notebook."""
+    return execute_notebook(path, timeout=120, write=False).notebook
 
 
 def _verdicts(notebook):

@@ -1,10 +1,9 @@
 """exercises/ is generated from solutions/ and must never drift or leak hidden tests."""
-import re
-
 import nbformat
 import pytest
 
 from lecture_lib.tools.exercises import MarkerError, _strip_regions, generate, make_exercise
+from notebook_code import region_lines
 
 
 def test_exercises_are_up_to_date(repo_root):
@@ -20,15 +19,11 @@ def test_every_solution_has_an_exercise_and_no_orphans(repo_root):
 
 def test_no_solution_or_hidden_test_text_in_exercises(repo_root):
     for solution_path in (repo_root / "solutions").glob("*.ipynb"):
-        solution = nbformat.read(solution_path, as_version=4)
         exercise_text = (repo_root / "exercises" / solution_path.name).read_text()
         assert "BEGIN SOLUTION" not in exercise_text and "HIDDEN TESTS" not in exercise_text
-        for cell in solution.cells:
-            for region in re.findall(r"### BEGIN (?:SOLUTION|HIDDEN TESTS)\n(.*?)### END", cell.source, re.S):
-                for line in region.splitlines():
-                    # every non-trivial line of a solution or hidden test is absent from the exercise
-                    if len(line.strip()) > 12:
-                        assert line.strip() not in exercise_text, f"{solution_path.name} leaks: {line.strip()}"
+        # every non-trivial line (longer than 12 characters) of a solution or hidden test is absent from the exercise
+        for line in region_lines(solution_path, regions=("SOLUTION", "HIDDEN TESTS"), min_length=13):
+            assert line not in exercise_text, f"{solution_path.name} leaks: {line}"
 
 
 def test_exercises_have_no_outputs_and_a_stub_per_solution(repo_root):

@@ -16,6 +16,7 @@ import pytest
 
 from lecture_lib.grading.assignment import reference_submission
 from lecture_lib.grading.cli import main
+from notebook_code import region_lines
 
 SOLUTIONS = "solutions/01_threshold_units.ipynb"
 EXERCISE = "exercises/01_threshold_units.ipynb"
@@ -236,10 +237,7 @@ def test_feedback_explains_each_case(graded):
 
 def test_feedback_never_shows_hidden_tests(graded, repo_root):
     out, _, _ = graded
-    solution = nbformat.read(repo_root / SOLUTIONS, as_version=4)
-    hidden = [line.strip() for cell in solution.cells
-              for region in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END", cell.source, re.S)
-              for line in region.splitlines() if len(line.strip()) >= 6]
+    hidden = region_lines(repo_root / SOLUTIONS, regions=("HIDDEN TESTS",), min_length=6)
     messages = re.findall(r'"(hidden: [^"]+)"', "\n".join(hidden))
     assert hidden and messages
     for path in (out / "feedback").glob("*.md"):

@@ -86,6 +86,19 @@ def test_drawings_and_the_static_twin():
     plt.close("all")
 
 
+def test_loss_curve_takes_a_colour_and_a_label():
+    fig, ax = plt.subplots()
+    path = gradient_descent(random_start(), 6.0, 30, X, Y)
+    draw_loss_curve(ax, path, label="η = 6", color="#D55E00")
+    draw_loss_curve(ax, gradient_descent(random_start(), 0.1, 5, X, Y))     # default: the next colour
+    ours, default = ax.get_lines()
+    assert matplotlib.colors.same_color(ours.get_color(), "#D55E00") and ours.get_label() == "η = 6"
+    assert not matplotlib.colors.same_color(default.get_color(), "#D55E00")
+    assert np.array_equal(ours.get_xdata(), np.arange(len(path.losses)))
+    assert np.all(np.isfinite(ours.get_ydata()[:-1]))                        # an overflow is left out, not drawn
+    plt.close(fig)
+
+
 def test_explorer_has_eta_and_steps_sliders():
     open_before = plt.get_fignums()
     box = learning_rate_explorer(eta=0.5, steps=10)

@@ -296,3 +296,22 @@ def test_learning_rate_menu_is_the_playgrounds():
     assert list(LEARNING_RATES) == sorted(LEARNING_RATES) and 0.03 in LEARNING_RATES
     with pytest.raises(ValueError, match="valid names are: 0.001"):
         Playground(eta=0.02)
+
+
+def test_loss_legend_sits_above_the_curves():
+    """The test loss that climbs back up (overfitting) must not run under the legend (upper right)."""
+    run = PlaygroundRun("xor", noise=0.3, hidden=(8, 8), eta=0.1, train_fraction=0.2).train(600)  # chapter 03's
+    assert run.history["test_loss"][-1] == max(run.history["test_loss"])   # it climbs to its highest at the end
+    fig, axes = plt.subplots(2, 2, figsize=(9, 7), gridspec_kw={"height_ratios": [3, 2]})
+    ax, ax_loss = axes[:, 0]
+    draw_playground(ax, run, ax_loss, resolution=10)
+    fig.tight_layout()
+    fig.canvas.draw()
+    legend = ax_loss.get_legend().get_window_extent()
+    for line in ax_loss.get_lines():
+        x, y = ax_loss.transData.transform(line.get_xydata()).T
+        assert not np.any((x >= legend.x0) & (x <= legend.x1) & (y >= legend.y0)), line.get_label()
+    plt.close(fig)
+    # an untrained run keeps the limits (0, 1), so a slider move does not re-render the background
+    for name in PLAYGROUND_DATASETS:
+        assert PlaygroundFigure(PlaygroundRun(name), resolution=10).figure.axes[1].get_ylim() == (0.0, 1.0)

@@ -70,3 +70,12 @@ def test_start_here_slider_moves_the_step(monkeypatch):
     demo = step_function_slider()
     find_control(demo, "b").value = 1.0
     assert titles[-1].startswith("The step moves to x = -1.0")
+
+
+def test_start_here_slider_title_has_no_negative_zero(monkeypatch):
+    titles = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: titles.append(plt.gcf().axes[0].get_title()))
+    demo = step_function_slider(b=0.5)
+    find_control(demo, "b").value = 0.0
+    assert titles[-1] == "The step moves to x = 0.0 as b changes"
+    plt.close("all")

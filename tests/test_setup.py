@@ -2,7 +2,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,11 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from lecture_lib.tools.lecture import free_port
+from notebook_code import shows_widget, widget_cells
 
 
 def test_ci_runs_exactly_make_test(repo_root):
@@ -39,7 +35,7 @@ def test_second_setup_installs_nothing(repo_root):
 def test_make_lab_starts_jupyterlab_on_localhost(repo_root, tmp_path):
     if Path(sys.prefix).parent != repo_root:
         pytest.skip("make lab uses the project's .venv, which this run does not use")
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "ws"))
     lab_args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token= --ServerApp.password="
@@ -79,9 +75,7 @@ def test_committed_notebooks_are_executed_in_order_with_widget_state(repo_root):
             notebook = nbformat.read(path, as_version=4)
             counts = [c.execution_count for c in notebook.cells if c.cell_type == "code"]
             assert counts == list(range(1, len(counts) + 1)), f"{path.name}: re-run with `make notebooks`"
-            has_widgets = any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
-                              for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
-            if has_widgets:
+            if widget_cells(notebook):
                 state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
                 assert state, f"{path.name}: widget state missing, sliders would not render in a viewer"
 
@@ -98,6 +92,5 @@ def test_interactive_cells_and_only_those_skip_output_comparison(repo_root):
             if cell.cell_type != "code":
                 continue
             tagged = "nbval-ignore-output" in cell.metadata.get("tags", [])
-            has_widget = any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in cell.outputs)
             explained = cell.source.startswith("# nbval-ignore-output: ")
-            assert tagged == (has_widget or explained), f"{path.name}: {cell.source[:60]!r}"
+            assert tagged == (shows_widget(cell) or explained), f"{path.name}: {cell.source[:60]!r}"

@@ -12,8 +12,8 @@ import numpy as np
 from ..datasets import linearly_separable_blobs, logic_gate_data
 from ..perceptron import perceptron_update as _reference_update
 from ..units import threshold_unit as _reference_unit
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_and_number_problem, describe_value,
-                   matching_mistakes, same_answer)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_and_number_problem, check_array_cases,
+                   describe_value, matching_mistakes, same_answer)
 
 __all__ = ["check_threshold_unit", "check_gate_weights", "check_perceptron_update", "check_train_perceptron"]
 
@@ -52,28 +52,17 @@ def _problem_with_unit_output(value, n_rows):
     if value.dtype == bool:
         return "Expected the numbers 0 and 1, got booleans: convert the comparison with .astype(int)."
     if value.dtype.kind not in "iuf" or not np.isin(value, (0, 1)).all():
-        return f"The threshold unit outputs only 0 or 1, but your array holds other values: {describe_value(value)}."
+        return "The threshold unit outputs only 0 or 1, but your array holds other values."
     return None
 
 
 def check_threshold_unit(threshold_unit, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``threshold_unit(x, w, b)`` → ndarray of shape (N,) with f(x @ w + b)."""
-    run = CheckRun("ch01.threshold_unit", threshold_unit, time_limit, n_cases=len(_UNIT_CASES))
-    for case in _UNIT_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_unit(**case.kwargs)
-        found = matching_mistakes(_UNIT_MISTAKES, case, outcome.value, expected, same_answer)
-        problem = _problem_with_unit_output(outcome.value, len(expected))
-        if problem is None and not same_answer(outcome.value, expected):
-            wrong_rows = np.flatnonzero(np.asarray(outcome.value) != expected).tolist()
-            problem = f"The output is wrong for the row(s) {wrong_rows} of x."
-        if problem is not None:
-            run.fail(case, problem, returned=outcome.value, mistakes=found)
-            break
-        run.case_passed()
-    return run.finish()
+    run = CheckRun("ch01.threshold_unit", threshold_unit, time_limit)
+    return check_array_cases(
+        run, _UNIT_CASES, _reference_unit, _UNIT_MISTAKES, "the unit's outputs",
+        lambda case, value, expected: f"The output is wrong for the row(s) {np.flatnonzero(value != expected).tolist()} of x.",
+        kind_problem=lambda value, shape, what: _problem_with_unit_output(value, shape[0]))
 
 
 # --- Exercise 2: logic gates as threshold units --------------------------------------
@@ -215,17 +204,16 @@ def check_train_perceptron(train_perceptron, time_limit=DEFAULT_TIME_LIMIT):
     """
     x_gate, y_gate = logic_gate_data("AND")
     x_xor, y_xor = logic_gate_data("XOR")
+    xor_case = Case({"x": x_xor, "y": y_xor, "eta": 1.0, "max_epochs": 20}, "XOR: not linearly separable")
     cases = [Case({"x": x_gate, "y": y_gate, "eta": 1.0, "max_epochs": 50}, "the AND gate"),
-             _separable_case(1), _separable_case(7),
-             Case({"x": x_xor, "y": y_xor, "eta": 1.0, "max_epochs": 20}, "XOR: not linearly separable")]
+             _separable_case(1), _separable_case(7), xor_case]
     run = CheckRun("ch01.train_perceptron", train_perceptron, time_limit, n_cases=len(cases))
     for case in cases:
         outcome = run.call(case)
         if outcome is None:
-            if run.feedback and "did not finish" in run._summary:
-                run.hints.append("no_epoch_limit")
-                run.feedback.append("Hint: on data that is not linearly separable the perceptron never stops "
-                                    "making mistakes; the loop must also end after max_epochs epochs.")
+            if run.timed_out:
+                run.add_hint("no_epoch_limit", "on data that is not linearly separable the perceptron never stops "
+                             "making mistakes; the loop must also end after max_epochs epochs.")
             break
         value = outcome.value
         if not (isinstance(value, tuple) and len(value) == 3):
@@ -240,15 +228,14 @@ def check_train_perceptron(train_perceptron, time_limit=DEFAULT_TIME_LIMIT):
             run.fail(case, problem, returned=value)
             break
         correct = int(np.sum(_reference_unit(x, np.asarray(w, float), float(b)) == y))
-        separable = case.note != "XOR: not linearly separable"
+        separable = case is not xor_case
         if separable and correct < len(y):
-            hints = []
+            lines = [f"The learned line classifies {correct}/{len(y)} training points correctly; on "
+                     "linearly separable data the perceptron rule reaches all of them."]
             if epochs == 1:
-                hints.append("Hint: training stopped after the first epoch. Keep going until an epoch makes "
+                lines.append("Hint: training stopped after the first epoch. Keep going until an epoch makes "
                              "no mistake (or max_epochs is reached).")
-            run.fail(case, f"The learned line classifies {correct}/{len(y)} training points correctly; on "
-                     "linearly separable data the perceptron rule reaches all of them.\n" + "\n".join(hints),
-                     returned=value, hint_ids=["stopped_early"] if epochs == 1 else [])
+            run.fail(case, "\n".join(lines), returned=value, hint_ids=["stopped_early"] if epochs == 1 else [])
             break
         if not 1 <= epochs <= max_epochs:
             run.fail(case, f"epochs should count the passes over the data made, between 1 and "

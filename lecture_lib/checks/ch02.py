@@ -29,7 +29,7 @@ class _Watched:
         self.messages: list[str] = []
 
     def __call__(self, **kwargs):
-        self.messages = []
+        self.messages = []  # stays empty when the call raises
         value, self.messages = catch_float_warnings(self.function, **kwargs)
         return value
 

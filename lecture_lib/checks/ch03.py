@@ -164,18 +164,21 @@ def _reference_forward(x, W1, b1, W2, b2):
     return _reference_softmax(_sigmoid(x @ W1 + b1) @ W2 + b2)
 
 
+_WRONG_ORDER_HINT = ("the matrix product is in the wrong order. In the batch-first form each row of x is one "
+                     "example, so the input comes first: x @ W1 (then g @ W2), not W1 @ x.")
+_MISSING_BIAS_HINT = ("a bias is missing: each layer adds its bias to the weighted sum (b1 in the hidden layer, "
+                      "b2 in the output layer).")
+
 _FORWARD_MISTAKES = [
     Mistake("transposed_weights",
             "you multiplied by the transposed weight matrices. With x of shape (N, D), W1 is (D, H): "
             "the weighted sums are h = x @ W1 + b1, shape (N, H), with no transpose.",
             _quiet(lambda x, W1, b1, W2, b2: _reference_softmax(_sigmoid(x @ W1.T + b1) @ W2.T + b2))),
     Mistake("wrong_order",
-            "the matrix product is in the wrong order. In the batch-first form each row of x is one example, "
-            "so the input comes first: x @ W1 (then g @ W2), not W1 @ x.",
+            _WRONG_ORDER_HINT,
             _quiet(lambda x, W1, b1, W2, b2: _reference_softmax(_sigmoid(W1 @ x + b1) @ W2 + b2))),
     Mistake("wrong_order",
-            "the matrix product is in the wrong order. In the batch-first form each row of x is one example, "
-            "so the input comes first: x @ W1 (then g @ W2), not W1 @ x.",
+            _WRONG_ORDER_HINT,
             _quiet(lambda x, W1, b1, W2, b2: _reference_softmax(W2 @ _sigmoid(x @ W1 + b1) + b2))),
     Mistake("missing_hidden_activation",
             "the hidden layer's activation is missing: the hidden units output g = sigmoid(h), not h itself. "
@@ -201,12 +204,10 @@ _FORWARD_MISTAKES = [
             "g = sigmoid(x @ W1 + b1), not sigmoid(x @ W1) + b1.",
             _quiet(lambda x, W1, b1, W2, b2: _reference_softmax((_sigmoid(x @ W1) + b1) @ W2 + b2))),
     Mistake("missing_bias",
-            "a bias is missing: each layer adds its bias to the weighted sum (b1 in the hidden layer, b2 in "
-            "the output layer).",
+            _MISSING_BIAS_HINT,
             _quiet(lambda x, W1, b1, W2, b2: _reference_softmax(_sigmoid(x @ W1) @ W2 + b2))),
     Mistake("missing_bias",
-            "a bias is missing: each layer adds its bias to the weighted sum (b1 in the hidden layer, b2 in "
-            "the output layer).",
+            _MISSING_BIAS_HINT,
             _quiet(lambda x, W1, b1, W2, b2: _reference_softmax(_sigmoid(x @ W1 + b1) @ W2))),
     Mistake("overflow", "your softmax overflowed on large output sums. " + _OVERFLOW_HINT,
             _quiet(lambda x, W1, b1, W2, b2: _naive_softmax(_sigmoid(x @ W1 + b1) @ W2 + b2))),

@@ -26,8 +26,6 @@ __all__ = ["check_output_error_term", "check_hidden_error_term", "check_backprop
            "check_central_difference_gradient", "check_output_unit_derivative"]
 
 
-
-
 def _sigma_prime(g):
     return g * (1 - g)
 
@@ -79,7 +77,7 @@ _OUTPUT_CASES = [
 
 def check_output_error_term(output_error_term, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``output_error_term(y_hat, y)`` → eps_k = (yhat_k - y_k) yhat_k (1 - yhat_k), shape of y_hat."""
-    run = CheckRun("ch04.output_error_term", output_error_term, time_limit, n_cases=len(_OUTPUT_CASES))
+    run = CheckRun("ch04.output_error_term", output_error_term, time_limit)
     return check_array_cases(run, _OUTPUT_CASES, _reference_output, _OUTPUT_MISTAKES, "eps (one value per output unit)",
                              "The error terms are not dE/dh_k of a sigmoid output unit with squared error.")
 
@@ -137,7 +135,7 @@ _HIDDEN_CASES = [
 
 def check_hidden_error_term(hidden_error_term, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``hidden_error_term(eps_next, W_next, g)`` → eps_j = (sum_k eps_k w_jk) g_j (1 - g_j), shape of g."""
-    run = CheckRun("ch04.hidden_error_term", hidden_error_term, time_limit, n_cases=len(_HIDDEN_CASES))
+    run = CheckRun("ch04.hidden_error_term", hidden_error_term, time_limit)
     return check_array_cases(run, _HIDDEN_CASES, _reference_hidden, _HIDDEN_MISTAKES, "eps (shape of g)",
                              "The error terms are not dE/dh_j of the hidden units.")
 
@@ -341,9 +339,8 @@ _DIFFERENCE_CASES = [
 
 def check_central_difference_gradient(central_difference_gradient, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``central_difference_gradient(f, w, step)`` → (f(w + s e_i) - f(w - s e_i)) / (2 s) for every i."""
-    run = CheckRun("ch04.central_difference_gradient", central_difference_gradient, time_limit,
-                   n_cases=len(_DIFFERENCE_CASES))
+    run = CheckRun("ch04.central_difference_gradient", central_difference_gradient, time_limit)
     return check_array_cases(
         run, _DIFFERENCE_CASES, lambda f, w, step: numerical_gradient(f, w.copy(), step=step), _DIFFERENCE_MISTAKES,
         "the gradient (shape of w)",
-        lambda case: f"The gradient is not the central difference with step s = {case.kwargs['step']:g}.")
+        lambda case, value, expected: f"The gradient is not the central difference with step s = {case.kwargs['step']:g}.")

@@ -249,14 +249,19 @@ def describe_value(value) -> str:
 class CheckRun:
     """Collects the outcome of every case of one check and builds the :class:`CheckResult`.
 
-    Typical use in a check function::
+    Typical use in a check function (for an answer that is one array,
+    :func:`check_array_cases` is this loop)::
 
-        run = CheckRun("ch01.threshold_unit", function, time_limit)
+        run = CheckRun("ch01.gate_weights", function, time_limit, n_cases=len(cases))
         for case in cases:
-            value = run.call(case)            # None when the call failed (already recorded)
-            if value is None or not run.expect(case, problem_with(value)):
-                return run.finish()
-            ...
+            outcome = run.call(case)          # None when the call failed (already recorded)
+            if outcome is None:
+                break
+            problem = problem_with(outcome.value)
+            if problem is not None:
+                run.fail(case, problem, returned=outcome.value)
+                break
+            run.case_passed()
         return run.finish()
     """
 
@@ -270,6 +275,7 @@ class CheckRun:
         self._summary = ""
         self.feedback: list[str] = []
         self.hints: list[str] = []
+        self.timed_out = False  # the last call was stopped at the time limit
 
     def _stop(self, status, summary, *feedback):
         if self._status is None:
@@ -281,7 +287,7 @@ class CheckRun:
         return self._status is not None
 
     def call(self, case: Case):
-        """Run the learner's function on ``case``; return its value, or None after recording a failure."""
+        """Run the learner's function on ``case``; return its :class:`Outcome`, or None after recording a failure."""
         if not callable(self.function):
             self._stop(FAILED, f"expected a function, got {describe_value(self.function)}.")
             return None
@@ -290,6 +296,7 @@ class CheckRun:
             self._stop(NOT_ATTEMPTED, "the function still raises NotImplementedError: "
                        "replace the `# YOUR CODE HERE` stub with your code.")
         elif outcome.timed_out:
+            self.timed_out = True
             self._stop(FAILED, f"the call did not finish within {self.time_limit:g} s and was stopped.",
                        f"Input: {case.describe()}",
                        "Is there a loop whose stopping condition is never reached?")
@@ -310,6 +317,11 @@ class CheckRun:
             self.hints.append(mistake.id)
         self.hints.extend(hint_ids)
         self._stop(FAILED, f"wrong answer on case {self.cases_passed + 1} of {self.cases_total}.", *lines)
+
+    def add_hint(self, hint_id: str, text: str):
+        """Add a hint to the feedback of a failed run (e.g. one that only the check can explain)."""
+        self.feedback.append(f"Hint: {text}")
+        self.hints.append(hint_id)
 
     def case_passed(self):
         self.cases_passed += 1
@@ -349,7 +361,7 @@ def array_kind_problem(value, shape, what):
     if value.shape != shape:
         return f"Expected {what} of shape {shape}, got shape {value.shape}."
     if value.dtype.kind not in "iuf" or not np.all(np.isfinite(value)):
-        return f"Expected finite real numbers in {what}, got {describe_value(value)}."
+        return f"Expected finite real numbers in {what}."  # (the values are on the 'Returned:' line)
     return None
 
 
@@ -377,13 +389,13 @@ def array_and_number_problem(array, number, shape, names):
     return None
 
 
-def check_array_cases(run, cases, reference, mistakes, what, wrong_answer):
+def check_array_cases(run, cases, reference, mistakes, what, wrong_answer, kind_problem=array_kind_problem):
     """The usual loop of an exercise whose answer is one array.
 
     For each case: call the learner's function, compare the kind of answer
-    (``array_kind_problem``), then its values with ``reference(**case.kwargs)``;
+    (``kind_problem``), then its values with ``reference(**case.kwargs)``;
     on the first wrong case record the failure with the hints of the matching
-    ``mistakes`` and stop.
+    ``mistakes`` and stop. Sets ``run.cases_total`` to ``len(cases)``.
 
     Parameters
     ----------
@@ -393,21 +405,24 @@ def check_array_cases(run, cases, reference, mistakes, what, wrong_answer):
     mistakes : list of Mistake
     what : str
         Names the answer in messages.
-    wrong_answer : str or callable(Case) -> str
+    wrong_answer : str or callable(case, value, expected) -> str
         What to say when the kind is right but the values are not.
+    kind_problem : callable(value, shape, what) -> str or None
+        What is wrong with the kind of answer; ``array_kind_problem`` by default.
 
     Returns
     -------
     CheckResult
     """
+    run.cases_total = len(cases)
     for case in cases:
         outcome = run.call(case)
         if outcome is None:
             break
         expected = reference(**case.kwargs)
-        problem = array_kind_problem(outcome.value, expected.shape, what)
+        problem = kind_problem(outcome.value, expected.shape, what)
         if problem is None and not same_answer(outcome.value, expected):
-            problem = wrong_answer(case) if callable(wrong_answer) else wrong_answer
+            problem = wrong_answer(case, outcome.value, expected) if callable(wrong_answer) else wrong_answer
         if problem is not None:
             found = matching_mistakes(mistakes, case, outcome.value, expected, same_answer)
             run.fail(case, problem, returned=outcome.value, mistakes=found)

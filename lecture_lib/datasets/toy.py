@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_scalar, check_choice, check_positive
+from .._validate import as_scalar, check_choice, check_int_at_least, check_positive
 
 __all__ = ["GATE_TRUTH_TABLES", "logic_gate_data", "linearly_separable_blobs"]
 
@@ -63,12 +63,11 @@ def linearly_separable_blobs(n_samples=40, margin=0.5, seed=0):
     y : ndarray of int64, shape (n_samples,)
         1 on the side the true normal vector points to, else 0.
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
-        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}.")
+    n_samples = check_int_at_least(n_samples, "n_samples", 2)
     margin = check_positive(margin, "margin", allow_zero=True)
     if margin > 2.0:
         raise ValueError(f"margin must be <= 2 to leave room for points in [-3, 3]², got {margin}.")
-    rng = np.random.default_rng(as_scalar(seed, "seed").__int__())
+    rng = np.random.default_rng(int(as_scalar(seed, "seed")))
     angle = rng.uniform(0, 2 * np.pi)
     normal = np.array([np.cos(angle), np.sin(angle)])
     offset = rng.uniform(-0.5, 0.5)

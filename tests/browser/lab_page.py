@@ -12,15 +12,14 @@ it reports the problem.
 """
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from pathlib import Path
 
+from notebook_code import widget_cells
+
 # Filled by the tests, printed at the end of the run by conftest.pytest_terminal_summary.
 REPORT = {"latency": {}, "screenshots": None}
-
-WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 _CURRENT = "window.jupyterapp.shell.currentWidget"
 _KERNEL_READY = f"""() => {{
@@ -82,19 +81,7 @@ _PAGE_ERRORS = """() => {
 
 def widget_notebooks(folder) -> list[Path]:
     """Notebooks in ``folder`` with a cell that displays an ipywidget (in its committed outputs)."""
-    found = []
-    for path in sorted(Path(folder).glob("*.ipynb")):
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        if any(WIDGET_MIME in output.get("data", {}) for cell in cells for output in cell.get("outputs", [])):
-            found.append(path)
-    return found
-
-
-def widget_cells(path) -> list[int]:
-    """Indices of the cells of notebook ``path`` whose committed outputs display a widget."""
-    cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
-    return [i for i, cell in enumerate(cells)
-            if any(WIDGET_MIME in output.get("data", {}) for output in cell.get("outputs", []))]
+    return [path for path in sorted(Path(folder).glob("*.ipynb")) if widget_cells(path)]
 
 
 def open_and_run(page, url, timeout_s=180.0, run_all_keys=None) -> float:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lab_page import (REPORT, cell_locator, check_sliders, open_and_run, page_errors, show_cell, slider_latency, widget_cells,
-                      widget_notebooks)
+from lab_page import REPORT, cell_locator, check_sliders, open_and_run, page_errors, show_cell, slider_latency, widget_notebooks
+from notebook_code import widget_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = widget_notebooks(ROOT / "notebooks")
