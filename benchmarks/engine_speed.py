@@ -49,10 +49,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lecture_lib.layers import Dense
-from lecture_lib.model import Sequential
-from lecture_lib.optimizers import SGD
-from lecture_lib.utils import to_one_hot
+from lecture_lib.nn.layers import Dense
+from lecture_lib.nn.model import Sequential
+from lecture_lib.nn.one_hot import to_one_hot
+from lecture_lib.nn.optimizers import SGD
 
 ETA = 0.01
 TARGET_VS_NUMPY = 1.3

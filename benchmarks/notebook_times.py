@@ -17,7 +17,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from lecture_lib.tools.run_notebooks import BUDGET_SECONDS, NOTEBOOK_ERRORS, collect_notebooks, execute_notebook
+from lecture_lib.tools.run_notebooks import (BUDGET_SECONDS, NOTEBOOK_ERRORS, collect_notebooks,
+                                             execute_notebook)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FOLDERS = ("notebooks", "solutions")

@@ -40,7 +40,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 
-from lecture_lib.playground_widget import Playground  # noqa: E402
+from lecture_lib.viz.playground_explorer import Playground  # noqa: E402
 
 TARGET_MS = 100.0
 

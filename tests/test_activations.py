@@ -5,11 +5,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from lecture_lib.activations import (
-    ACTIVATIONS, elu, get_activation, leaky_relu, relu, sigmoid, sigmoid_derivative,
-    softmax, softmax_backward, tanh_derivative, threshold,
-)
-from lecture_lib.gradcheck import numerical_gradient, relative_error
+from lecture_lib.nn.activations import (ACTIVATIONS, elu, get_activation, leaky_relu, relu, sigmoid,
+                                        sigmoid_derivative, softmax, softmax_backward, tanh_derivative,
+                                        threshold)
+from lecture_lib.nn.gradcheck import numerical_gradient, relative_error
 
 NAMES = sorted(ACTIVATIONS)
 

@@ -1,15 +1,15 @@
-"""lecture_lib.backprop: the per-example loop, the batch form and finite differences agree; costs are counted."""
+"""lecture_lib.topics.backprop: the per-example loop, the batch form and finite differences agree; costs are counted."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lecture_lib.backprop import (
-    backprop_batch, backprop_one_example, backprop_per_example, forward, forward_difference_gradients,
-    hidden_error_term, measure_gradient_costs, output_error_term, sgd_update, squared_error, train_per_example,
-)
-from lecture_lib.gradcheck import numerical_gradient, relative_error
-from lecture_lib.losses import mean_squared_error
+from lecture_lib.nn.gradcheck import numerical_gradient, relative_error
+from lecture_lib.nn.losses import mean_squared_error
+from lecture_lib.topics.backprop import (backprop_batch, backprop_one_example, backprop_per_example, forward,
+                                         forward_difference_gradients, hidden_error_term,
+                                         measure_gradient_costs, output_error_term, sgd_update, squared_error,
+                                         train_per_example)
 
 
 def network(seed, n=5, d=3, h=4, k=2):

@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lecture_lib.activations import softmax as reference_softmax
 from lecture_lib.checks import FAILED, ch03
+from lecture_lib.nn.activations import softmax as reference_softmax
 from notebook_code import load_functions
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from lecture_lib.activations import ACTIVATIONS
-from lecture_lib.layers import Activation, Dense, Flatten
-from lecture_lib.losses import LOSSES, get_loss
-from lecture_lib.model import Sequential, _all_finite, to_one_hot
-from lecture_lib.optimizers import SGD, Adam, Optimizer
+from lecture_lib.nn.activations import ACTIVATIONS
+from lecture_lib.nn.layers import Activation, Dense, Flatten
+from lecture_lib.nn.losses import LOSSES, get_loss
+from lecture_lib.nn.model import Sequential, _all_finite, to_one_hot
+from lecture_lib.nn.optimizers import SGD, Adam, Optimizer
 
 DTYPES = ["float64", "float32"]
 

@@ -3,11 +3,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from lecture_lib.gradcheck import (
-    check_layer_gradients, check_model_gradients, numerical_gradient, relative_error,
-)
-from lecture_lib.layers import Activation, Dense, Flatten
-from lecture_lib.model import Sequential, to_one_hot
+from lecture_lib.nn.gradcheck import (check_layer_gradients, check_model_gradients, numerical_gradient,
+                                      relative_error)
+from lecture_lib.nn.layers import Activation, Dense, Flatten
+from lecture_lib.nn.model import Sequential, to_one_hot
 
 
 @settings(max_examples=20, deadline=None)

@@ -8,7 +8,8 @@ import nbformat
 import pytest
 
 from lecture_lib.grading import kernel_runner
-from lecture_lib.grading.assignment import AssignmentError, load_assignment, reference_submission, source_checksum
+from lecture_lib.grading.assignment import (AssignmentError, load_assignment, reference_submission,
+                                            source_checksum)
 from lecture_lib.grading.cli import main
 from lecture_lib.grading.integrity import reference_fingerprints
 from lecture_lib.grading.report import csv_text, feedback_markdown, write_atomic

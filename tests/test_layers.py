@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from lecture_lib.activations import ACTIVATIONS
-from lecture_lib.gradcheck import check_layer_gradients
-from lecture_lib.layers import Activation, Dense, Flatten
+from lecture_lib.nn.activations import ACTIVATIONS
+from lecture_lib.nn.gradcheck import check_layer_gradients
+from lecture_lib.nn.layers import Activation, Dense, Flatten
 
 seeds = st.integers(0, 2**32 - 1)
 KINKED = {"relu", "leaky_relu", "elu", "threshold"}

@@ -9,15 +9,15 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from lecture_lib.activations import sigmoid  # noqa: E402
-from lecture_lib.gradcheck import numerical_gradient, relative_error  # noqa: E402
-from lecture_lib.logistic import (catch_float_warnings, cross_entropy_from_h, cross_entropy_gradient,  # noqa: E402
+from lecture_lib.nn.activations import sigmoid  # noqa: E402
+from lecture_lib.nn.gradcheck import numerical_gradient, relative_error  # noqa: E402
+from lecture_lib.topics.logistic import (catch_float_warnings, cross_entropy_from_h, cross_entropy_gradient,  # noqa: E402
                                   cross_entropy_loss, naive_binary_cross_entropy, naive_sigmoid,
                                   overlapping_blobs, predict_proba, squared_error_gradient, squared_error_loss,
                                   train_logistic_regression)
-from lecture_lib.losses import binary_crossentropy  # noqa: E402
-from lecture_lib.perceptron import train_perceptron  # noqa: E402
-from lecture_lib.widgets_ch02 import draw_logistic_training, logistic_regression_explorer  # noqa: E402
+from lecture_lib.nn.losses import binary_crossentropy  # noqa: E402
+from lecture_lib.topics.perceptron import train_perceptron  # noqa: E402
+from lecture_lib.viz.logistic_explorer import draw_logistic_training, logistic_regression_explorer  # noqa: E402
 from widget_tools import find_control  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""lecture_lib.loss_surface: the two-weight loss, its gradient, gradient descent and the drawings."""
+"""lecture_lib.topics.loss_surface: the two-weight loss, its gradient, gradient descent and the drawings."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -7,12 +7,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lecture_lib.gradcheck import numerical_gradient, relative_error  # noqa: E402
-from lecture_lib.loss_surface import (  # noqa: E402
-    draw_contours, draw_loss_curve, draw_surface_3d, find_minimum, gradient_descent, learning_rate_explorer,
-    learning_rate_small_multiples, loss_grid, random_start, two_weight_data, two_weight_gradient,
-    two_weight_loss,
-)
+from lecture_lib.nn.gradcheck import numerical_gradient, relative_error  # noqa: E402
+from lecture_lib.topics.loss_surface import (find_minimum, gradient_descent, loss_grid, random_start, two_weight_data, two_weight_gradient, two_weight_loss)
+from lecture_lib.viz.loss_surface_explorer import (draw_contours, draw_loss_curve, draw_surface_3d, learning_rate_explorer, learning_rate_small_multiples)
 
 X, Y = two_weight_data()
 

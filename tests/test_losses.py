@@ -5,13 +5,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from lecture_lib.activations import get_activation, sigmoid, softmax
-from lecture_lib.gradcheck import numerical_gradient, relative_error
-from lecture_lib.losses import (
-    EPSILON, LOSSES, binary_crossentropy, binary_crossentropy_gradient, categorical_crossentropy,
-    categorical_crossentropy_gradient, get_loss, huber, mean_squared_error, output_error,
-)
-from lecture_lib.utils import to_one_hot
+from lecture_lib.nn.activations import get_activation, sigmoid, softmax
+from lecture_lib.nn.gradcheck import numerical_gradient, relative_error
+from lecture_lib.nn.losses import (EPSILON, LOSSES, binary_crossentropy, binary_crossentropy_gradient,
+                                   categorical_crossentropy, categorical_crossentropy_gradient, get_loss,
+                                   huber, mean_squared_error, output_error)
+from lecture_lib.nn.one_hot import to_one_hot
 
 shapes = st.tuples(st.integers(1, 6), st.integers(1, 5))
 seeds = st.integers(0, 2**32 - 1)

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from lecture_lib.datasets.digits import load_digits
-from lecture_lib.layers import Dense, Flatten
-from lecture_lib.losses import categorical_crossentropy, get_loss
-from lecture_lib.model import Sequential, TrainingDivergedError, to_one_hot
-from lecture_lib.optimizers import SGD, Adam
+from lecture_lib.nn.layers import Dense, Flatten
+from lecture_lib.nn.losses import categorical_crossentropy, get_loss
+from lecture_lib.nn.model import Sequential, TrainingDivergedError, to_one_hot
+from lecture_lib.nn.optimizers import SGD, Adam
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([0, 1, 1, 0])
@@ -226,7 +226,7 @@ def test_a_weight_hidden_by_saturation_before_training_is_named_before_the_first
 def test_a_custom_loss_whose_gradient_is_y_itself_does_not_change_the_callers_arrays():
     # fit's layers overwrite the loss gradient (ReLU backward in place); a
     # caller's gradient function may hand back one of its own arrays.
-    from lecture_lib.losses import Loss
+    from lecture_lib.nn.losses import Loss
 
     returns_y = Loss("returns_y", value=lambda y, y_hat: float(np.sum(y_hat)), gradient=lambda y, y_hat: y)
     model = Sequential([Dense(2, activation="relu", input_dim=1)])

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from lecture_lib.optimizers import OPTIMIZERS, SGD, Adam, Optimizer, get_optimizer
+from lecture_lib.nn.optimizers import OPTIMIZERS, SGD, Adam, Optimizer, get_optimizer
 
 
 def reference_adam(w, gradients, eta, beta1=0.9, beta2=0.999, eps=1e-7):

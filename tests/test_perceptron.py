@@ -4,8 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lecture_lib.datasets import linearly_separable_blobs, logic_gate_data
-from lecture_lib.perceptron import perceptron_update, train_perceptron
-from lecture_lib.units import threshold_unit, weighted_sum
+from lecture_lib.topics.perceptron import perceptron_update, train_perceptron
+from lecture_lib.topics.units import threshold_unit, weighted_sum
 
 
 def test_update_moves_towards_a_missed_positive_and_leaves_input_alone():

@@ -9,11 +9,11 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from lecture_lib.gradcheck import numerical_gradient, relative_error  # noqa: E402
-from lecture_lib.playground import (LEARNING_RATES, PlaygroundRun, backward_with_l2, build_network,  # noqa: E402
+from lecture_lib.nn.gradcheck import numerical_gradient, relative_error  # noqa: E402
+from lecture_lib.topics.playground import (LEARNING_RATES, PlaygroundRun, backward_with_l2, build_network,  # noqa: E402
                                     l2_penalty, train_step)
-from lecture_lib.playground_widget import Playground, PlaygroundFigure, draw_playground, update_playground  # noqa: E402
-from lecture_lib.playground_data import (PLAYGROUND_DATASETS, make_circle, make_gaussian,  # noqa: E402
+from lecture_lib.viz.playground_explorer import Playground, PlaygroundFigure, draw_playground, update_playground  # noqa: E402
+from lecture_lib.topics.playground_data import (PLAYGROUND_DATASETS, make_circle, make_gaussian,  # noqa: E402
                                          make_playground_data, make_spiral, make_xor, train_test_split)
 
 # --- data sets -------------------------------------------------------------------------------------------

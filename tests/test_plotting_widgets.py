@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from lecture_lib.datasets import logic_gate_data  # noqa: E402
-from lecture_lib.widgets import (draw_threshold_unit, step_function_slider,  # noqa: E402
+from lecture_lib.viz.threshold_unit_explorer import (draw_threshold_unit, step_function_slider,  # noqa: E402
                                  threshold_unit_explorer, truth_table_text)
 from widget_tools import find_control  # noqa: E402
 

@@ -3,12 +3,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from lecture_lib.layers import Dense
-from lecture_lib.model import Sequential
-from lecture_lib.symbolic import (
-    backprop_error_terms, prove_sigmoid_derivative, sigmoid_expr, symbolic_equal,
-    symbolic_two_layer_network, verify_backprop_formulas,
-)
+from lecture_lib.nn.layers import Dense
+from lecture_lib.nn.model import Sequential
+from lecture_lib.topics.symbolic import (backprop_error_terms, prove_sigmoid_derivative, sigmoid_expr,
+                                         symbolic_equal, symbolic_two_layer_network, verify_backprop_formulas)
 
 
 def test_sigmoid_derivative_is_proved():

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from lecture_lib.datasets import GATE_TRUTH_TABLES, logic_gate_data
-from lecture_lib.units import add_bias_column, logic_gate_unit, threshold, threshold_unit, weighted_sum
+from lecture_lib.topics.units import add_bias_column, logic_gate_unit, threshold, threshold_unit, weighted_sum
 
 finite = st.floats(-50, 50, allow_nan=False, allow_infinity=False)
 

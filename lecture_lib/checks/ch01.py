@@ -2,7 +2,7 @@
 
 Each ``check_*`` function takes the learner's function and returns a
 :class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
-from ``lecture_lib.units`` and ``lecture_lib.perceptron``; the typical
+from ``lecture_lib.topics.units`` and ``lecture_lib.topics.perceptron``; the typical
 mistakes are the wrong variants defined here.
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..datasets import linearly_separable_blobs, logic_gate_data
-from ..perceptron import perceptron_update as _reference_update
-from ..units import threshold_unit as _reference_unit
+from ..topics.perceptron import perceptron_update as _reference_update
+from ..topics.units import threshold_unit as _reference_unit
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_and_number_problem, check_array_cases,
                    describe_value, matching_mistakes, same_answer)
 

@@ -2,8 +2,8 @@
 
 Each ``check_*`` function takes the learner's function and returns a
 :class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
-from ``lecture_lib.activations``, ``lecture_lib.losses`` and
-``lecture_lib.logistic``; the typical mistakes are the wrong variants defined
+from ``lecture_lib.nn.activations``, ``lecture_lib.nn.losses`` and
+``lecture_lib.topics.logistic``; the typical mistakes are the wrong variants defined
 here. The learner's function runs while NumPy's floating-point warnings are
 recorded, so a sigmoid that is right only by luck (exp overflowed to inf,
 1/inf = 0) is caught by its overflow warning.
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..activations import sigmoid as _reference_sigmoid
-from ..logistic import catch_float_warnings, cross_entropy_gradient, overlapping_blobs, squared_error_gradient
-from ..losses import binary_crossentropy as _reference_bce
+from ..nn.activations import sigmoid as _reference_sigmoid
+from ..topics.logistic import catch_float_warnings, cross_entropy_gradient, overlapping_blobs, squared_error_gradient
+from ..nn.losses import binary_crossentropy as _reference_bce
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_and_number_problem, describe_value,
                    matching_mistakes, same_answer)
 

@@ -2,15 +2,15 @@
 
 Each ``check_*`` function takes the learner's function and returns a
 :class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
-from ``lecture_lib.activations``; the typical mistakes are the wrong
+from ``lecture_lib.nn.activations``; the typical mistakes are the wrong
 variants defined here.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..activations import sigmoid as _sigmoid
-from ..activations import softmax as _reference_softmax
+from ..nn.activations import sigmoid as _sigmoid
+from ..nn.activations import softmax as _reference_softmax
 from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, matching_mistakes, same_answer
 
 __all__ = ["check_softmax", "check_forward_two_layer"]

@@ -2,7 +2,7 @@
 
 Each ``check_*`` function takes the learner's function and returns a
 :class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
-from ``lecture_lib.backprop`` and ``lecture_lib.gradcheck``; the typical
+from ``lecture_lib.topics.backprop`` and ``lecture_lib.nn.gradcheck``; the typical
 mistakes are the wrong variants defined here. The SymPy check proves the
 learner's expression equal to the reference exactly, with SymPy (an
 identity for every h and y, see ``ch04_symbolic._proved_equal``); it does
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..activations import sigmoid
-from ..backprop import backprop_one_example as _reference_backprop
-from ..backprop import hidden_error_term as _reference_hidden
-from ..backprop import output_error_term as _reference_output
-from ..gradcheck import numerical_gradient
+from ..nn.activations import sigmoid
+from ..topics.backprop import backprop_one_example as _reference_backprop
+from ..topics.backprop import hidden_error_term as _reference_hidden
+from ..topics.backprop import output_error_term as _reference_output
+from ..nn.gradcheck import numerical_gradient
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, check_array_cases,
                    matching_mistakes, same_answer)
 

@@ -31,7 +31,7 @@ def _proved_equal(a, b, h) -> bool:
     """
     import sympy as sp
 
-    from ..symbolic import symbolic_equal
+    from ..topics.symbolic import symbolic_equal
 
     try:
         z = sp.Symbol("z_positive", positive=True)
@@ -47,7 +47,7 @@ def _proved_equal(a, b, h) -> bool:
 
 
 def _symbolic_reference(h, y):
-    from ..symbolic import sigmoid_expr
+    from ..topics.symbolic import sigmoid_expr
 
     s = sigmoid_expr(h)
     return (s - y) * s * (1 - s)
@@ -55,7 +55,7 @@ def _symbolic_reference(h, y):
 
 def _symbolic_variant(kind):
     def variant(h, y):
-        from ..symbolic import sigmoid_expr
+        from ..topics.symbolic import sigmoid_expr
 
         s = sigmoid_expr(h)
         return {"missing_sigma_prime": lambda: s - y,

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .._validate import check_choice, resolve_dtype
-from ..utils import to_one_hot
+from ..nn.one_hot import to_one_hot
 
 __all__ = ["load_digits", "DIGITS_PATH"]
 

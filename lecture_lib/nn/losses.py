@@ -36,7 +36,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._validate import as_float_array, check_choice, check_positive, float_dtype_of
+from .._validate import as_float_array, check_choice, check_positive, float_dtype_of
 
 __all__ = [
     "EPSILON",
@@ -71,7 +71,7 @@ def _check_pair(y, y_hat, loss_name):
         elif y.ndim == 1 and y_hat.ndim == 2 and loss_name == "categorical_crossentropy":
             hint = (
                 f" y looks like integer class labels; categorical_crossentropy needs one-hot rows:"
-                f" y = lecture_lib.utils.to_one_hot(y, {y_hat.shape[1]})."
+                f" y = lecture_lib.nn.one_hot.to_one_hot(y, {y_hat.shape[1]})."
             )
         raise ValueError(
             f"{loss_name}: targets y must have the shape of the predictions y_hat {y_hat.shape},"
@@ -198,7 +198,7 @@ def categorical_crossentropy(y, y_hat, epsilon=EPSILON) -> float:
     ----------
     y : array_like, shape (N, C)
         One-hot targets (each row sums to 1). Integer labels (N,) must be
-        converted with ``lecture_lib.utils.to_one_hot`` first.
+        converted with ``lecture_lib.nn.one_hot.to_one_hot`` first.
     y_hat : array_like, shape (N, C)
         Predicted class probabilities, usually softmax outputs.
     epsilon : float

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_binary_labels, as_matrix, as_scalar, as_vector, check_choice
-from .datasets import GATE_TRUTH_TABLES, logic_gate_data
+from .._validate import as_binary_labels, as_matrix, as_scalar, as_vector, check_choice
+from ..datasets import GATE_TRUTH_TABLES, logic_gate_data
 from .live_figure import LiveFigure, new_figure
 from .plotting import CLASS_COLORS, COLORS, line_through_box, plot_decision_line, plot_points
-from .units import threshold_unit
+from ..topics.units import threshold_unit
 
 __all__ = ["draw_threshold_unit", "threshold_unit_explorer", "truth_table_text", "step_function_slider"]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_binary_labels, as_matrix, check_positive, check_positive_int
-from .activations import sigmoid
-from .logistic import LogisticResult, overlapping_blobs, train_logistic_regression
+from .._validate import as_binary_labels, as_matrix, check_positive, check_positive_int
+from ..nn.activations import sigmoid
+from ..topics.logistic import LogisticResult, overlapping_blobs, train_logistic_regression
 from .live_figure import LiveFigure, new_figure
 from .plotting import COLORS, line_through_box, plot_decision_line, plot_points
 

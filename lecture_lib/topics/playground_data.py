@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_binary_labels, as_matrix, as_scalar, check_choice, check_int_at_least, check_probability
+from .._validate import as_binary_labels, as_matrix, as_scalar, check_choice, check_int_at_least, check_probability
 
 __all__ = ["PLAYGROUND_DATASETS", "make_circle", "make_xor", "make_gaussian", "make_spiral",
            "make_playground_data", "train_test_split"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_positive
+from .._validate import check_positive
 
 __all__ = ["numerical_gradient", "relative_error", "check_layer_gradients", "check_model_gradients"]
 

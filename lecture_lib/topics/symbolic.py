@@ -15,10 +15,10 @@ try:
     import sympy as sp
 except ImportError:  # SymPy is an optional dependency (the 'notebooks' extra)
     raise ImportError(
-        "lecture_lib.symbolic needs SymPy: pip install sympy (or pip install 'lecture-lib[notebooks]')."
+        "lecture_lib.topics.symbolic needs SymPy: pip install sympy (or pip install 'lecture-lib[notebooks]')."
     ) from None
 
-from ._validate import check_positive_int
+from .._validate import check_positive_int
 
 __all__ = [
     "sigmoid_expr", "prove_sigmoid_derivative", "TwoLayerNetwork",

@@ -17,7 +17,7 @@ because the sigmoid's derivative yhat (1 - yhat) cancels against the
 1 / (yhat (1 - yhat)) of the log. Squared error keeps that factor, which is
 why it learns slowly when the unit is saturated (``squared_error_gradient``).
 
-The stable sigmoid is ``lecture_lib.activations.sigmoid``; the deliberately
+The stable sigmoid is ``lecture_lib.nn.activations.sigmoid``; the deliberately
 naive versions here exist to show what goes wrong without care.
 """
 from __future__ import annotations
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import (as_binary_labels, as_float_array, as_matrix, as_scalar, as_vector,
+from .._validate import (as_binary_labels, as_float_array, as_matrix, as_scalar, as_vector,
                         check_choice, check_positive, check_positive_int)
-from .activations import sigmoid
+from ..nn.activations import sigmoid
 from .units import weighted_sum
 
 __all__ = [
@@ -84,7 +84,7 @@ def naive_sigmoid(h):
     For h < -709 (float64) exp(-h) overflows to inf: NumPy warns, and the
     result 1/inf = 0 is right only by luck. The equivalent
     exp(h) / (1 + exp(h)) gives inf/inf = NaN for large positive h.
-    ``lecture_lib.activations.sigmoid`` never evaluates exp of a positive number.
+    ``lecture_lib.nn.activations.sigmoid`` never evaluates exp of a positive number.
 
     Parameters
     ----------

@@ -29,11 +29,11 @@ import math
 
 import numpy as np
 
-from ._validate import as_float_array, check_choice, check_positive_int, resolve_dtype
+from .._validate import as_float_array, check_choice, check_positive_int, resolve_dtype
 from .layers import Layer
 from .losses import _check_one_hot, _output_error, get_loss, output_error
 from .optimizers import Optimizer, _pairs, get_optimizer
-from .utils import to_one_hot
+from .one_hot import to_one_hot
 
 __all__ = ["Sequential", "History", "TrainingDivergedError", "to_one_hot"]
 
@@ -176,7 +176,7 @@ class Sequential:
         ----------
         loss : str or Loss
             'mean_squared_error', 'binary_crossentropy',
-            'categorical_crossentropy', 'Huber' (see ``lecture_lib.losses``).
+            'categorical_crossentropy', 'Huber' (see ``lecture_lib.nn.losses``).
         optimizer : str or Optimizer
             'sgd', 'adam', or an instance such as ``Adam(eta=0.01)``.
         metrics : list of str, optional
@@ -251,7 +251,7 @@ class Sequential:
                 raise ValueError(
                     f"categorical_crossentropy needs one-hot targets of shape {expected}, got a label vector of"
                     f" shape {y.shape}. Convert integer labels first: y = to_one_hot(y, {out[-1]})"
-                    f" (from lecture_lib.utils import to_one_hot)."
+                    f" (from lecture_lib.nn.one_hot import to_one_hot)."
                 )
             raise ValueError(f"The model outputs shape {expected} but y has shape {y.shape}.")
         if self.loss.name == "categorical_crossentropy":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_binary_labels, as_matrix, as_scalar, as_vector
+from .._validate import as_binary_labels, as_matrix, as_scalar, as_vector
 
 __all__ = ["COLORS", "CLASS_COLORS", "use_lecture_style", "plot_points", "plot_decision_line", "line_through_box"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_matrix, as_scalar, as_vector, check_choice
+from .._validate import as_matrix, as_scalar, as_vector, check_choice
 
 __all__ = [
     "weighted_sum",

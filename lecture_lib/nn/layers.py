@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from ._validate import as_float_array, check_choice, check_positive_int, float_dtype_of, resolve_dtype
+from .._validate import as_float_array, check_choice, check_positive_int, float_dtype_of, resolve_dtype
 from .activations import get_activation
 
 __all__ = ["Layer", "Dense", "Flatten", "Activation"]
@@ -175,7 +175,7 @@ class Dense(Layer):
     units : int
         Number of units (output width).
     activation : str, None or ActivationFunction
-        Name from ``lecture_lib.activations.ACTIVATIONS``; None = linear.
+        Name from ``lecture_lib.nn.activations.ACTIVATIONS``; None = linear.
     input_dim : int, optional
         D. If omitted, the weights are created on the first forward pass
         from the input's width (Keras style).
@@ -286,7 +286,7 @@ class Dense(Layer):
         """Backward pass given the error term eps = dE/dh directly.
 
         Used by the model when the loss and this layer's activation fuse
-        into eps = (yhat - y) / N (``lecture_lib.losses.output_error``).
+        into eps = (yhat - y) / N (``lecture_lib.nn.losses.output_error``).
         Overwrites grads['W'] (x^T eps) and grads['b'] (sum of eps over the
         batch).
 
@@ -371,7 +371,7 @@ class Activation(Layer):
     Parameters
     ----------
     activation : str, None or ActivationFunction
-        Name from ``lecture_lib.activations.ACTIVATIONS``.
+        Name from ``lecture_lib.nn.activations.ACTIVATIONS``.
     slope, alpha : float
         Parameters of 'leaky_relu' and 'elu'.
     dtype, name : see ``Layer``.

@@ -18,9 +18,9 @@ import time
 
 import numpy as np
 
-from ._validate import check_choice, check_positive, check_positive_int
-from .playground import ACTIVATION_CHOICES, EPOCH_CHOICES, L2_STRENGTHS, LEARNING_RATES, LIM, PlaygroundRun
-from .playground_data import MAX_NOISE, PLAYGROUND_DATASETS
+from .._validate import check_choice, check_positive, check_positive_int
+from ..topics.playground import ACTIVATION_CHOICES, EPOCH_CHOICES, L2_STRENGTHS, LEARNING_RATES, LIM, PlaygroundRun
+from ..topics.playground_data import MAX_NOISE, PLAYGROUND_DATASETS
 from .live_figure import LiveFigure, new_figure
 from .plotting import CLASS_COLORS, COLORS
 

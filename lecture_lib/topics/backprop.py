@@ -17,7 +17,7 @@ eps = dE/dh of the units:
     w' = w - eta eps_j g_i                              update
 
 For a batch of N examples the loss is the mean of the per-example losses
-(as ``lecture_lib.losses.mean_squared_error``), so its gradient is the mean
+(as ``lecture_lib.nn.losses.mean_squared_error``), so its gradient is the mean
 of the per-example gradients. Two implementations compute it:
 ``backprop_per_example`` loops over the examples and follows the steps 1-5
 of slide 8/8 line by line (slow on purpose: it is meant to be read), and
@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, as_matrix, check_positive, check_positive_int
-from .activations import sigmoid, sigmoid_derivative
+from .._validate import as_float_array, as_matrix, check_positive, check_positive_int
+from ..nn.activations import sigmoid, sigmoid_derivative
 
 __all__ = [
     "forward", "squared_error", "output_error_term", "hidden_error_term",
@@ -95,7 +95,7 @@ def squared_error(y_hat, y):
     -------
     E : float
         (1/N) sum_n 1/2 sum_k (yhat_nk - y_nk)^2, the value of
-        ``lecture_lib.losses.mean_squared_error(y, y_hat)`` (written out here
+        ``lecture_lib.nn.losses.mean_squared_error(y, y_hat)`` (written out here
         because finite differences call it once per weight).
     """
     y_hat, y = as_matrix(y_hat, "y_hat"), as_matrix(y, "y")

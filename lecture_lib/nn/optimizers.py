@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_choice, check_positive, check_probability
+from .._validate import check_choice, check_positive, check_probability
 
 __all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS", "get_optimizer"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_positive_int, resolve_dtype
+from .._validate import check_positive_int, resolve_dtype
 
 __all__ = ["to_one_hot", "from_one_hot"]
 

@@ -4,7 +4,7 @@ After playground.tensorflow.org, which the slides cite (8.2, 2/8). Two parts:
 
 * ``PlaygroundRun``: data (train/test split), network and loss history for
   one setting; ``train(epochs)`` runs mini-batch gradient descent. NumPy only.
-* ``lecture_lib.playground_widget``: ``draw_playground`` (the static twin),
+* ``lecture_lib.viz.playground_explorer``: ``draw_playground`` (the static twin),
   ``PlaygroundFigure`` (cheap in-place redraws) and ``Playground`` (the
   ipywidgets app).
 
@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_matrix, check_choice, check_positive, check_positive_int
-from .layers import Dense
-from .model import Sequential
-from .optimizers import SGD
+from .._validate import as_matrix, check_choice, check_positive, check_positive_int
+from ..nn.layers import Dense
+from ..nn.model import Sequential
+from ..nn.optimizers import SGD
 from .playground_data import make_playground_data, train_test_split
 
 __all__ = ["ACTIVATION_CHOICES", "LEARNING_RATES", "L2_STRENGTHS", "EPOCH_CHOICES", "LIM", "build_network",

@@ -31,7 +31,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._validate import as_float_array, check_choice, check_positive, float_dtype_of
+from .._validate import as_float_array, check_choice, check_positive, float_dtype_of
 
 __all__ = [
     "identity", "identity_derivative",
@@ -90,7 +90,7 @@ def threshold(h):
     Notes
     -----
     f(h) = 1 if h >= 0 else 0. The same function as
-    ``lecture_lib.units.threshold`` (chapter 01), but returning floats in
+    ``lecture_lib.topics.units.threshold`` (chapter 01), but returning floats in
     h's dtype so that it can sit inside a layer.
     """
     h = _as_input(h, "h")
@@ -164,7 +164,7 @@ def sigmoid_derivative(g):
     Notes
     -----
     sigma'(h) = sigma(h) (1 - sigma(h)) = g (1 - g)
-    (proved symbolically by ``lecture_lib.symbolic.prove_sigmoid_derivative``).
+    (proved symbolically by ``lecture_lib.topics.symbolic.prove_sigmoid_derivative``).
     """
     g = _as_input(g, "g")
     dg_dh = 1 - g

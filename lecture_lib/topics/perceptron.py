@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_binary_labels, as_matrix, as_scalar, as_vector, check_int_at_least, check_positive
+from .._validate import as_binary_labels, as_matrix, as_scalar, as_vector, check_int_at_least, check_positive
 from .units import threshold
 
 __all__ = ["perceptron_update", "train_perceptron", "PerceptronResult"]
