@@ -6,23 +6,29 @@
 
 Modules: ``activations`` (functions and derivatives), ``losses`` (values and
 gradients), ``layers`` (the layer contract, ``Dense``, ``Flatten``,
-``Activation``), ``model`` (``Sequential``: compile / fit / evaluate /
+``Activation``), ``dropout``, ``batchnorm`` and ``residual`` (the layers
+for training deep networks, each with a training and an inference mode),
+``model`` (``Sequential``: compile / fit / evaluate /
 predict), ``optimizers`` (one ``step(params, grads)`` interface),
 ``one_hot`` (label encoding), ``gradcheck`` (central differences for any
 function, layer or model). Nothing here imports the topic or drawing
 modules of the package.
 """
 from .activations import ACTIVATIONS, get_activation
+from .batchnorm import BatchNorm
+from .dropout import Dropout
 from .gradcheck import check_layer_gradients, check_model_gradients, numerical_gradient, relative_error
 from .layers import Activation, Dense, Flatten, Layer
 from .losses import LOSSES, get_loss
 from .model import History, Sequential, TrainingDivergedError
 from .one_hot import from_one_hot, to_one_hot
 from .optimizers import OPTIMIZERS, SGD, Adam, Optimizer, get_optimizer
+from .residual import Residual
 
 __all__ = [
     "Sequential", "History", "TrainingDivergedError",
     "Layer", "Dense", "Flatten", "Activation",
+    "Dropout", "BatchNorm", "Residual",
     "ACTIVATIONS", "get_activation", "LOSSES", "get_loss",
     "Optimizer", "SGD", "Adam", "OPTIMIZERS", "get_optimizer",
     "to_one_hot", "from_one_hot",

@@ -1,0 +1,226 @@
+"""Batch normalisation (chapter 09; the lecture's supplement).
+
+For a mini-batch of N examples and each feature (column) separately, in
+the slides' notation:
+
+    m = (1/N) sum_n h_n                         mini-batch mean
+    v = (1/N) sum_n (h_n - m)^2                 mini-batch variance (biased: 1/N)
+    u = (h - m) / sqrt(v + eps)                 normalised input
+    out = gamma * u + beta                      gamma, beta learned
+
+With gamma = sqrt(v + eps) and beta = m the layer gives back its input
+(the network loses nothing by normalising). In inference the batch
+statistics are replaced by running averages collected in training, so an
+example's output no longer depends on the other examples of its batch.
+
+Two opposite meanings of "momentum" (both here, selectable):
+
+* ``convention='pytorch'`` (``nn.BatchNorm1d(momentum=0.1)``): momentum is
+  the weight of the NEW batch, running = (1 - momentum) running + momentum * batch.
+* ``convention='keras'`` (``layers.BatchNormalization(momentum=0.99)``):
+  momentum is the weight of the OLD value, running = momentum running + (1 - momentum) batch.
+* ``convention='average'`` (PyTorch's ``momentum=None``; the original
+  paper's population estimate): the plain mean of the statistics of all
+  batches seen so far.
+
+Keras's 0.99 passed to PyTorch (or 0.1 to Keras) gives running statistics
+that follow almost only the last batch (or hardly move at all).
+
+Which variance is stored: the normalisation always divides by the biased
+batch variance (1/N), as PyTorch, Keras and the paper do. For the running
+variance PyTorch stores the UNBIASED one, v * N/(N - 1); Keras stores the
+biased one. ``unbiased_running_var`` follows the chosen convention by
+default (True for 'pytorch' and 'average', False for 'keras') and can be set.
+
+Placement: BatchNorm is a layer of its own, so it goes before the
+activation (``Dense(64)``, ``BatchNorm()``, ``Activation('tanh')``, as in
+the paper) or after it (``Dense(64, activation='tanh')``, ``BatchNorm()``).
+Before it, the Dense layer's bias is redundant (beta does its job).
+
+Shapes: x : (N, D) (or (N, ...): statistics per entry over the batch axis);
+gamma, beta, running_mean, running_var : (D,).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import as_scalar, check_choice, check_positive
+from .layers import Layer
+
+__all__ = ["BatchNorm", "MOMENTUM_CONVENTIONS", "update_running"]
+
+#: Default momentum per convention (the frameworks' defaults).
+MOMENTUM_CONVENTIONS = {"pytorch": 0.1, "keras": 0.99, "average": None}
+
+
+def update_running(running, batch_value, momentum, convention, n_batches_seen):
+    """The running statistic after one more batch, for each convention (a new array).
+
+    Parameters
+    ----------
+    running : ndarray, shape (D,)
+        The value before this batch.
+    batch_value : ndarray, shape (D,)
+        This batch's statistic (mean, or the variance that is stored).
+    momentum : float or None
+        Weight of the new batch ('pytorch') or of the old value ('keras');
+        ignored for 'average'.
+    convention : {'pytorch', 'keras', 'average'}
+    n_batches_seen : int
+        Batches before this one (for 'average').
+
+    Returns
+    -------
+    ndarray, shape (D,)
+    """
+    if convention == "pytorch":
+        return (1 - momentum) * running + momentum * batch_value
+    if convention == "keras":
+        return momentum * running + (1 - momentum) * batch_value
+    return running + (batch_value - running) / (n_batches_seen + 1)  # the mean of all batches so far
+
+
+class BatchNorm(Layer):
+    """Normalise each feature over the mini-batch, then scale by gamma and shift by beta.
+
+    Parameters
+    ----------
+    momentum : float in (0, 1), optional
+        Its meaning depends on ``convention`` (see the module docstring).
+        Default: 0.1 for 'pytorch', 0.99 for 'keras'; unused for 'average'.
+    convention : {'pytorch', 'keras', 'average'}
+        How the running statistics are updated.
+    eps : float > 0
+        Added to the variance before the square root (PyTorch's default 1e-5;
+        Keras's is 1e-3).
+    unbiased_running_var : bool, optional
+        Store v * N/(N - 1) (True) or v (False) in ``running_var``. Default:
+        False for 'keras', True otherwise.
+    dtype, name : see ``Layer``.
+
+    Attributes
+    ----------
+    params : {'gamma': (D,), 'beta': (D,)}
+        Start at gamma = 1, beta = 0.
+    running_mean, running_var : ndarray, shape (D,)
+        Start at 0 and 1 (as in both frameworks); updated by every forward
+        pass in training mode, used in inference.
+    batch_mean, batch_var : ndarray or None
+        m and the biased v of the last training batch.
+    n_batches_seen : int
+        Training forward passes so far.
+
+    Notes
+    -----
+    Backward in training mode (the mean and the variance depend on every
+    example, so each dx_n collects three paths), with du = dout * gamma and
+    sigma = sqrt(v + eps):
+
+        dx = (1 / (N sigma)) * (N du - sum_n du - u * sum_n (du * u))
+        dgamma = sum_n dout * u,  dbeta = sum_n dout
+
+    In inference m and v are constants: dx = dout * gamma / sqrt(running_var + eps).
+    Gradients are overwritten (written into the same arrays each time).
+    """
+
+    def __init__(self, momentum=None, convention="pytorch", eps=1e-5, unbiased_running_var=None,
+                 dtype=None, name=None):
+        super().__init__(dtype=dtype, name=name)
+        self.convention = check_choice(convention, "momentum convention", MOMENTUM_CONVENTIONS)
+        if convention == "average":
+            if momentum is not None:
+                raise ValueError("convention='average' averages all batches equally and takes no momentum;"
+                                 f" got momentum={momentum!r} (use convention='pytorch' or 'keras').")
+            self.momentum = None
+        else:
+            momentum = MOMENTUM_CONVENTIONS[convention] if momentum is None else as_scalar(momentum, "momentum")
+            if not 0.0 < momentum < 1.0:
+                raise ValueError(f"momentum must lie strictly between 0 and 1, got {momentum}.")
+            self.momentum = momentum
+        self.eps = check_positive(eps, "eps")
+        if unbiased_running_var is None:
+            unbiased_running_var = convention != "keras"
+        if not isinstance(unbiased_running_var, (bool, np.bool_)):
+            raise ValueError(f"unbiased_running_var must be True or False, got {unbiased_running_var!r}.")
+        self.unbiased_running_var = bool(unbiased_running_var)
+        self.running_mean = self.running_var = None
+        self.batch_mean = self.batch_var = None
+        self.n_batches_seen = 0
+        self._u = self._sigma = self._g = None
+        self._forward_was_training = True  # the mode of the last forward pass, which backward follows
+
+    def __repr__(self):
+        momentum = "" if self.momentum is None else f"momentum={self.momentum:g}, "
+        return f"BatchNorm({momentum}convention={self.convention!r})"
+
+    def build(self, input_shape, rng=None):
+        """Create gamma = 1, beta = 0 and the running statistics (0 and 1), shape ``input_shape``."""
+        super().build(input_shape)
+        if self.dtype is None:
+            self.dtype = np.dtype(np.float64)
+        shape = self.input_shape
+        self.params = {"gamma": np.ones(shape, dtype=self.dtype), "beta": np.zeros(shape, dtype=self.dtype)}
+        self.grads = {key: np.zeros_like(p) for key, p in self.params.items()}
+        self.running_mean = np.zeros(shape, dtype=self.dtype)
+        self.running_var = np.ones(shape, dtype=self.dtype)
+        self.n_batches_seen = 0
+
+    def forward(self, x):
+        """Check the batch x : (N, D) and return gamma * u + beta (a new array; float64 outside a model)."""
+        return self._forward(self._prepare(x, default_dtype=np.float64), buffered=False)
+
+    def _forward(self, x, buffered=True):
+        """out = gamma * u + beta, u from the batch's statistics (training) or the running ones (inference)."""
+        n = x.shape[0]
+        if self.training:
+            if n < 2:
+                raise ValueError(
+                    f"{self.describe()} got a training batch of {n} example: its variance is 0, so every"
+                    " normalised value would be 0 and nothing could be learned. Use batches of at least 2"
+                    " examples (in fit, also the last batch: choose batch_size so that N % batch_size != 1),"
+                    " or call eval() to use the running statistics."
+                )
+            mean = x.mean(axis=0)
+            var = x.var(axis=0)  # biased (1/N), for the normalisation as in every framework
+            self.batch_mean, self.batch_var = mean, var
+            stored_var = var * (n / (n - 1)) if self.unbiased_running_var else var
+            # the new running statistics are new arrays (a caller may keep the old ones)
+            self.running_mean = update_running(self.running_mean, mean, self.momentum, self.convention,
+                                               self.n_batches_seen).astype(self.dtype, copy=False)
+            self.running_var = update_running(self.running_var, stored_var, self.momentum, self.convention,
+                                              self.n_batches_seen).astype(self.dtype, copy=False)
+            self.n_batches_seen += 1
+        else:
+            mean, var = self.running_mean, self.running_var
+        sigma = np.sqrt(var + self.eps)
+        u = self._output_array("u", x.shape, buffered)
+        np.subtract(x, mean, out=u)
+        u /= sigma
+        out = self._output_array("out", x.shape, buffered)
+        np.multiply(u, self.params["gamma"], out=out)
+        out += self.params["beta"]
+        self._u, self._sigma, self._g = u, sigma, out
+        self._forward_was_training = self.training
+        return out
+
+    def _backward(self, dout, need_dx=True, buffered=True):
+        """dgamma, dbeta into the gradient arrays; dx through the batch statistics (training) or not."""
+        u, sigma = self._u, self._sigma
+        np.sum(dout * u, axis=0, out=self.grads["gamma"])
+        np.sum(dout, axis=0, out=self.grads["beta"])
+        if not need_dx:
+            return None
+        du = dout
+        du *= self.params["gamma"]  # dout is ours to overwrite
+        if not self._forward_was_training:
+            du /= sigma
+            return du
+        n = dout.shape[0]
+        sum_du = du.sum(axis=0)
+        sum_du_u = np.sum(du * u, axis=0)
+        # dx = (N du - sum du - u sum(du u)) / (N sigma), written over du
+        du *= n
+        du -= sum_du
+        du -= u * sum_du_u
+        du /= n * sigma
+        return du

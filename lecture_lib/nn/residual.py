@@ -1,0 +1,160 @@
+"""A residual block h' = h + f(h) over any stack of layers (chapter 10; ResNet).
+
+The block adds its input to the output of its branch f (any list of
+layers whose output has the input's shape), so f only has to model the
+residual f(h) = h' - h. Backward, dE/dh = dE/dh' + dE/dh' (df/dh): the
+first term is the identity path, which passes the error back unchanged
+however deep the network; the block's backward ADDS the two paths.
+
+Initialisation: every block adds the variance of its branch's output to
+the signal, Var(h') = Var(h) + Var(f(h)) for an uncorrelated branch, so
+after L blocks with He-initialised branches (Var f ~ Var h) the signal
+grows like 2^L and overflows in a deep network. ``branch_scale`` (default
+0.1) multiplies the initial weights of the branch's last layer with
+weights, so each block starts close to the identity (the idea of
+Fixup/SkipInit; 0 makes every block start exactly as the identity).
+
+Parameters are exposed as ONE dict with prefixed keys, 'dense_1.W',
+'dense_1.b', 'batchnorm_1.gamma', ... holding the branch layers' own arrays
+(not copies), so ``Sequential``, the optimisers and the gradient checker
+see and update them like any layer's.
+
+Shapes: h : (N, ...) and h' : same shape; the branch maps (N, ...) to the same shape.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import as_scalar
+from .layers import Layer
+
+__all__ = ["Residual"]
+
+
+class Residual(Layer):
+    """h' = h + f(h), with f the stack ``layers``.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        The branch f, applied in order. Its output must have the shape of
+        its input.
+    branch_scale : float >= 0
+        Factor applied once, when the block is built, to the initial 'W' of
+        the branch's last layer that has one (default 0.1; 1 keeps the plain
+        initialisation).
+    dtype, name : see ``Layer``.
+
+    Attributes
+    ----------
+    layers : list of Layer
+    params, grads : dict of str -> ndarray
+        Every branch layer's parameters and gradients under
+        '<layer name>.<key>' (the same arrays the branch layers use).
+
+    Notes
+    -----
+    Forward: h' = h + f(h). Backward: dE/dh = dE/dh' + (backward of f)(dE/dh');
+    the branch's parameter gradients are overwritten, as every layer's.
+    PyTorch and Keras have no residual layer: their models write
+    ``out = x + block(x)`` in ``forward`` / with ``layers.Add()``; autograd
+    then adds the two paths' gradients exactly as here.
+    """
+
+    def __init__(self, layers, branch_scale=0.1, dtype=None, name=None):
+        super().__init__(dtype=dtype, name=name)
+        if not isinstance(layers, (list, tuple)) or not layers:
+            raise TypeError(f"Residual takes a non-empty list of layers (the branch f), got {layers!r}.")
+        for layer in layers:
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Residual takes Layer objects (Dense, BatchNorm, ...), got {layer!r}.")
+        self.layers = list(layers)
+        self.branch_scale = as_scalar(branch_scale, "branch_scale")
+        if self.branch_scale < 0:
+            raise ValueError(f"branch_scale must be >= 0, got {self.branch_scale}.")
+        for i, layer in enumerate(self.layers):
+            if layer.name is None:
+                kind = type(layer).__name__.lower()
+                layer.name = f"{kind}_{1 + sum(type(other) is type(layer) for other in self.layers[:i])}"
+        names = [layer.name for layer in self.layers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"The branch layers need distinct names (they prefix the parameter keys), got {names}.")
+        self._h = self._out = None
+
+    def __repr__(self):
+        return "Residual([" + ", ".join(map(repr, self.layers)) + "])"
+
+    # --- modes: the branch follows the block ------------------------------------------------
+    def train(self):
+        for layer in self.layers:
+            layer.train()
+        return super().train()
+
+    def eval(self):
+        for layer in self.layers:
+            layer.eval()
+        return super().eval()
+
+    # --- building -------------------------------------------------------------------------------
+    def build(self, input_shape, rng=None):
+        """Build the branch for inputs ``input_shape``, check it keeps the shape, scale its last W."""
+        super().build(input_shape)
+        if self.dtype is None:
+            self.dtype = np.dtype(np.float64)
+        shape = self.input_shape
+        for layer in self.layers:
+            if layer.dtype is None:
+                layer.dtype = self.dtype
+            elif self.dtype is not None and layer.dtype != self.dtype:
+                raise ValueError(f"{layer!r} has dtype {layer.dtype}, but the residual block's is {self.dtype}.")
+            if not layer.built:
+                layer.build(shape, rng=rng)
+            elif layer.input_shape != shape:
+                raise ValueError(f"In {self.describe()}, {layer.describe()} expects inputs of shape "
+                                 f"(N, {', '.join(map(str, layer.input_shape))}), but gets (N, {', '.join(map(str, shape))}).")
+            shape = layer.output_shape(shape)
+        if tuple(shape) != self.input_shape:
+            self.input_shape = None  # not built
+            raise ValueError(
+                f"{self.describe()}: the branch maps inputs of shape (N, {', '.join(map(str, input_shape))}) to"
+                f" (N, {', '.join(map(str, shape))}), but h + f(h) needs f(h) of the same shape as h. Make the"
+                f" branch's last layer output {', '.join(map(str, input_shape))} units."
+            )
+        with_weights = [layer for layer in self.layers if "W" in layer.params]
+        if with_weights:
+            with_weights[-1].params["W"] *= self.branch_scale  # in place: the layer keeps its array
+        self.params = {f"{layer.name}.{key}": p for layer in self.layers for key, p in layer.params.items()}
+        self.grads = {f"{layer.name}.{key}": g for layer in self.layers for key, g in layer.grads.items()}
+
+    def _shape_hint(self, x):
+        return " A residual block keeps the shape: its input is that of the layer before it."
+
+    def forward(self, x):
+        """Check the batch x : (N, ...) and return h + f(h) (a new array; float64 outside a model)."""
+        return self._forward(self._prepare(x, default_dtype=np.float64), buffered=False)
+
+    # --- the computation --------------------------------------------------------------------
+    def _forward(self, x, buffered=True):
+        """h' = h + f(h): the branch's ``_forward`` in order, then the sum into the block's output."""
+        f = x
+        for layer in self.layers:
+            f = layer._forward(f, buffered)
+        out = self._output_array("out", x.shape, buffered, f.dtype)
+        np.add(x, f, out=out)
+        self._h, self._out = x, out
+        return out
+
+    def _backward(self, dout, need_dx=True, buffered=True):
+        """Branch gradients from a copy of dout; dE/dh = dout (identity path) + the branch's dE/dh."""
+        d = self._output_array("dbranch", dout.shape, buffered, dout.dtype)
+        np.copyto(d, dout)  # the branch layers may overwrite their dout; the identity path needs it intact
+        last = len(self.layers) - 1
+        for i in range(last, -1, -1):
+            d = self.layers[i]._backward(d, i > 0 or need_dx, buffered)
+        if not need_dx:
+            return None
+        dout += d  # the identity path's error plus the branch's
+        return dout
+
+    def _last_output(self):
+        return self._out

@@ -1,0 +1,104 @@
+"""Residual: h + f(h), parameters as one prefixed dict, both paths in backward, branch scaling, shape errors."""
+import numpy as np
+import pytest
+
+from lecture_lib.nn import Activation, BatchNorm, Dense, Dropout, Residual, Sequential
+from lecture_lib.nn.gradcheck import check_layer_gradients, check_model_gradients
+
+
+def test_forward_is_input_plus_branch():
+    rng = np.random.default_rng(0)
+    branch = Dense(4, activation="tanh", input_dim=4, rng=rng)
+    block = Residual([branch], branch_scale=1.0)
+    x = rng.normal(size=(3, 4))
+    expected = x + np.tanh(x @ branch.params["W"] + branch.params["b"])
+    np.testing.assert_allclose(block.forward(x), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_gradients_with_a_two_layer_branch_and_batchnorm(mode):
+    rng = np.random.default_rng(1)
+    block = Residual([Dense(6, activation="relu"), BatchNorm(), Dense(4)], branch_scale=0.5)
+    block.build((4,), rng=rng)
+    for key, p in block.params.items():
+        if key.endswith(("b", "beta")):
+            p[:] = rng.normal(size=p.shape)
+    block.forward(rng.normal(size=(5, 4)))  # running statistics away from 0 and 1
+    getattr(block, mode)()
+    x = rng.normal(size=(5, 4))
+    errors = check_layer_gradients(block, x)
+    assert set(errors) == {"x", "dense_1.W", "dense_1.b", "batchnorm_1.gamma", "batchnorm_1.beta",
+                           "dense_2.W", "dense_2.b"}
+    assert max(errors.values()) < 1e-7, errors
+
+
+def test_backward_adds_the_identity_path():
+    block = Residual([Dense(3, input_dim=3, rng=0)], branch_scale=0.0)  # f = 0 at the start
+    x = np.random.default_rng(2).normal(size=(2, 3))
+    np.testing.assert_array_equal(block.forward(x), x)
+    dout = np.random.default_rng(3).normal(size=(2, 3))
+    np.testing.assert_array_equal(block.backward(dout), dout)  # W = 0: only the identity path
+    np.testing.assert_allclose(block.grads["dense_1.W"], x.T @ dout)
+
+
+def test_params_are_the_branch_arrays_and_the_optimiser_updates_them():
+    branch = Dense(3, activation="tanh")
+    model = Sequential([Dense(3, input_dim=2), Residual([branch]), Dense(1)], seed=0)
+    block = model.layers[1]
+    assert block.params["dense_1.W"] is branch.params["W"]
+    assert block.grads["dense_1.b"] is branch.grads["b"]
+    assert model.count_params() == 9 + 12 + 4
+    model.compile(loss="mean_squared_error", optimizer="sgd")
+    before = branch.params["W"].copy()
+    x = np.random.default_rng(4).normal(size=(10, 2))
+    model.fit(x, x[:, :1], batch_size=5, epochs=2)
+    assert not np.array_equal(branch.params["W"], before)
+    errors = check_model_gradients(model, x, x[:, :1])
+    assert "residual_1.dense_1.W" in errors and max(errors.values()) < 1e-7, errors
+
+
+def test_branch_scale_scales_the_last_weights_only():
+    def weights(scale):
+        model = Sequential([Residual([Dense(5, activation="relu"), Dense(3)], branch_scale=scale)], seed=3)
+        model.build((3,))
+        return model.layers[0].layers[0].params["W"], model.layers[0].layers[1].params["W"]
+    first_1, last_1 = weights(1.0)
+    first_s, last_s = weights(0.1)
+    np.testing.assert_array_equal(first_1, first_s)
+    np.testing.assert_allclose(last_s, 0.1 * last_1, rtol=1e-15)
+
+
+def test_mismatched_shapes_are_a_clear_error():
+    with pytest.raises(ValueError, match=r"maps inputs of shape \(N, 4\) to \(N, 3\).*output 4 units"):
+        Residual([Dense(3)]).build((4,))
+    model = Sequential([Dense(8), Residual([Dense(4)])])
+    with pytest.raises(ValueError, match="same shape as h.*previous layer 'dense_1'"):
+        model.forward(np.ones((1, 2)))
+    with pytest.raises(ValueError, match="same shape"):
+        Sequential([Dense(8, input_dim=2), Residual([Dense(4)])])
+
+
+@pytest.mark.parametrize("bad", [[], None, [np.ones(2)], Dense(3)])
+def test_bad_branch(bad):
+    with pytest.raises(TypeError, match="list of layers|Layer objects"):
+        Residual(bad)
+
+
+def test_modes_reach_the_branch_and_eval_is_deterministic():
+    model = Sequential([Dense(6, input_dim=3), Residual([Dense(6, activation="relu"), Dropout(0.5)])], seed=0)
+    x = np.random.default_rng(5).normal(size=(4, 3))
+    model.eval()
+    assert not model.layers[1].layers[1].training
+    np.testing.assert_array_equal(model.predict(x), model.predict(x))
+    model.train()
+    assert model.layers[1].layers[1].training
+    assert not np.array_equal(model.forward(x), model.forward(x))
+
+
+def test_nested_blocks_prefix_twice_and_check():
+    inner = Residual([Dense(3, activation="tanh")], branch_scale=1.0, name="inner")
+    outer = Residual([inner, Activation("tanh")], branch_scale=1.0)
+    outer.build((3,), rng=np.random.default_rng(0))
+    assert set(outer.params) == {"inner.dense_1.W", "inner.dense_1.b"}
+    x = np.random.default_rng(6).normal(size=(3, 3))
+    assert max(check_layer_gradients(outer, x).values()) < 1e-7
