@@ -6,13 +6,13 @@
 
 Modules: ``activations`` (functions and derivatives), ``losses`` (values and
 gradients), ``layers`` (the layer contract, ``Dense``, ``Flatten``,
-``Activation``), ``dropout``, ``batchnorm`` and ``residual`` (the layers
-for training deep networks, each with a training and an inference mode),
-``model`` (``Sequential``: compile / fit / evaluate /
+``Activation``), ``model`` (``Sequential``: compile / fit / evaluate /
 predict), ``optimizers`` (one ``step(params, grads)`` interface),
 ``one_hot`` (label encoding), ``gradcheck`` (central differences for any
 function, layer or model). Nothing here imports the topic or drawing
 modules of the package.
+The layers for training deep networks: ``dropout`` (``Dropout``), ``batchnorm``
+(``BatchNorm``), ``residual`` (``Residual``); each has a training and an inference mode.
 """
 from .activations import ACTIVATIONS, get_activation
 from .batchnorm import BatchNorm
