@@ -1,0 +1,242 @@
+"""Chapter 08's computations: dropout as regularisation and as an ensemble of thinned networks.
+
+* ``noisy_digits_subset``, ``train_dropout_mlp``, ``dropout_sweep``: an
+  over-fitting digits MLP (few examples, optionally some labels replaced by
+  random ones) trained with dropout probability p, over seeds.
+* ``enumerate_masks``, ``exact_mask_average``: the exact expectation over
+  all 2^n masks of a small layer (the "2^n thinned networks").
+* ``mc_dropout_predict``: the average prediction of K sampled masks, against
+  the weight-scaling rule (one pass in inference mode).
+* ``forgot_eval_accuracy``: what happens when a model is left in training
+  mode at test time.
+
+Shapes: digits x : (N, 64) in [0, 1]; one-hot y : (N, 10).
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validate import as_generator, check_int_at_least, check_positive_int, check_probability
+from ..datasets.digits import load_digits
+from ..nn import Dense, Dropout, Sequential
+from ..nn.one_hot import to_one_hot
+
+__all__ = ["inverted_dropout", "noisy_digits_subset", "dropout_mlp", "DropoutRun", "train_dropout_mlp", "dropout_sweep",
+           "enumerate_masks", "exact_mask_average", "mc_dropout_predict", "forgot_eval_accuracy",
+           "mean_and_spread"]
+
+
+def inverted_dropout(x, p_drop, u, training=True):
+    """Inverted dropout written out: unit i is kept when u_i >= p_drop, then scaled by 1/(1 - p_drop).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D)
+    p_drop : float in [0, 1)
+    u : ndarray, shape (N, D), uniform numbers in [0, 1) (the dice)
+    training : bool
+        False: inference, the identity.
+
+    Returns
+    -------
+    ndarray, shape (N, D)
+    """
+    p_drop = check_probability(p_drop, "p_drop")
+    if p_drop == 1:
+        raise ValueError("inverted_dropout needs p_drop < 1 (the scale 1/(1 - p) is infinite at 1).")
+    x = np.asarray(x, dtype=float)
+    if not training:
+        return x.copy()
+    return x * (np.asarray(u) >= p_drop) / (1.0 - p_drop)
+
+
+def noisy_digits_subset(n_train=300, label_noise=0.0, seed=0):
+    """A random subset of the digits training set, a fraction of its labels replaced by random digits.
+
+    Parameters
+    ----------
+    n_train : int in [1, 1438]
+    label_noise : float in [0, 1]
+        Each example's label is replaced, with this probability, by a digit
+        drawn uniformly from 0-9 (so about 9/10 of those become wrong).
+    seed : int
+        Chooses the subset and the noise.
+
+    Returns
+    -------
+    x : ndarray, shape (n_train, 64)
+    y : ndarray, shape (n_train, 10), one-hot of the (possibly noisy) labels
+    wrong : ndarray of bool, shape (n_train,)
+        True where the label no longer is the true digit.
+    """
+    x_all, labels_all = load_digits("train", flatten=True)
+    n_train = check_int_at_least(n_train, "n_train", 1)
+    if n_train > len(x_all):
+        raise ValueError(f"n_train must be at most {len(x_all)} (the training set), got {n_train}.")
+    label_noise = check_probability(label_noise, "label_noise")
+    rng = as_generator(seed, "seed")
+    idx = rng.choice(len(x_all), n_train, replace=False)
+    labels = labels_all[idx].copy()
+    replaced = rng.random(n_train) < label_noise
+    labels[replaced] = rng.integers(0, 10, int(replaced.sum()))
+    return x_all[idx], to_one_hot(labels, 10), labels != labels_all[idx]
+
+
+def dropout_mlp(p_drop, width=128, seed=0, variant="inverted", hidden_layers=2):
+    """64-width-...-10 ReLU network with ``Dropout(p_drop)`` after each hidden layer, compiled with Adam.
+
+    p_drop = 0 gives the same network without dropout layers (and, the
+    dropout generators being spawned, the same initial weights).
+    """
+    p_drop = check_probability(p_drop, "p_drop")
+    layers = []
+    for _ in range(check_positive_int(hidden_layers, "hidden_layers")):
+        layers.append(Dense(check_positive_int(width, "width"), activation="relu"))
+        if p_drop > 0:
+            layers.append(Dropout(p_drop, variant=variant))
+    layers.append(Dense(10, activation="softmax"))
+    model = Sequential(layers, seed=seed)
+    model.build((64,))
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["acc"])
+    return model
+
+
+@dataclass
+class DropoutRun:
+    """One training run: the model (in inference mode) and its scores.
+
+    train_acc is measured on the training labels the network saw (noisy
+    ones included) in inference mode; test_acc and test_loss on the 359
+    test digits; memorised_wrong is the fraction of the training examples
+    with a wrong label that the network predicts with that wrong label (nan
+    without label noise); history holds 'val_acc' per epoch (the test set).
+    """
+
+    p_drop: float
+    seed: int
+    model: Sequential
+    train_acc: float
+    test_acc: float
+    test_loss: float
+    memorised_wrong: float
+    history: dict
+
+
+def train_dropout_mlp(p_drop, seed=0, n_train=300, label_noise=0.0, width=128, epochs=40, batch_size=32,
+                      variant="inverted"):
+    """Train ``dropout_mlp(p_drop)`` on ``noisy_digits_subset(n_train, label_noise, seed)``; a ``DropoutRun``.
+
+    The seed chooses the subset, the noise, the initial weights, the masks
+    and the shuffling: one seed, one complete replicate.
+    """
+    x, y, wrong = noisy_digits_subset(n_train, label_noise, seed=1000 + seed)
+    x_test, y_test = load_digits("test", one_hot=True, flatten=True)
+    model = dropout_mlp(p_drop, width=width, seed=seed, variant=variant)
+    history = model.fit(x, y, batch_size=batch_size, epochs=epochs, seed=seed, validation_data=(x_test, y_test))
+    train_acc = model.evaluate(x, y)[1]
+    test_loss, test_acc = model.evaluate(x_test, y_test)
+    predicted = np.argmax(model.predict(x[wrong]), axis=1) if wrong.any() else None
+    memorised = float(np.mean(predicted == np.argmax(y[wrong], axis=1))) if wrong.any() else float("nan")
+    return DropoutRun(float(p_drop), seed, model, train_acc, test_acc, test_loss, memorised, dict(history.history))
+
+
+def dropout_sweep(p_values, seeds=(0, 1, 2), **kwargs):
+    """``train_dropout_mlp`` for every p and seed.
+
+    Returns
+    -------
+    runs : list of list of DropoutRun, runs[i][s] for p_values[i] and seeds[s]
+    scores : dict of str -> ndarray, shape (len(p_values), len(seeds))
+        'train_acc', 'test_acc', 'test_loss', 'memorised_wrong'.
+    """
+    runs = [[train_dropout_mlp(p, seed=s, **kwargs) for s in seeds] for p in p_values]
+    scores = {key: np.array([[getattr(run, key) for run in row] for row in runs])
+              for key in ("train_acc", "test_acc", "test_loss", "memorised_wrong")}
+    return runs, scores
+
+
+def mean_and_spread(values, axis=-1):
+    """Mean and sample standard deviation (ddof=1) over ``axis`` (the seeds)."""
+    values = np.asarray(values, dtype=float)
+    return values.mean(axis=axis), values.std(axis=axis, ddof=1)
+
+
+def enumerate_masks(n_units, p_drop):
+    """All 2^n keep/drop masks of n units and the probability of each.
+
+    Returns
+    -------
+    masks : ndarray, shape (2**n_units, n_units), 1.0 = kept
+    probabilities : ndarray, shape (2**n_units,)
+        (1 - p)^kept * p^dropped; they sum to 1.
+    """
+    n_units = check_positive_int(n_units, "n_units")
+    if n_units > 16:
+        raise ValueError(f"n_units must be at most 16 (2^n masks are enumerated), got {n_units}.")
+    p_drop = check_probability(p_drop, "p_drop")
+    masks = np.array(list(itertools.product((0.0, 1.0), repeat=n_units)))
+    kept = masks.sum(axis=1)
+    return masks, (1 - p_drop) ** kept * p_drop ** (n_units - kept)
+
+
+def exact_mask_average(f, g, p_drop, scale=None):
+    """E over all masks m of f(g * m * scale): the exact average of the 2^n thinned networks.
+
+    Parameters
+    ----------
+    f : callable, f(g) -> ndarray of shape (N, K) for g of shape (N, n)
+        The rest of the network after the dropout layer.
+    g : ndarray, shape (N, n)
+        The dropped layer's output (n <= 16 units).
+    p_drop : float in [0, 1)
+    scale : float, optional
+        Factor of kept units; default 1/(1 - p) (inverted dropout).
+
+    Returns
+    -------
+    ndarray, shape (N, K)
+    """
+    g = np.asarray(g, dtype=float)
+    masks, probabilities = enumerate_masks(g.shape[1], p_drop)
+    scale = 1.0 / (1.0 - p_drop) if scale is None else scale
+    return sum(prob * f(g * mask * scale) for mask, prob in zip(masks, probabilities))
+
+
+def mc_dropout_predict(model, x, n_samples, seed=0):
+    """Average of ``n_samples`` forward passes with fresh masks (training mode); the model ends in eval mode.
+
+    Each Dropout layer's generator is replaced by one seeded from ``seed``
+    (so the result is reproducible), and the model is put back in inference
+    mode afterwards.
+
+    Returns
+    -------
+    ndarray, shape (N, C): the mean of the sampled outputs
+    """
+    n_samples = check_positive_int(n_samples, "n_samples")
+    seeds = np.random.SeedSequence(seed).spawn(len(model.layers))
+    for layer, child in zip(model.layers, seeds):
+        if isinstance(layer, Dropout):
+            layer.rng = np.random.default_rng(child)
+    model.train()
+    try:
+        total = sum(model.forward(x) for _ in range(n_samples))
+    finally:
+        model.eval()
+    return total / n_samples
+
+
+def forgot_eval_accuracy(model, x, y, seed=0):
+    """Accuracy on (x, y) in inference mode and, as if ``eval()`` had been forgotten, in training mode.
+
+    Returns
+    -------
+    (eval_acc, train_mode_acc) : tuple of float
+    """
+    labels = np.argmax(y, axis=1)
+    eval_acc = float(np.mean(np.argmax(model.predict(x), axis=1) == labels))
+    left_on = mc_dropout_predict(model, x, 1, seed=seed)  # one pass with dropout still on
+    return eval_acc, float(np.mean(np.argmax(left_on, axis=1) == labels))
