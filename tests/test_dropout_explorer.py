@@ -1,0 +1,50 @@
+"""viz.dropout_explorer: the sample it draws, the static twin, the widget and the sweep plot."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from lecture_lib.viz.dropout_explorer import (draw_p_sweep, dropout_explorer, dropout_sample,  # noqa: E402
+                                              dropout_small_multiples)
+from widget_tools import find_control  # noqa: E402
+
+IMAGE = np.arange(1.0, 65.0).reshape(8, 8) / 64  # every pixel > 0: kept <=> non-zero
+
+
+def test_sample_keeps_the_expectation_and_counts_kept_units():
+    one, average, n_kept = dropout_sample(IMAGE, 0.5, seed=0, n_average=4000)
+    assert np.count_nonzero(one) == n_kept
+    np.testing.assert_allclose(average, IMAGE, atol=0.06)
+    assert set(np.round(np.unique(one / IMAGE), 12)) == {0.0, 2.0}
+    one, average, n_kept = dropout_sample(IMAGE, 1.0)
+    assert n_kept == 0 and not one.any()
+    with pytest.raises(ValueError, match="2-D"):
+        dropout_sample(IMAGE.ravel(), 0.5)
+
+
+def test_small_multiples_has_two_rows():
+    fig = dropout_small_multiples(IMAGE, p_values=(0.0, 0.5))
+    assert len(fig.axes) == 4 and "kept" in fig.axes[0].get_title()
+    plt.close(fig)
+
+
+def test_explorer_redraws_on_both_sliders():
+    explorer = dropout_explorer(IMAGE, p_drop=0.2)
+    image = explorer.children[1]
+    first = image.value
+    find_control(explorer, "p_drop").value = 0.8
+    assert image.value != first
+    second = image.value
+    find_control(explorer, "mask seed").value = 3
+    assert image.value != second
+
+
+def test_sweep_plot_checks_its_rows():
+    fig, ax = plt.subplots()
+    draw_p_sweep(ax, [0.0, 0.5], np.ones((2, 3)), np.zeros((2, 3)))
+    assert len(ax.get_legend().get_texts()) == 2
+    with pytest.raises(ValueError, match="one row per p value"):
+        draw_p_sweep(ax, [0.0, 0.5, 0.9], np.ones((2, 3)), np.zeros((2, 3)))
+    plt.close(fig)
