@@ -23,8 +23,9 @@ Two opposite meanings of "momentum" (both here, selectable):
   paper's population estimate): the plain mean of the statistics of all
   batches seen so far.
 
-Keras's 0.99 passed to PyTorch (or 0.1 to Keras) gives running statistics
-that follow almost only the last batch (or hardly move at all).
+A default copied across (Keras's 0.99 to PyTorch, or PyTorch's 0.1 to
+Keras) gives the new batch a weight of 0.99 or 0.9: running statistics
+that follow almost only the last batch, as noisy as the batch statistics.
 
 Which variance is stored: the normalisation always divides by the biased
 batch variance (1/N), as PyTorch, Keras and the paper do. For the running
@@ -172,6 +173,7 @@ class BatchNorm(Layer):
     def _forward(self, x, buffered=True):
         """out = gamma * u + beta, u from the batch's statistics (training) or the running ones (inference)."""
         n = x.shape[0]
+        u = self._output_array("u", x.shape, buffered)
         if self.training:
             if n < 2:
                 raise ValueError(
@@ -181,7 +183,9 @@ class BatchNorm(Layer):
                     " or call eval() to use the running statistics."
                 )
             mean = x.mean(axis=0)
-            var = x.var(axis=0)  # biased (1/N), for the normalisation as in every framework
+            np.subtract(x, mean, out=u)
+            # biased (1/N), for the normalisation as in every framework; sum of squares per column
+            var = np.einsum("n...,n...->...", u, u) / n
             self.batch_mean, self.batch_var = mean, var
             stored_var = var * (n / (n - 1)) if self.unbiased_running_var else var
             # the new running statistics are new arrays (a caller may keep the old ones)
@@ -191,10 +195,9 @@ class BatchNorm(Layer):
                                               self.n_batches_seen).astype(self.dtype, copy=False)
             self.n_batches_seen += 1
         else:
-            mean, var = self.running_mean, self.running_var
+            var = self.running_var
+            np.subtract(x, self.running_mean, out=u)
         sigma = np.sqrt(var + self.eps)
-        u = self._output_array("u", x.shape, buffered)
-        np.subtract(x, mean, out=u)
         u /= sigma
         out = self._output_array("out", x.shape, buffered)
         np.multiply(u, self.params["gamma"], out=out)
@@ -206,7 +209,7 @@ class BatchNorm(Layer):
     def _backward(self, dout, need_dx=True, buffered=True):
         """dgamma, dbeta into the gradient arrays; dx through the batch statistics (training) or not."""
         u, sigma = self._u, self._sigma
-        np.sum(dout * u, axis=0, out=self.grads["gamma"])
+        self.grads["gamma"][...] = np.einsum("n...,n...->...", dout, u)
         np.sum(dout, axis=0, out=self.grads["beta"])
         if not need_dx:
             return None
@@ -217,7 +220,7 @@ class BatchNorm(Layer):
             return du
         n = dout.shape[0]
         sum_du = du.sum(axis=0)
-        sum_du_u = np.sum(du * u, axis=0)
+        sum_du_u = np.einsum("n...,n...->...", du, u)
         # dx = (N du - sum du - u sum(du u)) / (N sigma), written over du
         du *= n
         du -= sum_du

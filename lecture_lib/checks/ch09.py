@@ -1,0 +1,200 @@
+"""Checks of the chapter 09 exercises (batch normalisation forward in both modes, backward in training).
+
+Each ``check_*`` function takes the learner's function and returns a
+:class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
+from ``lecture_lib.topics.normalisation``; the typical mistakes are the
+wrong variants defined here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..topics.normalisation import batchnorm_backward_formula, batchnorm_forward_formula
+from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, matching_mistakes, same_answer
+
+__all__ = ["check_batchnorm_forward", "check_batchnorm_backward"]
+
+
+def _same(answer, expected):
+    """``same_answer``, with float32's rounding allowed when (part of) the answer is float32."""
+    parts = answer if isinstance(answer, tuple) else (answer,)
+    single = any(getattr(part, "dtype", None) == np.float32 for part in parts)
+    return same_answer(answer, expected, rtol=1e-4 if single else 1e-7, atol=1e-6 if single else 1e-12)
+
+
+# --- Exercise 1: forward in training and in inference mode -------------------------------------------
+
+def _reference_forward(h, gamma, beta, eps, training, running_mean, running_var):
+    if training:
+        return batchnorm_forward_formula(h, gamma, beta, eps)[0]
+    return gamma * (h - running_mean) / np.sqrt(running_var + eps) + beta
+
+
+def _forward_variant(axis=0, ddof=0, root=True, eps_inside=True, stats_in_training="batch",
+                     stats_in_inference="running"):
+    def variant(h, gamma, beta, eps, training, running_mean, running_var):
+        use = stats_in_training if training else stats_in_inference
+        if use == "batch":
+            m = h.mean(axis=axis, keepdims=True)
+            v = h.var(axis=axis, ddof=ddof, keepdims=True)
+        else:
+            m, v = running_mean, running_var
+        if not root:
+            scale = v + eps
+        else:
+            scale = np.sqrt(v + eps) if eps_inside else np.sqrt(v) + eps
+        return gamma * (h - m) / scale + beta
+    return variant
+
+
+_FORWARD_MISTAKES = [
+    Mistake("statistics_over_wrong_axis",
+            "the mean and the variance were taken over the wrong axis (per example, across features). Batch "
+            "normalisation normalises each FEATURE over the mini-batch: reduce over axis 0, the examples.",
+            _forward_variant(axis=1)),
+    Mistake("unbiased_variance",
+            "you normalised with the unbiased variance (divided by N - 1). The normalisation uses the batch's "
+            "biased variance v = (1/N) sum (h - m)^2, as PyTorch and Keras do (PyTorch stores the unbiased one only "
+            "in running_var).",
+            _forward_variant(ddof=1)),
+    Mistake("divided_by_variance",
+            "you divided by v + eps instead of its square root: u = (h - m) / sqrt(v + eps), the standard deviation.",
+            _forward_variant(root=False)),
+    Mistake("eps_outside_root",
+            "eps goes inside the square root: sqrt(v + eps), not sqrt(v) + eps.",
+            _forward_variant(eps_inside=False)),
+    Mistake("running_statistics_in_training",
+            "in training mode you used the running statistics. Training normalises with the statistics of the "
+            "current mini-batch; the running averages are for inference.",
+            _forward_variant(stats_in_training="running")),
+    Mistake("batch_statistics_in_inference",
+            "with training=False you normalised with the batch's own statistics. Inference uses running_mean and "
+            "running_var, so an example's output does not depend on the other examples of its batch.",
+            _forward_variant(stats_in_inference="batch")),
+]
+
+
+def _forward_case(seed, n, d, training, eps, note):
+    rng = np.random.default_rng(seed)
+    return Case({"h": rng.normal(1.0, 2.0, (n, d)).round(2), "gamma": rng.uniform(0.5, 2.0, d).round(2),
+                 "beta": rng.normal(0, 1, d).round(2), "eps": eps, "training": training,
+                 "running_mean": rng.normal(0.5, 1.0, d).round(2), "running_var": rng.uniform(0.5, 3.0, d).round(2)},
+                note)
+
+
+_FORWARD_CASES = [
+    _forward_case(1, 4, 3, True, 1e-5, "training, a batch of 4, 3 features"),
+    _forward_case(2, 6, 2, True, 0.1, "training, eps = 0.1"),
+    _forward_case(3, 5, 3, False, 1e-5, "inference (training=False)"),
+    _forward_case(4, 3, 4, True, 1e-5, "training, 3 examples, 4 features"),
+    _forward_case(5, 1, 3, False, 0.01, "inference on a single example"),
+]
+
+
+def check_batchnorm_forward(batchnorm_forward, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``batchnorm_forward(h, gamma, beta, eps, training, running_mean, running_var)`` → out (N, D)."""
+    run = CheckRun("ch09.batchnorm_forward", batchnorm_forward, time_limit, n_cases=len(_FORWARD_CASES))
+    for case in _FORWARD_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = _reference_forward(**case.kwargs)
+        value = outcome.value
+        problem = array_kind_problem(value, expected.shape, "the normalised output (shape of h)")
+        if problem is None and not _same(value, expected):
+            problem = ("The output is not gamma * (h - m) / sqrt(v + eps) + beta with the right statistics: the "
+                       "batch's (training) or the running ones (inference).")
+        if problem is not None:
+            found = matching_mistakes(_FORWARD_MISTAKES, case, value, expected, _same)
+            run.fail(case, problem, returned=value, mistakes=found[:1])
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 2: backward in training mode ------------------------------------------------------------
+
+def _backward_variant(path="full", gamma_in_du=True, dgamma_with_u=True):
+    def variant(dout, h, gamma, eps):
+        n = h.shape[0]
+        m = h.mean(axis=0)
+        v = h.var(axis=0)
+        sigma = np.sqrt(v + eps)
+        u = (h - m) / sigma
+        du = dout * gamma if gamma_in_du else dout
+        if path == "full":
+            dh = (n * du - du.sum(axis=0) - u * (du * u).sum(axis=0)) / (n * sigma)
+        elif path == "no_mean":
+            dh = (n * du - u * (du * u).sum(axis=0)) / (n * sigma)
+        elif path == "no_variance":
+            dh = (n * du - du.sum(axis=0)) / (n * sigma)
+        else:
+            dh = du / sigma
+        dgamma = (dout * u).sum(axis=0) if dgamma_with_u else dout.sum(axis=0)
+        return dh, dgamma, dout.sum(axis=0)
+    return variant
+
+
+_BACKWARD_MISTAKES = [
+    Mistake("forgot_mean_path",
+            "dh misses the path through the batch mean m: every h_n moves m, and m enters every u. That path "
+            "contributes -(1/N) sum_n du_n / sigma to each dh.",
+            _backward_variant(path="no_mean")),
+    Mistake("forgot_variance_path",
+            "dh misses the path through the batch variance v: every h_n moves v, and v enters every u. That path "
+            "contributes -u (1/N) sum_n (du_n u_n) / sigma.",
+            _backward_variant(path="no_variance")),
+    Mistake("constant_statistics",
+            "dh = dout * gamma / sigma treats m and v as constants: that is the inference-mode gradient. In training "
+            "they are computed from the batch, so dh has two more terms (the mean's and the variance's paths).",
+            _backward_variant(path="none")),
+    Mistake("missing_gamma",
+            "gamma is missing from dh: out = gamma u + beta, so dE/du = dout * gamma.",
+            _backward_variant(gamma_in_du=False)),
+    Mistake("dgamma_without_u",
+            "dgamma is sum_n dout_n * u_n (gamma multiplies u), not sum_n dout_n (that is dbeta).",
+            _backward_variant(dgamma_with_u=False)),
+]
+
+
+def _backward_case(seed, n, d, note, eps=1e-5):
+    rng = np.random.default_rng(seed)
+    return Case({"dout": rng.normal(0, 1, (n, d)).round(2), "h": rng.normal(0.5, 1.5, (n, d)).round(2),
+                 "gamma": rng.uniform(0.5, 2.0, d).round(2), "eps": eps}, note)
+
+
+_BACKWARD_CASES = [
+    _backward_case(11, 4, 3, "a batch of 4, 3 features"),
+    _backward_case(12, 2, 2, "a batch of 2"),
+    _backward_case(13, 6, 1, "one feature", eps=0.1),
+    _backward_case(14, 5, 4, "a batch of 5, 4 features"),
+]
+
+
+def check_batchnorm_backward(batchnorm_backward, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``batchnorm_backward(dout, h, gamma, eps)`` → ``(dh, dgamma, dbeta)`` of a training-mode batch norm."""
+    run = CheckRun("ch09.batchnorm_backward", batchnorm_backward, time_limit, n_cases=len(_BACKWARD_CASES))
+    for case in _BACKWARD_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        value = outcome.value
+        expected = batchnorm_backward_formula(**case.kwargs)
+        if not (isinstance(value, tuple) and len(value) == 3):
+            run.fail(case, "Expected a tuple (dh, dgamma, dbeta).", returned=value)
+            break
+        shapes = (case.kwargs["h"].shape, case.kwargs["gamma"].shape, case.kwargs["gamma"].shape)
+        problems = [p for p in (array_kind_problem(v, s, name)
+                                for v, s, name in zip(value, shapes, ("dh", "dgamma", "dbeta"))) if p]
+        if problems:
+            run.fail(case, "\n".join(problems), returned=value)
+            break
+        answer = tuple(np.asarray(v) for v in value)
+        if not _same(answer, expected):
+            wrong = [name for name, a, b in zip(("dh", "dgamma", "dbeta"), answer, expected) if not _same(a, b)]
+            problem = f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right."
+            found = matching_mistakes(_BACKWARD_MISTAKES, case, answer, expected, _same)
+            run.fail(case, problem, returned=value, mistakes=found[:1])
+            break
+        run.case_passed()
+    return run.finish()

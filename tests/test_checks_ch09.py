@@ -1,0 +1,174 @@
+"""Chapter 09 checks: correct answers written differently pass, typical mistakes fail with their hint.
+
+(Both-way tests on the solutions and the stubs: test_checks_both_ways.py.)
+"""
+import numpy as np
+import pytest
+
+from lecture_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, ch09
+
+
+def _assert_hint(result, hint):
+    assert result.status == FAILED, result
+    assert hint in result.hints, (result.hints, result)
+    assert "Hint:" in repr(result)
+
+
+# --- exercise 1 ---------------------------------------------------------------------------------
+
+def forward_loops(h, gamma, beta, eps, training, running_mean, running_var):
+    n, d = h.shape
+    out = np.empty((n, d))
+    for j in range(d):
+        if training:
+            m = sum(h[:, j]) / n
+            v = sum((h[i, j] - m) ** 2 for i in range(n)) / n
+        else:
+            m, v = running_mean[j], running_var[j]
+        for i in range(n):
+            out[i, j] = gamma[j] * (h[i, j] - m) / (v + eps) ** 0.5 + beta[j]
+    return out
+
+
+def forward_np_var(h, gamma, beta, eps, training, running_mean, running_var):
+    m, v = (h.mean(0), h.var(0)) if training else (running_mean, running_var)
+    return (h - m) * (gamma / np.sqrt(v + eps)) + beta
+
+
+def forward_float32(h, gamma, beta, eps, training, running_mean, running_var):
+    return forward_np_var(h.astype(np.float32), gamma.astype(np.float32), beta.astype(np.float32), np.float32(eps),
+                          training, running_mean.astype(np.float32), running_var.astype(np.float32))
+
+
+@pytest.mark.parametrize("answer", [forward_loops, forward_np_var, forward_float32])
+def test_forward_accepts_correct_answers_written_differently(answer):
+    assert ch09.check_batchnorm_forward(answer).status == PASSED
+
+
+def _stats(h, axis=0, ddof=0):
+    return h.mean(axis=axis, keepdims=True), h.var(axis=axis, ddof=ddof, keepdims=True)
+
+
+def wrong_axis(h, gamma, beta, eps, training, running_mean, running_var):
+    m, v = _stats(h, axis=1) if training else (running_mean, running_var)
+    return gamma * (h - m) / np.sqrt(v + eps) + beta
+
+
+def unbiased(h, gamma, beta, eps, training, running_mean, running_var):
+    m, v = _stats(h, ddof=1) if training else (running_mean, running_var)
+    return gamma * (h - m) / np.sqrt(v + eps) + beta
+
+
+def by_variance(h, gamma, beta, eps, training, running_mean, running_var):
+    m, v = _stats(h) if training else (running_mean, running_var)
+    return gamma * (h - m) / (v + eps) + beta
+
+
+def eps_outside(h, gamma, beta, eps, training, running_mean, running_var):
+    m, v = _stats(h) if training else (running_mean, running_var)
+    return gamma * (h - m) / (np.sqrt(v) + eps) + beta
+
+
+def running_in_training(h, gamma, beta, eps, training, running_mean, running_var):
+    return gamma * (h - running_mean) / np.sqrt(running_var + eps) + beta
+
+
+def batch_in_inference(h, gamma, beta, eps, training, running_mean, running_var):
+    m, v = _stats(h)
+    return gamma * (h - m) / np.sqrt(v + eps) + beta
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (wrong_axis, "statistics_over_wrong_axis"), (unbiased, "unbiased_variance"), (by_variance, "divided_by_variance"),
+    (eps_outside, "eps_outside_root"), (running_in_training, "running_statistics_in_training"),
+    (batch_in_inference, "batch_statistics_in_inference"),
+])
+def test_forward_mistakes_get_their_hint(wrong, hint):
+    _assert_hint(ch09.check_batchnorm_forward(wrong), hint)
+
+
+def test_forward_wrong_kind_crash_and_stub():
+    result = ch09.check_batchnorm_forward(lambda h, gamma, beta, eps, training, running_mean, running_var: h.mean(0))
+    assert result.status == FAILED and "shape (4, 3)" in repr(result)
+    result = ch09.check_batchnorm_forward(lambda h, gamma, beta, eps, training, running_mean, running_var: h @ gamma[:2])
+    assert result.status == FAILED and "raised" in repr(result)
+
+    def stub(h, gamma, beta, eps, training, running_mean, running_var):
+        raise NotImplementedError()
+    assert ch09.check_batchnorm_forward(stub).status == NOT_ATTEMPTED
+
+
+# --- exercise 2 ---------------------------------------------------------------------------------
+
+def backward_by_paths(dout, h, gamma, eps):
+    """The chain rule written path by path (dv, dm), as in the notebook's derivation."""
+    n = h.shape[0]
+    m = h.mean(axis=0)
+    v = ((h - m) ** 2).mean(axis=0)
+    sigma = np.sqrt(v + eps)
+    du = dout * gamma
+    dv = np.sum(du * (h - m), axis=0) * -0.5 * sigma ** -3
+    dm = -np.sum(du, axis=0) / sigma + dv * np.mean(-2 * (h - m), axis=0)
+    dh = du / sigma + dv * 2 * (h - m) / n + dm / n
+    return dh, np.sum(dout * (h - m) / sigma, axis=0), np.sum(dout, axis=0)
+
+
+def backward_float32(dout, h, gamma, eps):
+    dh, dgamma, dbeta = backward_by_paths(dout.astype(np.float32), h.astype(np.float32), gamma.astype(np.float32),
+                                          np.float32(eps))
+    return dh.astype(np.float32), dgamma.astype(np.float32), dbeta.astype(np.float32)
+
+
+@pytest.mark.parametrize("answer", [backward_by_paths, backward_float32])
+def test_backward_accepts_correct_answers_written_differently(answer):
+    assert ch09.check_batchnorm_backward(answer).status == PASSED
+
+
+def _parts(dout, h, gamma, eps):
+    m = h.mean(axis=0)
+    sigma = np.sqrt(h.var(axis=0) + eps)
+    return h.shape[0], (h - m) / sigma, sigma
+
+
+def no_mean_path(dout, h, gamma, eps):
+    n, u, sigma = _parts(dout, h, gamma, eps)
+    du = dout * gamma
+    return (du - u * np.mean(du * u, axis=0)) / sigma, np.sum(dout * u, 0), np.sum(dout, 0)
+
+
+def no_variance_path(dout, h, gamma, eps):
+    n, u, sigma = _parts(dout, h, gamma, eps)
+    du = dout * gamma
+    return (du - np.mean(du, axis=0)) / sigma, np.sum(dout * u, 0), np.sum(dout, 0)
+
+
+def constant_statistics(dout, h, gamma, eps):
+    n, u, sigma = _parts(dout, h, gamma, eps)
+    return dout * gamma / sigma, np.sum(dout * u, 0), np.sum(dout, 0)
+
+
+def no_gamma(dout, h, gamma, eps):
+    return backward_by_paths(dout, h, np.ones_like(gamma), eps)[0], backward_by_paths(dout, h, gamma, eps)[1], \
+        np.sum(dout, 0)
+
+
+def dgamma_is_dbeta(dout, h, gamma, eps):
+    dh, _, dbeta = backward_by_paths(dout, h, gamma, eps)
+    return dh, dbeta.copy(), dbeta
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (no_mean_path, "forgot_mean_path"), (no_variance_path, "forgot_variance_path"),
+    (constant_statistics, "constant_statistics"), (no_gamma, "missing_gamma"), (dgamma_is_dbeta, "dgamma_without_u"),
+])
+def test_backward_mistakes_get_their_hint(wrong, hint):
+    _assert_hint(ch09.check_batchnorm_backward(wrong), hint)
+
+
+def test_backward_names_the_wrong_part_and_the_kind():
+    result = ch09.check_batchnorm_backward(dgamma_is_dbeta)
+    assert "dgamma is not right" in repr(result)
+    result = ch09.check_batchnorm_backward(lambda dout, h, gamma, eps: dout)
+    assert result.status == FAILED and "tuple (dh, dgamma, dbeta)" in repr(result)
+    result = ch09.check_batchnorm_backward(lambda dout, h, gamma, eps: (dout, gamma, gamma[:1]))
+    assert result.status == FAILED and "dbeta" in repr(result)

@@ -1,0 +1,64 @@
+"""topics.normalisation: the formulas against the engine, SymPy proof, statistics streams, gaps, deep MLPs."""
+import numpy as np
+import pytest
+
+from lecture_lib.nn import BatchNorm
+from lecture_lib.topics.normalisation import (batchnorm_backward_formula, batchnorm_forward_formula, deep_mlp,
+                                              depth_eta_map, running_statistics_stream,
+                                              symbolic_batchnorm_gradient_check, train_eval_gap, train_deep_mlp)
+
+
+def test_formulas_match_the_engine_layer():
+    rng = np.random.default_rng(0)
+    h, dout = rng.normal(2, 3, (7, 4)), rng.normal(size=(7, 4))
+    gamma, beta = rng.uniform(0.5, 2, 4), rng.normal(size=4)
+    layer = BatchNorm()
+    layer.build((4,))
+    layer.params["gamma"][:], layer.params["beta"][:] = gamma, beta
+    out, u, m, v = batchnorm_forward_formula(h, gamma, beta)
+    np.testing.assert_allclose(layer.forward(h), out, rtol=1e-12)
+    dh, dgamma, dbeta = batchnorm_backward_formula(dout, h, gamma)
+    np.testing.assert_allclose(layer.backward(dout), dh, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(layer.grads["gamma"], dgamma, rtol=1e-12)
+    np.testing.assert_allclose(layer.grads["beta"], dbeta, rtol=1e-12)
+    with pytest.raises(ValueError, match="N >= 2"):
+        batchnorm_forward_formula(h[:1], gamma, beta)
+
+
+def test_symbolic_check_proves_the_formula():
+    assert symbolic_batchnorm_gradient_check(2) == [0, 0]
+    with pytest.raises(ValueError, match="at least 2"):
+        symbolic_batchnorm_gradient_check(1)
+
+
+def test_stream_records_each_convention():
+    rng = np.random.default_rng(1)
+    batches = [rng.normal(5, 1, (8, 2)) for _ in range(30)]
+    traces = running_statistics_stream(batches, {"torch": BatchNorm(0.1), "keras": BatchNorm(convention="keras"),
+                                                 "swapped": BatchNorm(0.99)})
+    means = {name: trace[0] for name, trace in traces.items()}
+    assert means["torch"].shape == (30, 2)
+    np.testing.assert_allclose(means["swapped"][-1], 0.01 * means["swapped"][-2] + 0.99 * batches[-1].mean(0))
+    assert abs(means["torch"][-1] - 5).max() < abs(means["keras"][-1] - 5).min()  # 0.1 converges faster than 0.99
+    with pytest.raises(TypeError, match="BatchNorm"):
+        running_statistics_stream(batches, {"x": object()})
+
+
+def test_train_eval_gap_shrinks_with_the_batch_size():
+    x = np.random.default_rng(2).normal(1, 2, (500, 3))
+    gaps = [train_eval_gap(x, b, 0.1, n_batches=100) for b in (2, 16, 128)]
+    assert gaps[0] > gaps[1] > gaps[2] > 0
+
+
+def test_deep_mlp_layers_and_a_short_run():
+    model = deep_mlp(3, batch_norm=True)
+    assert [type(layer).__name__ for layer in model.layers[:3]] == ["Dense", "BatchNorm", "Activation"]
+    assert len(deep_mlp(3).layers) == 4
+    acc = train_deep_mlp(2, 0.1, batch_norm=True, epochs=1)
+    assert 0.3 < acc <= 1.0
+    grid = depth_eta_map((1,), (0.1, 0.2), batch_norm=False, seeds=(0,), epochs=1)
+    assert grid.shape == (1, 2, 1)
+
+
+def test_divergence_is_nan():
+    assert np.isnan(train_deep_mlp(3, 1e3, activation="linear", epochs=2))
