@@ -21,6 +21,7 @@ import numpy as np
 from .._validate import check_choice, check_positive, check_positive_int
 from ..topics.playground import ACTIVATION_CHOICES, EPOCH_CHOICES, L2_STRENGTHS, LEARNING_RATES, LIM, PlaygroundRun
 from ..topics.playground_data import MAX_NOISE, PLAYGROUND_DATASETS
+from .diagrams import draw_network  # re-exported: chapter 03 imports it from here
 from .live_figure import LiveFigure, new_figure
 from .plotting import CLASS_COLORS, COLORS
 
@@ -138,42 +139,6 @@ def _loss_axis_top(history):
     start = highest([history["train_loss"][0], history["test_loss"][0]])
     later = highest(history["train_loss"][1:] + history["test_loss"][1:])
     return max(1.0, 1.05 * start, 1.35 * later)
-
-
-def draw_network(ax, sizes, layer_names=None, title=None):
-    """Draw a fully connected feed-forward network: one column of units per layer, every link.
-
-    Parameters
-    ----------
-    ax : matplotlib Axes
-    sizes : sequence of int
-        Units per layer, input layer first, e.g. (2, 3, 2).
-    layer_names : sequence of str, optional
-        Written under the columns (default: input layer, hidden layer k, output layer).
-    title : str, optional
-    """
-    sizes = [check_positive_int(n, "units of a layer") for n in sizes]
-    if len(sizes) < 2:
-        raise ValueError(f"sizes needs at least an input and an output layer, got {sizes}.")
-    if layer_names is None:
-        hidden = [f"hidden\nlayer {k}" if len(sizes) > 3 else "hidden\nlayer" for k in range(1, len(sizes) - 1)]
-        layer_names = ["input\nlayer", *hidden, "output\nlayer"]
-    top = max(sizes)
-    positions = [[(col, (n - 1) / 2 - row) for row in range(n)] for col, n in enumerate(sizes)]
-    for left, right in zip(positions, positions[1:]):
-        for x0, y0 in left:
-            for x1, y1 in right:
-                ax.plot([x0, x1], [y0, y1], color=COLORS["grey"], linewidth=0.8, zorder=1)
-    colours = [COLORS["train"]] + [COLORS["highlight"]] * (len(sizes) - 2) + [COLORS["class1"]]
-    for col, (column, colour) in enumerate(zip(positions, colours)):
-        xs, ys = zip(*column)
-        ax.scatter(xs, ys, s=500, color=colour, edgecolors="black", zorder=2)
-        ax.text(col, -(top - 1) / 2 - 0.6, layer_names[col], ha="center", va="top")
-    ax.set(xlim=(-0.6, len(sizes) - 0.4), ylim=(-(top - 1) / 2 - 1.8, (top - 1) / 2 + 0.6))
-    ax.axis("off")
-    if title:
-        ax.set_title(title)
-    return ax
 
 
 class PlaygroundFigure(LiveFigure):
