@@ -113,3 +113,12 @@ def test_train_does_not_change_the_start_and_can_freeze_biases():
 def test_bad_input_is_named(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+def test_the_internal_sigmoid_is_the_engines_and_never_overflows():
+    from lecture_lib.nn.activations import sigmoid
+    from lecture_lib.topics.layered_backprop import _sigmoid
+
+    h = np.array([-1000.0, -30.0, -1.0, 0.0, 2.5, 40.0, 1000.0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        np.testing.assert_allclose(_sigmoid(h), sigmoid(h), rtol=1e-13, atol=0)

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import as_matrix, check_positive, check_positive_int
-from ..nn.activations import sigmoid
 
 __all__ = ["Network", "small_random_network", "forward_layers", "layered_loss", "backprop_layers",
            "TrainingRun", "train"]
@@ -123,10 +122,16 @@ def _check(x, y, net):
     return x, y
 
 
+def _sigmoid(h):
+    """sigma(h) = exp(-log(1 + exp(-h))): the engine's sigmoid to rounding, without overflow, and
+    without the input checks (``train`` calls it thousands of times on arrays it made itself)."""
+    return np.exp(-np.logaddexp(0.0, -h))
+
+
 def _forward(x, net):
     outputs = [x]
     for W, b in zip(net.weights, net.biases):
-        outputs.append(sigmoid(outputs[-1] @ W + b))
+        outputs.append(_sigmoid(outputs[-1] @ W + b))
     return outputs
 
 
