@@ -180,3 +180,27 @@ def check_choice(value, name: str, choices) -> str:
     if value not in choices:
         raise ValueError(f"Unknown {name} {value!r}; valid names are: {', '.join(map(repr, choices))}.")
     return value
+
+
+def as_generator(value, name: str = "seed"):
+    """A ``numpy.random.Generator`` from a seed: None (fresh, unseeded), an int >= 0, or a Generator.
+
+    Floats (1.5 would be silently truncated by some callers), bools, strings
+    and negative numbers are refused with the package's wording.
+    """
+    if value is None or isinstance(value, np.random.Generator):
+        return np.random.default_rng(value)
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be None, an integer >= 0 or a numpy.random.Generator, got {value!r}.")
+    return np.random.default_rng(int(value))
+
+
+def check_shape(value, name: str = "input_shape", allow_empty: bool = False) -> tuple:
+    """Validate a per-example shape: a tuple or list of positive integers, e.g. (784,) or (8, 8).
+
+    ``allow_empty``: () is accepted too (each example a scalar, for layers without weights).
+    """
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) or not (value or allow_empty):
+        raise ValueError(f"{name} must be a non-empty tuple of positive integers such as (784,) or (8, 8),"
+                         f" got {value!r}.")
+    return tuple(check_positive_int(n, f"every entry of {name} {tuple(value)!r}") for n in value)

@@ -241,3 +241,36 @@ def test_fit_holds_no_temporary_the_size_of_the_data_set():
     # Arrays of n values (the shuffled order, the one-hot check of y: ~5 MB)
     # are expected; a copy of x (64 MB) or a boolean mask of it (8 MB) is not.
     assert peak < x.nbytes / 10, f"peak {peak / 1e6:.1f} MB during fit on {x.nbytes / 1e6:.0f} MB of data"
+
+
+def test_fit_and_the_gradient_checker_run_the_same_backward_code():
+    """One training path: a bug in a layer's one backward computation shows in fit and in the checker."""
+    from lecture_lib.nn.gradcheck import check_model_gradients
+
+    calls = []
+
+    class CountingDense(Dense):
+        def _backward_from_eps(self, eps, need_dx=True, buffered=True):
+            calls.append(("buffered" if buffered else "new arrays", need_dx))
+            return super()._backward_from_eps(eps, need_dx, buffered)
+
+    rng = np.random.default_rng(8)
+    x, y = data_for("categorical_crossentropy", 12, 4, 3, rng)
+    model = Sequential([Dense(5, activation="tanh"), CountingDense(3, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    model.fit(x, y, batch_size=6, epochs=1)
+    assert calls == [("buffered", True)] * 2  # two batches, through the fused output error
+    calls.clear()
+    errors = check_model_gradients(model, x, y)
+    assert calls and all(kind == "new arrays" for kind, _ in calls)
+    assert max(errors.values()) < 1e-7
+
+    class WrongDense(Dense):
+        def _backward_from_eps(self, eps, need_dx=True, buffered=True):
+            dx = super()._backward_from_eps(eps, need_dx, buffered)
+            self.grads["b"] *= 0.5
+            return dx
+
+    wrong = Sequential([Dense(5, activation="tanh"), WrongDense(3, activation="softmax")])
+    wrong.compile(loss="categorical_crossentropy", optimizer="sgd")
+    assert check_model_gradients(wrong, x, y)["wrongdense_1.b"] > 0.1

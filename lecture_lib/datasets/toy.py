@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_scalar, check_choice, check_int_at_least, check_positive
+from .._validate import as_generator, check_choice, check_int_at_least, check_positive
 
 __all__ = ["GATE_TRUTH_TABLES", "logic_gate_data", "linearly_separable_blobs"]
 
@@ -67,7 +67,7 @@ def linearly_separable_blobs(n_samples=40, margin=0.5, seed=0):
     margin = check_positive(margin, "margin", allow_zero=True)
     if margin > 2.0:
         raise ValueError(f"margin must be <= 2 to leave room for points in [-3, 3]², got {margin}.")
-    rng = np.random.default_rng(int(as_scalar(seed, "seed")))
+    rng = as_generator(seed, "seed")
     angle = rng.uniform(0, 2 * np.pi)
     normal = np.array([np.cos(angle), np.sin(angle)])
     offset = rng.uniform(-0.5, 0.5)

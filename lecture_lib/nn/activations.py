@@ -46,6 +46,18 @@ __all__ = [
 ]
 
 
+def _on_a_copy(inplace, h):
+    """Run the in-place kernel ``inplace`` on a copy of the float array h; the public functions use this.
+
+    A 0-d h runs as a 1-element array (NumPy's ufuncs return scalars for 0-d
+    arrays, which ``out=`` cannot take) and comes back as a NumPy scalar,
+    as NumPy's own functions return.
+    """
+    if h.ndim == 0:
+        return inplace(h.reshape(1).copy())[0]
+    return inplace(h.copy())
+
+
 def _as_input(value, name):
     """A float array with the dtype of ``value`` kept (NaN passes through like in NumPy)."""
     return as_float_array(value, name, dtype=float_dtype_of(value), allow_nan=True)
@@ -129,16 +141,15 @@ def sigmoid(h):
     branch-free formula, with every exponent <= 0 (no overflow):
     sigma(h) = exp(min(h, 0)) / (1 + exp(-|h|)).
     """
-    h = _as_input(h, "h")
-    g = np.exp(np.minimum(h, 0))
-    denominator = np.exp(-np.abs(h))
-    denominator += 1
-    g /= denominator
-    return g
+    return _on_a_copy(_sigmoid_inplace, _as_input(h, "h"))
 
 
 def _sigmoid_inplace(h):
-    """``sigmoid(h)`` written over ``h`` (a float array the caller owns); one temporary instead of two."""
+    """``sigmoid(h)`` written over ``h`` (a float array the caller owns); one temporary instead of two.
+
+    The one implementation: ``sigmoid`` calls it on a copy, ``Dense`` on its own h.
+    """
+    # exp(min(h, 0)) / (1 + exp(-|h|)), each step written over an array we own
     denominator = np.abs(h)
     np.negative(denominator, out=denominator)
     np.exp(denominator, out=denominator)
@@ -176,7 +187,7 @@ def sigmoid_derivative(g):
 
 def tanh(h):
     """Hyperbolic tangent g = tanh(h), values in [-1, 1]. ``h`` : any shape."""
-    return np.tanh(_as_input(h, "h"))
+    return _on_a_copy(_tanh_inplace, _as_input(h, "h"))
 
 
 def tanh_derivative(g):
@@ -206,8 +217,7 @@ def relu(h):
     -----
     f(h) = max(0, h). ``h`` : any shape; returns the same shape.
     """
-    h = _as_input(h, "h")
-    return np.maximum(h, 0)
+    return _on_a_copy(_relu_inplace, _as_input(h, "h"))
 
 
 def _relu_inplace(h):
@@ -312,13 +322,16 @@ def softmax(h):
     factor exp(-max) cancels) but keeps every exponent <= 0: no overflow.
     """
     h = _as_input(h, "h")
-    e = np.exp(h - np.max(h, axis=-1, keepdims=True))
-    e /= np.sum(e, axis=-1, keepdims=True)
-    return e
+    if h.ndim == 0 or h.shape[-1] == 0:
+        raise ValueError(f"softmax needs at least one class along the last axis of h, got shape {h.shape}.")
+    return _on_a_copy(_softmax_inplace, h)
 
 
 def _softmax_inplace(h):
-    """``softmax(h)`` written over ``h`` (a float array the caller owns), no temporary of h's size."""
+    """``softmax(h)`` written over ``h`` (a float array the caller owns), no temporary of h's size.
+
+    The one implementation: ``softmax`` calls it on a copy, ``Dense`` on its own h.
+    """
     h -= np.max(h, axis=-1, keepdims=True)
     np.exp(h, out=h)
     h /= np.sum(h, axis=-1, keepdims=True)

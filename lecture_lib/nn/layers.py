@@ -12,14 +12,23 @@ The layer contract (CS231n style), shared by every layer of the package:
   in place), so copy them if you want to keep one.
 * ``train()`` / ``eval()`` switch the mode explicitly (it matters for
   dropout and batch normalisation in later chapters; Dense ignores it).
-* ``Sequential.fit`` calls ``_fit_forward`` / ``_fit_backward`` instead:
-  the same computations without the per-call input checks (fit checks its
-  data once), writing into buffers the layer keeps between batches, and
-  skipping dx where nothing needs it (below the first layer with
-  parameters). The base class falls back to ``forward`` / ``backward``, so a
-  new layer only has to implement those. Arrays returned by the ``_fit_``
-  methods are overwritten by the next batch; ``forward`` and ``backward``
-  always return new arrays.
+
+One computation, two entrances. Each layer writes its formula once, in
+``_forward(x, buffered)`` and ``_backward(dout, need_dx, buffered)``:
+
+* ``forward`` / ``backward`` (the public API) check their input, then call
+  them with ``buffered=False``: every returned array is new and yours.
+* ``Sequential.fit`` (and ``Sequential.forward`` / ``backward``, which the
+  gradient checker uses) call them directly on data checked once, with
+  ``buffered=True`` in ``fit``: outputs go into arrays the layer keeps from
+  batch to batch, and ``need_dx=False`` skips dE/dx of the first layer with
+  parameters (nothing below it needs it).
+
+So the code that trains is the code a learner reads and the checker checks.
+``_backward`` may overwrite its ``dout`` (the engine owns it; ``backward``
+passes a copy). A new layer implements ``build``/``output_shape`` as
+needed, ``_forward`` and ``_backward``; the base class gives it
+``forward``, ``backward`` and the buffers.
 
 Shapes: x : (N, D) for Dense; W : (D, units); b : (units,);
 h = x @ W + b : (N, units); g = f(h) : (N, units).
@@ -30,15 +39,16 @@ import math
 
 import numpy as np
 
-from .._validate import as_float_array, check_choice, check_positive_int, float_dtype_of, resolve_dtype
+from .._validate import (as_float_array, as_generator, check_choice, check_positive_int, check_shape,
+                         float_dtype_of, resolve_dtype)
 from .activations import get_activation
 
 __all__ = ["Layer", "Dense", "Flatten", "Activation"]
 
 
 def _as_rng(rng):
-    """None stays None; an int seed or a Generator becomes a Generator."""
-    return None if rng is None else np.random.default_rng(rng)
+    """None stays None; an int seed >= 0 or a Generator becomes a Generator (anything else: ValueError)."""
+    return None if rng is None else as_generator(rng, "rng")
 
 
 class Layer:
@@ -69,7 +79,7 @@ class Layer:
         self.input_shape = None
         self.dtype = None if dtype is None else resolve_dtype(dtype)
         self.name = name
-        self._buffers = {}  # name -> array reused from batch to batch by the _fit_ methods
+        self._buffers = {}  # name -> array reused from batch to batch when _forward/_backward are buffered
 
     # --- modes ------------------------------------------------------------------
     def train(self):
@@ -89,7 +99,7 @@ class Layer:
 
     def build(self, input_shape, rng=None):
         """Fix the per-example input shape (and create parameters, if any)."""
-        self.input_shape = tuple(int(n) for n in input_shape)
+        self.input_shape = check_shape(input_shape, f"input_shape of {self.describe()}", allow_empty=True)
 
     def output_shape(self, input_shape) -> tuple:
         """Per-example output shape for a per-example ``input_shape``."""
@@ -136,34 +146,52 @@ class Layer:
         return dout
 
     def forward(self, x):
-        raise NotImplementedError
+        """Check the batch x : (N, ...) and return the layer's output (a new array)."""
+        return self._forward(self._prepare(x), buffered=False)
 
     def backward(self, dout):
-        raise NotImplementedError
+        """Check dout = dE/d(output) and return dE/dx (a new array); overwrites ``grads``."""
+        dout = self._check_dout(dout, self._last_output())
+        return self._backward(dout.copy(), need_dx=True, buffered=False)
 
-    # --- the training loop's fast path (used by Sequential.fit) -------------------
-    def _fit_forward(self, x):
-        """Forward pass of one training batch; x is already validated. Default: ``forward(x)``."""
-        return self.forward(x)
+    # --- the one computation, used by forward/backward and by Sequential ----------
+    def _forward(self, x, buffered=True):
+        """The output for an already checked batch x; into a reused buffer when ``buffered``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _forward(x, buffered).")
 
-    def _fit_backward(self, dout, need_dx=True):
-        """Backward pass of one training batch; ``dout`` belongs to the engine and may be overwritten.
+    def _backward(self, dout, need_dx=True, buffered=True):
+        """dE/dx from dout (which may be overwritten); None allowed when ``need_dx`` is False."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _backward(dout, need_dx, buffered).")
 
-        Returns dx, or None when ``need_dx`` is False and the layer can skip
-        it. Default: ``backward(dout)``.
+    def _last_output(self):
+        """The output of the last forward pass (for backward's shape check); None before one."""
+        return getattr(self, "_g", None)
+
+    def _forward_batch_size(self):
+        """Rows of the last forward pass, or None before one (``Sequential.backward`` checks it)."""
+        out = self._last_output()
+        return None if out is None else out.shape[0]
+
+    def _output_array(self, key, shape, buffered, dtype=None):
+        """Where a result of ``shape`` goes: the layer's reused buffer ``key``, or a new array.
+
+        ``dtype``: default the layer's dtype (layers without parameters pass their input's).
         """
-        return self.backward(dout)
+        dtype = self.dtype if dtype is None else dtype
+        return self._buffer(key, shape, dtype) if buffered else np.empty(shape, dtype=dtype)
 
-    def _buffer(self, key, shape):
-        """An uninitialised array of ``shape`` in the layer's dtype, reused between batches.
+    def _buffer(self, key, shape, dtype=None):
+        """An uninitialised array of ``shape`` (in ``dtype``, default the layer's), reused between batches.
 
         The buffer is allocated for the largest batch seen; a smaller batch
         (the last of an epoch) gets a view of its first rows, which is
         still C-contiguous.
         """
+        dtype = np.dtype(self.dtype if dtype is None else dtype)
         buffer = self._buffers.get(key)
-        if buffer is None or buffer.shape[0] < shape[0] or buffer.shape[1:] != tuple(shape[1:]):
-            buffer = self._buffers[key] = np.empty(shape, dtype=self.dtype)
+        if (buffer is None or buffer.shape[0] < shape[0] or buffer.shape[1:] != tuple(shape[1:])
+                or buffer.dtype != dtype):
+            buffer = self._buffers[key] = np.empty(shape, dtype=dtype)
         return buffer[:shape[0]]
 
 
@@ -222,7 +250,7 @@ class Dense(Layer):
 
     def build(self, input_shape, rng=None):
         """Create W (D, units) and b (units,) for inputs of per-example shape (D,)."""
-        input_shape = tuple(input_shape)
+        input_shape = check_shape(input_shape, f"input_shape of {self.describe()}")
         if len(input_shape) != 1:
             raise ValueError(
                 f"{self.describe()} expects 2-D input (N, D), but each example has shape {input_shape}."
@@ -252,7 +280,7 @@ class Dense(Layer):
         return ""
 
     def forward(self, x):
-        """Return g = f(x @ W + b).
+        """Return g = f(x @ W + b) (a new array).
 
         Parameters
         ----------
@@ -262,8 +290,12 @@ class Dense(Layer):
         -------
         g : ndarray, shape (N, units)
         """
-        x = self._prepare(x, default_dtype=np.float64)
-        h = x @ self.params["W"]
+        return self._forward(self._prepare(x, default_dtype=np.float64), buffered=False)
+
+    def _forward(self, x, buffered=True):
+        """h = x @ W + b, then g = f(h) written over h; keeps x and g for the backward pass."""
+        h = self._output_array("h", (x.shape[0], self.units), buffered)
+        np.matmul(x, self.params["W"], out=h)
         h += self.params["b"]
         self._x, self._g = x, self.activation.forward_inplace(h)  # h is ours: g may overwrite it
         return self._g
@@ -277,10 +309,14 @@ class Dense(Layer):
 
         Returns
         -------
-        dx : ndarray, shape (N, D)
+        dx : ndarray, shape (N, D), a new array
         """
         dout = self._check_dout(dout, self._g)
-        return self.backward_from_eps(self.activation.backward(self._g, dout))
+        return self._backward(dout.copy(), need_dx=True, buffered=False)
+
+    def _backward(self, dout, need_dx=True, buffered=True):
+        """eps = dE/dh = dout * f'(h) (written over dout), then ``_backward_from_eps``."""
+        return self._backward_from_eps(self.activation.backward_inplace(self._g, dout), need_dx, buffered)
 
     def backward_from_eps(self, eps):
         """Backward pass given the error term eps = dE/dh directly.
@@ -296,35 +332,17 @@ class Dense(Layer):
 
         Returns
         -------
-        dx : ndarray, shape (N, D), equal to eps @ W^T
+        dx : ndarray, shape (N, D), equal to eps @ W^T (a new array)
         """
-        eps = self._check_dout(eps, self._g)
-        self._parameter_gradients(eps)
-        return eps @ self.params["W"].T
+        return self._backward_from_eps(self._check_dout(eps, self._g), need_dx=True, buffered=False)
 
-    def _parameter_gradients(self, eps):
-        # out=...: write into the existing gradient arrays, no allocation per batch
-        np.matmul(self._x.T, eps, out=self.grads["W"])
+    def _backward_from_eps(self, eps, need_dx=True, buffered=True):
+        """dW = x^T eps, db = sum_n eps (into the gradient arrays); dx = eps W^T, or None if not needed."""
+        np.matmul(self._x.T, eps, out=self.grads["W"])  # out=: no allocation per batch
         np.sum(eps, axis=0, out=self.grads["b"])
-
-    # --- fast path of Sequential.fit (same values as forward/backward) ----------------
-    def _fit_forward(self, x):
-        """g = f(x @ W + b) into a reused buffer: h is written in place, then overwritten by g."""
-        h = self._buffer("h", (x.shape[0], self.units))
-        np.matmul(x, self.params["W"], out=h)
-        h += self.params["b"]
-        self._x, self._g = x, self.activation.forward_inplace(h)
-        return self._g
-
-    def _fit_backward(self, dout, need_dx=True):
-        return self._fit_backward_from_eps(self.activation.backward_inplace(self._g, dout), need_dx)
-
-    def _fit_backward_from_eps(self, eps, need_dx=True):
-        """grads from eps = dE/dh; dx = eps W^T into a reused buffer, or None when not needed."""
-        self._parameter_gradients(eps)
         if not need_dx:
-            return None  # the first layer: nothing below it needs dE/dx
-        dx = self._buffer("dx", self._x.shape)
+            return None  # the first layer with parameters: nothing below it needs dE/dx
+        dx = self._output_array("dx", self._x.shape, buffered)
         np.matmul(eps, self.params["W"].T, out=dx)
         return dx
 
@@ -348,10 +366,12 @@ class Flatten(Layer):
 
     def forward(self, x):
         """x : array_like, shape (N, ...) -> ndarray, shape (N, prod(...))."""
-        x = self._prepare(x)
-        return self._fit_forward(x)
+        return self._forward(self._prepare(x), buffered=False)
 
-    def _fit_forward(self, x):
+    def _forward_batch_size(self):
+        return None if self._out_shape is None else self._out_shape[0]
+
+    def _forward(self, x, buffered=True):
         self._out_shape = (x.shape[0], math.prod(self.input_shape))
         return x.reshape(self._out_shape)
 
@@ -362,6 +382,9 @@ class Flatten(Layer):
         dout = np.asarray(dout)
         if dout.shape != self._out_shape:
             raise ValueError(f"{self.describe()}: dout must have shape {self._out_shape}, got {dout.shape}.")
+        return self._backward(dout, need_dx=True, buffered=False)
+
+    def _backward(self, dout, need_dx=True, buffered=True):
         return dout.reshape((dout.shape[0], *self.input_shape))
 
 
@@ -386,19 +409,30 @@ class Activation(Layer):
         return f"Activation({self.activation.name!r})"
 
     def forward(self, x):
-        """x : array_like, shape (N, ...) -> g : ndarray, same shape."""
-        x = self._prepare(x)
-        self._g = self.activation.forward(x)
+        """x : array_like, shape (N, ...) -> g : ndarray, same shape (a new array)."""
+        return self._forward(self._prepare(x), buffered=False)
+
+    def _forward(self, x, buffered=True):
+        """g = f(x) into the layer's buffer (or a new array); x itself is never changed."""
+        g = self._output_array("g", x.shape, buffered, x.dtype)
+        np.copyto(g, x)
+        self._g = self.activation.forward_inplace(g)
         return self._g
 
     def backward(self, dout):
-        """dout = dE/dg, shape of g -> dE/dx, same shape."""
+        """dout = dE/dg, shape of g -> dE/dx, same shape (a new array)."""
         dout = self._check_dout(dout, self._g)
-        return self.activation.backward(self._g, dout)
+        return self._backward(dout.copy(), need_dx=True, buffered=False)
+
+    def _backward(self, dout, need_dx=True, buffered=True):
+        return self.activation.backward_inplace(self._g, dout)
 
     def backward_from_eps(self, eps):
         """Fused output error: eps is already dE/dx (the input here is h)."""
-        return self._check_dout(eps, self._g)
+        return self._backward_from_eps(self._check_dout(eps, self._g), need_dx=True, buffered=False).copy()
+
+    def _backward_from_eps(self, eps, need_dx=True, buffered=True):
+        return eps
 
 
 # --- initialisation ----------------------------------------------------------------

@@ -36,7 +36,7 @@ from typing import Callable
 
 import numpy as np
 
-from .._validate import as_float_array, check_choice, check_positive, float_dtype_of
+from .._validate import as_float_array, as_scalar, check_choice, check_positive, float_dtype_of
 
 __all__ = [
     "EPSILON",
@@ -78,6 +78,15 @@ def _check_pair(y, y_hat, loss_name):
             f" got {y.shape}.{hint}"
         )
     return y, y_hat
+
+
+def _check_epsilon(epsilon, loss_name):
+    """The clipping margin of the cross-entropies: a real number with 0 <= epsilon < 0.5."""
+    value = as_scalar(epsilon, f"{loss_name}: epsilon")
+    if not 0.0 <= value < 0.5:
+        raise ValueError(f"{loss_name}: epsilon must satisfy 0 <= epsilon < 0.5 (y_hat is clipped into"
+                         f" [epsilon, 1 - epsilon]; Keras uses 1e-7), got {value}.")
+    return value
 
 
 def _check_probabilities(y, loss_name):
@@ -147,6 +156,7 @@ def binary_crossentropy(y, y_hat, epsilon=EPSILON) -> float:
     For several outputs we sum over them (Keras averages): the same
     minimiser, and it keeps eps = (yhat - y)/N for every loss here.
     """
+    epsilon = _check_epsilon(epsilon, "binary_crossentropy")
     y, y_hat = _check_pair(y, y_hat, "binary_crossentropy")
     _check_probabilities(y, "binary_crossentropy")
     return _bce_value(y, y_hat, epsilon)
@@ -166,6 +176,7 @@ def binary_crossentropy_gradient(y, y_hat, epsilon=EPSILON):
     yhat so it stays finite. Multiplied by the sigmoid's derivative
     yhat (1 - yhat) it gives the fused eps = (yhat - y)/N.
     """
+    epsilon = _check_epsilon(epsilon, "binary_crossentropy")
     y, y_hat = _check_pair(y, y_hat, "binary_crossentropy")
     _check_probabilities(y, "binary_crossentropy")
     return _bce_gradient(y, y_hat, epsilon)
@@ -212,6 +223,7 @@ def categorical_crossentropy(y, y_hat, epsilon=EPSILON) -> float:
     -----
     E = -(1/N) sum_n sum_j y_nj log yhat_nj.
     """
+    epsilon = _check_epsilon(epsilon, "categorical_crossentropy")
     y, y_hat = _check_pair(y, y_hat, "categorical_crossentropy")
     _check_one_hot(y)
     return _cce_value(y, y_hat, epsilon)
@@ -226,6 +238,7 @@ def _cce_value(y, y_hat, epsilon=EPSILON):
 
 def categorical_crossentropy_gradient(y, y_hat, epsilon=EPSILON):
     """dE/dyhat of ``categorical_crossentropy``: -y / yhat / N (yhat clipped), shape (N, C)."""
+    epsilon = _check_epsilon(epsilon, "categorical_crossentropy")
     y, y_hat = _check_pair(y, y_hat, "categorical_crossentropy")
     _check_one_hot(y)
     return _cce_gradient(y, y_hat, epsilon)

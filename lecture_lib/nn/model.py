@@ -15,13 +15,16 @@ chapter 05: predict (forward through the layers) -> loss -> gradients
 (backward through the layers in reverse) -> update (the optimiser). All of
 it is vectorised over the batch; there is no Python loop over examples.
 
-Speed (``benchmarks/engine_speed.py``): ``fit`` checks its data once, then
-runs every batch on the layers' fast path (``Layer._fit_forward`` /
-``_fit_backward``): activations written in place into buffers reused from
-batch to batch, no dE/dx for the first layer with parameters (nothing
-below it needs it), the loss and the optimiser without per-batch input
-checks, and the model's dtype end to end. The numbers are bit for bit those
-of ``forward``, ``backward`` and ``optimizer.step``.
+One training path: ``forward`` and ``backward`` check their data once,
+then run ``_forward`` / ``_backward``, the same two methods that ``fit`` runs
+on every batch; the gradient checker (``lecture_lib.nn.gradcheck``) checks
+exactly that code. Speed (``benchmarks/engine_speed.py``) comes from how fit
+calls them, not from a second implementation: the data are checked once per
+fit, activations are written in place into buffers the layers reuse from
+batch to batch (``buffered=True``), dE/dx of the first layer with
+parameters is skipped (nothing below it needs it), the loss and the
+optimiser run without per-batch input checks, and the model's dtype is kept
+end to end.
 """
 from __future__ import annotations
 
@@ -29,9 +32,9 @@ import math
 
 import numpy as np
 
-from .._validate import as_float_array, check_choice, check_positive_int, resolve_dtype
+from .._validate import as_float_array, as_generator, check_choice, check_positive_int, check_shape, resolve_dtype
 from .layers import Layer
-from .losses import _check_one_hot, _output_error, get_loss, output_error
+from .losses import _check_one_hot, _check_probabilities, _output_error, get_loss
 from .optimizers import Optimizer, _pairs, get_optimizer
 from .one_hot import to_one_hot
 
@@ -88,7 +91,9 @@ class Sequential:
 
     def __init__(self, layers=None, dtype="float64", seed=0):
         self.dtype = resolve_dtype(dtype)
-        self.rng = np.random.default_rng(seed)
+        self.rng = as_generator(seed, "seed")
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(f"Sequential takes a list of layers, e.g. Sequential([Dense(3)]), got {layers!r}.")
         self.layers = []
         self.input_shape = None
         self.loss = self.optimizer = None
@@ -119,8 +124,8 @@ class Sequential:
         return self
 
     def build(self, input_shape):
-        """Create every layer's weights for examples of shape ``input_shape`` (no batch axis)."""
-        shape = tuple(int(n) for n in input_shape)
+        """Create every layer's weights for examples of shape ``input_shape`` (no batch axis), e.g. (784,)."""
+        shape = check_shape(input_shape)
         input_shape, previous = shape, None
         for layer in self.layers:
             if not layer.built:
@@ -185,41 +190,91 @@ class Sequential:
         """
         self.loss = get_loss(loss)
         self.optimizer = get_optimizer(optimizer)
+        if metrics is not None and not isinstance(metrics, (str, list, tuple)):
+            raise TypeError(f"metrics must be a list of names such as ['acc'], got {metrics!r}.")
         metrics = [metrics] if isinstance(metrics, str) else list(metrics or [])
         self.metrics = [check_choice(m, "metric", _METRICS) for m in metrics]
         return self
 
     # --- forward / backward ---------------------------------------------------------------
     def forward(self, x, outputs=None):
-        """Run x : (N, ...) through every layer; append each layer's output to ``outputs`` if given."""
+        """Run x : (N, ...) through every layer and return y_hat (a new array).
+
+        Checks x once, then runs ``_forward``, the code ``fit`` runs. Each
+        layer's output is appended to the list ``outputs`` if one is given.
+        """
+        return self._forward(self._prepare_x(x), buffered=False, outputs=outputs)
+
+    def _forward(self, x, buffered=True, outputs=None):
+        """The layers' ``_forward`` in order on a checked batch; ``buffered`` in fit (arrays reused)."""
         for layer in self.layers:
-            x = layer.forward(x)
+            x = layer._forward(x, buffered)
             if outputs is not None:
                 outputs.append(x)
         return x
 
     def backward(self, y, y_hat):
-        """Backpropagate the loss of y_hat against y; overwrites every layer's grads.
+        """Backpropagate the loss of y_hat against y; overwrite every layer's grads; return dE/dx.
+
+        Parameters
+        ----------
+        y : array_like, targets as for ``fit``
+        y_hat : ndarray, shape (N, C), the output of the last ``forward``
+
+        Returns
+        -------
+        dx : ndarray, shape of the model's input batch (a new array)
 
         When the last layer's activation matches the loss (softmax +
         categorical_crossentropy, sigmoid + binary_crossentropy, linear +
         mean_squared_error), the error term eps = (yhat - y)/N is passed to
         it directly: stable, no 1/yhat times yhat.
         """
-        last = self.layers[-1]
+        self._require_compiled()
+        if self.input_shape is None:
+            raise RuntimeError("Call model.forward(x) on a batch before model.backward(y, y_hat).")
+        y_hat = as_float_array(y_hat, "y_hat", dtype=self.dtype, allow_nan=True)
+        if y_hat.ndim == 0:
+            raise ValueError(f"y_hat must be the model's output, of shape (N, C), got a scalar {y_hat!r}.")
+        y = self._prepare_y(y, y_hat.shape[0])
+        if y_hat.shape != y.shape:
+            raise ValueError(f"y_hat must have the shape of the model's output {y.shape}, got {y_hat.shape}.")
+        for layer in self.layers:
+            seen = layer._forward_batch_size()
+            if seen != y_hat.shape[0]:
+                ran = "has not run forward yet" if seen is None else f"last ran forward on {seen} examples"
+                raise RuntimeError(f"Call model.forward(x) on this batch before model.backward(y, y_hat): "
+                                   f"{layer.describe()} {ran}, y_hat has {y_hat.shape[0]} rows.")
+        return self._backward(y, y_hat, input_gradient=True, buffered=False)
+
+    def _backward(self, y, y_hat, input_gradient=False, buffered=True):
+        """The layers' ``_backward`` in reverse on checked y, y_hat; overwrites every layer's grads.
+
+        Returns dE/dx of the input when ``input_gradient``; otherwise stops at
+        the first layer with parameters, which computes no dE/dx, and returns None.
+        """
+        last = len(self.layers) - 1
+        first = 0 if input_gradient else next((i for i, lay in enumerate(self.layers) if lay.params), last + 1)
+        if first > last:
+            return None
+        layer = self.layers[last]
         if self._fused():
-            d = last.backward_from_eps(output_error(y, y_hat))
+            d = layer._backward_from_eps(_output_error(y, y_hat), last > first or input_gradient, buffered)
         else:
-            d = last.backward(self.loss.gradient(y, y_hat))
-        for layer in reversed(self.layers[:-1]):
-            d = layer.backward(d)
+            if self.loss.gradient_kernel is not None:
+                dout = self.loss.gradient_kernel(y, y_hat)  # a fresh array: the layer may overwrite it
+            else:  # a loss of the caller's: its gradient might be y or y_hat themselves
+                dout = np.array(self.loss.gradient(y, y_hat), dtype=y_hat.dtype)
+            d = layer._backward(dout, last > first or input_gradient, buffered)
+        for i in range(last - 1, first - 1, -1):
+            d = self.layers[i]._backward(d, i > first or input_gradient, buffered)
         return d
 
     def _fused(self) -> bool:
         last = self.layers[-1]
         activation = getattr(last, "activation", None)
         return (self.loss.output_activation is not None and activation is not None
-                and activation.name == self.loss.output_activation and hasattr(last, "backward_from_eps"))
+                and activation.name == self.loss.output_activation and hasattr(last, "_backward_from_eps"))
 
     # --- data checks ---------------------------------------------------------------------------
     def _prepare_x(self, x):
@@ -256,6 +311,8 @@ class Sequential:
             raise ValueError(f"The model outputs shape {expected} but y has shape {y.shape}.")
         if self.loss.name == "categorical_crossentropy":
             _check_one_hot(y)
+        elif self.loss.name == "binary_crossentropy":
+            _check_probabilities(y, "binary_crossentropy")
         return y
 
     def _require_compiled(self):
@@ -281,8 +338,9 @@ class Sequential:
             Visit the examples in a new random order every epoch.
         seed : int
             Seeds the shuffling.
-        verbose : bool
-            Print one line per epoch. Nothing is printed otherwise.
+        verbose : bool or {0, 1, 2}
+            Print one line per epoch (True, 1 or 2, as Keras's levels); nothing
+            is printed otherwise.
 
         Returns
         -------
@@ -305,6 +363,8 @@ class Sequential:
         x = self._prepare_x(x)
         y = self._prepare_y(y, x.shape[0])
         batch_size, epochs = check_positive_int(batch_size, "batch_size"), check_positive_int(epochs, "epochs")
+        shuffle, verbose = _check_flag(shuffle, "shuffle"), _check_flag(verbose, "verbose", keras_levels=True)
+        rng = as_generator(seed, "seed")
         val = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
@@ -312,7 +372,7 @@ class Sequential:
             x_val = self._prepare_x(validation_data[0])
             val = (x_val, self._prepare_y(validation_data[1], x_val.shape[0]))
         keys = ["loss", *self.metrics] + (["val_loss", *(f"val_{m}" for m in self.metrics)] if val else [])
-        history, rng = History(keys), np.random.default_rng(seed)
+        history = History(keys)
         n = x.shape[0]
         n_batches = math.ceil(n / batch_size)
         self._start_fit()
@@ -362,8 +422,6 @@ class Sequential:
         """Check the parameter/gradient structure once and prepare the per-batch fast path."""
         self._fit_pairs = [(p, g) for _, p, g in _pairs(self.params, self.grads)]
         self._fit_last_loss = math.nan  # the loss of the batch whose update ran last
-        # Layers below the first one with parameters need no gradient at all.
-        self._fit_first = next((i for i, layer in enumerate(self.layers) if layer.params), len(self.layers))
         # step() itself for an optimiser that replaces it, or gradients of another dtype (step converts them).
         self._fit_apply = (type(self.optimizer).step is Optimizer.step
                            and all(getattr(g, "dtype", None) == p.dtype for p, g in self._fit_pairs))
@@ -379,14 +437,11 @@ class Sequential:
         # Overflow is expected when training diverges; we detect it below
         # and raise one clear error instead of a stream of warnings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for layer in self.layers:
-                xb = layer._fit_forward(xb)
-                outputs.append(xb)
-            y_hat = xb
+            y_hat = self._forward(xb, buffered=True, outputs=outputs)
             loss = (self.loss.value_kernel or self.loss.value)(yb, y_hat)
             if not math.isfinite(loss):
                 raise self._diverged_at_loss(where, loss, outputs)
-            self._fit_backward(yb, y_hat)
+            self._backward(yb, y_hat, buffered=True)
             if self._fit_apply:
                 self.optimizer._apply(self._fit_pairs)
             else:
@@ -410,28 +465,6 @@ class Sequential:
         if bad is None:
             return self._diverged(epoch, batch, n_batches, loss, outputs=outputs)
         return self._diverged(epoch, batch - 1, n_batches, self._fit_last_loss, bad_weight=bad)
-
-    def _fit_backward(self, y, y_hat):
-        """``backward`` on the layers' fast path: overwrites every layer's grads, returns nothing.
-
-        Stops at the first layer with parameters, which computes no dE/dx.
-        """
-        first, last = self._fit_first, len(self.layers) - 1
-        if first > last:
-            return
-        layer = self.layers[last]
-        if self._fused():
-            eps = _output_error(y, y_hat)
-            from_eps = getattr(layer, "_fit_backward_from_eps", None)
-            d = from_eps(eps, need_dx=last > first) if from_eps else layer.backward_from_eps(eps)
-        else:
-            if self.loss.gradient_kernel is not None:
-                dout = self.loss.gradient_kernel(y, y_hat)  # a fresh array: the layer may overwrite it
-            else:  # a loss of the caller's: its gradient might be y or y_hat themselves
-                dout = np.array(self.loss.gradient(y, y_hat), dtype=y_hat.dtype)
-            d = layer._fit_backward(dout, need_dx=last > first)
-        for i in range(last - 1, first - 1, -1):
-            d = self.layers[i]._fit_backward(d, need_dx=i > first)
 
     def _first_nonfinite_weight(self):
         with np.errstate(over="ignore", invalid="ignore"):  # the sum of squares may overflow
@@ -490,7 +523,7 @@ class Sequential:
         """
         x = self._prepare_x(x)
         self.eval()
-        return np.concatenate([self.forward(x[s]) for s in _chunks(x.shape[0], batch_size)])
+        return np.concatenate([self._forward(x[s], buffered=False) for s in _chunks(x.shape[0], batch_size)])
 
     def evaluate(self, x, y, batch_size=None):
         """Return [loss, metric1, ...] on (x, y), like Keras (always a list).
@@ -515,7 +548,7 @@ class Sequential:
         self.eval()
         loss_sum = correct = 0.0
         for s in _chunks(x.shape[0], batch_size):
-            y_hat = self.forward(x[s])
+            y_hat = self._forward(x[s], buffered=False)
             loss_sum += self.loss.value(y[s], y_hat) * y_hat.shape[0]
             correct += _n_correct(y[s], y_hat) if self.metrics else 0
         n = x.shape[0]
@@ -582,6 +615,16 @@ def _n_correct(y, y_hat) -> int:
     if y_hat.shape[1] == 1:
         return int(np.count_nonzero((y_hat > 0.5) == (y > 0.5)))
     return int(np.count_nonzero(np.argmax(y_hat, axis=1) == np.argmax(y, axis=1)))
+
+
+def _check_flag(value, name, keras_levels=False):
+    """A bool (or, for ``verbose``, Keras's levels 0, 1, 2); 'no' or 5 are errors, not silently truthy."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if keras_levels and isinstance(value, (int, np.integer)) and value in (0, 1, 2):
+        return bool(value)
+    expected = "True/False or 0, 1, 2" if keras_levels else "True or False"
+    raise ValueError(f"{name} must be {expected}, got {value!r}.")
 
 
 def _chunks(n, batch_size):
