@@ -239,8 +239,8 @@ class LBFGS(Optimizer):
                            losses)
 
     # --- the closure interface ------------------------------------------------------------------
-    def step(self, params, grads, closure=None):
-        """Run up to ``max_iter`` iterations on the parameters in place; return the final loss.
+    def step(self, params, grads, closure=None, max_iter=None):
+        """Run up to ``max_iter`` iterations on the parameters in place; return an ``LBFGSResult``.
 
         Parameters
         ----------
@@ -252,6 +252,8 @@ class LBFGS(Optimizer):
             ``closure() -> float``: computes the loss at the current
             ``params`` and overwrites ``grads`` (e.g. forward + backward of
             the whole training set).
+        max_iter : int, optional
+            Overrides the optimiser's ``max_iter`` for this call (``fit`` runs 1 per epoch).
 
         Returns
         -------
@@ -280,6 +282,6 @@ class LBFGS(Optimizer):
             return loss, np.concatenate([np.asarray(grad_dicts[i][key], dtype=float).reshape(-1) for i, key in order])
 
         w0 = np.concatenate([p.reshape(-1).astype(float) for p in arrays])
-        result = self.minimize(fun_and_grad, w0)
+        result = self.minimize(fun_and_grad, w0, max_iter=max_iter)
         write(result.w)  # the line search's last trial may not be the accepted point
         return result
