@@ -11,16 +11,20 @@ predict), ``optimizers`` (a package: one ``step(params, grads)``
 interface for SGD/momentum/Nesterov, AdaGrad, RMSProp, Adam, AdamW, and
 L-BFGS with its closure), ``clipping`` (by global norm, per array, by
 value), ``schedules`` (learning rate as a function of the step),
-``regularization`` (the L2 penalty term), ``one_hot`` (label encoding),
+``regularization`` (the L2 penalty term), ``callbacks`` (fit's hooks per
+epoch and batch), ``diagnostics`` (per-layer gradient norms, saturation,
+dead units, update ratios, the NaN trap), ``one_hot`` (label encoding),
 ``gradcheck`` (central differences for any function, layer or model).
 Nothing here imports the topic or drawing modules of the package.
 """
 from .activations import ACTIVATIONS, get_activation
+from .diagnostics import DiagnosticsRecorder, NaNTrap, NonFiniteError, diagnose, trace_nonfinite
 from .gradcheck import check_layer_gradients, check_model_gradients, numerical_gradient, relative_error
 from .layers import Activation, Dense, Flatten, Layer
 from .losses import LOSSES, get_loss
 from .model import History, Sequential, TrainingDivergedError
 from .one_hot import from_one_hot, to_one_hot
+from .callbacks import Callback, LambdaCallback, LearningRateScheduler
 from .clipping import clip_by_global_norm, clip_by_norm, clip_by_value, global_norm
 from .optimizers import LBFGS, OPTIMIZERS, SGD, AdaGrad, Adam, AdamW, Optimizer, RMSProp, get_optimizer
 from .regularization import l2_penalty
@@ -32,6 +36,8 @@ __all__ = [
     "ACTIVATIONS", "get_activation", "LOSSES", "get_loss",
     "Optimizer", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW", "LBFGS", "OPTIMIZERS", "get_optimizer",
     "global_norm", "clip_by_global_norm", "clip_by_norm", "clip_by_value", "l2_penalty",
+    "Callback", "LambdaCallback", "LearningRateScheduler",
+    "diagnose", "trace_nonfinite", "NaNTrap", "NonFiniteError", "DiagnosticsRecorder",
     "Constant", "ExponentialDecay", "StepDecay", "InverseTimeDecay", "CosineDecay",
     "to_one_hot", "from_one_hot",
     "numerical_gradient", "relative_error", "check_layer_gradients", "check_model_gradients",
