@@ -22,7 +22,7 @@ def rosenbrock(w):
 
 @pytest.mark.parametrize("w0", [[-1.2, 1.0], [-1.2, 1.0, -0.5, 0.8, 1.1]])
 def test_agrees_with_scipy_on_rosenbrock(w0):
-    ours = LBFGS(history=10, max_iter=500, gtol=1e-9, ftol=0).minimize(rosenbrock, np.array(w0))
+    ours = LBFGS(history=10, max_iter=500, gtol=1e-9, ftol=0).minimize(rosenbrock, np.array(w0), keep_path=True)
     theirs = scipy_optimize.minimize(rosenbrock, np.array(w0), jac=True, method="L-BFGS-B",
                                      options=dict(maxcor=10, gtol=1e-9, ftol=0, maxiter=500))
     assert ours.converged, ours.message
@@ -31,6 +31,8 @@ def test_agrees_with_scipy_on_rosenbrock(w0):
     assert ours.loss < 1e-12 and theirs.fun < 1e-10
     # comparable work: within a factor 2 of SciPy's iterations
     assert ours.n_iter <= 2 * theirs.nit + 5, (ours.n_iter, theirs.nit)
+    assert len(ours.path) == ours.n_iter + 1 and np.array_equal(ours.path[0], w0)
+    np.testing.assert_allclose([rosenbrock(w)[0] for w in ours.path], ours.losses, rtol=1e-12)
 
 
 def test_every_accepted_step_satisfies_the_strong_wolfe_conditions():

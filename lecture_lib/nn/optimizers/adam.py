@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 
-from ..._validate import check_positive
-from .base import Optimizer, check_choice_of, check_decay_rate
+from ..._validate import check_choice, check_positive
+from .base import Optimizer, check_decay_rate
 
 __all__ = ["Adam", "AdamW"]
 
@@ -57,7 +57,7 @@ class Adam(Optimizer):
         self.beta1 = check_decay_rate(beta1, "beta1")
         self.beta2 = check_decay_rate(beta2, "beta2")
         self.eps = check_positive(eps, "eps")
-        self.eps_placement = check_choice_of(eps_placement, "eps_placement", _PLACEMENTS)
+        self.eps_placement = check_choice(eps_placement, "eps_placement", _PLACEMENTS)
 
     def __repr__(self):
         placement = f", eps_placement={self.eps_placement!r}" if self.eps_placement != "corrected" else ""
@@ -67,7 +67,7 @@ class Adam(Optimizer):
     @classmethod
     def like(cls, framework, **settings):
         """The optimiser with ``framework``'s ('keras' or 'pytorch') defaults and conventions; ``settings`` override."""
-        framework = check_choice_of(framework, "framework", ("keras", "pytorch"))
+        framework = check_choice(framework, "framework", ("keras", "pytorch"))
         defaults = {"keras": dict(eps=1e-7, eps_placement="uncorrected"),
                     "pytorch": dict(eps=1e-8, eps_placement="corrected")}[framework]
         return cls(**{**defaults, **cls._decay_defaults(framework), **settings})

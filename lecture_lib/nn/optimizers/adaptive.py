@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._validate import check_positive
-from .base import Optimizer, check_choice_of, check_decay_rate
+from ..._validate import check_choice, check_positive
+from .base import Optimizer, check_decay_rate
 
 __all__ = ["AdaGrad", "RMSProp"]
 
@@ -34,7 +34,7 @@ def _divide_by_root(g, s, eps, placement, out):
 
 
 def _framework(framework):
-    return check_choice_of(framework, "framework", ("keras", "pytorch"))
+    return check_choice(framework, "framework", ("keras", "pytorch"))
 
 
 class AdaGrad(Optimizer):
@@ -72,7 +72,7 @@ class AdaGrad(Optimizer):
         super().__init__(eta, weight_decay, decoupled_decay, clipvalue, clipnorm, global_clipnorm)
         self.initial_accumulator = check_positive(initial_accumulator, "initial_accumulator", allow_zero=True)
         self.eps = check_positive(eps, "eps")
-        self.eps_placement = check_choice_of(eps_placement, "eps_placement", _PLACEMENTS)
+        self.eps_placement = check_choice(eps_placement, "eps_placement", _PLACEMENTS)
 
     def __repr__(self):
         return (f"AdaGrad(eta={self.eta}, initial_accumulator={self.initial_accumulator}, eps={self.eps},"
@@ -137,7 +137,7 @@ class RMSProp(Optimizer):
         self.rho = check_decay_rate(rho, "rho")
         self.eps = check_positive(eps, "eps")
         self.centered = bool(centered)
-        self.eps_placement = check_choice_of(eps_placement, "eps_placement", _PLACEMENTS)
+        self.eps_placement = check_choice(eps_placement, "eps_placement", _PLACEMENTS)
 
     def __repr__(self):
         return (f"RMSProp(eta={self.eta}, rho={self.rho}, eps={self.eps}"

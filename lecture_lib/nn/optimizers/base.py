@@ -95,13 +95,6 @@ def check_decay_rate(value, name, meaning="the average would never move"):
     return number
 
 
-def check_choice_of(value, name, choices):
-    """``value`` must be one of ``choices`` (strings); the error lists them."""
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}.")
-    return value
-
-
 def _check_eta(eta):
     if callable(eta):
         return eta

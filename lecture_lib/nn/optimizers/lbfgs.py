@@ -56,6 +56,8 @@ class LBFGSResult:
         Why it stopped.
     losses : list of float
         E after each iteration, starting with E(w0).
+    path : list of ndarray or None
+        The iterates w0, w1, ... (with ``keep_path=True``; for drawing trajectories).
     """
 
     w: np.ndarray
@@ -66,6 +68,7 @@ class LBFGSResult:
     converged: bool
     message: str
     losses: list = field(default_factory=list)
+    path: list | None = None
 
 
 class LBFGS(Optimizer):
@@ -104,6 +107,13 @@ class LBFGS(Optimizer):
     stored (H would stop being positive definite). When the line search
     finds no step, the memory is cleared and steepest descent is tried
     once before stopping.
+
+    PyTorch: ``torch.optim.LBFGS(params, history_size=m, max_iter=...,
+    line_search_fn='strong_wolfe').step(closure)``; here
+    ``LBFGS(history=m, max_iter=...).step(params, grads, closure)`` with the
+    same closure contract (recompute the loss and the gradients, return the
+    loss). SciPy: ``minimize(fun, w0, jac=True, method='L-BFGS-B')``, here
+    ``LBFGS().minimize(fun_and_grad, w0)``.
     """
 
     needs_closure = True
@@ -159,7 +169,7 @@ class LBFGS(Optimizer):
                 self._memory.pop(0)
 
     # --- the functional interface ----------------------------------------------------------
-    def minimize(self, fun_and_grad, w0, max_iter=None):
+    def minimize(self, fun_and_grad, w0, max_iter=None, keep_path=False):
         """Minimise E from w0; returns an ``LBFGSResult`` (w0 is not modified).
 
         Parameters
@@ -169,6 +179,8 @@ class LBFGS(Optimizer):
         w0 : array_like, shape (P,)
         max_iter : int, optional
             Overrides the optimiser's ``max_iter`` for this call.
+        keep_path : bool
+            Keep every iterate in ``result.path`` (small problems: trajectories).
 
         The memory of (s, y) pairs is kept afterwards (``reset()`` clears
         it), so that repeated calls continue one run.
@@ -185,14 +197,15 @@ class LBFGS(Optimizer):
             return float(value), grad
 
         return self._run(evaluate, w, self.max_iter if max_iter is None else check_int_at_least(
-            max_iter, "max_iter", 1), evals)
+            max_iter, "max_iter", 1), evals, [w.copy()] if keep_path else None)
 
-    def _run(self, evaluate, w, max_iter, evals):
+    def _run(self, evaluate, w, max_iter, evals, path=None):
         max_evals = self.max_evals or 10 * max_iter + 1
         loss, g = evaluate(w)
         losses = [loss]
         if not (math.isfinite(loss) and np.isfinite(g).all()):
-            return LBFGSResult(w, loss, math.nan, 0, evals[0], False, "the loss or gradient at w0 is NaN/inf", losses)
+            return LBFGSResult(w, loss, math.nan, 0, evals[0], False, "the loss or gradient at w0 is NaN/inf", losses,
+                               path)
         message, converged, n_iter = "reached max_iter", False, 0
         for n_iter in range(1, max_iter + 1):
             if np.max(np.abs(g), initial=0.0) <= self.gtol:
@@ -228,6 +241,8 @@ class LBFGS(Optimizer):
             decrease = loss - new_loss
             loss, g = new_loss, new_g
             losses.append(loss)
+            if path is not None:
+                path.append(w.copy())
             self.iterations += 1
             if decrease <= self.ftol * max(abs(loss), abs(loss + decrease), 1.0):
                 message, converged = "loss decrease below ftol", True
@@ -236,7 +251,7 @@ class LBFGS(Optimizer):
                 message = "reached max_evals"
                 break
         return LBFGSResult(w, loss, float(np.max(np.abs(g), initial=0.0)), n_iter, evals[0], converged, message,
-                           losses)
+                           losses, path)
 
     # --- the closure interface ------------------------------------------------------------------
     def step(self, params, grads, closure=None, max_iter=None):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Optimizer, check_choice_of, check_decay_rate
+from ..._validate import check_choice
+from .base import Optimizer, check_decay_rate
 
 __all__ = ["SGD"]
 
@@ -61,7 +62,7 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0:
             raise ValueError("nesterov=True needs momentum > 0 (in [0, 1)), got momentum=0.0.")
-        self.momentum_form = check_choice_of(momentum_form, "momentum_form", _FORMS)
+        self.momentum_form = check_choice(momentum_form, "momentum_form", _FORMS)
         self._scratch = {}  # dtype -> buffer of _BLOCK values for eta * g
 
     def __repr__(self):
@@ -75,7 +76,7 @@ class SGD(Optimizer):
     @classmethod
     def like(cls, framework, **settings):
         """The optimiser with ``framework``'s ('keras' or 'pytorch') defaults and conventions; ``settings`` override."""
-        form = {"keras": "step", "pytorch": "gradient"}[check_choice_of(framework, "framework", ("keras", "pytorch"))]
+        form = {"keras": "step", "pytorch": "gradient"}[check_choice(framework, "framework", ("keras", "pytorch"))]
         return cls(**{"momentum_form": form, **settings})
 
     def _update(self, p, g, state):
