@@ -11,8 +11,10 @@ from lecture_lib.nn.optimizers import (
 from lecture_lib.nn.schedules import StepDecay
 
 FIRST_ORDER = [SGD, lambda eta: SGD(eta=eta, momentum=0.9), lambda eta: SGD(eta=eta, momentum=0.5, nesterov=True),
-               AdaGrad, RMSProp, lambda eta: RMSProp(eta=eta, centered=True), Adam, AdamW]
-FIRST_ORDER_IDS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "rmsprop_centred", "adam", "adamw"]
+               AdaGrad, RMSProp, lambda eta: RMSProp(eta=eta, centered=True), Adam, AdamW,
+               lambda eta: SGD(eta=eta, momentum=0.9, weight_decay=0.1, global_clipnorm=1.0, clipvalue=0.5)]
+FIRST_ORDER_IDS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "rmsprop_centred", "adam", "adamw",
+                   "decay_and_clipping"]
 
 
 def reference_adam(w, gradients, eta, beta1=0.9, beta2=0.999, eps=1e-7):
@@ -102,6 +104,7 @@ def test_float32_parameters_stay_float32(make):
     assert w.dtype == np.float32 and np.all(np.isfinite(w)) and not np.allclose(w, 1.0)
     assert all(a.dtype == np.float32 for _, state in opt._state.values()
                for a in state.values() if isinstance(a, np.ndarray))
+    assert all(entry[1].dtype == np.float32 for entry in opt._gradient_buffers.values())
 
 
 @pytest.mark.parametrize("make", [SGD, Adam])

@@ -42,7 +42,9 @@ so the loss curves of runs with and without decay measure the same thing;
 
 Speed: updates are written into the parameter arrays and into buffers kept
 between steps, never into new arrays of the parameters' size; the dtype of
-the parameters is kept (float32 stays float32).
+the parameters is kept (float32 stays float32). Clipping and coupled decay
+work on a copy of the gradient kept per parameter (one or two more
+buffers), so ``grads`` stay unchanged; with all options off there is no copy.
 
 A new optimiser: subclass ``Optimizer``, implement ``_update(p, g, state)``
 using ``self.learning_rate`` (η of the current step), and add the class to
@@ -258,7 +260,7 @@ class Optimizer:
         for p, g in pairs:
             entry = self._gradient_buffers.get(id(p))
             if entry is None or entry[0] is not p:
-                entry = self._gradient_buffers[id(p)] = (p, np.empty_like(p))
+                entry = self._gradient_buffers[id(p)] = (p, np.empty_like(p), {})
             np.copyto(entry[1], g)
             out.append((p, entry[1]))
         buffers = [g for _, g in out]
@@ -279,7 +281,11 @@ class Optimizer:
                         g *= g.dtype.type(factor)
             if self._weight_decay and not self.decoupled_decay:
                 for p, g in out:
-                    g += p.dtype.type(self._weight_decay) * p  # g <- g + λw: gradient of (λ/2)||w||²
+                    scratch = self._gradient_buffers[id(p)][2]
+                    if "decay" not in scratch:
+                        scratch["decay"] = np.empty_like(p)
+                    np.multiply(p, self._weight_decay, out=scratch["decay"])
+                    g += scratch["decay"]  # g <- g + λw: the gradient of (λ/2)||w||²
         return out
 
     def reset(self):
