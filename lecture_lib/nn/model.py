@@ -25,6 +25,16 @@ batch to batch (``buffered=True``), dE/dx of the first layer with
 parameters is skipped (nothing below it needs it), the loss and the
 optimiser run without per-batch input checks, and the model's dtype is kept
 end to end.
+
+Training options (chapters 05-07): ``compile(optimizer=...)`` takes every
+optimiser of ``lecture_lib.nn.optimizers`` by name or object, plus
+``weight_decay`` and the clipping thresholds; ``train_on_batch(x, y)`` is
+one step of fit's loop; ``fit(callbacks=[...])`` calls objects at the start
+and end of every epoch and batch (``lecture_lib.nn.callbacks``: live plots,
+per-epoch learning-rate schedules, the diagnostics and NaN trap of
+``lecture_lib.nn.diagnostics``); an optimiser that needs the loss as a
+function (L-BFGS) is run full batch, one iteration per epoch. Without
+callbacks the batch loop does no more work than before them.
 """
 from __future__ import annotations
 
