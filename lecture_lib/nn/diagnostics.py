@@ -47,7 +47,7 @@ from .._validate import check_positive, check_positive_int
 from .callbacks import Callback
 from .clipping import _norm
 from .losses import _output_error
-from .model import TrainingDivergedError, _all_finite
+from .divergence import TrainingDivergedError, all_finite
 
 __all__ = ["diagnose", "Diagnostics", "LayerDiagnostics", "gradient_norms", "activation_saturation",
            "dead_unit_fraction", "update_ratios", "trace_nonfinite", "NonFiniteReport", "NonFiniteError",
@@ -265,7 +265,7 @@ def _report(stage, layer, tensor, array):
 
 def _first_bad(items):
     for layer, tensor, array in items:
-        if not _all_finite(np.asarray(array, dtype=float).reshape(-1)):
+        if not all_finite(np.asarray(array, dtype=float).reshape(-1)):
             return layer, tensor, array
     return None
 
@@ -297,7 +297,7 @@ def trace_nonfinite(model, x, y):
         out = x
         for layer in trial.layers:
             out = layer.forward(out)
-            if not _all_finite(out.reshape(-1)):
+            if not all_finite(out.reshape(-1)):
                 return _report("forward", layer, "output", out)
         y_hat = out
         loss = trial.loss.value(y, y_hat)
@@ -356,7 +356,7 @@ class NaNTrap(Callback):
 
     def on_batch_end(self, model, logs):
         with np.errstate(over="ignore", invalid="ignore"):  # the finiteness test's sum of squares may overflow
-            finite = all(_all_finite(p.reshape(-1)) for d in model.params for p in d.values())
+            finite = all(all_finite(p.reshape(-1)) for d in model.params for p in d.values())
         if not (finite and math.isfinite(logs["loss"])):
             self._trip(model, logs, None)
 

@@ -45,6 +45,8 @@ import numpy as np
 from .._validate import (as_float_array, as_generator, check_choice, check_positive, check_positive_int, check_shape,
                          resolve_dtype)
 from .callbacks import callback_hooks
+from .divergence import (REMEDIES, TrainingDivergedError, as_finite_array, divergence_error,
+                         first_nonfinite_weight)
 from .clipping import check_clip_threshold
 from .layers import Layer
 from .losses import _check_one_hot, _check_probabilities, _output_error, get_loss
@@ -54,18 +56,6 @@ from .one_hot import to_one_hot
 __all__ = ["Sequential", "History", "TrainingDivergedError", "to_one_hot"]
 
 _METRICS = ("acc", "accuracy")
-
-_REMEDIES = (
-    "Remedies: lower the learning rate ({optimizer}); standardise the inputs "
-    "(z-score: subtract each feature's mean, divide by its standard deviation); "
-    "clip the gradients by norm; use smaller initial weights or a stable "
-    "output/loss pair (softmax + categorical_crossentropy)."
-)
-
-
-class TrainingDivergedError(RuntimeError):
-    """Training produced NaN or inf (a loss, a layer output or a weight)."""
-
 
 class History:
     """What ``fit`` returns.
@@ -322,7 +312,7 @@ class Sequential:
 
     # --- data checks ---------------------------------------------------------------------------
     def _prepare_x(self, x):
-        x = _as_finite_array(x, "x", self.dtype)
+        x = as_finite_array(x, "x", self.dtype)
         if x.ndim < 2 or x.shape[0] == 0:
             raise ValueError(f"x must be a batch of shape (N, ...) with N >= 1, got shape {x.shape}."
                              " For a single example use x.reshape(1, -1).")
@@ -338,7 +328,7 @@ class Sequential:
         return x
 
     def _prepare_y(self, y, n):
-        y = _as_finite_array(y, "y", self.dtype)
+        y = as_finite_array(y, "y", self.dtype)
         if y.ndim == 0 or y.shape[0] != n:
             raise ValueError(f"x has {n} examples but y has shape {y.shape}; give one target row per example.")
         out = self.output_shape
@@ -435,7 +425,7 @@ class Sequential:
         n = x.shape[0]
         n_batches = math.ceil(n / batch_size)
         self._start_fit()
-        bad = self._first_nonfinite_weight()
+        bad = first_nonfinite_weight(self.layers)
         if bad is not None:
             raise self._diverged(1, 1, n_batches, math.nan, bad_weight=bad, before_update=True)
         self.stop_training = False
@@ -495,7 +485,7 @@ class Sequential:
                 if self.stop_training:
                     break
             # A NaN/inf weight that left every loss of the epoch finite (a saturated sigmoid, say).
-            bad = self._first_nonfinite_weight()
+            bad = first_nonfinite_weight(self.layers)
             if bad is not None:
                 raise self._diverged(epoch, n_batches, n_batches, self._fit_last_loss, bad_weight=bad,
                                      hidden=True)
@@ -537,7 +527,7 @@ class Sequential:
             if not math.isfinite(scores[0]):
                 raise TrainingDivergedError(f"Training diverged in epoch {epoch} (full batch): the loss is"
                                             f" {scores[0]} ({result.message}). "
-                                            + _REMEDIES.format(optimizer=self.optimizer))
+                                            + REMEDIES.format(optimizer=self.optimizer))
             self._end_epoch(epoch, epochs, scores, val, history, hooks, verbose)
             if result.converged or result.n_iter == 0 or self.stop_training:
                 history.stop_reason = ("a callback set model.stop_training" if self.stop_training
@@ -589,7 +579,7 @@ class Sequential:
                 self._start_fit()
                 loss, y_hat = self._train_batch(x, y, where=None)
                 scores = [loss] + [_n_correct(y, y_hat) / x.shape[0] for _ in self.metrics]
-            bad = self._first_nonfinite_weight()
+            bad = first_nonfinite_weight(self.layers)
             if bad is not None:
                 raise self._diverged(None, None, None, scores[0], bad_weight=bad)
         finally:
@@ -639,53 +629,17 @@ class Sequential:
         with a NaN/inf weight: the check before it passed.)
         """
         epoch, batch, n_batches = where if where is not None else (None, None, None)
-        bad = self._first_nonfinite_weight()
+        bad = first_nonfinite_weight(self.layers)
         if bad is None:
             return self._diverged(epoch, batch, n_batches, loss, outputs=outputs)
         return self._diverged(epoch, None if batch is None else batch - 1, n_batches, self._fit_last_loss,
                               bad_weight=bad)
 
-    def _first_nonfinite_weight(self):
-        with np.errstate(over="ignore", invalid="ignore"):  # the sum of squares may overflow
-            for layer in self.layers:
-                for key, p in layer.params.items():
-                    if not _all_finite(p):
-                        return layer, key
-        return None
-
     def _diverged(self, epoch, batch, n_batches, loss, outputs=None, bad_weight=None, before_update=False,
                   hidden=False):
-        """The TrainingDivergedError for batch ``batch`` of ``epoch``.
-
-        ``bad_weight`` = (layer, key) of a NaN/inf weight: found before the
-        batch (``before_update``, i.e. before training), or after its update;
-        ``hidden``: found at the end of the epoch although every loss was
-        finite. Otherwise ``outputs`` (the layers' outputs) name the first
-        layer whose output is NaN/inf.
-        """
-        where = (f"Training diverged in epoch {epoch}, batch {batch} of {n_batches}: " if epoch is not None
-                 else "Training diverged in train_on_batch: ")
-        if bad_weight is not None:
-            layer, key = bad_weight
-            if before_update:
-                what = f"the weights {key!r} of {layer.describe()} were NaN/inf before this batch."
-            else:
-                what = (f"the weights {key!r} of {layer.describe()} are NaN/inf after this batch's update"
-                        f" (its loss was {loss:.3g}).")
-                if hidden:
-                    what += " Every loss of the epoch was finite: saturated units hid them."
-                if batch is not None and batch > 1:  # the weights were last checked before the epoch's first batch
-                    earlier = "batch 1" if batch == 2 else f"batches 1 to {batch - 1}"
-                    what += (" The weights are checked after each epoch and when a loss is NaN/inf: this"
-                             f" update is the likely cause, an earlier one ({earlier}) possible.")
-        else:
-            layer = next((lay for lay, out in zip(self.layers, outputs) if not np.isfinite(out).all()), None)
-            if layer is not None:
-                what = f"the output of {layer.describe()} became NaN/inf, so the loss is {loss}."
-            else:
-                what = (f"every layer output is finite but the loss overflowed to {loss}; the outputs of"
-                        f" {self.layers[-1].describe()} are too large.")
-        return TrainingDivergedError(where + what + " " + _REMEDIES.format(optimizer=self.optimizer))
+        """``divergence_error`` for this model's layers and optimiser."""
+        return divergence_error(self.layers, self.optimizer, epoch, batch, n_batches, loss, outputs, bad_weight,
+                                before_update, hidden)
 
     # --- inference ----------------------------------------------------------------------------------------
     def predict(self, x, batch_size=None):
@@ -753,41 +707,6 @@ class Sequential:
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
-
-def _as_finite_array(value, name, dtype):
-    """``as_float_array(value, name, dtype)``, checking finiteness in blocks of rows.
-
-    The same result and the same error as ``as_float_array``, but the
-    NaN/inf test (``_all_finite``) works on one block of the data set at a
-    time: no boolean array as large as the whole of it.
-    """
-    array = as_float_array(value, name, dtype=dtype, allow_nan=True)
-    rows = max(1, _CHECK_BLOCK // max(1, array[:1].size)) if array.ndim else 1
-    blocks = range(0, array.shape[0], rows) if array.ndim else [None]
-    with np.errstate(over="ignore", invalid="ignore"):  # the sum of squares may overflow
-        for start in blocks:
-            if not _all_finite(array if start is None else array[start:start + rows]):
-                return as_float_array(array, name, dtype=dtype)  # raises, counting the bad values
-    return array
-
-
-#: Values per block of the input checks (1 MiB of booleans).
-_CHECK_BLOCK = 1 << 20
-
-
-def _all_finite(a) -> bool:
-    """True when no value of the float array ``a`` is NaN or inf.
-
-    First the sum of squares, one BLAS dot product (faster than isfinite):
-    it is NaN or inf when any value is. Only when it is not finite (also
-    when finite values are so large that it overflows) are the values
-    tested one by one.
-    """
-    flat = a.reshape(-1)
-    if flat.size and np.isfinite(np.dot(flat, flat)):
-        return True
-    return bool(np.isfinite(a).all())
-
 
 def _n_correct(y, y_hat) -> int:
     """Number of correct predictions: threshold 0.5 for one output, argmax for C > 1."""

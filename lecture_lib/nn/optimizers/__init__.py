@@ -18,7 +18,7 @@ the optimiser with that framework's defaults and conventions.
 """
 from .adam import Adam, AdamW
 from .adaptive import AdaGrad, RMSProp
-from .base import Optimizer, _pairs
+from .base import Optimizer, _pairs  # noqa: F401  (_pairs: the structure check Sequential.fit uses)
 from .lbfgs import LBFGS, LBFGSResult
 from .sgd import SGD
 
