@@ -56,7 +56,9 @@ def _problem_with_unit_output(value, n_rows):
         return f"Expected shape ({n_rows},){extra}, got shape {value.shape}."
     if value.dtype == bool:
         return "Expected the numbers 0 and 1, got booleans: convert the comparison with .astype(int)."
-    if value.dtype.kind not in "iuf" or not np.isin(value, (0, 1)).all():
+    if value.dtype.kind not in "iuf":
+        return f"Expected the numbers 0 and 1 (an int array), got an array of dtype {value.dtype}."
+    if not np.isin(value, (0, 1)).all():
         return "The threshold unit outputs only 0 or 1, but your array holds other values."
     return None
 

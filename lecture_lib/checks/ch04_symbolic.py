@@ -124,8 +124,13 @@ def _values_at_points(expression, h, y):
     return values
 
 
+def _close(value, reference) -> bool:
+    """Equal to 20 digits, and real: dE/dh is real for real h and y, so an imaginary part (even 1e-40 i) is wrong."""
+    return value is not None and value.imag == 0 and abs(value - reference) <= 1e-20 * (1 + abs(reference))
+
+
 def _agree(values, reference) -> bool:
-    return all(v is not None and abs(v - r) <= 1e-20 * (1 + abs(r)) for v, r in zip(values, reference))
+    return all(_close(v, r) for v, r in zip(values, reference))
 
 
 def _judge(value, h, y) -> dict:
@@ -150,8 +155,7 @@ def _judge(value, h, y) -> dict:
     reference = _values_at_points(_symbolic_reference(h, y), h, y)
     values = _values_at_points(rebuilt, h, y)
     if not _agree(values, reference):
-        wrong = [index for index, (v, r) in enumerate(zip(values, reference))
-                 if v is None or abs(v - r) > 1e-20 * (1 + abs(r))]
+        wrong = [index for index, (v, r) in enumerate(zip(values, reference)) if not _close(v, r)]
         hints = [m.id for m in _SYMBOLIC_MISTAKES
                  if _agree(values, _values_at_points(m.variant(h, y), h, y))]
         return {"verdict": "wrong", "first_wrong": SAMPLE_POINTS[wrong[0]], "hints": hints, "text": str(value)[:300]}

@@ -137,6 +137,8 @@ class Case:
     def describe(self) -> str:
         parts = [f"{name}={_short(value)}" for name, value in self.kwargs.items()]
         text = ", ".join(parts)
+        if not text:
+            return f"({self.note})" if self.note else "(no arguments)"
         return f"{text}  ({self.note})" if self.note else text
 
 
@@ -159,7 +161,7 @@ def _short(value, limit=70) -> str:
                 text = f"array of shape {value.shape} {text}"
         elif isinstance(value, (tuple, list)):
             inner = ", ".join(_short(item, limit) for item in value)
-            text = f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+            text = (f"({inner},)" if len(value) == 1 else f"({inner})") if isinstance(value, tuple) else f"[{inner}]"
         elif isinstance(value, (float, np.floating)):
             text = f"{float(value):g}"
         else:
@@ -180,7 +182,8 @@ def describe_value(value) -> str:
         return f"an object of type {value.type_name}{shown}"
     if isinstance(value, str):
         return f"a str (text, not a number): {_short(value)}"
-    return f"a {type(value).__name__}: {_short(value)}"
+    name = type(value).__name__
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}: {_short(value)}"
 
 
 #: Hint id of an answer that changed an argument in place.
@@ -340,7 +343,7 @@ class CheckRun:
     def finish(self) -> CheckResult:
         if self._status is None:
             self._status = PASSED
-            self._summary = f"all {self.cases_total} cases correct."
+            self._summary = f"all {self.cases_total} cases correct." if self.cases_total != 1 else "correct."
         result = CheckResult(self.exercise, self._status, self._summary, list(self.feedback),
                              list(dict.fromkeys(self.hints)), self.cases_passed, self.cases_total)
         _LATEST[self.exercise] = result

@@ -228,14 +228,21 @@ def describe_exception(exc: BaseException) -> str:
 
 
 def _arrays_of(kwargs) -> dict:
-    return {name: value.copy() for name, value in kwargs.items() if type(value) is np.ndarray}
+    """Copies of the arguments a call could change in place: arrays, and lists of plain values."""
+    kept = {name: value.copy() for name, value in kwargs.items() if type(value) is np.ndarray}
+    kept.update({name: copy.deepcopy(value) for name, value in kwargs.items()
+                 if type(value) is list and all(type(item) in _PLAIN_SCALARS for item in value)})
+    return kept
 
 
 def _changed(before: dict, kwargs) -> list:
     changed = []
     for name, old in before.items():
         new = kwargs.get(name)
-        if type(new) is not np.ndarray or new.shape != old.shape or new.dtype != old.dtype:
+        if type(old) is list:
+            if type(new) is not list or new != old:
+                changed.append(name)
+        elif type(new) is not np.ndarray or new.shape != old.shape or new.dtype != old.dtype:
             changed.append(name)
         elif not np.array_equal(new, old, equal_nan=old.dtype.kind in "fc"):
             changed.append(name)
