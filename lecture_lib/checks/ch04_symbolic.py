@@ -24,9 +24,10 @@ Kept apart from ``ch04`` (which re-exports the check) so each module stays short
 from __future__ import annotations
 
 import signal
+import threading
 
 from .core import Case, CheckRun, Mistake, checks_learner_code, describe_value
-from .isolation import plain
+from .isolation import Opaque, Symbolic, plain
 
 __all__ = ["check_output_unit_derivative", "SYMBOLIC_TIME_LIMIT"]
 
@@ -66,20 +67,24 @@ def _proved_equal(a, b, h) -> bool:
     """
     import sympy as sp
 
-    def on_alarm(signum, frame):
-        raise _ProofTimeLimit()
+    armed = [True]
 
-    use_alarm = hasattr(signal, "setitimer")
-    if use_alarm:
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, PROOF_TIME_LIMIT)
+    def on_alarm(signum, frame):
+        if armed[0]:
+            raise _ProofTimeLimit()
+
+    use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGALRM, on_alarm) if use_alarm else None
     try:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, PROOF_TIME_LIMIT)
         z = sp.Symbol("z_positive", positive=True)
         difference = (a - b).rewrite(sp.exp).subs(h, 2 * sp.log(z))
         return sp.cancel(sp.together(sp.powsimp(sp.expand_power_exp(difference)))) == 0
     except (_ProofTimeLimit, Exception):
         return False
     finally:
+        armed[0] = False
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
@@ -134,31 +139,43 @@ def _agree(values, reference) -> bool:
 
 
 def _judge(value, h, y) -> dict:
-    """The verdict on a learner's expression as plain data (runs in the child, after the learner's call)."""
+    """The verdict on a learner's expression as plain data (runs in the child, after the learner's call).
+
+    ``value`` is what the learner's function returned: a SymPy object, or
+    already :class:`~.isolation.Symbolic` text when the function is a proxy
+    for a function in another process.
+    """
     import sympy as sp
 
-    if not isinstance(value, sp.Expr):
-        return {"verdict": "not_expression", "returned": describe_value(plain(value))}
-    foreign = _foreign_classes(value)
-    if foreign:
-        return {"verdict": "foreign_class", "names": foreign}
-    extra = value.free_symbols - {h, y}
-    if extra:
-        return {"verdict": "foreign_symbols", "names": sorted(str(s) for s in extra)}
-    try:
+    if isinstance(value, sp.Basic):
+        if not isinstance(value, sp.Expr):
+            return {"verdict": "not_expression", "returned": describe_value(plain(value))}
+        foreign = _foreign_classes(value)
+        if foreign:
+            return {"verdict": "foreign_class", "names": foreign}
         text = sp.srepr(value)
+    elif isinstance(value, Symbolic):
+        text = value.srepr
+    else:
+        if isinstance(value, Opaque) and value.text and "SymPy object containing" in value.text:
+            return {"verdict": "foreign_class", "names": value.type_name.split(", ")}
+        return {"verdict": "not_expression", "returned": describe_value(plain(value))}
+    try:
         rebuilt = eval(text, {"__builtins__": {}}, _sympy_names())  # noqa: S307 - srepr of SymPy's own classes only
     except Exception as exc:
         return {"verdict": "not_rebuilt", "error": f"{type(exc).__name__}: {exc}"}
     if not isinstance(rebuilt, sp.Expr):
-        return {"verdict": "not_expression", "returned": describe_value(plain(value))}
+        return {"verdict": "not_expression", "returned": describe_value(plain(rebuilt))}
+    extra = rebuilt.free_symbols - {h, y}
+    if extra:
+        return {"verdict": "foreign_symbols", "names": sorted(str(s) for s in extra)}
     reference = _values_at_points(_symbolic_reference(h, y), h, y)
     values = _values_at_points(rebuilt, h, y)
     if not _agree(values, reference):
         wrong = [index for index, (v, r) in enumerate(zip(values, reference)) if not _close(v, r)]
         hints = [m.id for m in _SYMBOLIC_MISTAKES
                  if _agree(values, _values_at_points(m.variant(h, y), h, y))]
-        return {"verdict": "wrong", "first_wrong": SAMPLE_POINTS[wrong[0]], "hints": hints, "text": str(value)[:300]}
+        return {"verdict": "wrong", "first_wrong": SAMPLE_POINTS[wrong[0]], "hints": hints, "text": str(rebuilt)[:300]}
     return {"verdict": "right", "proved": _proved_equal(rebuilt, _symbolic_reference(h, y), h)}
 
 
