@@ -311,28 +311,34 @@ def check_xor_network(xor_network, time_limit=DEFAULT_TIME_LIMIT):
         run.case_passed()
         return run.finish()
     lines, hint_ids = [], []
+    on_line = ("hidden" if np.any(np.abs(h_hidden) <= 1e-9) else
+               "output" if np.any(np.abs(h_out) <= 1e-9) else None)
     if not np.array_equal(output, target):
         wrong = [f"{int(a)}{int(c)}" for (a, c), out, t in zip(x, output, target) if out != t]
         lines.append(f"Your network is wrong on the input(s) {', '.join(wrong)}: XOR is 1 exactly when one input is 1.")
+    if on_line is not None:
+        lines.append(f"A weighted sum of the {on_line} layer is exactly 0 for some input: that unit sits on its "
+                     "threshold (f(0) = 1), and the slightest change flips it.\nHint: shift that unit's bias so "
+                     "every weighted sum has a clear margin from 0.")
+        hint_ids.append("line_through_point")
+    elif np.array_equal(g[:, 0], g[:, 1]):
+        lines.append("Hint: both hidden units compute the same function of the inputs, so the output unit sees "
+                     "one feature twice. XOR needs two different ones, e.g. OR and NAND, combined by AND.")
+        hint_ids.append("same_hidden_units")
+    elif np.array_equal(output, 1 - target):
+        lines.append("Hint: your network computes XNOR, the exact opposite of XOR: multiplying W2 and b2 by -1 "
+                     "flips the output unit (mind weighted sums of exactly 0).")
+        hint_ids.append("complement")
+    elif output.min() == output.max():
+        lines.append(f"Hint: the output is {output[0]} for all four inputs: the output unit's line misses the "
+                     "points its hidden units map the inputs to. Adjust b2 (and W2) to put it between them.")
+        hint_ids.append("constant_output")
+    else:
         gates = [name for name in _GATE_NAMES if np.array_equal(output, logic_gate_data(name)[1])]
-        if np.array_equal(g[:, 0], g[:, 1]):
-            lines.append("Hint: both hidden units compute the same function of the inputs, so the output unit sees "
-                         "one feature twice. XOR needs two different ones, e.g. OR and NAND, combined by AND.")
-            hint_ids.append("same_hidden_units")
-        elif np.array_equal(output, 1 - target):
-            lines.append("Hint: your network computes XNOR, the exact opposite of XOR: multiplying W2 and b2 by -1 "
-                         "flips the output unit (mind weighted sums of exactly 0).")
-            hint_ids.append("complement")
-        elif gates:
+        if gates:
             lines.append(f"Hint: your network computes {gates[0]}. XOR = AND(OR(x1, x2), NAND(x1, x2)): let one "
                          "hidden unit compute OR, the other NAND, and the output unit AND of the two.")
             hint_ids.append("computes_other_gate")
-    else:
-        layer = "hidden" if np.any(np.abs(h_hidden) <= 1e-9) else "output"
-        lines.append(f"The outputs are right, but a weighted sum of the {layer} layer is exactly 0 for some input: "
-                     "that unit sits on its threshold, and the slightest change flips it.\nHint: shift that "
-                     "unit's bias so every weighted sum has a clear margin from 0.")
-        hint_ids.append("line_through_point")
     run.fail(case, "\n".join(lines), returned=value, hint_ids=hint_ids)
     return run.finish()
 
@@ -395,7 +401,7 @@ def check_parameter_shapes(parameter_shapes, time_limit=DEFAULT_TIME_LIMIT):
             run.fail(case, "Expected every shape to be a tuple of ints, such as (2, 4) or (4,).", returned=value)
             break
         if len(answer) != len(expected):
-            hint = (" The input layer has no weights of its own: a network with layer sizes "
+            hint = ("\nHint: the input layer has no weights of its own: a network with layer sizes "
                     f"{sizes} has {len(expected)} layer(s) with weights (one per arrow between two layers).")
             run.fail(case, f"Expected {len(expected)} pair(s) (W shape, b shape), got {len(answer)}." + hint,
                      returned=value, hint_ids=["layer_count"])
