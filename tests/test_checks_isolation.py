@@ -204,3 +204,25 @@ def test_float32_answer_is_not_told_dW1_is_wrong():
         return np.outer(x, (W2 @ eps_k) * g * (1 - g)), np.outer(g, eps_k)
     result = ch04.check_backprop_one_example(backprop32)
     assert result.status == PASSED and "dW1" not in repr(result), result
+
+
+@np.errstate(over="ignore", invalid="ignore")
+def sigmoid_silenced_by_decorator(h):
+    return 1 / (1 + np.exp(-h))
+
+
+def sigmoid_silenced_by_seterr_alias(h):
+    from numpy import seterr as quiet
+    quiet(all="ignore")
+    return 1 / (1 + np.exp(-h))
+
+
+@pytest.mark.parametrize("silenced", [sigmoid_silenced_by_decorator, sigmoid_silenced_by_seterr_alias])
+def test_every_way_of_silencing_numpy_is_disarmed(silenced):
+    before = np.geterr()
+    result = ch02.check_sigmoid(silenced)
+    assert result.status == FAILED and result.hints == ["naive_exp_overflow", "silenced_overflow"], result
+    assert np.geterr() == before
+    with isolation("inline"):
+        assert ch02.check_sigmoid(silenced).status == FAILED
+    assert np.geterr() == before

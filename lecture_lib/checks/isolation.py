@@ -214,18 +214,44 @@ def _float_regime():
         return replacement
 
     saved_geterr = np.geterr
+    # NumPy >= 2 keeps the error state in a context variable that every Python-level setter goes through
+    # (np.errstate used as a decorator, np.seterr imported under another name, np.seterrcall): a stand-in
+    # for it records those calls and changes nothing. The ufuncs read the real variable from C.
+    config = sys.modules.get("numpy._core._ufunc_config")
+    real_variable = getattr(config, "_extobj_contextvar", None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
             errstate.__enter__, errstate.__exit__ = disarmed_enter, disarmed_exit
             numpy_module.seterr = disarmed_seterr
             warnings.simplefilter, warnings.filterwarnings = disarmed_filter("simplefilter"), disarmed_filter("filterwarnings")
+            if real_variable is not None:
+                config._extobj_contextvar = _DisarmedErrorState(real_variable, record)
             try:
                 yield record, caught
             finally:
+                if real_variable is not None:
+                    config._extobj_contextvar = real_variable
                 errstate.__enter__, errstate.__exit__ = saved["enter"], saved["exit"]
                 numpy_module.seterr = saved["seterr"]
                 warnings.simplefilter, warnings.filterwarnings = saved["simplefilter"], saved["filterwarnings"]
+
+
+class _DisarmedErrorState:
+    """Stands in for NumPy's error-state context variable during a learner's call: reads pass, writes are recorded."""
+
+    def __init__(self, variable, record):
+        self._variable, self._record = variable, record
+
+    def get(self, *default):
+        return self._variable.get(*default)
+
+    def set(self, value):
+        self._record.silenced.append("a change of NumPy's error state (np.errstate as a decorator, np.seterr)")
+        return None
+
+    def reset(self, token):
+        return None
 
 
 def _is_learner_frame(filename: str) -> bool:
