@@ -734,3 +734,15 @@ class ZeroDifference(sp.Expr):
 
 
 WRONG["output_unit_derivative"].append((lambda h, y: ZeroDifference(h, y), "not_sympy_class"))
+
+
+@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.function != "xor_network"],
+                         ids=[str(e) for e in EXERCISES if e.function != "xor_network"])
+def test_renamed_parameters_get_the_keep_the_names_hint(exercise):
+    right = solution(exercise)
+
+    def renamed(*positional):  # what a learner who renamed every parameter looks like to a keyword call
+        return right(*positional)
+    result = public(exercise, renamed)
+    assert result.status == FAILED and "renamed_parameter" in result.hints, result
+    assert "keep the parameter names" in repr(result)

@@ -48,7 +48,7 @@ __all__ = [
     "call_learner_function", "latest_results", "DEFAULT_TIME_LIMIT", "same_answer", "matching_mistakes",
     "array_kind_problem", "array_and_number_problem", "check_array_cases", "checks_learner_code",
     "precision_of", "tolerance_for", "real_number_problem", "real_array_problem", "describe_value",
-    "describe_exception", "MODIFIED_INPUT",
+    "describe_exception", "MODIFIED_INPUT", "RENAMED_PARAMETER",
 ]
 
 PASSED = "passed"
@@ -188,6 +188,8 @@ def describe_value(value) -> str:
 
 #: Hint id of an answer that changed an argument in place.
 MODIFIED_INPUT = "modified_input"
+#: Hint id of a function whose parameters were renamed (the checks call by keyword).
+RENAMED_PARAMETER = "renamed_parameter"
 
 
 class CheckRun:
@@ -271,6 +273,10 @@ class CheckRun:
                        "Is there a loop whose stopping condition is never reached?")
         elif outcome.error:
             self._stop(FAILED, "your function raised an exception.", f"Input: {case.describe()}", outcome.error)
+            if "unexpected keyword argument" in outcome.error or "required positional argument" in outcome.error:
+                names = ", ".join(case.kwargs)
+                self.add_hint(RENAMED_PARAMETER, f"the check calls your function with keyword arguments ({names}): "
+                              "keep the parameter names of the def line as the exercise gives them.")
         elif outcome.mutated:
             names = ", ".join(outcome.mutated)
             self._stop(FAILED, f"your function changed its argument(s) {names} in place.",
