@@ -46,6 +46,15 @@ invalid operations (underflow is ignored), the warnings are recorded (see
 the duration of the call (their use is recorded in ``Outcome.silenced``), so
 an overflow hidden behind ``np.errstate(over="ignore")`` is still seen.
 
+A proxy that runs the learner's function in another kernel (lecture-grade)
+should use :func:`set_isolation` ``("inline")`` in its own process (a fork
+must not share the proxy's sockets) and, on the kernel's side, call the
+learner's function through :func:`run_calls` so the limits and the float
+regime apply where the learner's code runs; to let the checks see what
+happened there, it writes the arguments after the call back into the arrays
+it was given (mutation), re-emits ``Outcome.warnings`` as ``RuntimeWarning``
+and raises for an error outcome (``NotImplementedError`` for the stub).
+
 Where ``fork`` is not available or not safe (Windows, macOS, or when the
 lecture-grade proxy asks for it with :func:`set_isolation`), the calls run
 *inline*: in the main thread under ``SIGALRM``, otherwise in a daemon thread
