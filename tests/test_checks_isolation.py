@@ -7,6 +7,7 @@ costs, the exact-proof limit of the SymPy check, and the ranking of hints.
 """
 import importlib
 import os
+import sys
 import time
 
 import numpy as np
@@ -226,3 +227,25 @@ def test_every_way_of_silencing_numpy_is_disarmed(silenced):
     with isolation("inline"):
         assert ch02.check_sigmoid(silenced).status == FAILED
     assert np.geterr() == before
+
+
+# --- the bank's answers in inline mode (how lecture-grade's proxies will run): the same verdicts -------
+
+import test_checks_bank as bank  # noqa: E402
+
+
+@pytest.mark.parametrize("exercise", bank.EXERCISES, ids=bank.IDS)
+def test_inline_mode_gives_the_banks_verdicts(exercise):
+    with isolation("inline"):
+        for answer in bank.RIGHT[exercise.function]:
+            assert bank.public(exercise, answer).status == PASSED, answer
+        for answer, hint in bank.WRONG[exercise.function]:
+            result = bank.public(exercise, answer)
+            assert result.status == FAILED and (hint is None or hint in result.hints), result
+        for form in bank.BROKEN_FORMS.values():
+            result = bank.public(exercise, bank.delivered(exercise, *form[:3]))
+            assert result.status == FAILED and "could not judge" not in result.summary, result
+        result = bank.public(exercise, lambda **kwargs: bank.Unprintable())
+        assert result.status == FAILED and "Unprintable" in repr(result), result
+        result = bank.public(exercise, lambda **kwargs: sys.exit(1))
+        assert result.status == FAILED and "sys.exit(1)" in repr(result), result
