@@ -271,6 +271,9 @@ def test_wire_refuses_to_send_objects_it_does_not_know():
     "Symbol('x').__class__",
     "Add('x + 1', Integer(1))",                      # SymPy would parse (eval) the string
     "Pow(Pow(Pow(Pow(Integer(10), Integer(9)), Integer(9)), Integer(9)), Integer(9))",
+    "Pow(Pow(Integer(99999), Integer(100)), Integer(100))",
+    "Pow(Integer(10), Pow(Integer(10), Integer(10)))",
+    "factorial(factorial(Integer(100)))",
     "Integer(10000000000)",
     "factorial(Integer(99999999))",
     "Symbol('x', real=__import__('os'))",

@@ -141,6 +141,7 @@ class KernelSession:
         self.starts = 0
         self.call_deadline = float("inf")  # set by the caller for each phase (check, hidden tests)
         self.busy = False
+        self._next_id = 0
         self.workdir_recreated = False     # the learner deleted the folder between two kernels
 
     # --- process ------------------------------------------------------------------------------------------
@@ -172,10 +173,16 @@ class KernelSession:
             return
         self._start()
         for source in self.history:
-            self._send({"op": "run", "source": source})
-            self._expect("ran", min(self.deadline, time.monotonic() + replay_timeout))
+            request = self._request({"op": "run", "source": source})
+            self._expect("ran", request, min(self.deadline, time.monotonic() + replay_timeout))
 
     # --- messages -----------------------------------------------------------------------------------------
+
+    def _request(self, message: dict) -> int:
+        """Send a request with a new id; return the id its answer must carry."""
+        self._next_id += 1
+        self._send(dict(message, id=self._next_id))
+        return self._next_id
 
     def _send(self, message: dict) -> None:
         try:
@@ -209,9 +216,9 @@ class KernelSession:
         except wire.WireError as exc:
             raise self.lose(TAMPERED, str(exc)) from None
 
-    def _expect(self, op: str, deadline: float) -> dict:
+    def _expect(self, op: str, request_id: int, deadline: float) -> dict:
         message = self._receive(deadline)
-        if message["op"] != op:
+        if message["op"] != op or message.get("id") != request_id:
             raise self.lose(TAMPERED, f"expected {op!r} from the kernel, got {message['op'][:30]!r}")
         return message
 
@@ -238,8 +245,8 @@ class KernelSession:
         self.ensure_kernel(replay_timeout)
 
         def operation():
-            self._send({"op": "run", "source": source})
-            return self._expect("ran", time.monotonic() + timeout)
+            request = self._request({"op": "run", "source": source})
+            return self._expect("ran", request, time.monotonic() + timeout)
 
         message = self._conversation(operation)
         self.history.append(source)
@@ -251,8 +258,8 @@ class KernelSession:
         self.ensure_kernel(replay_timeout)
 
         def operation():
-            self._send({"op": "lookup", "names": list(names)})
-            return self._expect("names", time.monotonic() + START_SECONDS)
+            request = self._request({"op": "lookup", "names": list(names)})
+            return self._expect("names", request, time.monotonic() + START_SECONDS)
 
         answers = self._conversation(operation)["names"]
         bound = {}
@@ -319,17 +326,19 @@ class KernelSession:
         return value
 
     def _exchange(self, message, callbacks) -> dict:
-        self._send(message)
+        request = self._request(message)
         while True:
             reply = self._receive(self.call_deadline)
             if reply["op"] in ("returned", "raised"):
+                if reply.get("id") != request:
+                    raise self.lose(TAMPERED, "an answer to a call that was not made")
                 return reply
             if reply["op"] != "callback":
                 raise self.lose(TAMPERED, f"unexpected {reply['op'][:30]!r} during a call")
             self._answer_callback(reply, callbacks)
 
     def _answer_callback(self, request, callbacks) -> None:
-        function = callbacks.get(request.get("id"))
+        function = callbacks.get(request.get("callback"))
         try:
             if function is None:
                 raise wire.WireError("unknown callback")

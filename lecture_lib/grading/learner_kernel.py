@@ -8,6 +8,8 @@ the descriptors 0, 1 and 2 then point to ``/dev/null``, so nothing the
 learner's code prints can reach the grader. Messages are lines of JSON
 (:mod:`lecture_lib.grading.wire`); the grader sends
 
+Every request carries an ``id`` that its answer repeats.
+
 * ``{"op": "run", "source": ...}``: run one learner cell with IPython
   (magics work); answer ``{"op": "ran", "error": "ValueError: ..." or null}``;
 * ``{"op": "lookup", "names": [...]}``: what these names are in the learner's
@@ -131,7 +133,7 @@ class Kernel:
         kernel = self
 
         def callback(*args, **kwargs):
-            kernel.channel.send({"op": "callback", "id": body, "args": [kernel.encode(a) for a in args],
+            kernel.channel.send({"op": "callback", "callback": body, "args": [kernel.encode(a) for a in args],
                                  "kwargs": {k: kernel.encode(v) for k, v in kwargs.items()}})
             while True:
                 message = kernel.channel.receive()
@@ -149,7 +151,8 @@ class Kernel:
     def run(self, message):
         result = self.shell.run_cell(message["source"], store_history=True)
         error = result.error_before_exec or result.error_in_exec
-        self.channel.send({"op": "ran", "error": _exception_text(error) if error is not None else None})
+        self.channel.send({"op": "ran", "id": message.get("id"),
+                           "error": _exception_text(error) if error is not None else None})
 
     def lookup(self, message):
         answers = {}
@@ -165,7 +168,7 @@ class Kernel:
                 answers[name] = {"kind": "value", "value": wire.encode(value)}
             except wire.WireError:
                 answers[name] = {"kind": "object", "type": _bounded(type(value).__name__)[:60]}
-        self.channel.send({"op": "names", "names": answers})
+        self.channel.send({"op": "names", "id": message.get("id"), "names": answers})
 
     def call(self, message):
         import numpy
@@ -183,7 +186,8 @@ class Kernel:
                         raise NameError(f"name {target!r} is not defined")
                     value = function(*args, **kwargs)
             except BaseException as exc:  # also SystemExit and KeyboardInterrupt: the learner's doing
-                self.channel.send({"op": "raised", "type": type(exc).__name__, "module": type(exc).__module__,
+                self.channel.send({"op": "raised", "id": message.get("id"), "type": type(exc).__name__,
+                                   "module": type(exc).__module__,
                                    "message": _bounded(str(exc)) if _safe_str(exc) else "",
                                    "where": _learner_line(exc), "warnings": _warnings(caught)})
                 return
@@ -194,11 +198,12 @@ class Kernel:
                        "kwargs": {k: self.encode(v) for k, v in kwargs.items()
                                   if _mutable(v) and not _same(v, before[1][k])}}
         except (wire.WireError, RecursionError) as exc:
-            self.channel.send({"op": "raised", "type": "TypeError", "module": "builtins",
+            self.channel.send({"op": "raised", "id": message.get("id"), "type": "TypeError", "module": "builtins",
                                "message": _bounded(f"the grader cannot read what your function returned: {exc}"),
                                "where": "", "warnings": []})
             return
-        self.channel.send({"op": "returned", "value": encoded, "changed": changed, "warnings": _warnings(caught)})
+        self.channel.send({"op": "returned", "id": message.get("id"), "value": encoded, "changed": changed,
+                           "warnings": _warnings(caught)})
 
     def _encode_result(self, value, args, kwargs):
         def alias(item):

@@ -12,7 +12,14 @@ constructors itself, accepting only:
   of ``Float`` (SymPy parses strings elsewhere with ``eval``);
 * keyword arguments with constant values (assumptions such as ``real=True``);
 * at most :data:`MAX_NODES` syntax nodes, :data:`MAX_CHARACTERS` characters and
-  :data:`MAX_POW_NESTING` powers inside powers (``10**(10**(10**6))`` is not built).
+  :data:`MAX_POW_NESTING` powers inside powers;
+* a power's exponent is either a number literal of size at most :data:`MAX_EXPONENT`
+  or contains a symbol;
+* every rational number built on the way (SymPy evaluates while it builds, bottom up)
+  has at most :data:`MAX_NUMBER_BITS` bits, checked as soon as it is built, and only
+  ``Add``, ``Mul`` and ``Pow`` take a number larger than :data:`MAX_INTEGER`, so
+  ``10**(10**(10**10))`` or ``factorial(factorial(100))`` is refused after at most one
+  bounded computation, not computed.
 
 Anything else raises :class:`UnsafeExpression`. Work on an accepted expression can
 still be slow (``simplify``); the grader bounds its own CPU time for that
@@ -24,8 +31,10 @@ import ast
 
 MAX_CHARACTERS = 100_000
 MAX_NODES = 5_000
-MAX_INTEGER = 10**6
+MAX_INTEGER = 10**5
+MAX_NUMBER_BITS = 100_000
 MAX_POW_NESTING = 3
+MAX_EXPONENT = 100
 _NAMED_BY_STRING = {"Symbol", "Dummy", "Function", "Float"}
 
 
@@ -103,7 +112,21 @@ class _Builder:
             kwargs[keyword.arg] = value
         if name == "Function" and not (len(args) == 1 and isinstance(args[0], str)):
             raise UnsafeExpression("Function takes one name")
-        return function(*args, **kwargs)
+        if name == "Pow" and len(args) == 2:
+            exponent = args[1]
+            symbolic = isinstance(exponent, sympy.Basic) and bool(exponent.free_symbols)
+            small = isinstance(exponent, (int, float, sympy.Integer, sympy.Rational, sympy.Float)) and \
+                abs(float(exponent)) <= MAX_EXPONENT
+            if not (symbolic or small):
+                raise UnsafeExpression(f"a power whose exponent is a number larger than {MAX_EXPONENT} or not a literal")
+        if name not in ("Add", "Mul", "Pow", "Rational"):
+            for arg in args:
+                if isinstance(arg, sympy.Rational) and max(abs(int(arg.p)), int(arg.q)) > MAX_INTEGER:
+                    raise UnsafeExpression(f"a number larger than {MAX_INTEGER} as argument of {name}")
+        value = function(*args, **kwargs)
+        if isinstance(value, sympy.Rational) and max(int(value.p).bit_length(), int(value.q).bit_length()) > MAX_NUMBER_BITS:
+            raise UnsafeExpression(f"a number of more than {MAX_NUMBER_BITS} bits")
+        return value
 
     def argument(self, node, where, pow_depth):
         is_constant, value = _constant(node, where)
