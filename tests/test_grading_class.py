@@ -12,6 +12,9 @@ issue 15 are in tests/test_grading_hostile.py.
 """
 import json
 import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -273,3 +276,26 @@ def test_the_notebook_time_limit_costs_only_what_was_not_graded_yet(repo_root, t
     record = grade_submission(tmp_path / "slow.ipynb", assignment, Limits(cell_timeout=60, notebook_timeout=10))
     assert [e["status"] for e in record["exercises"]] == ["passed", "passed", "timeout", "timeout"]
     assert "notebook time limit" in record["flags"]
+
+
+SOLUTION_NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "solutions").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("solutions", SOLUTION_NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_chapter_grades_its_solutions_to_full_marks_and_its_stubs_to_not_attempted(repo_root, solutions):
+    """Every chapter of solutions/ (a new chapter is covered the day it lands) crosses the kernel boundary."""
+    from lecture_lib.grading import Limits, grade_submission
+    from lecture_lib.grading.assignment import load_assignment
+
+    assignment = load_assignment(solutions)
+    with tempfile.TemporaryDirectory() as folder:
+        solved, stub = Path(folder, "solved.ipynb"), Path(folder, "stub.ipynb")
+        nbformat.write(reference_submission(solutions), solved)
+        shutil.copy(repo_root / "exercises" / solutions.name, stub)
+        limits = Limits(cell_timeout=30, notebook_timeout=300)
+        full, untouched = grade_submission(solved, assignment, limits), grade_submission(stub, assignment, limits)
+    assert [e["status"] for e in full["exercises"]] == ["passed"] * len(assignment.exercises), full
+    assert sum(e["points"] for e in full["exercises"]) == assignment.max_points
+    assert all(e["hidden"]["status"] in ("passed", "none") for e in full["exercises"])
+    assert [e["status"] for e in untouched["exercises"]] == ["not attempted"] * len(assignment.exercises)
+    assert full["flags"] == [] and untouched["flags"] == []

@@ -212,6 +212,7 @@ def grade_submission(path, assignment: Assignment, limits: Limits, sandboxed: bo
     deadline = time.monotonic() + limits.notebook_timeout
     with tempfile.TemporaryDirectory(prefix="lecture-grade-", ignore_cleanup_errors=True) as temporary:
         session = KernelSession(Path(temporary, "work"), limits.memory_limit_mb * 2**20, sandboxed, deadline)
+        session.replay_timeout = limits.cell_timeout
         _ACTIVE_SESSIONS.add(session)
         try:
             entries, report = _run_steps(steps, assignment, session, limits, deadline)

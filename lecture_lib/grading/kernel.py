@@ -140,6 +140,7 @@ class KernelSession:
         self.history: list = []           # sources of the learner cells run so far, replayed by a new kernel
         self.starts = 0
         self.call_deadline = float("inf")  # set by the caller for each phase (check, hidden tests)
+        self.replay_timeout = START_SECONDS  # seconds per cell when a new kernel re-runs the history
         self.busy = False
         self._next_id = 0
         self.workdir_recreated = False     # the learner deleted the folder between two kernels
@@ -259,7 +260,7 @@ class KernelSession:
 
         def operation():
             request = self._request({"op": "lookup", "names": list(names)})
-            return self._expect("names", request, time.monotonic() + START_SECONDS)
+            return self._expect("names", request, time.monotonic() + self.replay_timeout)
 
         answers = self._conversation(operation)["names"]
         bound = {}
@@ -294,7 +295,7 @@ class KernelSession:
         """Call the learner's function ``target`` (a name, or a handle of a RemoteObject) in the kernel."""
         import numpy
 
-        self.ensure_kernel(START_SECONDS)
+        self.ensure_kernel(self.replay_timeout)
         callbacks: dict = {}
 
         def as_callback(function):
