@@ -389,3 +389,35 @@ def test_cli_rejects_missing_paths(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([str(tmp_path / "missing.ipynb"), str(tmp_path), "--out", str(tmp_path / "out")])
     assert exit_info.value.code == 2 and "solutions notebook not found" in capsys.readouterr().err
+
+
+def test_an_answer_too_large_for_a_message_is_the_learners_error_and_an_argument_the_wire_cannot_carry_is_the_graders(
+        session):
+    from lecture_lib.grading.kernel import CannotSend
+
+    session.run_cell("import numpy as np\ndef big(n):\n    return np.zeros(n)\ndef echo(x):\n    return x", 20, 20)
+    names = session.lookup(["big", "echo"], 20)
+    with pytest.raises(TypeError, match="the grader cannot read what your function returned"):
+        names["big"](10**7)  # 80 MB of float64: more than a message may carry
+    with pytest.raises(CannotSend, match="cannot send a Generator"):
+        names["echo"](np.random.default_rng(0))
+    assert names["echo"](3) == 3  # the kernel is still fine
+
+
+def test_a_kernel_that_cannot_start_is_a_grader_error_not_the_submissions_fault(repo_root, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from lecture_lib.grading import Limits, kernel
+    from lecture_lib.grading.grader import _safe_grade
+
+    def broken_start(workdir, marker, memory_limit, sandboxed):
+        workdir.mkdir(parents=True, exist_ok=True)
+        return subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(1)"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, start_new_session=True)
+
+    monkeypatch.setattr(kernel, "start_kernel", broken_start)
+    nbformat.write(reference_submission(repo_root / CH01), tmp_path / "ann.ipynb")
+    record = _safe_grade(tmp_path / "ann.ipynb", load_assignment(repo_root / CH01), Limits(), False)
+    assert record["flags"] == ["grader error"] and "the learner kernel did not start" in record["notes"][0]
+    assert {e["status"] for e in record["exercises"]} == {"grader error"}

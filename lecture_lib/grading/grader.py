@@ -100,6 +100,9 @@ def _verdict(exercise, outcome, limits) -> dict:
             note = (f"Checking your answer took the grader more than {limits.cell_timeout:g} s of computing "
                     "(a huge array or expression?); it could not be graded.")
         return _entry(exercise, outcome["lost"], notes=[note], check=(outcome["check"] or {}).get("result"))
+    if outcome.get("cannot_send"):
+        return _entry(exercise, GRADER_ERROR, notes=["The grader could not pass the tests' arguments to your function "
+                                                     f"({outcome['cannot_send']}); ask your instructor."])
     if outcome["missing"]:
         return _entry(exercise, FAILED, notes=[f"`{exercise.name}` was not defined when its check ran: did the cell "
                                                "that defines it run without an error?"])

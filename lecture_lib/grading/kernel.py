@@ -26,6 +26,7 @@ import builtins
 import os
 import secrets
 import selectors
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -44,6 +45,10 @@ class KernelLost(BaseException):
     def __init__(self, reason: str, detail: str = ""):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason, self.detail = reason, detail
+
+
+class CannotSend(BaseException):
+    """An argument of the tests that the wire format cannot carry: a limit of the grader, not the learner's fault."""
 
 
 class LearnerError(Exception):
@@ -162,11 +167,16 @@ class KernelSession:
             self.workdir_recreated = True
         self.starts += 1
         self.process = start_kernel(self.workdir, self.marker, self.memory_limit, self.sandboxed)
-        self.busy = True
-        message = self._receive(min(self.deadline, time.monotonic() + START_SECONDS))
-        self.busy = False
+        try:
+            message = self._receive(min(self.deadline, time.monotonic() + START_SECONDS))
+        except KernelLost as lost:
+            if lost.reason == TIMEOUT and time.monotonic() >= self.deadline:
+                raise
+            # no learner code runs before "ready": this is the grader's environment, not the submission
+            raise RuntimeError(f"the learner kernel did not start ({lost.reason}); try: {sys.executable} -I -c "
+                               "'import lecture_lib.grading.learner_kernel, IPython, numpy'") from None
         if message.get("op") != "ready":
-            raise self.lose(TAMPERED, "the kernel did not start properly")
+            raise RuntimeError("the learner kernel did not start properly")
 
     def ensure_kernel(self, replay_timeout: float) -> None:
         """A running kernel; a new one runs the learner cells of :attr:`history` first (errors not reported again)."""
@@ -305,8 +315,11 @@ class KernelSession:
         def encode(value):
             return wire.encode(value, on_callable=as_callback)
 
-        message = {"op": "call", "target": target, "args": [encode(a) for a in args],
-                   "kwargs": {str(k): encode(v) for k, v in kwargs.items()}, "errstate": numpy.geterr()}
+        try:
+            message = {"op": "call", "target": target, "args": [encode(a) for a in args],
+                       "kwargs": {str(k): encode(v) for k, v in kwargs.items()}, "errstate": numpy.geterr()}
+        except wire.WireError as exc:
+            raise CannotSend(str(exc)) from None
         arguments = {str(i): a for i, a in enumerate(args)} | {str(k): v for k, v in kwargs.items()}
         reply = self._conversation(lambda: self._exchange(message, callbacks))
         for category, text in reply.get("warnings", [])[:20] if isinstance(reply.get("warnings"), list) else []:

@@ -1,8 +1,8 @@
 """The learner's side of ``lecture-grade``: runs a submission's cells and calls its functions on request.
 
-Started by the grader (:mod:`lecture_lib.grading.kernel`) as
-``python -I -m lecture_lib.grading.learner_kernel <memory limit in bytes>``,
-inside the sandbox when there is one. It talks to the grader through its
+Started by the grader (:mod:`lecture_lib.grading.sandbox`) as ``python -I``
+running :func:`main` with the memory limit in bytes, the grader's own copy of
+``lecture_lib`` first on ``sys.path``, inside the sandbox when there is one. It talks to the grader through its
 standard input and output, which it moves to private descriptors at start;
 the descriptors 0, 1 and 2 then point to ``/dev/null``, so nothing the
 learner's code prints can reach the grader. Messages are lines of JSON
@@ -202,8 +202,15 @@ class Kernel:
                                "message": _bounded(f"the grader cannot read what your function returned: {exc}"),
                                "where": "", "warnings": []})
             return
-        self.channel.send({"op": "returned", "id": message.get("id"), "value": encoded, "changed": changed,
-                           "warnings": _warnings(caught)})
+        reply = {"op": "returned", "id": message.get("id"), "value": encoded, "changed": changed,
+                 "warnings": _warnings(caught)}
+        try:
+            wire.dumps(reply)
+        except wire.WireError as exc:  # e.g. an array larger than a message may be
+            reply = {"op": "raised", "id": message.get("id"), "type": "TypeError", "module": "builtins",
+                     "message": _bounded(f"the grader cannot read what your function returned: {exc}"),
+                     "where": "", "warnings": []}
+        self.channel.send(reply)
 
     def _encode_result(self, value, args, kwargs):
         def alias(item):

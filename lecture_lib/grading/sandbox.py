@@ -110,7 +110,11 @@ def kernel_environment(workdir: Path, marker: str) -> dict:
 def start_kernel(workdir: Path, marker: str, memory_limit: int, sandboxed: bool) -> subprocess.Popen:
     """Start ``lecture_lib.grading.learner_kernel`` (in the sandbox if ``sandboxed``), pipes on stdin/stdout."""
     workdir.mkdir(parents=True, exist_ok=True)  # the learner may have deleted it
-    program = [sys.executable, "-I", "-m", "lecture_lib.grading.learner_kernel", str(int(memory_limit))]
+    # -I: no user site, no PYTHON* variables, no working folder on sys.path; the grader's own copy of
+    # lecture_lib comes first (also when it is not installed but found through PYTHONPATH)
+    parent = str(Path(_package_dir()).parent)
+    program = [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {parent!r}); "
+               f"from lecture_lib.grading.learner_kernel import main; sys.exit(main([{str(int(memory_limit))!r}]))"]
     command = bwrap_command(workdir) + program if sandboxed else program
     return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             cwd=str(workdir), env=kernel_environment(workdir, marker), start_new_session=True,

@@ -24,7 +24,7 @@ import time
 import warnings
 
 from ..checks.core import NOT_ATTEMPTED, PASSED, CheckResult
-from .kernel import TIMEOUT, KernelLost
+from .kernel import TIMEOUT, CannotSend, KernelLost
 
 _BASE: dict = {}
 
@@ -70,9 +70,9 @@ def _run_check(source: str, namespace: dict) -> dict:
     try:
         exec(compile(ast.Module(body=body, type_ignores=[]), "<public check>", "exec"), namespace)
         value = eval(compile(ast.Expression(last.value), "<public check>", "eval"), namespace)
-    except (KernelLost, GraderTimeLimit, KeyboardInterrupt, SystemExit):
+    except (KernelLost, GraderTimeLimit, CannotSend, KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as exc:
+    except BaseException as exc:  # also a check's own time-limit exception fired outside the learner's call
         return {"status": "error", "message": f"the check stopped: {type(exc).__name__}: {str(exc)[:300]}"}
     if type(value) is not CheckResult:
         return {"status": "error", "message": f"the check returned a {type(value).__name__}, not a CheckResult"}
@@ -85,7 +85,7 @@ def _run_hidden(source: str, namespace: dict) -> dict:
     try:
         exec(compile(source, "<hidden tests>", "exec"), namespace)
         return {"status": "passed"}
-    except (KernelLost, GraderTimeLimit, KeyboardInterrupt, SystemExit):
+    except (KernelLost, GraderTimeLimit, CannotSend, KeyboardInterrupt, SystemExit):
         raise
     except NotImplementedError:
         return {"status": "not attempted"}
@@ -133,6 +133,8 @@ def evaluate_exercise(exercise, imports: str, session, limit: float) -> dict:
     except GraderTimeLimit:
         outcome["lost"] = TIMEOUT
         outcome["grader_time"] = True
+    except CannotSend as exc:
+        outcome["cannot_send"] = str(exc)[:300]
     return outcome
 
 
