@@ -371,7 +371,11 @@ def test_a_call_that_does_not_answer_in_time_kills_the_kernel_and_the_next_call_
     with pytest.raises(KernelLost, match="timeout"):
         names["loop"]()
     session.call_deadline = float("inf")
-    assert session.process is None and names["one"]() == 1 and session.starts == 2
+    assert session.process is None and session.lost_reason == "timeout"
+    with pytest.raises(KernelLost, match="timeout"):  # the same phase: no new kernel for a check that goes on
+        names["one"]()
+    session.lost_reason = None  # a new phase (verdict._phase does this)
+    assert names["one"]() == 1 and session.starts == 2
 
 
 def test_a_kernel_that_writes_garbage_on_the_channel_is_tampering(session):

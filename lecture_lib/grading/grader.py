@@ -169,6 +169,7 @@ def _run_steps(steps, assignment, session, limits, deadline) -> tuple:
     last = max((i for i, step in enumerate(steps) if step.kind == "grade"), default=-1)
     graded_any = False
     for index, step in enumerate(steps[: last + 1]):
+        _stop_if_signalled()
         if time.monotonic() >= deadline:
             report.out_of_time = True
             break
@@ -188,6 +189,7 @@ def _run_steps(steps, assignment, session, limits, deadline) -> tuple:
             continue
         exercise = by_name[step.exercise]
         outcome = evaluate_exercise(exercise, assignment.imports, session, limits.cell_timeout)
+        _stop_if_signalled()
         graded_any = True
         if outcome["lost"] == TIMEOUT and time.monotonic() >= deadline:
             report.out_of_time = True
@@ -300,13 +302,24 @@ def list_submissions(folder) -> tuple:
     return paths, skipped
 
 
+_STOP_SIGNAL: list = [0]  # the signal received, for the step boundaries (a check may catch the exception)
+
+
+def _stop_if_signalled() -> None:
+    if _STOP_SIGNAL[0]:
+        raise GradingInterrupted(_STOP_SIGNAL[0])
+
+
 class _Signals:
-    """SIGTERM and SIGINT raise GradingInterrupted in the main thread while grading (previous handlers restored)."""
+    """SIGTERM and SIGINT raise GradingInterrupted in the main thread while grading (previous handlers restored);
+    the signal is also remembered and raised again at the next step of a submission."""
 
     def __enter__(self):
         self.previous = {}
+        _STOP_SIGNAL[0] = 0
         if threading.current_thread() is threading.main_thread():
             def on_signal(signum, frame):
+                _STOP_SIGNAL[0] = signum
                 raise GradingInterrupted(signum)
             for signum in (signal.SIGTERM, signal.SIGINT):
                 self.previous[signum] = signal.signal(signum, on_signal)
@@ -315,6 +328,7 @@ class _Signals:
     def __exit__(self, *exc):
         for signum, handler in self.previous.items():
             signal.signal(signum, handler)
+        _STOP_SIGNAL[0] = 0
         return False
 
 

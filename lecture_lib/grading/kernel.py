@@ -146,6 +146,7 @@ class KernelSession:
         self.starts = 0
         self.call_deadline = float("inf")  # set by the caller for each phase (check, hidden tests)
         self.replay_timeout = START_SECONDS  # seconds per cell when a new kernel re-runs the history
+        self.lost_reason = None  # why the kernel was last lost; reset by the caller before each phase
         self.busy = False
         self._next_id = 0
         self.workdir_recreated = False     # the learner deleted the folder between two kernels
@@ -158,7 +159,9 @@ class KernelSession:
         end_processes(process, self.marker)
 
     def lose(self, reason: str, detail: str = "") -> KernelLost:
+        """Kill the kernel and remember why (:attr:`lost_reason`, also when a check swallows the exception)."""
         self.close()
+        self.lost_reason = self.lost_reason or reason
         return KernelLost(reason, detail)
 
     def _start(self) -> None:
@@ -305,6 +308,8 @@ class KernelSession:
         """Call the learner's function ``target`` (a name, or a handle of a RemoteObject) in the kernel."""
         import numpy
 
+        if self.lost_reason:  # lost earlier in this phase (a check may have caught that): no new kernel
+            raise KernelLost(self.lost_reason)
         self.ensure_kernel(self.replay_timeout)
         callbacks: dict = {}
 

@@ -18,6 +18,7 @@ checks' ``ITIMER_REAL`` per-call limit), e.g. on simplifying a huge SymPy answer
 from __future__ import annotations
 
 import ast
+import contextlib
 import signal
 import threading
 import time
@@ -25,6 +26,11 @@ import warnings
 
 from ..checks.core import NOT_ATTEMPTED, PASSED, CheckResult
 from .kernel import TIMEOUT, CannotSend, KernelLost
+
+try:  # checks that call the learner's function in a forked child (lecture_lib.checks.isolation)
+    from ..checks.isolation import isolation as _checks_isolation
+except ImportError:  # checks that call it in this process
+    _checks_isolation = None
 
 _BASE: dict = {}
 
@@ -50,8 +56,10 @@ class _CpuLimit:
         self.active = threading.current_thread() is threading.main_thread() and hasattr(signal, "ITIMER_PROF")
 
     def __enter__(self):
+        self.fired = False
         if self.active:
             def on_limit(signum, frame):
+                self.fired = True  # remembered: a check may catch every exception of a call
                 raise GraderTimeLimit()
             self.previous = signal.signal(signal.SIGPROF, on_limit)
             signal.setitimer(signal.ITIMER_PROF, self.seconds)
@@ -96,16 +104,30 @@ def _run_hidden(source: str, namespace: dict) -> dict:
 
 
 def _phase(session, limit: float, run):
-    """``run()`` with the learner's time (``limit`` s of waiting) and the grader's CPU time (``limit`` s) bounded."""
+    """``run()`` with the learner's time (``limit`` s of waiting) and the grader's CPU time (``limit`` s) bounded.
+
+    The checks call the proxies in this process (``isolation("inline")``: a forked child could not
+    share the kernel's channel). A lost kernel or the CPU limit counts even when a check caught the
+    exception of the call (checks turn every exception of the learner's call into feedback).
+    """
+    import numpy
+
     session.call_deadline = time.monotonic() + limit
+    session.lost_reason = None
+    mode = _checks_isolation("inline") if _checks_isolation is not None else contextlib.nullcontext()
+    cpu = _CpuLimit(limit)
     try:
-        with _CpuLimit(limit), warnings.catch_warnings():
+        with cpu, mode, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # re-issued learner warnings: only the checks that record them see them
-            import numpy
             with numpy.errstate(divide="warn", over="warn", under="ignore", invalid="warn"):
-                return run()
+                result = run()
     finally:
         session.call_deadline = float("inf")
+    if session.lost_reason:
+        raise KernelLost(session.lost_reason)
+    if cpu.fired:
+        raise GraderTimeLimit()
+    return result
 
 
 def evaluate_exercise(exercise, imports: str, session, limit: float) -> dict:
