@@ -425,3 +425,14 @@ def test_a_kernel_that_cannot_start_is_a_grader_error_not_the_submissions_fault(
     record = _safe_grade(tmp_path / "ann.ipynb", load_assignment(repo_root / CH01), Limits(), False)
     assert record["flags"] == ["grader error"] and "the learner kernel did not start" in record["notes"][0]
     assert {e["status"] for e in record["exercises"]} == {"grader error"}
+
+
+def test_under_the_checks_float_regime_a_call_that_hides_an_overflow_is_seen_as_in_a_notebook(session):
+    isolation = pytest.importorskip("lecture_lib.checks.isolation", reason="checks without isolation.run_calls")
+    session.run_cell("import numpy as np\ndef hides(h):\n    print('hello')\n    with np.errstate(over='ignore'):\n"
+                     "        return np.exp(h)", 20, 20)
+    hides = session.lookup(["hides"], 20)["hides"]
+    with isolation.isolation("inline"):
+        outcome, = isolation.run_calls(hides, [{"h": np.array([1000.0])}], 5)
+    assert outcome.warnings == ["overflow encountered in exp"] and outcome.silenced == ["np.errstate(over='ignore')"]
+    assert "hello" in outcome.output

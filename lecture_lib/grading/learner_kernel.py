@@ -178,18 +178,26 @@ class Kernel:
         args = [self.decode(a) for a in message["args"]]
         kwargs = {k: self.decode(v) for k, v in message["kwargs"].items()}
         before = copy.deepcopy((args, kwargs))
+        silenced: list = []
+        output = io.StringIO()
+        streams = sys.stdout, sys.stderr
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                with numpy.errstate(**message.get("errstate", {})):
+                with numpy.errstate(**message.get("errstate", {})), _disarmed(message.get("disarm"), silenced):
                     if function is None:
                         raise NameError(f"name {target!r} is not defined")
-                    value = function(*args, **kwargs)
+                    sys.stdout = sys.stderr = output
+                    try:
+                        value = function(*args, **kwargs)
+                    finally:
+                        sys.stdout, sys.stderr = streams
             except BaseException as exc:  # also SystemExit and KeyboardInterrupt: the learner's doing
                 self.channel.send({"op": "raised", "id": message.get("id"), "type": type(exc).__name__,
                                    "module": type(exc).__module__,
                                    "message": _bounded(str(exc)) if _safe_str(exc) else "",
-                                   "where": _learner_line(exc), "warnings": _warnings(caught)})
+                                   "where": _learner_line(exc), "warnings": _warnings(caught),
+                                   "silenced": silenced, "output": output.getvalue()[:2000]})
                 return
         try:
             encoded = self._encode_result(value, args, kwargs)
@@ -203,7 +211,7 @@ class Kernel:
                                "where": "", "warnings": []})
             return
         reply = {"op": "returned", "id": message.get("id"), "value": encoded, "changed": changed,
-                 "warnings": _warnings(caught)}
+                 "warnings": _warnings(caught), "silenced": silenced, "output": output.getvalue()[:2000]}
         try:
             wire.dumps(reply)
         except wire.WireError as exc:  # e.g. an array larger than a message may be
@@ -235,6 +243,54 @@ class Kernel:
         if operation is None:
             raise SystemExit(0)  # "bye", or a message this version does not know
         operation(message)
+
+
+class _disarmed:
+    """While the call runs, ``np.errstate``, ``np.seterr`` and the warning filters do nothing but are recorded.
+
+    Used when the grader's caller runs the call under a float regime that the learner may not change
+    (``lecture_lib.checks.isolation``): the grader re-enacts the recorded calls there, so that the check
+    sees them exactly as in a notebook. ``silenced`` gets ``[kind, args, kwargs]`` (plain data).
+    """
+
+    def __init__(self, active, silenced):
+        self.active, self.silenced = bool(active), silenced
+
+    def _record(self, kind, args, kwargs):
+        try:
+            self.silenced.append([kind, wire.encode(list(args)), wire.encode(dict(kwargs))])
+        except wire.WireError:
+            self.silenced.append([kind, [], {}])
+
+    def __enter__(self):
+        if not self.active:
+            return self
+        import numpy
+
+        errstate = numpy.errstate
+        self.saved = (errstate.__enter__, errstate.__exit__, numpy.seterr, warnings.simplefilter, warnings.filterwarnings)
+        geterr = numpy.geterr
+        record = self._record
+
+        def enter(state):
+            record("errstate", (), {name: getattr(state, f"_{name}", None) for name in
+                                    ("all", "over", "under", "divide", "invalid") if getattr(state, f"_{name}", None)})
+            return state
+
+        errstate.__enter__, errstate.__exit__ = enter, lambda state, *exc: None
+        numpy.seterr = lambda *a, **k: (record("seterr", a, k), geterr())[1]
+        warnings.simplefilter = lambda *a, **k: record("simplefilter", a, k)
+        warnings.filterwarnings = lambda *a, **k: record("filterwarnings", a, k)
+        return self
+
+    def __exit__(self, *exc):
+        if self.active:
+            import numpy
+
+            errstate = numpy.errstate
+            errstate.__enter__, errstate.__exit__, numpy.seterr, warnings.simplefilter, warnings.filterwarnings = \
+                self.saved
+        return False
 
 
 def _safe_str(exc) -> bool:
