@@ -20,12 +20,14 @@ function on them and sends back what it returned. So:
   look up, and the arguments of each call (numbers, strings, lists, tuples,
   dicts, NumPy arrays as dtype/shape/base64 bytes, SymPy objects as
   ``srepr`` text, callables as callback ids), NumPy's error state of the
-  caller; kernel → grader: "ran"/the cell's error, what the names are, and
+  caller and whether the caller disarms float settings (the checks' float
+  regime); kernel → grader: "ran"/the cell's error, what the names are, and
   for each call the returned value (same encoding; SymPy answers read by a
   restricted parser, :mod:`.safe_sympy`, never ``eval``), the arguments the
   call changed (copied back into the caller's objects, so mutation tests
-  work), the warnings it emitted and an exception's type, bounded message
-  and line. A callable argument (a check passing ``f`` to the learner's
+  work), the warnings it emitted, the float settings it tried to change
+  (re-enacted in the grader, where the check records them), up to 2000
+  characters it printed, and an exception's type, bounded message and line. A callable argument (a check passing ``f`` to the learner's
   numerical gradient) is called back: the kernel sends its arguments, the
   grader evaluates ``f`` and answers with the value, or only the exception's
   type name.
