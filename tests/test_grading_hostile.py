@@ -10,7 +10,6 @@ feedback file may contain a line or message of the hidden tests.
 The sandbox tests (files of the instructor unreadable, no network) need a
 working ``bwrap`` (``make sandbox-deps``); without it they are skipped and say why.
 """
-import csv
 import io
 import json
 import os
@@ -291,7 +290,8 @@ def _csv_rows(out):
 
 
 def _records(out):
-    return {r["student"]: r for r in (json.loads(p.read_text(encoding="utf-8")) for p in (out / "graded").glob("*.json"))}
+    records = (json.loads(path.read_text(encoding="utf-8")) for path in (out / "graded").glob("*.json"))
+    return {record["student"]: record for record in records}
 
 
 def _hidden_texts(root, solutions):

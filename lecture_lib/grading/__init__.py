@@ -27,7 +27,8 @@ function on them and sends back what it returned. So:
   call changed (copied back into the caller's objects, so mutation tests
   work), the warnings it emitted, the float settings it tried to change
   (re-enacted in the grader, where the check records them), up to 2000
-  characters it printed, and an exception's type, bounded message and line. A callable argument (a check passing ``f`` to the learner's
+  characters it printed, and an exception's type, bounded message and line.
+  A callable argument (a check passing ``f`` to the learner's
   numerical gradient) is called back: the kernel sends its arguments, the
   grader evaluates ``f`` and answers with the value, or only the exception's
   type name.

@@ -268,7 +268,8 @@ class _disarmed:
         import numpy
 
         errstate = numpy.errstate
-        self.saved = (errstate.__enter__, errstate.__exit__, numpy.seterr, warnings.simplefilter, warnings.filterwarnings)
+        self.saved = (errstate.__enter__, errstate.__exit__, numpy.seterr, warnings.simplefilter,
+                      warnings.filterwarnings)
         geterr = numpy.geterr
         record = self._record
 

@@ -48,7 +48,8 @@ def _sympy_name(sympy, name):
         from sympy.functions.elementary.piecewise import ExprCondPair as value
     if name.startswith("_") or value is None:
         raise UnsafeExpression(f"unknown name {name!r}")
-    if name == "Function" or (isinstance(value, type) and issubclass(value, sympy.Basic)) or isinstance(value, sympy.Basic):
+    is_class = isinstance(value, type) and issubclass(value, sympy.Basic)
+    if name == "Function" or is_class or isinstance(value, sympy.Basic):
         return value
     raise UnsafeExpression(f"{name!r} is not a SymPy class or constant")
 
@@ -86,7 +87,8 @@ class _Builder:
         if isinstance(node.func, ast.Name):
             name = node.func.id
             function = _sympy_name(sympy, name)
-        elif isinstance(node.func, ast.Call) and isinstance(node.func.func, ast.Name) and node.func.func.id == "Function":
+        elif (isinstance(node.func, ast.Call) and isinstance(node.func.func, ast.Name)
+              and node.func.func.id == "Function"):
             name, function = "Function(...)", self.build(node.func, pow_depth)
         else:
             raise UnsafeExpression("only SymPy classes can be called")
@@ -118,13 +120,15 @@ class _Builder:
             small = isinstance(exponent, (int, float, sympy.Integer, sympy.Rational, sympy.Float)) and \
                 abs(float(exponent)) <= MAX_EXPONENT
             if not (symbolic or small):
-                raise UnsafeExpression(f"a power whose exponent is a number larger than {MAX_EXPONENT} or not a literal")
+                raise UnsafeExpression(f"a power whose exponent is a number larger than {MAX_EXPONENT} "
+                                       "or not a literal")
         if name not in ("Add", "Mul", "Pow", "Rational"):
             for arg in args:
                 if isinstance(arg, sympy.Rational) and max(abs(int(arg.p)), int(arg.q)) > MAX_INTEGER:
                     raise UnsafeExpression(f"a number larger than {MAX_INTEGER} as argument of {name}")
         value = function(*args, **kwargs)
-        if isinstance(value, sympy.Rational) and max(int(value.p).bit_length(), int(value.q).bit_length()) > MAX_NUMBER_BITS:
+        if isinstance(value, sympy.Rational) and \
+                max(int(value.p).bit_length(), int(value.q).bit_length()) > MAX_NUMBER_BITS:
             raise UnsafeExpression(f"a number of more than {MAX_NUMBER_BITS} bits")
         return value
 

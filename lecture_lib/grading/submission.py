@@ -190,7 +190,8 @@ def suspicious_code(steps) -> list:
                 targets = [node.target]
             while any(isinstance(t, (ast.Tuple, ast.List, ast.Starred)) for t in targets):
                 targets = [part for t in targets for part in (
-                    t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t.value] if isinstance(t, ast.Starred) else [t])]
+                    t.elts if isinstance(t, (ast.Tuple, ast.List))
+                    else [t.value] if isinstance(t, ast.Starred) else [t])]
             for target in targets:
                 name = _dotted(target) if isinstance(target, ast.Attribute) else ""
                 if name and name.split(".")[0] in modules:

@@ -24,7 +24,7 @@ import threading
 import time
 import warnings
 
-from ..checks.core import NOT_ATTEMPTED, PASSED, CheckResult
+from ..checks.core import PASSED, CheckResult
 from .kernel import TIMEOUT, CannotSend, KernelLost
 
 try:  # checks that call the learner's function in a forked child (lecture_lib.checks.isolation)
@@ -131,7 +131,7 @@ def _phase(session, limit: float, run):
 
 
 def evaluate_exercise(exercise, imports: str, session, limit: float) -> dict:
-    """The outcome of one exercise: {"lost": reason or None, "missing": bool, "check": ..., "hidden": ..., "phase": ...}.
+    """The outcome of one exercise: {"lost": reason or None, "missing": bool, "check", "hidden", "phase"}.
 
     ``check`` is {"status": "ok", "result": CheckResult.as_dict()} or {"status": "error", "message"};
     ``hidden`` is {"status": passed / failed / error / timeout / none / not run, "message"?}.
@@ -159,5 +159,3 @@ def evaluate_exercise(exercise, imports: str, session, limit: float) -> dict:
         outcome["cannot_send"] = str(exc)[:300]
     return outcome
 
-
-__all__ = ["evaluate_exercise", "base_namespace", "GraderTimeLimit", "NOT_ATTEMPTED"]
