@@ -153,12 +153,16 @@ def _write_back(original, changed) -> None:
                 numpy.copyto(original, changed, casting="unsafe")
             elif changed.size == original.size:
                 numpy.copyto(original, changed.reshape(original.shape), casting="unsafe")
+        elif isinstance(original, numpy.random.Generator) and isinstance(changed, numpy.random.Generator):
+            original.bit_generator.state = changed.bit_generator.state  # the call drew numbers from it
+        elif isinstance(original, numpy.random.RandomState) and isinstance(changed, numpy.random.RandomState):
+            original.set_state(changed.get_state(legacy=False))
         elif type(original) is list and type(changed) is list:
             original[:] = changed
         elif type(original) is dict and type(changed) is dict:
             original.clear()
             original.update(changed)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, KeyError):
         pass  # e.g. a read-only array of the caller: the change stays in the kernel
 
 

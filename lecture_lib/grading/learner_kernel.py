@@ -304,7 +304,8 @@ def _safe_str(exc) -> bool:
 
 def _mutable(value) -> bool:
     numpy = sys.modules.get("numpy")
-    return type(value) in (list, dict) or (numpy is not None and isinstance(value, numpy.ndarray))
+    return type(value) in (list, dict) or (numpy is not None and isinstance(
+        value, (numpy.ndarray, numpy.random.Generator, numpy.random.RandomState)))
 
 
 def _same(a, b) -> bool:
@@ -313,6 +314,8 @@ def _same(a, b) -> bool:
         if isinstance(a, numpy.ndarray):
             return isinstance(b, numpy.ndarray) and a.shape == b.shape and a.dtype == b.dtype and \
                 bool(numpy.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        if isinstance(a, (numpy.random.Generator, numpy.random.RandomState)):
+            return type(a) is type(b) and wire.encode(a) == wire.encode(b)  # the same state
         return bool(a == b)
     except Exception:
         return False

@@ -18,6 +18,8 @@ NumPy array (b, i, u, f, c, ``{"$array": {"dtype": "<f8", "shape": [2, 3], "data
 U, S dtypes)                (C-order bytes); dtype object: ``{"$objects": {"shape", "items"}}``
 NumPy scalar                ``{"$scalar": {"dtype": "<i8", "data": base64}}`` (np.int64 stays np.int64)
 SymPy object                ``{"$sympy": srepr(value)}``, read back by :mod:`.safe_sympy`, never eval
+np.random.Generator         ``{"$generator": bit_generator.state}`` (PCG64, MT19937, ...; the same stream)
+np.random.RandomState       ``{"$randomstate": get_state(legacy=False)}``
 callable (grader → kernel)  ``{"$callback": id}``: the kernel calls it back through the grader
 anything else               ``{"$remote": {"handle": n, "type": name, "callable": bool}}``
 argument returned as is     ``{"$arg": [position or name]}`` (``result is x``)
@@ -37,6 +39,7 @@ MAX_MESSAGE_BYTES = 64 * 2**20
 MAX_TEXT = 1_000_000
 MAX_DEPTH = 60
 ARRAY_KINDS = "biufcUS"
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 class WireError(ValueError):
@@ -78,6 +81,10 @@ def encode(value, on_callable=None, on_other=None, depth=0):
                                    "data": base64.b64encode(data).decode("ascii")}}
         if isinstance(value, numpy.generic) and value.dtype.kind in ARRAY_KINDS and value.dtype.fields is None:
             return {"$scalar": {"dtype": value.dtype.str, "data": base64.b64encode(value.tobytes()).decode("ascii")}}
+        if isinstance(value, numpy.random.Generator):
+            return {"$generator": encode(value.bit_generator.state, depth=depth + 1)}
+        if type(value) is numpy.random.RandomState:
+            return {"$randomstate": encode(value.get_state(legacy=False), depth=depth + 1)}
     if type(value) is list:
         return [encode(item, on_callable, on_other, depth + 1) for item in value]
     if type(value) is tuple:
@@ -187,6 +194,24 @@ def decode(data, on_sympy=None, on_callback=None, on_remote=None, on_arg=None, d
         if len(raw) != math.prod(shape) * dtype.itemsize:
             raise WireError("array: the bytes do not match dtype and shape")
         return numpy.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    if tag in ("$generator", "$randomstate"):
+        import numpy
+        state = again(body)
+        if not isinstance(state, dict):
+            raise WireError(f"bad {tag}")
+        name = state.get("bit_generator")
+        if tag == "$generator" and name not in BIT_GENERATORS:
+            raise WireError(f"bit generator {str(name)[:20]!r} is not allowed")
+        try:
+            if tag == "$randomstate":
+                generator = numpy.random.RandomState()
+                generator.set_state(state)
+                return generator
+            bits = getattr(numpy.random, name)()
+            bits.state = state
+            return numpy.random.Generator(bits)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise WireError(f"bad random state: {type(exc).__name__}") from None
     builders = {"$sympy": on_sympy, "$callback": on_callback, "$remote": on_remote, "$arg": on_arg}
     if tag in builders and builders[tag] is not None:
         return builders[tag](body)
