@@ -450,3 +450,12 @@ def test_random_generators_cross_with_their_state_and_come_back_advanced(session
     assert names["legacy"](rs).tolist() == twin.randint(0, 100, 3).tolist() and rs.rand() == twin.rand()
     with pytest.raises(wire.WireError, match="not allowed"):
         wire.decode({"$generator": {"$dict": [["bit_generator", "Evil"]]}})
+
+
+@pytest.mark.parametrize("cell", ["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()",
+                                  "from IPython.display import Markdown, display\ndisplay(Markdown('x'))",
+                                  "import ipywidgets as widgets\nwidgets.IntSlider()", "exit()", "!true",
+                                  "%timeit -n1 -r1 sum(range(10))"])
+def test_notebook_features_work_in_the_learner_kernel(session, cell):
+    assert session.run_cell(cell, 30, 30) is None
+    assert session.run_cell("x = 1", 30, 30) is None  # and the kernel goes on

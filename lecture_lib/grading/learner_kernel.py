@@ -103,11 +103,20 @@ class Kernel:
         from IPython.core.interactiveshell import InteractiveShell
         from traitlets.config import Config
 
+        class _Shell(InteractiveShell):
+            """IPython's shell as in a notebook: ``%matplotlib inline`` and ``exit()`` work, and do nothing here."""
+
+            def enable_gui(self, gui=None):
+                return None
+
+            def ask_exit(self):
+                return None
+
         config = Config()
         config.HistoryManager.hist_file = ":memory:"
         config.InteractiveShell.colors = "NoColor"
         config.InteractiveShell.xmode = "Plain"
-        self.shell = InteractiveShell.instance(config=config)
+        self.shell = _Shell.instance(config=config)
         self.channel = channel
         self.remote: dict = {}  # handle -> object the learner's code returned that cannot be sent as data
 
