@@ -7,11 +7,12 @@ or so it takes to kill the kernel. Within it:
 * a learner cell: at most ``cell_timeout`` seconds, then it is skipped (the
   kernel is killed; a new one re-runs the cells before it, each again within
   ``cell_timeout``);
-* an exercise: its public check waits at most ``cell_timeout`` seconds in all
-  for the learner's functions (each call also within the check's own limit,
-  3 s), its hidden tests another ``cell_timeout`` seconds, and the grader's
-  own computing on each of the two is limited to ``cell_timeout`` seconds of
-  CPU time; so at most about ``4 × cell_timeout`` (2 min with the default
+* an exercise: looking up the learner's names waits at most ``cell_timeout``
+  seconds, its public check at most ``cell_timeout`` seconds in all for the
+  learner's functions (each call also within the check's own limit, 3 s), its
+  hidden tests another ``cell_timeout`` seconds, and the grader's own
+  computing on each of the two is limited to ``cell_timeout`` seconds of CPU
+  time; so at most about ``5 × cell_timeout`` (2.5 min with the default
   30 s), plus re-running the earlier cells after a call that was stopped.
 """
 from __future__ import annotations
