@@ -459,3 +459,9 @@ def test_random_generators_cross_with_their_state_and_come_back_advanced(session
 def test_notebook_features_work_in_the_learner_kernel(session, cell):
     assert session.run_cell(cell, 30, 30) is None
     assert session.run_cell("x = 1", 30, 30) is None  # and the kernel goes on
+
+
+def test_a_callback_may_call_the_learners_functions_again(session):
+    session.run_cell("def square(v):\n    return v * v\ndef apply(f, v):\n    return f(v) + 1", 20, 20)
+    names = session.lookup(["square", "apply"], 20)
+    assert names["apply"](lambda v: names["square"](v) * 10, 3) == 91  # grader -> kernel -> grader -> kernel
