@@ -113,3 +113,15 @@ browser-deps:
 		echo "WARNING: installing Chromium failed (see above); the browser tests will be skipped and say so."; \
 	else echo "No Chromium at $(CHROMIUM): install it with your package manager (sudo apt-get install chromium)" \
 		"or point LECTURE_CHROMIUM at one; the browser tests are skipped without it."; fi
+
+# The grader's sandbox (lecture_lib/grading/sandbox.py): Debian's bubblewrap. As root with apt-get it is
+# installed; otherwise the command to run is printed. A failed install warns: lecture-grade then runs
+# kernels without a sandbox, says so in its summary, and the sandbox tests are skipped with the reason.
+.PHONY: sandbox-deps
+sandbox-deps:
+	@if command -v bwrap >/dev/null; then echo "bubblewrap found: $$(bwrap --version)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		{ apt-get update -q && apt-get install -y -q bubblewrap; } || \
+		echo "WARNING: installing bubblewrap failed (see above); lecture-grade will grade without a sandbox and say so."; \
+	else echo "No bwrap: install it with your package manager (sudo apt-get install bubblewrap);" \
+		"lecture-grade grades without a sandbox until then and says so in its summary."; fi
