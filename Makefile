@@ -21,7 +21,7 @@ MKL_VENV ?= .venv-mkl
 # What stands in for "another machine" in `make test-machines`: a NumPy on MKL, and one BLAS thread.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: lab test test-machines lock exercises notebooks clean help lecture browser-deps bench bench-mkl
+.PHONY: lab test test-machines lock exercises notebooks clean help lecture browser-deps sandbox-deps bench bench-mkl
 
 help:
 	@echo "make lab        open the series in JupyterLab (sets up .venv first)"
@@ -34,6 +34,7 @@ help:
 	@echo "make bench-mkl  engine speed on a NumPy built against MKL (PyTorch's BLAS), in .venv-mkl"
 	@echo "make lecture CHAPTER=01  present a chapter: JupyterLab slide deck, large fonts, live sliders"
 	@echo "make browser-deps        install Chromium (system package) for the browser tests"
+	@echo "make sandbox-deps        install bubblewrap (system package) for lecture-grade's sandbox"
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || \
@@ -113,3 +114,14 @@ browser-deps:
 		echo "WARNING: installing Chromium failed (see above); the browser tests will be skipped and say so."; \
 	else echo "No Chromium at $(CHROMIUM): install it with your package manager (sudo apt-get install chromium)" \
 		"or point LECTURE_CHROMIUM at one; the browser tests are skipped without it."; fi
+
+# The grader's sandbox (lecture_lib/grading/sandbox.py): Debian's bubblewrap. As root with apt-get it is
+# installed; otherwise the command to run is printed. A failed install warns: lecture-grade then runs
+# kernels without a sandbox, says so in its summary, and the sandbox tests are skipped with the reason.
+sandbox-deps:
+	@if command -v bwrap >/dev/null; then echo "bubblewrap found: $$(bwrap --version)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		{ apt-get update -q && apt-get install -y -q bubblewrap; } || \
+		echo "WARNING: installing bubblewrap failed (see above); lecture-grade will grade without a sandbox and say so."; \
+	else echo "No bwrap: install it with your package manager (sudo apt-get install bubblewrap);" \
+		"lecture-grade grades without a sandbox until then and says so in its summary."; fi

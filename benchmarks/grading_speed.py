@@ -6,8 +6,9 @@ Usage::
     .venv/bin/python benchmarks/grading_speed.py --chapter 04_backpropagation --copies 20
 
 Prints the total wall time against the 5-minute target for 100 submissions
-(a benchmark's output, not a test: nothing here fails on a slow machine) and
-checks that every copy earned full marks.
+(a benchmark's output, not a test: nothing here fails on a slow machine),
+says whether the kernels ran in the sandbox, and checks that every copy
+earned full marks.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import nbformat
 
 from lecture_lib.grading import Limits, grade_folder
 from lecture_lib.grading.assignment import reference_submission
+from lecture_lib.grading.sandbox import sandbox_status
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 300.0
@@ -47,6 +49,8 @@ def main(argv=None) -> int:
             rows = list(csv.DictReader(handle))
     full = all(row["status"] == "passed" for row in rows)
     per_100 = elapsed / args.copies * 100
+    sandboxed, how = sandbox_status()
+    print(f"sandbox: {how}" if sandboxed else f"sandbox: NONE ({how})")
     print(f"graded {args.copies} submissions of {args.chapter} with --jobs {args.jobs} in {elapsed:.1f} s "
           f"({elapsed / args.copies:.2f} s each); all full marks: {full}")
     print(f"per 100 submissions: {per_100:.1f} s against the {TARGET_SECONDS:.0f} s target "

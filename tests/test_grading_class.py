@@ -5,11 +5,16 @@ notebooks (so they never go stale): a correct one, a partly correct one, an
 untouched one, an endless loop, kernels killed by ``os._exit`` (inside a call
 and at the top level), a memory blow-up, an edited and a deleted check cell,
 monkeypatched checks, a fake printed PASSED, NumPy patched (before the grading and
-during a check), and two files
-that are not notebooks. Short time limits keep the test quick.
+during a check: it changes only the kernel's NumPy, which the grader does not use,
+so the functions score what they deserve and the patch is flagged), and two files
+that are not notebooks. Short time limits keep the test quick. The attacks of
+issue 15 are in tests/test_grading_hostile.py.
 """
 import json
 import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -65,16 +70,16 @@ not_json,perceptron_update,0,2,invalid notebook
 not_json,train_perceptron,0,2,invalid notebook
 numpy_patch,threshold_unit,1,1,passed
 numpy_patch,gate_weights,1,1,passed
-numpy_patch,perceptron_update,0,2,tampered
-numpy_patch,train_perceptron,0,2,tampered
+numpy_patch,perceptron_update,0,2,failed
+numpy_patch,train_perceptron,0,2,failed
 partial,threshold_unit,1,1,passed
 partial,gate_weights,0,1,failed
 partial,perceptron_update,0,2,failed
 partial,train_perceptron,0,2,not attempted
-sneaky_patch,threshold_unit,0,1,tampered
-sneaky_patch,gate_weights,0,1,tampered
-sneaky_patch,perceptron_update,0,2,tampered
-sneaky_patch,train_perceptron,0,2,tampered
+sneaky_patch,threshold_unit,0,1,failed
+sneaky_patch,gate_weights,1,1,passed
+sneaky_patch,perceptron_update,2,2,passed
+sneaky_patch,train_perceptron,2,2,passed
 toplevel_exit,threshold_unit,0,1,failed
 toplevel_exit,gate_weights,1,1,passed
 toplevel_exit,perceptron_update,2,2,passed
@@ -206,9 +211,10 @@ def test_summary_lines_are_printed_and_saved(graded):
     out, _, log = graded
     summary = (out / "summary.txt").read_text(encoding="utf-8")
     assert "  threshold_unit: mean 0.33/1 points, passed 5 of 15" in summary
-    assert "  train_perceptron: mean 0.93/2 points, passed 7 of 15" in summary
+    assert "  train_perceptron: mean 1.07/2 points, passed 8 of 15" in summary
     assert "flags edited_check: edited check: threshold_unit" in summary
-    assert "flags numpy_patch: tampered: perceptron_update; tampered: train_perceptron" in summary
+    assert ('flags numpy_patch: suspicious code: cell 9 ("np.allclose = lambda *args, **kwargs: True"): '
+            "changes np.allclose, changes np.array_equal") in summary
     assert summary.splitlines()[1] in log
 
 
@@ -229,9 +235,10 @@ def test_feedback_explains_each_case(graded):
     assert "MemoryError" in _feedback(out, "memory_hog")
     assert "check cell of `threshold_unit` was changed" in _feedback(out, "edited_check")
     assert "check cell of `gate_weights` was missing" in _feedback(out, "deleted_check")
-    assert "this has no effect" in _feedback(out, "monkeypatch")
-    assert "numpy.allclose" in _feedback(out, "numpy_patch")
-    assert "numpy.array_equal (during the tests)" in _feedback(out, "sneaky_patch")
+    assert "changes core.CheckRun.finish" in _feedback(out, "monkeypatch")
+    assert "This has no effect on grading" in _feedback(out, "monkeypatch")
+    assert "changes np.allclose" in _feedback(out, "numpy_patch")
+    assert "changes np.array_equal" in _feedback(out, "sneaky_patch")
     assert "not a Jupyter notebook" in _feedback(out, "not_json")
 
 
@@ -245,7 +252,11 @@ def test_feedback_never_shows_hidden_tests(graded, repo_root):
         assert not any(line in text for line in hidden + messages), path.name
     # the instructor's record keeps the hidden test's message
     record = json.loads((out / "graded" / "partial.json").read_text(encoding="utf-8"))
-    assert record["exercises"][2]["hidden"] == {"status": "failed", "message": "hidden: no in-place change"}
+    update = record["exercises"][2]
+    if update["check"]["status"] == "passed":  # checks that do not look for in-place changes themselves
+        assert update["hidden"] == {"status": "failed", "message": "hidden: no in-place change"}
+    else:  # checks that catch the change of the caller's w: the hidden tests are not needed
+        assert update["hidden"] == {"status": "not run"} and "w" in "\n".join(update["check"]["feedback"])
 
 
 def test_a_second_run_resumes_and_regrades_only_what_changed(graded, repo_root):
@@ -262,13 +273,33 @@ def test_a_second_run_resumes_and_regrades_only_what_changed(graded, repo_root):
 def test_the_notebook_time_limit_costs_only_what_was_not_graded_yet(repo_root, tmp_path):
     from lecture_lib.grading import Limits, grade_submission
     from lecture_lib.grading.assignment import load_assignment
-    from lecture_lib.grading.integrity import reference_fingerprints
-
     assignment = load_assignment(repo_root / SOLUTIONS)
     slow = reference_submission(repo_root / SOLUTIONS)
     slow.cells.insert(8, nbformat.v4.new_code_cell("import time\ntime.sleep(120)"))
     nbformat.write(slow, tmp_path / "slow.ipynb")
-    record = grade_submission(tmp_path / "slow.ipynb", assignment, reference_fingerprints(assignment.imports),
-                              Limits(cell_timeout=60, notebook_timeout=10))
+    record = grade_submission(tmp_path / "slow.ipynb", assignment, Limits(cell_timeout=60, notebook_timeout=10))
     assert [e["status"] for e in record["exercises"]] == ["passed", "passed", "timeout", "timeout"]
     assert "notebook time limit" in record["flags"]
+
+
+SOLUTION_NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "solutions").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("solutions", SOLUTION_NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_chapter_grades_its_solutions_to_full_marks_and_its_stubs_to_not_attempted(repo_root, solutions):
+    """Every chapter of solutions/ (a new chapter is covered the day it lands) crosses the kernel boundary."""
+    from lecture_lib.grading import Limits, grade_submission
+    from lecture_lib.grading.assignment import load_assignment
+
+    assignment = load_assignment(solutions)
+    with tempfile.TemporaryDirectory() as folder:
+        solved, stub = Path(folder, "solved.ipynb"), Path(folder, "stub.ipynb")
+        nbformat.write(reference_submission(solutions), solved)
+        shutil.copy(repo_root / "exercises" / solutions.name, stub)
+        limits = Limits(cell_timeout=30, notebook_timeout=300)
+        full, untouched = grade_submission(solved, assignment, limits), grade_submission(stub, assignment, limits)
+    assert [e["status"] for e in full["exercises"]] == ["passed"] * len(assignment.exercises), full
+    assert sum(e["points"] for e in full["exercises"]) == assignment.max_points
+    assert all(e["hidden"]["status"] in ("passed", "none") for e in full["exercises"])
+    assert [e["status"] for e in untouched["exercises"]] == ["not attempted"] * len(assignment.exercises)
+    assert full["flags"] == [] and untouched["flags"] == []

@@ -121,4 +121,4 @@ def test_the_internal_sigmoid_is_the_engines_and_never_overflows():
 
     h = np.array([-1000.0, -30.0, -1.0, 0.0, 2.5, 40.0, 1000.0])
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        np.testing.assert_allclose(_sigmoid(h), sigmoid(h), rtol=1e-13, atol=0)
+        np.testing.assert_array_equal(_sigmoid(h.copy()), sigmoid(h))  # the engine's own kernel, bit for bit

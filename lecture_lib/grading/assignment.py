@@ -44,6 +44,8 @@ class Exercise:
     released_source : str, the check cell as released in ``exercises/``
     checksum : str, :func:`source_checksum` of ``released_source``
     functions : list of str, functions defined by the exercise's solution cells
+    learner_names : list of str, names the check and the hidden tests use that the chapter's imports,
+        the built-ins and the test code itself do not define: looked up in the learner's kernel
     """
 
     name: str
@@ -55,6 +57,7 @@ class Exercise:
     released_source: str
     checksum: str
     functions: list = field(default_factory=list)
+    learner_names: list = field(default_factory=list)
 
     @property
     def released_id(self) -> str:
@@ -141,6 +144,34 @@ def _setup_imports(cells, where: str) -> str:
     return "\n".join(lines)
 
 
+def _imported_names(imports: str) -> set:
+    names = set()
+    for node in ast.walk(ast.parse(imports or "")):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return names
+
+
+def learner_names(code: str, defined: set) -> list:
+    """Names that ``code`` reads but never binds itself, that are not built-ins and not in ``defined``, in the
+    order of the source."""
+    import builtins
+
+    tree = ast.parse(code)
+    bound, read = set(), []
+    for node in sorted(ast.walk(tree), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
+        if isinstance(node, ast.Name):
+            (read.append(node.id) if isinstance(node.ctx, ast.Load) else bound.add(node.id))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return [name for name in dict.fromkeys(read)
+            if name not in bound and name not in defined and not hasattr(builtins, name)]
+
+
 def _defined_functions(source: str) -> list:
     return re.findall(r"^def\s+(\w+)\s*\(", source, re.M)
 
@@ -181,6 +212,14 @@ def load_assignment(path) -> Assignment:
     if len(set(names)) != len(names):
         raise AssignmentError(f"{path}: two check cells check the same function: {names}")
     imports = _setup_imports(solution.cells, path.name)
+    imported = _imported_names(imports)
+    for exercise in exercises:
+        try:
+            exercise.learner_names = learner_names(exercise.public + "\n" + exercise.hidden, imported)
+        except SyntaxError as exc:
+            raise AssignmentError(f"{path.name}: the check of {exercise.name} does not parse: {exc}") from None
+        if exercise.name not in exercise.learner_names:
+            exercise.learner_names.insert(0, exercise.name)
     digest_input = json.dumps([[e.name, e.points, e.public, e.hidden, e.checksum] for e in exercises] + [imports])
     return Assignment(name=path.stem, exercises=exercises, imports=imports,
                       sha256=hashlib.sha256(digest_input.encode()).hexdigest(), warnings=warnings)

@@ -7,7 +7,9 @@ Usage::
 
 Writes ``results/grades.csv`` (student, exercise, points, max, status),
 ``results/summary.txt``, ``results/feedback/<student>.md`` (to return to
-learners) and ``results/graded/<student>.json`` (instructor only). A second
+learners) and ``results/graded/<student>.json`` (instructor only). Each
+submission's kernel runs in a bubblewrap sandbox when ``bwrap`` works on the
+machine (the summary says which). A second
 run skips the submissions already graded unless ``--regrade``.
 """
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from .assignment import AssignmentError
 from .execution import Limits
-from .grader import grade_folder
+from .grader import GradingInterrupted, grade_folder
 
 
 def _positive(kind):
@@ -33,7 +35,8 @@ def _positive(kind):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="lecture-grade", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="Exit status: 0 when every submission was graded, 2 on a usage error.")
+                                     epilog="Exit status: 0 when every submission was graded, 2 on a usage error, "
+                                            "128 + the signal's number when stopped by SIGTERM or SIGINT.")
     parser.add_argument("solutions", type=Path, help="the solutions notebook (holds the hidden tests and points)")
     parser.add_argument("submissions", type=Path, help="folder of submitted notebooks, one <student>.ipynb each")
     parser.add_argument("--out", type=Path, required=True, help="output folder (created if needed)")
@@ -57,6 +60,10 @@ def main(argv=None) -> int:
     except AssignmentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except GradingInterrupted as exc:
+        print(f"stopped by {exc}: every kernel was ended; run the same command again to grade the rest",
+              file=sys.stderr)
+        return 128 + exc.signum
     return 0
 
 

@@ -4,13 +4,21 @@ Layout of the output folder::
 
     grades.csv              student,exercise,points,max,status  (one row per student and exercise)
     summary.txt             per exercise: mean points and how many passed; per student: flags
-    feedback/<student>.md   what to return to the learner: verdicts, points, the checks' hints
-    graded/<student>.json   the full record (instructor only: it holds the hidden tests' messages)
+    feedback/<id>.md        what to return to the learner: verdicts, points, the checks' hints
+    graded/<id>.json        the full record (instructor only: it holds the hidden tests' messages)
+
+``<id>`` is the student's name when it is made of letters, digits, ``.``, ``_``
+and ``-`` only; otherwise those characters plus a short hash (see
+:func:`lecture_lib.grading.grader.student_id`), so that any name the file
+system allows (spaces, quotes, bytes that are not UTF-8) is written safely.
+In the CSV, a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return gets a leading ``'`` so that spreadsheets do not run it as a formula.
 
 Every file is written atomically (a temporary file, then ``os.replace``), so
 an interrupted run never leaves a half-written file. The feedback files use
 only what the public checks say and whether the hidden tests passed: never
-the hidden tests' source or messages.
+the hidden tests' source or messages, and every text that comes from the
+learner's kernel is bounded (:data:`MAX_NOTE`).
 """
 from __future__ import annotations
 
@@ -20,6 +28,18 @@ import os
 from pathlib import Path
 
 CSV_COLUMNS = ("student", "exercise", "points", "max", "status")
+MAX_NOTE = 1000
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` with a leading ``'`` if a spreadsheet would read it as a formula."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _bounded(text) -> str:
+    text = str(text)
+    return text if len(text) <= MAX_NOTE else text[:MAX_NOTE - 3] + "..."
 
 
 def write_atomic(path, text: str) -> None:
@@ -45,15 +65,19 @@ def csv_text(records) -> str:
     writer.writerow(CSV_COLUMNS)
     for record in sorted(records, key=lambda r: r["student"]):
         for entry in record["exercises"]:
-            writer.writerow([record["student"], entry["exercise"], _number(entry["points"]),
+            writer.writerow([spreadsheet_safe(record["student"]), entry["exercise"], _number(entry["points"]),
                              _number(entry["max"]), entry["status"]])
     return buffer.getvalue()
 
 
-def summary_lines(records, assignment) -> list:
-    """One line per exercise (mean points, how many passed), a total line, and one line per flagged student."""
+def summary_lines(records, assignment, skipped=(), sandbox=None) -> list:
+    """One line per exercise (mean points, how many passed), a total line, one line per flagged student,
+    the sandbox used, and one line per folder entry that was not graded."""
     n = len(records)
     lines = [f"{assignment.name}: {n} submission(s), {assignment.max_points:g} points in all"]
+    if sandbox is not None:
+        lines.append(f"  sandbox: {sandbox[1]}" if sandbox[0] else
+                     f"  sandbox: NONE ({sandbox[1]}); the submissions ran with the grader's rights")
     for exercise in assignment.exercises:
         entries = [e for r in records for e in r["exercises"] if e["exercise"] == exercise.name]
         mean = sum(e["points"] for e in entries) / n if n else 0.0
@@ -65,6 +89,8 @@ def summary_lines(records, assignment) -> list:
     for record in sorted(records, key=lambda r: r["student"]):
         if record["flags"]:
             lines.append(f"  flags {record['student']}: " + "; ".join(record["flags"]))
+    for name, reason in skipped:
+        lines.append(f"  not graded: {name}: {reason}")
     return lines
 
 
@@ -79,7 +105,7 @@ def feedback_markdown(record) -> str:
     lines = [f"# Feedback on {record['assignment']}: {record['student']}", "",
              f"**Score: {total:g} / {maximum:g} points**", ""]
     if record["notes"]:
-        lines += ["## About your notebook", ""] + [f"* {note}" for note in record["notes"]] + [""]
+        lines += ["## About your notebook", ""] + [f"* {_bounded(note)}" for note in record["notes"]] + [""]
     lines += ["| Exercise | Points | Verdict |", "|---|---|---|"]
     lines += [f"| `{e['exercise']}` | {e['points']:g} / {e['max']:g} | {e['status']} |" for e in record["exercises"]]
     for entry in record["exercises"]:
@@ -88,7 +114,7 @@ def feedback_markdown(record) -> str:
         if check:
             lines.append(f"Check: {check['status'].upper()}: {check['summary']}")
             if check["feedback"]:
-                lines += ["", _quote("\n".join(check["feedback"]))]
+                lines += ["", _quote("\n".join(_bounded(text) for text in check["feedback"]))]
         hidden = (entry.get("hidden") or {}).get("status")
         if check and check["status"] == "passed" and hidden in ("failed", "error", "timeout", "not attempted"):
             lines += ["", "Your function passed the public check but not the instructor's additional tests "
@@ -97,16 +123,16 @@ def feedback_markdown(record) -> str:
         elif check and check["status"] == "passed" and hidden == "passed":
             lines += ["", "The instructor's additional tests passed too."]
         for note in entry["notes"]:
-            lines += ["", note]
+            lines += ["", _bounded(note)]
     return "\n".join(lines) + "\n"
 
 
-def write_reports(records, assignment, out: Path) -> list:
-    """Write grades.csv, summary.txt and feedback/<student>.md; return the summary lines (to print)."""
+def write_reports(records, assignment, out: Path, skipped=(), sandbox=None) -> list:
+    """Write grades.csv, summary.txt and feedback/<id>.md; return the summary lines (to print)."""
     out = Path(out)
     write_atomic(out / "grades.csv", csv_text(records))
-    lines = summary_lines(records, assignment)
+    lines = summary_lines(records, assignment, skipped, sandbox)
     write_atomic(out / "summary.txt", "\n".join(lines) + "\n")
     for record in records:
-        write_atomic(out / "feedback" / f"{record['student']}.md", feedback_markdown(record))
+        write_atomic(out / "feedback" / f"{record.get('id', record['student'])}.md", feedback_markdown(record))
     return lines
