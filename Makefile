@@ -18,7 +18,7 @@ CONSTRAINTS ?= constraints.txt
 CONSTRAINT_FLAG := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
 # A second environment whose NumPy is built against MKL (benchmarks/build_numpy_mkl.sh).
 MKL_VENV ?= .venv-mkl
-# What stands in for "another machine" in `make test-machines`: a NumPy on MKL, and one BLAS thread.
+# One BLAS thread per process: `make test` (two workers on 2 cores) and the MKL run of test-machines.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 .PHONY: lab test test-machines lock exercises notebooks clean help lecture browser-deps sandbox-deps bench bench-mkl
@@ -26,7 +26,7 @@ ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 help:
 	@echo "make lab        open the series in JupyterLab (sets up .venv first)"
 	@echo "make test       run the whole test suite (sets up .venv first)"
-	@echo "make test-machines  the notebooks again as other machines compute them (NumPy on MKL; one BLAS thread)"
+	@echo "make test-machines  the notebooks again as other machines compute them (NumPy on MKL; OpenBLAS with its own threads)"
 	@echo "make lock       re-pin every version (constraints.txt, environment.yml) from a fresh resolve"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make notebooks  re-execute every notebook in place on a fresh kernel"
@@ -46,16 +46,21 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(ROOT_FLAG) $(LAB_ARGS)
 
+# Two pytest workers on the 2 cores (pyproject's -n 2), one BLAS thread each: two multi-threaded BLAS
+# pools on 2 cores spin against each other and make small products up to 30 times slower.
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(ONE_THREAD) $(PY) -m pytest $(PYTEST_ARGS)
 
 # The notebooks' committed outputs, recomputed as two other machines would: NumPy built against
-# MKL instead of OpenBLAS (.venv-mkl, see benchmarks/build_numpy_mkl.sh), and one BLAS thread.
+# MKL instead of OpenBLAS (.venv-mkl, see benchmarks/build_numpy_mkl.sh), and OpenBLAS with its own
+# thread count.
 # The OpenBLAS kernel variables are left as the machine sets them (some machines need them).
+# (make test itself runs with one BLAS thread per worker; here the second run keeps the machine's own
+# BLAS threads, one notebook at a time.)
 test-machines: $(MKL_VENV)/.lecture-lib-installed $(STAMP)
 	$(MKL_VENV)/bin/python -c 'import numpy; print("NumPy", numpy.__version__, "on", numpy.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"])'
-	$(MKL_VENV)/bin/python -m pytest notebooks solutions $(PYTEST_ARGS)
-	$(ONE_THREAD) $(PY) -m pytest notebooks solutions $(PYTEST_ARGS)
+	$(ONE_THREAD) $(MKL_VENV)/bin/python -m pytest notebooks solutions $(PYTEST_ARGS)
+	$(PY) -m pytest -n 0 notebooks solutions $(PYTEST_ARGS)
 
 # Re-pin: the newest versions pyproject.toml allows, resolved in a fresh environment.
 lock:
