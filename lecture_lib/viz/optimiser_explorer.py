@@ -109,6 +109,11 @@ def optimiser_explorer(optimiser="momentum", eta=0.3, momentum=0.9, condition_nu
     costs one run of the optimiser (200 steps on the quadratic, 1000 on
     Rosenbrock) and one blit.
 
+    The sliders step by 0.1 (η and κ in log10 units, μ in [0, 0.9]): with
+    finer steps (0.01–0.05) the arrow keys did not move the sliders in
+    JupyterLab (the browser suite's keyboard test), while 0.1 works there
+    as in the other explorers.
+
     Returns
     -------
     ipywidgets.VBox
@@ -153,9 +158,9 @@ def optimiser_explorer(optimiser="momentum", eta=0.3, momentum=0.9, condition_nu
         "optimiser": widgets.Dropdown(options=list(OPTIMISER_NAMES), value=optimiser, description="optimiser"),
         "landscape": widgets.Dropdown(options=["quadratic", "Rosenbrock"], value=start_land.name.split(",")[0],
                                       description="landscape"),
-        "eta": widgets.FloatLogSlider(value=eta, base=10, min=-4, max=0.5, step=0.05, description="η",
+        "eta": widgets.FloatLogSlider(value=eta, base=10, min=-4, max=1, step=0.1, description="η",
                                       readout_format=".3g", continuous_update=False),
-        "momentum": widgets.FloatSlider(value=momentum, min=0.0, max=0.99, step=0.01, description="μ",
+        "momentum": widgets.FloatSlider(value=momentum, min=0.0, max=0.9, step=0.1, description="μ",
                                         continuous_update=False),
         "kappa": widgets.FloatLogSlider(value=condition_number, base=10, min=0, max=3, step=0.1, description="κ",
                                         readout_format=".3g", continuous_update=False),
@@ -164,5 +169,5 @@ def optimiser_explorer(optimiser="momentum", eta=0.3, momentum=0.9, condition_nu
     redraw()
     for control in controls.values():
         control.observe(redraw, names="value")
-    return widgets.VBox([widgets.HBox([controls["optimiser"], controls["landscape"]]),
-                         widgets.HBox([controls["eta"], controls["momentum"], controls["kappa"]]), live_image])
+    return widgets.VBox([widgets.HBox([controls["optimiser"], controls["landscape"], controls["kappa"]]),
+                         widgets.HBox([controls["eta"], controls["momentum"]]), live_image])
