@@ -150,10 +150,12 @@ def _rms(s, grad, rho):
     (lambda w, s, grad, eta, rho, eps: (w - eta * grad / (np.sqrt(_rms(s, grad, 1 - rho)) + eps),
                                         _rms(s, grad, 1 - rho)), "swapped_rho"),
 ])
+@pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt")  # g instead of g²: the root of s < 0
 def test_rmsprop_mistakes_get_their_hint(wrong, hint):
     _assert_hint(ch06.check_rmsprop_step(wrong), hint)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt")
 def test_rmsprop_nan_answer_is_explained():
     result = ch06.check_rmsprop_step(lambda w, s, grad, eta, rho, eps: (
         w - eta * grad / (np.sqrt(rho * s + (1 - rho) * grad) + eps), rho * s + (1 - rho) * grad))
