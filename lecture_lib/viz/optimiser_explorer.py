@@ -1,0 +1,173 @@
+"""Trajectories of the optimisers on two-weight landscapes: static small multiples and the live explorer (chapter 06).
+
+The computations are in ``lecture_lib.topics.optimisation_landscapes``;
+matplotlib and ipywidgets are imported inside the functions that need them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import as_scalar, check_choice, check_positive, check_positive_int
+from ..topics.optimisation_landscapes import OPTIMISER_NAMES, make_optimizer, quadratic, rosenbrock, run_optimizer
+from .live_figure import LiveFigure, new_figure
+from .plotting import COLORS
+
+__all__ = ["DEFAULT_ETAS", "draw_landscape", "draw_trajectory", "trajectory_small_multiples", "optimiser_explorer"]
+
+#: Learning rates that work for each optimiser on the two landscapes (found by trying; L-BFGS has none).
+DEFAULT_ETAS = {
+    "quadratic": {"gradient descent": 1.0, "momentum": 0.3, "nesterov": 0.3, "adagrad": 0.5, "rmsprop": 0.05,
+                  "adam": 0.1, "lbfgs": 1.0},
+    "Rosenbrock": {"gradient descent": 0.001, "momentum": 0.0005, "nesterov": 0.0005, "adagrad": 0.3,
+                   "rmsprop": 0.01, "adam": 0.05, "lbfgs": 1.0},
+}
+_STEPS = {"quadratic": 200, "Rosenbrock": 1000}
+
+
+def _landscape(kind, condition_number):
+    kind = check_choice(kind, "landscape", ("quadratic", "Rosenbrock"))
+    return quadratic(condition_number) if kind == "quadratic" else rosenbrock()
+
+
+def draw_landscape(ax, landscape, resolution=120, contours=True):
+    """log10 E as a shaded image (with contour lines unless ``contours=False``) on ``ax``; the minimum marked with a star.
+
+    Returns the image (an AxesImage of shape (resolution, resolution)).
+    """
+    w1_grid, w2_grid, loss = landscape.loss_grid(resolution)
+    log_loss = np.log10(loss + 1e-3)
+    image = ax.imshow(log_loss, origin="lower", extent=landscape.extent, aspect="auto", cmap="viridis", alpha=0.6)
+    if contours:
+        ax.contour(w1_grid, w2_grid, log_loss, levels=12, colors="black", linewidths=0.4, alpha=0.5)
+        ax.plot(*landscape.minimum, "*", color=COLORS["highlight"], markersize=14, markeredgecolor="black")
+    ax.set_xlim(landscape.extent[0], landscape.extent[1])
+    ax.set_ylim(landscape.extent[2], landscape.extent[3])
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    return image
+
+
+def draw_trajectory(ax, trajectory, color=None, label=None):
+    """The iterates joined by lines, the start as a circle; returns the line."""
+    line, = ax.plot(trajectory.weights[:, 0], trajectory.weights[:, 1], ".-", color=color or COLORS["test"],
+                    markersize=3, linewidth=1.2, label=label)
+    ax.plot(*trajectory.weights[0], "o", color=COLORS["test"], markeredgecolor="black")
+    return line
+
+
+def _summary(trajectory, landscape):
+    if trajectory.diverged:
+        return "diverged"
+    distance = trajectory.distance_to(landscape.minimum)[-1]
+    return f"{len(trajectory.losses) - 1} steps, |w - w*| = {distance:.1g}"
+
+
+def trajectory_small_multiples(optimisers=OPTIMISER_NAMES, condition_number=50.0, etas=None):
+    """The static twin of ``optimiser_explorer``: one panel per optimiser, quadratic (top) and Rosenbrock (bottom).
+
+    Parameters
+    ----------
+    optimisers : sequence of str
+        Names from ``OPTIMISER_NAMES``.
+    condition_number : float
+        κ of the quadratic.
+    etas : dict, optional
+        {landscape kind: {optimiser: η}}; default ``DEFAULT_ETAS``.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    runs : dict
+        {(kind, optimiser): Trajectory}
+    """
+    import matplotlib.pyplot as plt
+
+    etas = DEFAULT_ETAS if etas is None else etas
+    fig, axes = plt.subplots(2, len(optimisers), figsize=(2.6 * len(optimisers), 5.6), squeeze=False)
+    runs = {}
+    for row, kind in enumerate(("quadratic", "Rosenbrock")):
+        landscape = _landscape(kind, condition_number)
+        for ax, name in zip(axes[row], optimisers):
+            run = run_optimizer(landscape, make_optimizer(name, etas[kind][name]), _STEPS[kind])
+            runs[(kind, name)] = run
+            draw_landscape(ax, landscape, resolution=80)
+            draw_trajectory(ax, run)
+            eta_text = "" if name == "lbfgs" else f", η={etas[kind][name]:g}"
+            ax.set_title(f"{name}{eta_text}\n{_summary(run, landscape)}", fontsize=8)
+            ax.set_xlabel("")
+            ax.set_ylabel(kind if ax is axes[row][0] else "")
+            ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return fig, runs
+
+
+def optimiser_explorer(optimiser="momentum", eta=0.3, momentum=0.9, condition_number=50.0, landscape="quadratic"):
+    """A widget: optimiser, learning rate η (log scale), momentum μ, condition number κ and landscape.
+
+    The landscape is redrawn as an image (a dynamic artist of a
+    ``LiveFigure``) together with the trajectory, so each move of a slider
+    costs one run of the optimiser (200 steps on the quadratic, 1000 on
+    Rosenbrock) and one blit.
+
+    The sliders step by 0.1 (η and κ in log10 units, μ in [0, 0.9]): with
+    finer steps (0.01–0.05) the arrow keys did not move the sliders in
+    JupyterLab (the browser suite's keyboard test), while 0.1 works there
+    as in the other explorers.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import ipywidgets as widgets
+
+    optimiser = check_choice(optimiser, "optimiser", OPTIMISER_NAMES)
+    eta = check_positive(eta, "eta")
+    momentum = as_scalar(momentum, "momentum")
+    condition_number = check_positive(condition_number, "condition_number")
+    figure = new_figure(figsize=(10, 4))
+    ax_path, ax_loss = figure.subplots(1, 2, gridspec_kw={"left": 0.07, "right": 0.98, "bottom": 0.13, "top": 0.88,
+                                                          "wspace": 0.25})
+    start_land = _landscape(landscape, condition_number)
+    image = draw_landscape(ax_path, start_land, resolution=80, contours=False)  # contours could not follow κ
+    star, = ax_path.plot(*start_land.minimum, "*", color=COLORS["highlight"], markersize=14, markeredgecolor="black")
+    path_line, = ax_path.plot([], [], ".-", color=COLORS["test"], markersize=3, linewidth=1.2)
+    loss_line, = ax_loss.semilogy([], [], color=COLORS["train"])
+    ax_loss.set(xlim=(0, 1000), ylim=(1e-12, 1e3), xlabel="step", ylabel="loss $E$")
+    live = LiveFigure(figure, [image, star, path_line, loss_line, ax_path.title, ax_loss.title])
+
+    def redraw(change=None):
+        land = _landscape(controls["landscape"].value, controls["kappa"].value)
+        _, _, loss = land.loss_grid(80)
+        image.set_data(np.log10(loss + 1e-3))
+        image.set_clim(np.log10(loss.min() + 1e-3), np.log10(loss.max() + 1e-3))
+        image.set_extent(land.extent)
+        ax_path.set_xlim(land.extent[0], land.extent[1])
+        ax_path.set_ylim(land.extent[2], land.extent[3])
+        star.set_data([land.minimum[0]], [land.minimum[1]])
+        name = controls["optimiser"].value
+        run = run_optimizer(land, make_optimizer(name, controls["eta"].value, controls["momentum"].value),
+                            _STEPS[controls["landscape"].value])
+        path_line.set_data(run.weights[:, 0], run.weights[:, 1])
+        losses = np.maximum(run.losses, 1e-12)
+        loss_line.set_data(np.arange(len(losses)), losses)
+        ax_path.set_title(f"{name}: {_summary(run, land)}")
+        ax_loss.set_title(f"final E = {run.final_loss:.3g}")
+        live.refresh()
+
+    controls = {
+        "optimiser": widgets.Dropdown(options=list(OPTIMISER_NAMES), value=optimiser, description="optimiser"),
+        "landscape": widgets.Dropdown(options=["quadratic", "Rosenbrock"], value=start_land.name.split(",")[0],
+                                      description="landscape"),
+        "eta": widgets.FloatLogSlider(value=eta, base=10, min=-4, max=1, step=0.1, description="η",
+                                      readout_format=".3g", continuous_update=False),
+        "momentum": widgets.FloatSlider(value=momentum, min=0.0, max=0.9, step=0.1, description="μ",
+                                        continuous_update=False),
+        "kappa": widgets.FloatLogSlider(value=condition_number, base=10, min=0, max=3, step=0.1, description="κ",
+                                        readout_format=".3g", continuous_update=False),
+    }
+    live_image = live.image_widget()
+    redraw()
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    return widgets.VBox([widgets.HBox([controls["optimiser"], controls["landscape"], controls["kappa"]]),
+                         widgets.HBox([controls["eta"], controls["momentum"]]), live_image])
