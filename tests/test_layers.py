@@ -23,7 +23,10 @@ def test_dense_gradients_for_every_activation(activation, n, d, units, seed):
         assume(np.abs(x @ layer.params["W"] + layer.params["b"]).min() > 1e-4)
     errors = check_layer_gradients(layer, x, seed=seed)
     assert set(errors) == {"x", "W", "b"}
-    assert max(errors.values()) < 1e-7, errors
+    # 1e-6, not the usual 1e-7: with one weight and four examples dW = sum_n x_n eps_n can cancel to
+    # near 0 (seed 273441183, n=4, d=1, units=1: 2.0e-7), where the relative error of a correct
+    # gradient grows; a real bug (a missing factor, a wrong sign) gives 1e-3 or more.
+    assert max(errors.values()) < 1e-6, errors
 
 
 @settings(max_examples=10, deadline=None)
