@@ -127,3 +127,29 @@ def test_lottery_experiment_runs_every_variant_and_records_sparsity():
         pr.lottery_experiment(x, y, x, labels, rounds=1, seeds=(0,), hidden=4, epochs=1, variants=("late",))
     with pytest.raises(ValueError, match="Unknown variant"):
         pr.lottery_experiment(x, y, x, labels, rounds=1, seeds=(0,), hidden=4, epochs=1, variants=("nope",))
+
+
+def test_accuracy_figure_skips_rounds_a_control_did_not_run():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lecture_lib.viz.lottery_curves import draw_accuracy_against_remaining
+
+    result = pr.LotteryResult([100.0, 50.0, 25.0], {"ticket": np.array([[0.9, 0.9, 0.8]]),
+                                                    "reinit": np.array([[0.9, np.nan, 0.7]])}, {}, 0.0)
+    fig, ax = plt.subplots()
+    draw_accuracy_against_remaining(ax, result)
+    lines = {line.get_label(): line for line in ax.lines}
+    assert list(lines["same masks, fresh init"].get_xdata()) == [100.0, 25.0]
+    assert ax.get_xscale() == "log" and ax.xaxis_inverted()
+    plt.close(fig)
+    with pytest.raises(TypeError, match="LotteryResult"):
+        draw_accuracy_against_remaining(ax, {"ticket": 1})
+
+
+def test_one_shot_pruning_reaches_the_requested_density():
+    x, y = _data()
+    out = pr.one_shot_pruning(x, y, x, y.argmax(1), keep=(0.5, 0.5), seeds=(0,), hidden=8, epochs=1, batch_size=10)
+    assert out["remaining"] == pytest.approx(50.0, abs=1.0)
+    assert out["ticket"].shape == out["reinit"].shape == (1,)

@@ -34,7 +34,8 @@ from ..nn.model import Sequential
 from ..nn.optimizers import Adam
 
 __all__ = ["prune_by_magnitude", "prune_globally", "random_pruning", "rewind", "density", "mask_overlap",
-           "glorot_normal", "grouped_softmax_crossentropy", "SeedBatchMLP", "LotteryResult", "lottery_experiment"]
+           "glorot_normal", "grouped_softmax_crossentropy", "SeedBatchMLP", "LotteryResult", "lottery_experiment",
+           "one_shot_pruning"]
 
 
 # --- masks ---------------------------------------------------------------------------------------
@@ -163,17 +164,19 @@ class SeedBatchMLP:
     weights : list over seeds of [W1 (D, H), W2 (H, C)]
     biases : list over seeds of [b1 (H,), b2 (C,)]
     masks : list over seeds of [M1 (D, H), M2 (H, C)]
+    dtype : 'float64' or 'float32' (float32 trains about twice as fast)
     """
 
-    def __init__(self, weights, biases, masks):
+    def __init__(self, weights, biases, masks, dtype="float64"):
         self.S = len(weights)
         self.D, self.H = np.shape(weights[0][0])
         self.C = np.shape(weights[0][1])[1]
         S, D, H, C = self.S, self.D, self.H, self.C
-        self.model = Sequential([Dense(S * H, activation="relu", input_dim=D), Dense(S * C)])
+        self.model = Sequential([Dense(S * H, activation="relu", input_dim=D), Dense(S * C)], dtype=dtype)
         self.model.build((D,))
         first, second = self.model.layers
-        self.mask1, self.mask2 = np.zeros((D, S * H)), np.zeros((S * H, S * C))
+        self.mask1 = np.zeros((D, S * H), dtype=self.model.dtype)
+        self.mask2 = np.zeros((S * H, S * C), dtype=self.model.dtype)
         first.params["W"][...] = 0.0
         second.params["W"][...] = 0.0
         for s in range(S):
@@ -262,7 +265,7 @@ def _initial(seeds, D, H, C):
 
 def lottery_experiment(x, y, x_test, labels_test, rounds, seeds=(0, 1, 2, 3, 4), hidden=100, epochs=30,
                        batch_size=32, eta=1e-3, fractions=(0.2, 0.1), variants=("ticket", "reinit", "random"),
-                       late_step=None, scope="layer"):
+                       late_step=None, scope="layer", dtype="float64", reinit_every=1, random_every=1):
     """Iterative magnitude pruning with its controls, all seeds trained at once per variant and round.
 
     Parameters
@@ -276,6 +279,10 @@ def lottery_experiment(x, y, x_test, labels_test, rounds, seeds=(0, 1, 2, 3, 4),
         'late'    rewind to their values after ``late_step`` steps of the dense training (its own chain of masks),
         'reinit'  the ticket's masks with fresh random initial values,
         'random'  random masks of the same sparsity, the ticket's initial values
+    reinit_every, random_every : run the 'reinit' / 'random' controls only every so many rounds (they do not
+        feed later rounds); the other rounds get NaN
+    dtype : of the training ('float32' about twice as fast)
+
     Returns
     -------
     LotteryResult
@@ -288,7 +295,7 @@ def lottery_experiment(x, y, x_test, labels_test, rounds, seeds=(0, 1, 2, 3, 4),
     dense_masks = [[np.ones_like(W1), np.ones_like(W2)] for W1, W2 in init_W]
 
     def train(start_W, start_b, masks, snapshot_step=None):
-        batch = SeedBatchMLP(start_W, start_b, masks)
+        batch = SeedBatchMLP(start_W, start_b, masks, dtype=dtype)
         snap = batch.train(x, y, epochs, batch_size, eta, seed=0, snapshot_step=snapshot_step)
         return batch.weights()[0], batch.accuracy(x_test, labels_test), snap
 
@@ -311,9 +318,9 @@ def lottery_experiment(x, y, x_test, labels_test, rounds, seeds=(0, 1, 2, 3, 4),
             raise ValueError("variant 'late' needs late_step (the iteration to rewind to).")
         chains["late"] = (chains["ticket"][0], late_W)
     remaining.append(100.0)
-    random_masks = dense_masks
     rng = np.random.default_rng(12345)
-    for _ in range(check_int_at_least(rounds, "rounds", 0)):
+    skipped = np.full(len(seeds), np.nan)
+    for r in range(1, check_int_at_least(rounds, "rounds", 0) + 1):
         masks = chains["ticket"][0]
         remaining.append(100.0 * density(masks[0]))
         for v in variants:
@@ -326,12 +333,17 @@ def lottery_experiment(x, y, x_test, labels_test, rounds, seeds=(0, 1, 2, 3, 4),
                 W, acc, _ = train([rewind(w, m) for w, m in zip(late_start, late_masks)], init_b, late_masks)
                 chains["late"] = (prune(W, late_masks), late_start)
                 used = late_masks
+            elif v == "reinit" and r % reinit_every:
+                acc, used = skipped, masks
+            elif v == "random" and r % random_every:
+                acc, used = skipped, masks
             elif v == "reinit":
                 W, acc, _ = train([rewind(w, m) for w, m in zip(fresh_W, masks)], fresh_b, masks)
                 used = masks
             elif v == "random":
-                # per layer as many weights as the ticket keeps, chosen at random inside the previous random mask
-                random_masks = [_random_like(M, m, rng) for M, m in zip(random_masks, masks)]
+                # per layer as many weights as the ticket keeps, chosen at random (a random mask does not
+                # depend on the earlier rounds, so it is drawn afresh from the dense layer)
+                random_masks = [_random_like(M, m, rng) for M, m in zip(dense_masks, masks)]
                 W, acc, _ = train([rewind(w, m) for w, m in zip(init_W, random_masks)], init_b, random_masks)
                 used = random_masks
             else:
@@ -347,3 +359,29 @@ def _random_like(previous, target, rng):
     rng = as_generator(rng, "rng")
     return [_prune_smallest(rng.random(np.shape(P)), np.asarray(P, dtype=float), int(np.sum(P) - np.sum(T)))
             for P, T in zip(previous, target)]
+
+
+def one_shot_pruning(x, y, x_test, labels_test, keep=(0.8**16, 0.9**16), seeds=(0, 1, 2, 3, 4), hidden=100,
+                     epochs=30, batch_size=32, eta=1e-3, dtype="float64"):
+    """Train dense once, prune to ``keep`` (fraction kept per layer: hidden, output) in ONE step, then train
+    the ticket (rewound to init) and the same masks from a fresh initialisation.
+
+    Returns
+    -------
+    dict with 'ticket' and 'reinit' accuracies, shape (S,), 'remaining' (percent of weights left) and 'dense'
+    """
+    D, C = x.shape[1], y.shape[1]
+    init_W, init_b = _initial(seeds, D, hidden, C)
+    fresh_W, fresh_b = _initial([1000 + s for s in seeds], D, hidden, C)
+    dense_masks = [[np.ones_like(W1), np.ones_like(W2)] for W1, W2 in init_W]
+
+    def train(start_W, start_b, masks):
+        batch = SeedBatchMLP(start_W, start_b, masks, dtype=dtype)
+        batch.train(x, y, epochs, batch_size, eta, seed=0)
+        return batch.weights()[0], batch.accuracy(x_test, labels_test)
+
+    trained, dense_acc = train(init_W, init_b, dense_masks)
+    masks = [prune_by_magnitude(W, M, [1 - keep[0], 1 - keep[1]]) for W, M in zip(trained, dense_masks)]
+    _, ticket = train([rewind(w, m) for w, m in zip(init_W, masks)], init_b, masks)
+    _, reinit = train([rewind(w, m) for w, m in zip(fresh_W, masks)], fresh_b, masks)
+    return {"dense": dense_acc, "ticket": ticket, "reinit": reinit, "remaining": 100.0 * density(masks[0])}
