@@ -53,7 +53,7 @@ def test_explorer_follows_its_sliders_and_reuses_the_given_sweep(data, small_swe
     box = double_descent_explorer(*data, sizes=(30, 40), n=30, sweeps=[small_sweep], seeds=(0,))
     image = box.children[-1]
     first = image.value
-    find_control(box, "ridge on (off: minimum norm, λ = 0)").value = True
+    find_control(box, "ridge λ").value = 1e-3
     with_ridge = image.value
     assert with_ridge != first
     find_control(box, "label noise").value = 0.3

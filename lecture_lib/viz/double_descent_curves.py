@@ -21,6 +21,8 @@ from .plotting import COLORS
 
 __all__ = ["draw_parameter_sweep", "draw_sample_sweep", "draw_error_curve", "double_descent_explorer"]
 
+_LAM_ZERO = 1e-8  # the ridge slider's leftmost value, shown and used as λ = 0
+
 
 def draw_error_curve(ax, result, key="test_error", label=None, color=None, seeds=True, median=True,
                      threshold=None, xlabel="number of features p"):
@@ -110,9 +112,9 @@ def double_descent_explorer(x_train, labels_train, x_test, labels_test, seeds=(0
                                            seeds=seeds)
         return cache[n_images]
 
-    lam_slider = widgets.FloatLogSlider(value=max(lam, 1e-7), base=10, min=-7, max=0, step=0.25,
+    # The slider's leftmost value stands for λ = 0 (the minimum-norm solution); a log slider cannot reach 0.
+    lam_slider = widgets.FloatLogSlider(value=max(lam, _LAM_ZERO), base=10, min=np.log10(_LAM_ZERO), max=0, step=0.25,
                                         description="ridge λ", readout_format=".1e", continuous_update=False)
-    ridge_on = widgets.Checkbox(value=lam > 0, description="ridge on (off: minimum norm, λ = 0)")
     n_slider = widgets.SelectionSlider(options=sizes, value=n, description="n images", continuous_update=False)
     noise_slider = widgets.FloatSlider(value=label_noise, min=0.0, max=0.5, step=0.05, description="label noise",
                                        readout_format=".2f", continuous_update=False)
@@ -130,19 +132,20 @@ def double_descent_explorer(x_train, labels_train, x_test, labels_test, seeds=(0
 
     def redraw(change=None):
         current = sweep_for(n_slider.value)
-        lam_now = lam_slider.value if ridge_on.value else 0.0
+        lam_now = 0.0 if lam_slider.value <= _LAM_ZERO * 1.0001 else lam_slider.value
         result = current.evaluate(lam=lam_now, label_noise=noise_slider.value)
         mean = result.mean()
         mean_line.set_data(result.values, mean)
         median_line.set_data(result.values, result.median())
         threshold.set_xdata([current.n, current.n])
         at_n = mean[list(result.values).index(current.n)]
-        ax.set_title(f"n = {current.n}, λ = {lam_now:.1e}, noise {noise_slider.value:.0%}: "
+        ax.set_title(f"n = {current.n}, λ = {lam_now:.1e}{' (minimum norm)' if lam_now == 0 else ''}, noise {noise_slider.value:.0%}: "
                      f"error at p = n {at_n:.3g}, at p = {result.values[-1]} {mean[-1]:.3g}", fontsize=10)
         live.refresh()
 
     image = live.image_widget()
     redraw()
-    for control in (lam_slider, ridge_on, n_slider, noise_slider):
+    for control in (lam_slider, n_slider, noise_slider):
         control.observe(redraw, names="value")
-    return widgets.VBox([widgets.HBox([ridge_on, lam_slider]), widgets.HBox([n_slider, noise_slider]), image])
+    note = widgets.HTML("ridge λ at its leftmost value means λ = 0: the minimum-norm solution")
+    return widgets.VBox([widgets.HBox([lam_slider, n_slider, noise_slider]), note, image])
