@@ -2,7 +2,8 @@
 #   make lab    create .venv if needed, install, open JupyterLab on the series
 #   make test   the same set-up, then the whole test suite
 # A second run installs nothing: the install is redone only when
-# pyproject.toml changes (the stamp file records the last install).
+# pyproject.toml or constraints.txt changes (the stamp file records the last install).
+# Versions are pinned by constraints.txt (`make lock` writes it; README "Pinned versions").
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,12 +13,21 @@ LAB_ARGS ?=
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 PYTEST_ARGS ?=
+# The pins; `make lab CONSTRAINTS=` installs the newest versions pyproject.toml allows instead.
+CONSTRAINTS ?= constraints.txt
+CONSTRAINT_FLAG := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
+# A second environment whose NumPy is built against MKL (benchmarks/build_numpy_mkl.sh).
+MKL_VENV ?= .venv-mkl
+# What stands in for "another machine" in `make test-machines`: a NumPy on MKL, and one BLAS thread.
+ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: lab test exercises notebooks clean help lecture browser-deps bench bench-mkl
+.PHONY: lab test test-machines lock exercises notebooks clean help lecture browser-deps bench bench-mkl
 
 help:
 	@echo "make lab        open the series in JupyterLab (sets up .venv first)"
 	@echo "make test       run the whole test suite (sets up .venv first)"
+	@echo "make test-machines  the notebooks again as other machines compute them (NumPy on MKL; one BLAS thread)"
+	@echo "make lock       re-pin every version (constraints.txt, environment.yml) from a fresh resolve"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make notebooks  re-execute every notebook in place on a fresh kernel"
 	@echo "make bench      engine speed and memory, notebook times, playground latency"
@@ -25,11 +35,11 @@ help:
 	@echo "make lecture CHAPTER=01  present a chapter: JupyterLab slide deck, large fonts, live sliders"
 	@echo "make browser-deps        install Chromium (system package) for the browser tests"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || \
 		{ echo "Python 3.10 or newer is needed; '$(PYTHON)' is $$($(PYTHON) --version 2>&1). Try: make PYTHON=python3.11 ..."; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -e '.[notebooks,test]'
+	$(PY) -m pip install --quiet $(CONSTRAINT_FLAG) -e '.[notebooks,test]'
 	@touch $(STAMP)
 
 lab: $(STAMP)
@@ -37,6 +47,23 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The notebooks' committed outputs, recomputed as two other machines would: NumPy built against
+# MKL instead of OpenBLAS (.venv-mkl, see benchmarks/build_numpy_mkl.sh), and one BLAS thread.
+# The OpenBLAS kernel variables are left as the machine sets them (some machines need them).
+test-machines: $(MKL_VENV)/.lecture-lib-installed $(STAMP)
+	$(MKL_VENV)/bin/python -c 'import numpy; print("NumPy", numpy.__version__, "on", numpy.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"])'
+	$(MKL_VENV)/bin/python -m pytest notebooks solutions $(PYTEST_ARGS)
+	$(ONE_THREAD) $(PY) -m pytest notebooks solutions $(PYTEST_ARGS)
+
+# Re-pin: the newest versions pyproject.toml allows, resolved in a fresh environment.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet '.[notebooks,test]'
+	.venv-lock/bin/python -m lecture_lib.tools.lock .venv-lock/bin/python
+	rm -rf .venv-lock
+	@echo "Now re-execute the notebooks (make notebooks) and run make test before committing."
 
 exercises: $(STAMP)
 	$(PY) -m lecture_lib.tools.exercises
@@ -49,15 +76,23 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/run.py
 
+# PyTorch for the engine benchmark's comparison (the CPU wheel on these machines).
+BENCH_MKL_TORCH ?= torch==2.13.0
 # The engine benchmark again, on a NumPy compiled against MKL (the BLAS of PyTorch's CPU wheel):
 # equal matrix products, so the ratio to PyTorch measures the engines (benchmarks/README.md).
-MKL_VENV ?= .venv-mkl
 $(MKL_VENV)/.numpy-mkl-built: benchmarks/build_numpy_mkl.sh $(STAMP)
 	sh benchmarks/build_numpy_mkl.sh $(MKL_VENV) $(PY)
 	@touch $@
 
-bench-mkl: $(MKL_VENV)/.numpy-mkl-built
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH="$(CURDIR)" $(MKL_VENV)/bin/python benchmarks/run.py --only engine
+# The project itself in .venv-mkl, pinned; the MKL NumPy stays (it has the pinned version).
+$(MKL_VENV)/.lecture-lib-installed: $(MKL_VENV)/.numpy-mkl-built pyproject.toml $(CONSTRAINTS)
+	$(MKL_VENV)/bin/pip install --quiet $(CONSTRAINT_FLAG) -e '.[notebooks,test]'
+	$(MKL_VENV)/bin/python -c 'import numpy, sys; blas = numpy.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"]; sys.exit(0 if "mkl" in blas else "NumPy in $(MKL_VENV) is on " + blas + ", not MKL")'
+	@touch $@
+
+bench-mkl: $(MKL_VENV)/.lecture-lib-installed
+	$(MKL_VENV)/bin/pip install --quiet $(BENCH_MKL_TORCH)
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(MKL_VENV)/bin/python benchmarks/run.py --only engine
 
 clean:
 	rm -rf $(VENV) $(MKL_VENV) build *.egg-info

@@ -1,20 +1,21 @@
 #!/bin/sh
 # Build a second environment whose NumPy is compiled against Intel MKL, the BLAS that
 # PyTorch's CPU wheel uses, so that `make bench-mkl` compares the engines on equal matrix
-# products (benchmarks/README.md, "NumPy on MKL"). Everything comes from PyPI: MKL's
+# products (benchmarks/README.md, "NumPy on MKL"), and so that `make test-machines` can check
+# the notebooks' outputs on another BLAS. Everything comes from PyPI: MKL's
 # headers and libraries (mkl-devel), the build tools, NumPy's source of the same version
 # as the main environment's. The build takes about 5 minutes on 2 cores (pip caches the
-# wheel: a second build is quick). Nothing in the package or the tests uses it.
+# wheel: a second build is quick). The package itself never needs it.
 #
 # usage: sh benchmarks/build_numpy_mkl.sh VENV BASE_PYTHON
 #   VENV         the environment to create (.venv-mkl)
 #   BASE_PYTHON  the main environment's python; its NumPy version is built
-# BENCH_MKL_EXTRAS (default torch==2.13.0, the CPU wheel on these machines) is installed too;
-# set it empty to leave PyTorch out.
+# BENCH_MKL_EXTRAS (default: none) are installed too; `make bench-mkl` adds PyTorch itself,
+# `make test-machines` needs none.
 set -eu
 venv=$1
 base_python=$2
-extras=${BENCH_MKL_EXTRAS-torch==2.13.0}
+extras=${BENCH_MKL_EXTRAS-}
 numpy_version=$("$base_python" -c 'import numpy; print(numpy.__version__)')
 
 "$base_python" -m venv "$venv"

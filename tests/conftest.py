@@ -24,3 +24,29 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+# --- time per part of the suite, printed at the end of every run -------------------------------
+_PART_SECONDS: dict = {}
+
+
+def _suite_part(nodeid: str) -> str:
+    if nodeid.startswith("tests/browser/"):
+        return "browser tests"
+    if ".ipynb" in nodeid.split("::")[0]:
+        return "notebooks (nbval)"
+    return "package tests"
+
+
+def pytest_runtest_logreport(report):
+    """Add up set-up, call and tear-down time per part (with xdist: on the controller, over all workers)."""
+    part = _suite_part(report.nodeid)
+    _PART_SECONDS[part] = _PART_SECONDS.get(part, 0.0) + getattr(report, "duration", 0.0)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _PART_SECONDS:
+        return
+    terminalreporter.section("time per part (summed over workers)")
+    for part, seconds in sorted(_PART_SECONDS.items()):
+        terminalreporter.write_line(f"{part:20s} {seconds:7.1f} s")

@@ -2,7 +2,10 @@
 
 It must pass on the function in ``solutions/`` and say "not attempted" on the
 untouched stub in ``exercises/``. New chapters are covered automatically; their
-typical-mistake tests live in ``test_checks_chNN.py``.
+typical-mistake tests live in ``test_checks_chNN.py``, and the bank of learner
+answers of every class (right ones written differently and in float32, wrong
+ones, broken, hanging and process-poisoning ones, public check and hidden
+tests agreeing) in ``test_checks_bank.py``.
 """
 import importlib
 from functools import lru_cache

@@ -204,3 +204,65 @@ def test_forward_shape_errors_get_the_shape_hint(wrong):
 def test_forward_wrong_shape_is_named():
     result = ch03.check_forward_two_layer(forward_crashes_on_shapes)
     assert result.status == FAILED and "Expected shape (3, 3)" in repr(result), result
+
+
+# --- XOR from three threshold units, the shapes and the number of parameters: every hint --------------
+
+def _xor_weights(W1=((1.0, -1.0), (1.0, -1.0)), b1=(-0.5, 1.5), W2=((1.0,), (1.0,)), b2=(-1.5,)):
+    return lambda: tuple(np.array(part, dtype=float) for part in (W1, b1, W2, b2))
+
+
+@pytest.mark.parametrize("answer, hint, words", [
+    (_xor_weights(b1=(-0.5, -0.5), W1=((1.0, 1.0), (1.0, 1.0))), "same_hidden_units", "same function"),
+    (_xor_weights(W2=((-1.0,), (-1.0,)), b2=(1.5,)), "complement", "XNOR"),
+    (_xor_weights(W1=((1.0, 1.0), (1.0, 1.0)), b1=(-0.5, -1.5), b2=(-0.5,)), "computes_other_gate", "computes OR"),
+    (_xor_weights(b2=(-0.5,)), "constant_output", "output is 1 for all four inputs"),
+    (_xor_weights(b1=(-1.0, 1.5)), "line_through_point", "hidden layer is exactly 0"),
+    (_xor_weights(b2=(-1.0,)), "line_through_point", "output layer is exactly 0"),
+])
+def test_xor_network_mistakes(answer, hint, words):
+    result = ch03.check_xor_network(answer)
+    assert result.status == FAILED and result.hints == [hint], result
+    assert words in repr(result), result
+
+
+@pytest.mark.parametrize("answer, words", [
+    (lambda: (np.ones((2, 2)), np.ones(2), np.ones(2), np.ones(1)), "reshape it to (2, 1)"),
+    (lambda: (np.ones((2, 2)), np.ones(2), np.ones((2, 1)), -1.5), "np.array([b]) of shape (1,)"),
+    (lambda: (np.ones((2, 2)), np.ones(2)), "Expected a tuple (W1, b1, W2, b2)"),
+])
+def test_xor_network_wrong_kind_of_answer(answer, words):
+    result = ch03.check_xor_network(answer)
+    assert result.status == FAILED and words in repr(result), result
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (lambda layer_sizes: [((b, a), (b,)) for a, b in zip(layer_sizes, layer_sizes[1:])], "transposed_weights"),
+    (lambda layer_sizes: [((a, b), (1, b)) for a, b in zip(layer_sizes, layer_sizes[1:])], "bias_as_row"),
+    (lambda layer_sizes: [((a, b), (a,)) for a, b in zip(layer_sizes, layer_sizes[1:])], "bias_per_input"),
+    (lambda layer_sizes: [((a, b), (b,)) for a, b in zip([1] + layer_sizes, layer_sizes)], "layer_count"),
+])
+def test_parameter_shapes_mistakes(answer, hint):
+    result = ch03.check_parameter_shapes(answer)
+    assert result.status == FAILED and result.hints == [hint] and "Hint:" in repr(result), result
+
+
+def test_parameter_shapes_wants_tuples_of_ints():
+    result = ch03.check_parameter_shapes(lambda layer_sizes: [(str(a), str(b)) for a, b in zip(layer_sizes, layer_sizes[1:])])
+    assert result.status == FAILED and "tuple of ints" in repr(result), result
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (lambda layer_sizes: sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:])), "missing_biases"),
+    (lambda layer_sizes: sum(layer_sizes), "counted_units"),
+    (lambda layer_sizes: sum(a * b + b for a, b in zip(layer_sizes, layer_sizes[1:])) + layer_sizes[0], "input_biases"),
+])
+def test_count_parameters_mistakes(answer, hint):
+    result = ch03.check_count_parameters(answer)
+    assert result.status == FAILED and result.hints == [hint] and "Hint:" in repr(result), result
+
+
+@pytest.mark.parametrize("answer", [lambda layer_sizes: 9.0, lambda layer_sizes: "9", lambda layer_sizes: True])
+def test_count_parameters_wants_an_int(answer):
+    result = ch03.check_count_parameters(answer)
+    assert result.status == FAILED and "Expected an int" in repr(result), result

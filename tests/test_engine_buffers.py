@@ -8,7 +8,8 @@ from hypothesis import given, settings, strategies as st
 from lecture_lib.nn.activations import ACTIVATIONS
 from lecture_lib.nn.layers import Activation, Dense, Flatten
 from lecture_lib.nn.losses import LOSSES, get_loss
-from lecture_lib.nn.model import Sequential, _all_finite, to_one_hot
+from lecture_lib.nn.divergence import all_finite
+from lecture_lib.nn.model import Sequential, to_one_hot
 from lecture_lib.nn.optimizers import SGD, Adam, Optimizer
 
 DTYPES = ["float64", "float32"]
@@ -215,13 +216,13 @@ def test_fit_calls_an_optimizers_own_step():
 def test_all_finite_handles_overflowing_sums_of_squares():
     big = np.full(10, 1e30, dtype=np.float32)  # finite, but sum of squares overflows
     with np.errstate(over="ignore"):
-        assert _all_finite(big)
-        assert _all_finite(np.zeros(0))
+        assert all_finite(big)
+        assert all_finite(np.zeros(0))
         for bad in [np.nan, np.inf, -np.inf]:
             a = big.copy()
             a[7] = bad
-            assert not _all_finite(a)
-            assert not _all_finite(np.where(np.arange(10) == 3, bad, 0.5))
+            assert not all_finite(a)
+            assert not all_finite(np.where(np.arange(10) == 3, bad, 0.5))
 
 
 def test_fit_holds_no_temporary_the_size_of_the_data_set():

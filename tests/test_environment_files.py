@@ -1,4 +1,9 @@
-"""environment.yml (conda, Binder) and pyproject.toml (pip, make) must list the same packages."""
+"""environment.yml (conda, Binder), pyproject.toml (pip, make) and constraints.txt (the pins) must agree.
+
+pyproject.toml gives the ranges the package works with; constraints.txt pins
+every installed package to one version (``make lock``); environment.yml lists
+the same packages as pyproject.toml, each pinned to constraints.txt's version.
+"""
 import re
 import sys
 
@@ -39,13 +44,51 @@ def _conda_requirements(repo_root):
     return conda, environment
 
 
-def test_same_packages_and_versions(repo_root):
-    pip_side = {CONDA_NAME.get(name, name): spec for name, spec in _pyproject_requirements(repo_root).items()}
+def _pins(repo_root):
+    pins = {}
+    for line in (repo_root / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[re.sub(r"[-_.]+", "-", name).lower()] = version.strip()
+    return pins
+
+
+def test_same_packages(repo_root):
+    pip_side = {CONDA_NAME.get(name, name) for name in _pyproject_requirements(repo_root)}
+    conda_side = set(_conda_requirements(repo_root)[0])
+    assert conda_side == pip_side, (f"only in environment.yml: {sorted(conda_side - pip_side)}; "
+                                    f"only in pyproject.toml: {sorted(pip_side - conda_side)}")
+
+
+def test_environment_pins_the_locked_versions(repo_root):
+    pins = _pins(repo_root)
     conda_side, _ = _conda_requirements(repo_root)
-    assert conda_side == pip_side, (
-        f"only in environment.yml: {sorted(set(conda_side) - set(pip_side))}; "
-        f"only in pyproject.toml: {sorted(set(pip_side) - set(conda_side))}; "
-        f"different versions: {sorted(n for n in set(conda_side) & set(pip_side) if conda_side[n] != pip_side[n])}")
+    wrong = {name: (spec, pins.get(name)) for name, spec in conda_side.items() if spec != f"=={pins.get(name)}"}
+    assert not wrong, f"environment.yml must pin constraints.txt's versions (make lock): {wrong}"
+
+
+def test_every_requirement_is_pinned_within_its_range(repo_root):
+    from packaging.specifiers import SpecifierSet
+
+    pins = _pins(repo_root)
+    for name, spec in _pyproject_requirements(repo_root).items():
+        assert name in pins, f"{name} is required by pyproject.toml but not pinned in constraints.txt (make lock)"
+        assert pins[name] in SpecifierSet(spec), f"{name}=={pins[name]} is outside pyproject.toml's {spec}"
+
+
+def test_the_installed_versions_are_the_pinned_ones(repo_root):
+    """make lab / make test install with -c constraints.txt: what runs is what the outputs were made with."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pins, differ = _pins(repo_root), {}
+    for name in _pyproject_requirements(repo_root):
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            continue
+        if installed != pins[name] and "+" not in installed:  # a local build (the MKL NumPy) keeps its version
+            differ[name] = (installed, pins[name])
+    assert not differ, f"installed versions differ from constraints.txt (run make test to reinstall): {differ}"
 
 
 def test_environment_installs_the_package_editable_from_conda_forge(repo_root):

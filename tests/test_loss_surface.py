@@ -110,3 +110,16 @@ def test_explorer_has_eta_and_steps_sliders():
     sliders[1].value = 40
     assert image.value != first
     assert plt.get_fignums() == open_before          # the widget opened no pyplot figure
+
+
+def test_contours_carry_level_labels_and_an_optional_colour_bar():
+    x, y = two_weight_data()
+    grid = loss_grid(x, y)
+    fig, ax = plt.subplots()
+    draw_contours(ax, grid)
+    labels = [t.get_text() for t in ax.texts]
+    assert len(labels) >= 3 and all(float(label) > 0 for label in labels)     # every third level, as numbers
+    assert len(fig.axes) == 1
+    draw_contours(ax, grid, colorbar=True)
+    assert len(fig.axes) == 2 and "E(w_1, w_2)" in fig.axes[1].get_ylabel()
+    plt.close(fig)

@@ -3,7 +3,18 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from lecture_lib.nn.optimizers import OPTIMIZERS, SGD, Adam, Optimizer, get_optimizer
+import copy
+
+from lecture_lib.nn.optimizers import (
+    LBFGS, OPTIMIZERS, SGD, AdaGrad, Adam, AdamW, Optimizer, RMSProp, get_optimizer,
+)
+from lecture_lib.nn.schedules import StepDecay
+
+FIRST_ORDER = [SGD, lambda eta: SGD(eta=eta, momentum=0.9), lambda eta: SGD(eta=eta, momentum=0.5, nesterov=True),
+               AdaGrad, RMSProp, lambda eta: RMSProp(eta=eta, centered=True), Adam, AdamW,
+               lambda eta: SGD(eta=eta, momentum=0.9, weight_decay=0.1, global_clipnorm=1.0, clipvalue=0.5)]
+FIRST_ORDER_IDS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "rmsprop_centred", "adam", "adamw",
+                   "decay_and_clipping"]
 
 
 def reference_adam(w, gradients, eta, beta1=0.9, beta2=0.999, eps=1e-7):
@@ -48,7 +59,7 @@ def test_sgd_step():
     np.testing.assert_allclose(b, expected_b)
 
 
-@pytest.mark.parametrize("make", [SGD, Adam])
+@pytest.mark.parametrize("make", FIRST_ORDER, ids=FIRST_ORDER_IDS)
 def test_updates_in_place_and_leaves_grads_alone(make):
     opt = make(eta=0.1)
     w = np.ones((2, 2))
@@ -84,15 +95,16 @@ def test_reset_forgets_the_moments():
     np.testing.assert_allclose(w2, [0.1, 0.1], rtol=1e-5)
 
 
-@pytest.mark.parametrize("make", [SGD, Adam])
+@pytest.mark.parametrize("make", FIRST_ORDER, ids=FIRST_ORDER_IDS)
 def test_float32_parameters_stay_float32(make):
     opt = make(eta=0.1)
     w = np.ones(3, dtype=np.float32)
     for _ in range(3):
         opt.step({"w": w}, {"w": np.array([1.0, 2.0, 3.0])})  # float64 gradient
-    assert w.dtype == np.float32
+    assert w.dtype == np.float32 and np.all(np.isfinite(w)) and not np.allclose(w, 1.0)
     assert all(a.dtype == np.float32 for _, state in opt._state.values()
                for a in state.values() if isinstance(a, np.ndarray))
+    assert all(entry[1].dtype == np.float32 for entry in opt._gradient_buffers.values())
 
 
 @pytest.mark.parametrize("make", [SGD, Adam])
@@ -127,6 +139,10 @@ def test_hyperparameters_are_validated():
 
 
 def test_get_optimizer():
+    for name, cls in [("sgd", SGD), ("adagrad", AdaGrad), ("RMSprop", RMSProp), ("adam", Adam), ("adamw", AdamW),
+                      ("lbfgs", LBFGS)]:
+        assert type(get_optimizer(name)) is cls
+    assert isinstance(get_optimizer(RMSProp), RMSProp)
     assert isinstance(get_optimizer("sgd"), SGD)
     assert isinstance(get_optimizer("Adam"), Adam)
     assert get_optimizer("adam").eta == 0.001
@@ -152,3 +168,107 @@ def test_registry_accepts_new_optimizers(monkeypatch):
     w = np.array([4.0])
     get_optimizer("halving").step({"w": w}, {"w": np.zeros(1)})
     assert w[0] == 2.0
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: SGD(eta=-0.1), r"eta .*must be > 0, got -0\.1"),
+    (lambda: SGD(momentum=1.0), r"momentum must lie in \[0, 1\).*got 1\.0"),
+    (lambda: SGD(momentum=-0.5), r"momentum must lie in \[0, 1\), got -0\.5"),
+    (lambda: SGD(nesterov=True), "nesterov=True needs momentum > 0"),
+    (lambda: SGD(momentum=0.9, momentum_form="keras"), r"Unknown momentum_form 'keras'; valid names are: 'step', 'gradient'"),
+    (lambda: Adam(beta1=1.2), r"beta1 must lie in \[0, 1\), got 1\.2"),
+    (lambda: Adam(beta2=-0.1), r"beta2 must lie in \[0, 1\), got -0\.1"),
+    (lambda: Adam(eps=0), r"eps must be > 0, got 0\.0"),
+    (lambda: Adam(eps_placement="inside"), "Unknown eps_placement 'inside'; valid names are: 'corrected', 'uncorrected'"),
+    (lambda: RMSProp(rho=1.0), r"rho must lie in \[0, 1\)"),
+    (lambda: AdaGrad(initial_accumulator=-1), r"initial_accumulator must be >= 0, got -1\.0"),
+    (lambda: AdamW(weight_decay=-0.01), r"weight_decay must be >= 0, got -0\.01"),
+    (lambda: SGD(weight_decay=-1), r"weight_decay must be >= 0, got -1"),
+    (lambda: SGD(global_clipnorm=0), r"global_clipnorm must be > 0 \(or None for no clipping\), got 0"),
+    (lambda: Adam(clipnorm=0), r"clipnorm must be > 0 \(or None for no clipping\), got 0"),
+    (lambda: Adam(clipvalue=-1), r"clipvalue must be > 0 \(or None for no clipping\), got -1"),
+    (lambda: LBFGS(c1=0.9, c2=0.1), r"0 < c1 < c2 < 1, got c1=0\.9, c2=0\.1"),
+    (lambda: LBFGS(history=0), r"history must be an integer >= 1, got 0"),
+])
+def test_bad_hyperparameters_name_the_value_and_the_valid_range(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_settings_assigned_later_are_checked_too():
+    opt = SGD()
+    with pytest.raises(ValueError, match="eta"):
+        opt.eta = 0
+    with pytest.raises(ValueError, match="global_clipnorm"):
+        opt.global_clipnorm = 0.0
+    opt.eta = 0.5
+    assert opt.learning_rate == 0.5
+
+
+def test_global_clipnorm_rescales_all_arrays_by_one_factor_and_leaves_grads_alone():
+    a, b = np.zeros(2), np.zeros(1)
+    ga, gb = np.array([3.0, 0.0]), np.array([4.0])  # global norm 5
+    SGD(eta=1.0, global_clipnorm=1.0).step([{"W": a}, {"W": b}], [{"W": ga}, {"W": gb}])
+    np.testing.assert_allclose(a, [-0.6, 0.0])
+    np.testing.assert_allclose(b, [-0.8])
+    np.testing.assert_array_equal(ga, [3.0, 0.0])
+
+
+def test_clipnorm_is_per_array_and_clipvalue_per_element():
+    a, b = np.zeros(2), np.zeros(1)
+    ga, gb = np.array([3.0, 0.0]), np.array([4.0])
+    SGD(eta=1.0, clipnorm=1.0).step([{"W": a}, {"W": b}], [{"W": ga}, {"W": gb}])
+    np.testing.assert_allclose(a, [-1.0, 0.0])
+    np.testing.assert_allclose(b, [-1.0])
+    c = np.zeros(3)
+    SGD(eta=1.0, clipvalue=0.5).step({"W": c}, {"W": np.array([3.0, -0.2, -9.0])})
+    np.testing.assert_allclose(c, [-0.5, 0.2, 0.5])
+
+
+def test_clipping_below_the_threshold_changes_nothing():
+    w1, w2 = np.ones(3), np.ones(3)
+    g = np.array([0.1, -0.2, 0.3])
+    Adam(eta=0.1).step({"W": w1}, {"W": g})
+    Adam(eta=0.1, global_clipnorm=10.0, clipvalue=10.0).step({"W": w2}, {"W": g})
+    np.testing.assert_array_equal(w1, w2)
+
+
+def test_a_schedule_is_evaluated_once_per_step_at_the_step_count():
+    opt = SGD(eta=StepDecay(1.0, drop=0.5, every=2))
+    w = np.zeros(1)
+    seen = []
+    for _ in range(5):
+        opt.step({"W": w}, {"W": np.ones(1)})
+        seen.append(opt.learning_rate)
+    assert seen == [1.0, 1.0, 0.5, 0.5, 0.25]
+    np.testing.assert_allclose(w, [-3.25])
+    assert opt.iterations == 5
+    opt.reset()
+    assert opt.iterations == 0 and opt.learning_rate == 1.0
+
+
+def test_a_schedule_returning_a_negative_rate_is_refused():
+    opt = SGD(eta=lambda t: 0.1 - t)
+    opt.step({"W": np.zeros(1)}, {"W": np.ones(1)})
+    with pytest.raises(ValueError, match="negative learning rate -0.9 at step 1"):
+        opt.step({"W": np.zeros(1)}, {"W": np.ones(1)})
+
+
+def test_deepcopy_carries_the_state_over_to_the_copied_arrays():
+    w = np.ones(3)
+    opt = Adam(eta=0.1)
+    for g in ([1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]):
+        opt.step({"W": w}, {"W": np.array(g)})
+    w_copy, opt_copy = copy.deepcopy((w, opt))
+    g = np.array([0.3, 0.3, 0.3])
+    opt.step({"W": w}, {"W": g})
+    opt_copy.step({"W": w_copy}, {"W": g})
+    np.testing.assert_array_equal(w, w_copy)  # t = 3 in both, same moments
+    assert opt._state[id(w)][1]["t"] == 3 and opt_copy._state[id(w_copy)][1]["t"] == 3
+
+
+def test_lbfgs_refuses_a_plain_step():
+    with pytest.raises(TypeError, match="closure"):
+        LBFGS().step({"W": np.zeros(1)}, {"W": np.zeros(1)})
+    with pytest.raises(TypeError, match="needs the loss as a function"):
+        LBFGS()._apply([(np.zeros(1), np.zeros(1))])

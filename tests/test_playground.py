@@ -209,6 +209,34 @@ def test_draw_and_update_reuse_the_artists():
     plt.close(fig)
 
 
+def test_one_marker_code_class_by_colour_and_shape_split_by_fill():
+    from matplotlib.colors import to_rgba
+
+    from lecture_lib.viz.plotting import CLASS_COLORS
+
+    run = PlaygroundRun("xor", train_fraction=0.5)
+    fig, ax = plt.subplots()
+    artists = draw_playground(ax, run, resolution=10, legend=True, colorbar=True)
+    for split, (x, y) in [("train", (run.x_train, run.y_train)), ("test", (run.x_test, run.y_test))]:
+        paths = artists[split].get_paths()
+        assert len(paths) == len(y)
+        # a circle path has many vertices, a square 5: the shape follows the class
+        assert {len(paths[i].vertices) for i in np.flatnonzero(y == 1)} == {5}
+        assert all(len(paths[i].vertices) > 5 for i in np.flatnonzero(y == 0))
+    train_faces, test_faces = artists["train"].get_facecolors(), artists["test"].get_facecolors()
+    assert np.allclose(train_faces[run.y_train == 1][0], to_rgba(CLASS_COLORS[1]))
+    assert np.allclose(test_faces, to_rgba("white"))                          # test points are hollow
+    assert np.allclose(artists["test"].get_edgecolors()[run.y_test == 0][0], to_rgba(CLASS_COLORS[0]))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1", "train (filled)",
+                                                                     "test (hollow)"]
+    assert len(fig.axes) == 2 and "P(y = 1" in fig.axes[1].get_ylabel()        # the colour bar
+    # a new run moves the points and their shapes with them
+    other = PlaygroundRun("circle", train_fraction=0.5, seed=3)
+    update_playground(artists, other, resolution=10)
+    assert {len(artists["train"].get_paths()[i].vertices) for i in np.flatnonzero(other.y_train == 1)} == {5}
+    plt.close(fig)
+
+
 def test_blitted_frame_matches_a_full_render():
     run = PlaygroundRun("spiral", hidden=(8,), eta=0.3).train(20)
     figure = PlaygroundFigure(run, resolution=30)

@@ -15,12 +15,12 @@ from lecture_lib.tools.lecture import free_port
 from notebook_code import shows_widget, widget_cells
 
 
-def test_ci_runs_exactly_make_test(repo_root):
+def test_ci_runs_exactly_make_test_and_the_other_machines(repo_root):
     commands = [line.strip() for line in (repo_root / ".ci" / "run").read_text().splitlines()
                 if line.strip() and not line.lstrip().startswith("#")]
-    assert commands[-1] == "make test"
+    assert commands[-2:] == ["make test", "make test-machines"]
     readme = (repo_root / "README.md").read_text()
-    assert "make test" in readme and "make lab" in readme
+    assert "make test" in readme and "make lab" in readme and "make test-machines" in readme
 
 
 def test_second_setup_installs_nothing(repo_root):

@@ -103,3 +103,34 @@ def test_bad_sizes():
         symbolic_two_layer_network(2, 0, 2)
     with pytest.raises(ValueError, match="eps_k"):
         verify_backprop_formulas(symbolic_two_layer_network(), eps_k=[0])
+
+
+# --- L layers with biases --------------------------------------------------------------------------
+
+def test_layered_backprop_formulas_hold_on_a_2_2_2_2_network_with_biases():
+    from lecture_lib.topics.symbolic import symbolic_layered_network, verify_layered_backprop
+
+    net = symbolic_layered_network((2, 2, 2, 2))
+    differences = verify_layered_backprop(net)
+    assert len(differences) == 18 == len(net.parameters)          # 3 layers x (4 weights + 2 biases)
+    assert all(d == 0 for d in differences.values())
+
+
+def test_layered_check_finds_a_middle_layer_without_its_sigmoid_derivative():
+    from lecture_lib.topics.symbolic import layered_error_terms, symbolic_layered_network, verify_layered_backprop
+
+    net = symbolic_layered_network((2, 2, 2, 2))
+    eps = layered_error_terms(net)
+    wrong = [list(layer) for layer in eps]
+    wrong[1] = [sum(eps[2][k] * net.W[2][j, k] for k in range(2)) for j in range(2)]   # no g (1 - g)
+    differences = verify_layered_backprop(net, eps=wrong)
+    nonzero = {str(p) for p, d in differences.items() if d != 0}
+    assert nonzero == {str(p) for p in list(net.W[1]) + net.b[1]}
+
+
+def test_layered_network_rejects_a_wrong_number_of_error_terms():
+    from lecture_lib.topics.symbolic import symbolic_layered_network, verify_layered_backprop
+
+    net = symbolic_layered_network((1, 1, 1))
+    with pytest.raises(ValueError, match="error terms per layer"):
+        verify_layered_backprop(net, eps=[[0]])

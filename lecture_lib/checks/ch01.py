@@ -11,9 +11,10 @@ import numpy as np
 
 from ..datasets import linearly_separable_blobs, logic_gate_data
 from ..topics.perceptron import perceptron_update as _reference_update
+from ..topics.perceptron import train_perceptron as _reference_training
 from ..topics.units import threshold_unit as _reference_unit
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_and_number_problem, check_array_cases,
-                   describe_value, matching_mistakes, same_answer)
+                   checks_learner_code, describe_value, precision_of, same_answer)
 
 __all__ = ["check_threshold_unit", "check_gate_weights", "check_perceptron_update", "check_train_perceptron"]
 
@@ -28,6 +29,10 @@ _UNIT_MISTAKES = [
     Mistake("missing_bias",
             "your output does not change when b changes. Is the bias b added to the weighted sum?",
             lambda x, w, b: (np.asarray(x) @ np.asarray(w) >= 0).astype(int)),
+    Mistake("bias_subtracted",
+            "you subtracted b. In the slides' form h = sum_i w_i x_i + b the bias is added (it is the weight "
+            "w_0 of the constant input x_0 = 1); a threshold theta would be subtracted, and b = -theta.",
+            lambda x, w, b: (np.asarray(x) @ np.asarray(w) - b >= 0).astype(int)),
     Mistake("no_threshold",
             "you returned the weighted sum h itself. The unit's output is f(h), which is 0 or 1.",
             lambda x, w, b: np.asarray(x) @ np.asarray(w) + b),
@@ -51,11 +56,14 @@ def _problem_with_unit_output(value, n_rows):
         return f"Expected shape ({n_rows},){extra}, got shape {value.shape}."
     if value.dtype == bool:
         return "Expected the numbers 0 and 1, got booleans: convert the comparison with .astype(int)."
-    if value.dtype.kind not in "iuf" or not np.isin(value, (0, 1)).all():
+    if value.dtype.kind not in "iuf":
+        return f"Expected the numbers 0 and 1 (an int array), got an array of dtype {value.dtype}."
+    if not np.isin(value, (0, 1)).all():
         return "The threshold unit outputs only 0 or 1, but your array holds other values."
     return None
 
 
+@checks_learner_code
 def check_threshold_unit(threshold_unit, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``threshold_unit(x, w, b)`` → ndarray of shape (N,) with f(x @ w + b)."""
     run = CheckRun("ch01.threshold_unit", threshold_unit, time_limit)
@@ -70,11 +78,13 @@ def check_threshold_unit(threshold_unit, time_limit=DEFAULT_TIME_LIMIT):
 GATES_TO_CHOOSE = ("NAND", "OR", "NOR")
 
 
+@checks_learner_code
 def check_gate_weights(gate_weights, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``gate_weights(gate)`` → ``(w, b)`` making a threshold unit compute NAND, OR and NOR."""
     run = CheckRun("ch01.gate_weights", gate_weights, time_limit, n_cases=len(GATES_TO_CHOOSE))
-    for gate in GATES_TO_CHOOSE:
-        case = Case({"gate": gate})
+    cases = [Case({"gate": gate}) for gate in GATES_TO_CHOOSE]
+    run.prefetch(cases)
+    for gate, case in zip(GATES_TO_CHOOSE, cases):
         outcome = run.call(case)
         if outcome is None:
             break
@@ -125,7 +135,16 @@ def _prediction(w, x, b):
     return int(np.asarray(x) @ np.asarray(w) + b >= 0)
 
 
+def _strict_prediction(w, x, b):
+    return int(np.asarray(x) @ np.asarray(w) + b > 0)
+
+
 _UPDATE_MISTAKES = [
+    Mistake("strict_inequality",
+            "with h exactly 0 your unit predicted 0. The slides' threshold is f(h) = 1 for h >= 0, so the "
+            "prediction y_hat is 1 there: check the comparison at the boundary.",
+            lambda w, b, x, y, eta: (w + eta * (y - _strict_prediction(w, x, b)) * x,
+                                     b + eta * (y - _strict_prediction(w, x, b)))),
     Mistake("reversed_sign",
             "the line moved the wrong way: after your update the example is even further on the wrong side. "
             "Check the sign of the correction: for y = 1 predicted as 0, w must move towards x.",
@@ -161,9 +180,20 @@ _UPDATE_CASES = [
 ]
 
 
+def _update_answer(value):
+    """A returned (w_new, b_new) as (float array, float), keeping nothing else; raises for another kind."""
+    w_new, b_new = value
+    return np.asarray(w_new, dtype=float), float(b_new)
+
+
+@checks_learner_code
 def check_perceptron_update(perceptron_update, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``perceptron_update(w, b, x, y, eta)`` → ``(w_new, b_new)``, one step of the perceptron rule."""
+    """Check ``perceptron_update(w, b, x, y, eta)`` → ``(w_new, b_new)``, one step of the perceptron rule.
+
+    The caller's ``w`` must be left unchanged (the exercise asks for a new array).
+    """
     run = CheckRun("ch01.perceptron_update", perceptron_update, time_limit, n_cases=len(_UPDATE_CASES))
+    run.prefetch(_UPDATE_CASES)
     for case in _UPDATE_CASES:
         w_in = case.kwargs["w"]
         outcome = run.call(case)
@@ -179,9 +209,14 @@ def check_perceptron_update(perceptron_update, time_limit=DEFAULT_TIME_LIMIT):
         if problem is not None:
             run.fail(case, problem, returned=value)
             break
-        answer = (np.asarray(w_new, dtype=float), float(b_new))
-        if not same_answer(answer, expected):
-            found = matching_mistakes(_UPDATE_MISTAKES, case, answer, expected, same_answer)
+        precision = precision_of(value)
+        answer = _update_answer(value)
+
+        def same(a, b, precision=precision):
+            return same_answer(a, b, precision=precision)
+
+        if not same(answer, expected):
+            found = run.mistakes_for(_UPDATE_MISTAKES, case, answer, expected, same, answer=_update_answer)
             run.fail(case, "The updated weights are not what one step of the perceptron rule gives.",
                      returned=value, mistakes=found)
             break
@@ -196,11 +231,32 @@ def _separable_case(seed):
     return Case({"x": x, "y": y, "eta": 1.0, "max_epochs": 100}, f"linearly separable, seed {seed}")
 
 
+def _epoch_hint(epochs, expected, max_epochs):
+    """(hint id, text) explaining a wrong epoch count on data where training converged, or None."""
+    if epochs == max_epochs:
+        return ("epochs_not_counted",
+                f"training converged after {expected} epoch(s) with the rule, yet your count is max_epochs. Is the "
+                "mistake counter reset to 0 at the start of every epoch, does the loop stop after the first "
+                "epoch without a mistake, and do you return the number of the epoch where it stopped?")
+    if epochs == expected - 1:
+        return ("epochs_off_by_one",
+                "your count is one short: the last epoch, the one that made no mistake, counts too "
+                "(epochs are counted from 1).")
+    if epochs == expected + 1:
+        return ("epochs_off_by_one",
+                "your count is one too many: count only the epochs that ran, from 1, and stop after the "
+                "first epoch without a mistake.")
+    return None
+
+
+@checks_learner_code
 def check_train_perceptron(train_perceptron, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``train_perceptron(x, y, eta, max_epochs)`` → ``(w, b, epochs)``.
 
     Passes when the learned line separates linearly separable data, the
-    epoch count is honest, and on XOR the function stops after ``max_epochs``.
+    epoch count is exactly the number of epochs the rule needs (start at 0,
+    examples in order, stop after the first epoch without a mistake: the
+    count is determined) and on XOR the function stops after ``max_epochs``.
     """
     x_gate, y_gate = logic_gate_data("AND")
     x_xor, y_xor = logic_gate_data("XOR")
@@ -208,6 +264,7 @@ def check_train_perceptron(train_perceptron, time_limit=DEFAULT_TIME_LIMIT):
     cases = [Case({"x": x_gate, "y": y_gate, "eta": 1.0, "max_epochs": 50}, "the AND gate"),
              _separable_case(1), _separable_case(7), xor_case]
     run = CheckRun("ch01.train_perceptron", train_perceptron, time_limit, n_cases=len(cases))
+    run.prefetch(cases)
     for case in cases:
         outcome = run.call(case)
         if outcome is None:
@@ -222,11 +279,12 @@ def check_train_perceptron(train_perceptron, time_limit=DEFAULT_TIME_LIMIT):
         w, b, epochs = value
         x, y, max_epochs = case.kwargs["x"], case.kwargs["y"], case.kwargs["max_epochs"]
         problem = array_and_number_problem(w, b, (x.shape[1],), ("w", "b"))
-        if problem is None and not isinstance(epochs, (int, np.integer)):
+        if problem is None and (isinstance(epochs, (bool, np.bool_)) or not isinstance(epochs, (int, np.integer))):
             problem = f"Expected epochs an int (the number of passes made), got {describe_value(epochs)}."
         if problem is not None:
             run.fail(case, problem, returned=value)
             break
+        epochs = int(epochs)
         correct = int(np.sum(_reference_unit(x, np.asarray(w, float), float(b)) == y))
         separable = case is not xor_case
         if separable and correct < len(y):
@@ -244,6 +302,15 @@ def check_train_perceptron(train_perceptron, time_limit=DEFAULT_TIME_LIMIT):
         if not separable and epochs != max_epochs:
             run.fail(case, "On XOR the perceptron can never classify all four points, so training must use "
                      f"all max_epochs={max_epochs} epochs; got epochs={epochs}.", returned=value)
+            break
+        expected = _reference_training(**case.kwargs).epochs
+        if epochs != expected:
+            hint = _epoch_hint(epochs, expected, max_epochs)
+            problem = (f"epochs={epochs} is not the number of epochs the rule runs on this data (starting from "
+                       "w = 0, b = 0, the examples in order, stopping after the first epoch without a mistake).")
+            if hint:
+                problem += f"\nHint: {hint[1]}"
+            run.fail(case, problem, returned=value, hint_ids=[hint[0]] if hint else [])
             break
         run.case_passed()
     return run.finish()

@@ -5,38 +5,27 @@ Each ``check_*`` function takes the learner's function and returns a
 from ``lecture_lib.nn.activations``, ``lecture_lib.nn.losses`` and
 ``lecture_lib.topics.logistic``; the typical mistakes are the wrong variants defined
 here. The learner's function runs while NumPy's floating-point warnings are
-recorded, so a sigmoid that is right only by luck (exp overflowed to inf,
-1/inf = 0) is caught by its overflow warning.
+recorded (``Outcome.warnings``, see :mod:`.isolation`), so a sigmoid that is
+right only by luck (exp overflowed to inf, 1/inf = 0) is caught by its
+overflow warning, even when it hides the warning with ``np.errstate``.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..nn.activations import sigmoid as _reference_sigmoid
-from ..topics.logistic import catch_float_warnings, cross_entropy_gradient, overlapping_blobs, squared_error_gradient
+from ..topics.logistic import cross_entropy_gradient, overlapping_blobs, squared_error_gradient
 from ..nn.losses import binary_crossentropy as _reference_bce
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_and_number_problem, describe_value,
-                   matching_mistakes, same_answer)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_and_number_problem, checks_learner_code,
+                   describe_value, precision_of, real_number_problem, same_answer, tolerance_for)
 
 __all__ = ["check_sigmoid", "check_sigmoid_derivative", "check_binary_cross_entropy", "check_logistic_gradient"]
 
 
-class _Watched:
-    """Calls the learner's function and keeps NumPy's floating-point warnings of the last call."""
-
-    def __init__(self, function):
-        self.function = function
-        self.messages: list[str] = []
-
-    def __call__(self, **kwargs):
-        self.messages = []  # stays empty when the call raises
-        value, self.messages = catch_float_warnings(self.function, **kwargs)
-        return value
-
-
-def _start(exercise, function, time_limit, n_cases):
-    watched = _Watched(function) if callable(function) else function
-    return CheckRun(exercise, watched, time_limit, n_cases=n_cases), watched
+def _start(exercise, function, time_limit, cases):
+    run = CheckRun(exercise, function, time_limit, n_cases=len(cases))
+    run.prefetch(cases)
+    return run
 
 
 def _same_loss(a, b) -> bool:
@@ -66,16 +55,21 @@ def _array_problem(value, shape, low, high, what):
     if value.shape != shape:
         return f"Expected shape {shape}, the shape of h (elementwise), got shape {value.shape}."
     if value.dtype.kind not in "fiu":
-        return f"Expected real numbers, got an array of dtype {value.dtype}."
+        return f"Expected real numbers (floats), got an array of dtype {value.dtype}."
     if not np.all(np.isfinite(value)):
         return None  # reported with the overflow hint by the caller
-    if value.min() < low - 1e-12 or value.max() > high + 1e-12:
+    slack = tolerance_for(precision_of(value))[1]
+    if value.min() < low - slack or value.max() > high + slack:
         return (f"Every {what} lies in [{low:g}, {high:g}], but your values range from {value.min():g} "
                 f"to {value.max():g}.")
     return None
 
 
-def _elementwise_check(run, watched, cases, reference, mistakes, what, low, high):
+_SILENCED_HINT = ("np.errstate, np.seterr or a warnings filter only hides NumPy's message; exp still overflows to "
+                  "inf along the way. Compute a form that never overflows instead of silencing it.")
+
+
+def _elementwise_check(run, cases, reference, mistakes, what, low, high):
     for case in cases:
         outcome = run.call(case)
         if outcome is None:
@@ -83,7 +77,7 @@ def _elementwise_check(run, watched, cases, reference, mistakes, what, low, high
         value, expected = outcome.value, reference(**case.kwargs)
         problem = _array_problem(value, expected.shape, low, high, what)
         if problem is not None:
-            found = matching_mistakes(mistakes, case, value, expected, same_answer)
+            found = run.mistakes_for(mistakes, case, value, expected, same_answer)
             run.fail(case, problem, returned=value, mistakes=found)
             break
         finite = np.isfinite(value)
@@ -93,16 +87,19 @@ def _elementwise_check(run, watched, cases, reference, mistakes, what, low, high
                      "for every h.", returned=value, mistakes=[_OVERFLOW])
             break
         if not same_answer(value, expected):
-            wrong = ~np.isclose(value, expected, rtol=1e-7, atol=1e-12)
-            found = matching_mistakes(mistakes, case, value, expected, same_answer)
+            rtol, atol = tolerance_for(precision_of(value), scale=float(np.max(np.abs(expected))))
+            wrong = ~np.isclose(value, expected, rtol=rtol, atol=atol)
+            found = run.mistakes_for(mistakes, case, value, expected, same_answer)
             run.fail(case, f"The {what} is wrong at h = {_list(np.asarray(case.kwargs['h'])[wrong])}.",
                      returned=value, mistakes=found)
             break
-        overflow = [m for m in watched.messages if "overflow" in m or "invalid" in m]
+        overflow = [m for m in outcome.warnings if "overflow" in m or "invalid" in m]
         if overflow:
             run.fail(case, f"Your values are right, but NumPy warned: {overflow[0]!r}. A stable version "
                      "computes no inf or NaN along the way, not even in a discarded branch.",
                      returned=value, mistakes=[_OVERFLOW])
+            if outcome.silenced:
+                run.add_hint("silenced_overflow", f"your function called {outcome.silenced[0]}. " + _SILENCED_HINT)
             break
         run.case_passed()
     return run.finish()
@@ -132,10 +129,11 @@ _SIGMOID_MISTAKES = [
 ]
 
 
+@checks_learner_code
 def check_sigmoid(sigmoid, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``sigmoid(h)`` → ndarray, shape of h: 1/(1 + exp(-h)) with no overflow for any h."""
-    run, watched = _start("ch02.sigmoid", sigmoid, time_limit, len(_ELEMENTWISE_CASES))
-    return _elementwise_check(run, watched, _ELEMENTWISE_CASES, _reference_sigmoid, _SIGMOID_MISTAKES,
+    run = _start("ch02.sigmoid", sigmoid, time_limit, _ELEMENTWISE_CASES)
+    return _elementwise_check(run, _ELEMENTWISE_CASES, _reference_sigmoid, _SIGMOID_MISTAKES,
                               "sigmoid value", 0.0, 1.0)
 
 
@@ -162,10 +160,11 @@ _DERIVATIVE_MISTAKES = [
 ]
 
 
+@checks_learner_code
 def check_sigmoid_derivative(sigmoid_derivative, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``sigmoid_derivative(h)`` → ndarray, shape of h: sigma(h)(1 - sigma(h)), finite for every h."""
-    run, watched = _start("ch02.sigmoid_derivative", sigmoid_derivative, time_limit, len(_ELEMENTWISE_CASES))
-    return _elementwise_check(run, watched, _ELEMENTWISE_CASES, _reference_derivative, _DERIVATIVE_MISTAKES,
+    run = _start("ch02.sigmoid_derivative", sigmoid_derivative, time_limit, _ELEMENTWISE_CASES)
+    return _elementwise_check(run, _ELEMENTWISE_CASES, _reference_derivative, _DERIVATIVE_MISTAKES,
                               "derivative", 0.0, 0.25)
 
 
@@ -209,19 +208,20 @@ _BCE_CASES = [
 
 
 def _scalar_problem(value, n_rows):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number, np.ndarray)):
-        return f"Expected a single number (the mean loss over the batch), got {describe_value(value)}.", []
-    if np.ndim(value) != 0:
-        hint = ["per_example_losses"] if np.shape(value) == (n_rows,) else []
+    """What is wrong with the kind of a loss (one real number; NaN and inf are left to the caller), with hint ids."""
+    if isinstance(value, np.ndarray) and value.ndim != 0 and value.dtype.kind in "iuf":
+        hint = ["per_example_losses"] if value.shape == (n_rows,) else []
         extra = ("\nHint: that is one loss per example; the loss of the batch is their mean."
                  if hint else "")
         return f"Expected a single number (the mean loss over the batch), got {describe_value(value)}.{extra}", hint
-    return None, []
+    problem = real_number_problem(value, "a single number (the mean loss over the batch)", finite=False)
+    return problem, []
 
 
+@checks_learner_code
 def check_binary_cross_entropy(binary_cross_entropy, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``binary_cross_entropy(y, y_hat)`` → float: the mean cross-entropy, finite for yhat in {0, 1}."""
-    run, _ = _start("ch02.binary_cross_entropy", binary_cross_entropy, time_limit, len(_BCE_CASES))
+    run = _start("ch02.binary_cross_entropy", binary_cross_entropy, time_limit, _BCE_CASES)
     for index, case in enumerate(_BCE_CASES):
         outcome = run.call(case)
         if outcome is None:
@@ -239,7 +239,7 @@ def check_binary_cross_entropy(binary_cross_entropy, time_limit=DEFAULT_TIME_LIM
         if index < 2:  # exact values
             expected = _reference_bce(**case.kwargs)
             if not _same_loss(value, expected):
-                found = matching_mistakes(_BCE_MISTAKES, case, value, expected, _same_loss)
+                found = run.mistakes_for(_BCE_MISTAKES, case, value, expected, _same_loss, answer=float)
                 problem = ("Cross-entropy is never negative." if value < 0 else
                            "The value is not the mean cross-entropy of these predictions.")
                 run.fail(case, problem, returned=value, mistakes=found)
@@ -298,6 +298,12 @@ def _gradient_cases():
     ]
 
 
+def _gradient_answer(value):
+    """A returned (dw, db) as (float array, float); raises for another kind."""
+    dw, db = value
+    return np.asarray(dw, dtype=float), float(db)
+
+
 def _gradient_problem(value, n_inputs):
     if isinstance(value, np.ndarray) and value.shape == (n_inputs,):
         return "Expected a pair (dw, db), got one array only.\nHint: is db missing? Return dw, db.", ["db_missing"]
@@ -306,10 +312,11 @@ def _gradient_problem(value, n_inputs):
     return array_and_number_problem(*value, (n_inputs,), ("dw", "db")), []
 
 
+@checks_learner_code
 def check_logistic_gradient(logistic_gradient, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``logistic_gradient(x, y, w, b)`` → ``(dw, db)``, the gradient of the mean cross-entropy."""
     cases = _gradient_cases()
-    run, _ = _start("ch02.logistic_gradient", logistic_gradient, time_limit, len(cases))
+    run = _start("ch02.logistic_gradient", logistic_gradient, time_limit, cases)
     for case in cases:
         outcome = run.call(case)
         if outcome is None:
@@ -318,13 +325,18 @@ def check_logistic_gradient(logistic_gradient, time_limit=DEFAULT_TIME_LIMIT):
         if problem is not None:
             run.fail(case, problem, returned=outcome.value, hint_ids=hint_ids)
             break
-        answer = (np.asarray(outcome.value[0], dtype=float), float(outcome.value[1]))
+        precision = precision_of(outcome.value)
+        answer = _gradient_answer(outcome.value)
         expected = cross_entropy_gradient(**case.kwargs)
-        if not same_answer(answer, expected):
-            dw_ok, db_ok = same_answer(answer[0], expected[0]), same_answer(answer[1], expected[1])
+
+        def same(a, b, precision=precision):
+            return same_answer(a, b, precision=precision)
+
+        if not same(answer, expected):
+            dw_ok, db_ok = same(answer[0], expected[0]), same(answer[1], expected[1])
             where = "dw is right but db is not." if dw_ok else "db is right but dw is not." if db_ok else \
                 "Both dw and db differ from the gradient of the mean cross-entropy."
-            found = matching_mistakes(_GRADIENT_MISTAKES, case, answer, expected, same_answer)
+            found = run.mistakes_for(_GRADIENT_MISTAKES, case, answer, expected, same, answer=_gradient_answer)
             run.fail(case, where, returned=outcome.value, mistakes=found)
             break
         run.case_passed()

@@ -1,4 +1,5 @@
-"""Checks of the chapter 03 exercises (stable softmax, a two-layer forward pass).
+"""Checks of the chapter 03 exercises (stable softmax, a two-layer forward pass, XOR from threshold units,
+the shapes and the number of parameters of a network; the last three in ``ch03_structure``, re-exported).
 
 Each ``check_*`` function takes the learner's function and returns a
 :class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
@@ -11,14 +12,17 @@ import numpy as np
 
 from ..nn.activations import sigmoid as _sigmoid
 from ..nn.activations import softmax as _reference_softmax
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, matching_mistakes, same_answer
+from .ch03_structure import check_count_parameters, check_parameter_shapes, check_xor_network
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, precision_of,
+                   same_answer)
 
-__all__ = ["check_softmax", "check_forward_two_layer"]
+__all__ = ["check_softmax", "check_forward_two_layer", "check_xor_network", "check_parameter_shapes",
+           "check_count_parameters"]
 
 
-def _same(a, b) -> bool:
+def _same(a, b, precision=None) -> bool:
     """NaN equals NaN here, so a wrong variant that overflows where the learner's answer does is recognised."""
-    return same_answer(a, b, atol=1e-10, equal_nan=True)
+    return same_answer(a, b, atol=1e-10, equal_nan=True, precision=precision)
 
 
 def _quiet(function):
@@ -34,27 +38,18 @@ def _naive_softmax(h):
     return e / np.sum(e, axis=1, keepdims=True)
 
 
-def _as_array(value):
-    """The learner's answer as a float array, or None if it is not numeric."""
-    if isinstance(value, (str, bytes, dict)) or value is None:
-        return None
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return array
-
-
 def _kind_problem(value, shape):
-    """What is wrong with the kind of answer (type, shape, range), or '' if it is a plausible probability table."""
+    """What is wrong with the kind of answer (type, shape, dtype), or '' if it is a plausible probability table."""
     if value is None:
         return f"Your function returned None (did you forget `return`?); expected an ndarray of shape {shape}."
-    array = _as_array(value)
-    if array is None:
-        return f"Expected an ndarray of shape {shape} with one probability vector per row."
-    if array.shape != shape:
-        hint = " (one row per example, one column per class)" if array.size == np.prod(shape) else ""
-        return f"Expected shape {shape}{hint}, got shape {array.shape}."
+    if not isinstance(value, np.ndarray):
+        return (f"Expected an ndarray of shape {shape} with one probability vector per row, got "
+                f"{describe_value(value)}." + (" Return the array itself, not a list." if isinstance(value, list) else ""))
+    if value.shape != shape:
+        hint = " (one row per example, one column per class)" if value.size == np.prod(shape) else ""
+        return f"Expected shape {shape}{hint}, got shape {value.shape}."
+    if value.dtype.kind not in "fiu":
+        return f"Expected real numbers (floats), got an array of dtype {value.dtype}."
     return ""
 
 
@@ -87,6 +82,14 @@ _SOFTMAX_MISTAKES = [
     Mistake("not_normalised",
             "you returned exp(h) (maybe shifted) without dividing by the row sum, so the rows do not sum to 1.",
             _quiet(lambda h: np.exp(h - np.max(h, axis=1, keepdims=True)))),
+    Mistake("missing_exp",
+            "you divided h by its row sum without taking exp first. Softmax is exp(h_k) / sum_j exp(h_j): the "
+            "exponential makes every entry positive before normalising.",
+            _quiet(lambda h: h / np.sum(h, axis=1, keepdims=True))),
+    Mistake("missing_exp",
+            "you divided the shifted h by its row sum without taking exp. Softmax is exp(h_k) / sum_j exp(h_j).",
+            _quiet(lambda h: (h - np.max(h, axis=1, keepdims=True))
+                   / np.sum(h - np.max(h, axis=1, keepdims=True), axis=1, keepdims=True))),
 ]
 
 _SOFTMAX_CASES = [
@@ -119,14 +122,18 @@ def _check_probability_rows(run, case, value, shape, mistakes, reference):
     if problem:
         run.fail(case, problem, returned=value)
         return False
-    answer = np.asarray(value, dtype=float)
-    found = matching_mistakes(mistakes, case, answer, reference, _same)
+    precision = precision_of(value)
+    answer = value
+
+    def same(a, b, precision=precision):
+        return _same(a, b, precision)
+
+    found = run.mistakes_for(mistakes, case, answer, reference, same)
     if not np.all(np.isfinite(answer)):
-        overflow = [m for m in mistakes if m.id == "overflow"]
         run.fail(case, "Your answer contains NaN or inf; softmax probabilities are finite numbers in [0, 1].",
-                 returned=value, mistakes=found or overflow)
+                 returned=value, mistakes=found)
         return False
-    if _same(answer, reference):
+    if same(answer, reference):
         return True
     if np.any(answer < -1e-12) or np.any(answer > 1 + 1e-12):
         problem = "Some values lie outside [0, 1]; softmax outputs are probabilities."
@@ -138,12 +145,13 @@ def _check_probability_rows(run, case, value, shape, mistakes, reference):
     return False
 
 
+@checks_learner_code
 def check_softmax(softmax, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``softmax(h)`` -> probabilities of shape (N, C), each row summing to 1, for any size of h."""
     run = CheckRun("ch03.softmax", softmax, time_limit, n_cases=len(_SOFTMAX_CASES))
+    run.prefetch(_SOFTMAX_CASES)  # a naive answer overflows there, in its own process: feedback, not a warning
     for case in _SOFTMAX_CASES:
-        with np.errstate(all="ignore"):  # a naive answer overflows: that is feedback, not a warning
-            outcome = run.call(case)
+        outcome = run.call(case)
         if outcome is None:
             if any("broadcast" in text for text in run.feedback):
                 run.hints.append("missing_keepdims")
@@ -229,12 +237,13 @@ _FORWARD_CASES = [
 ]
 
 
+@checks_learner_code
 def check_forward_two_layer(forward_two_layer, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``forward_two_layer(x, W1, b1, W2, b2)`` -> yhat (N, C): sigmoid hidden layer, softmax output."""
     run = CheckRun("ch03.forward_two_layer", forward_two_layer, time_limit, n_cases=len(_FORWARD_CASES))
+    run.prefetch(_FORWARD_CASES)
     for case in _FORWARD_CASES:
-        with np.errstate(all="ignore"):
-            outcome = run.call(case)
+        outcome = run.call(case)
         if outcome is None:
             if run.feedback and any("mismatch" in text or "shapes" in text for text in run.feedback):
                 run.hints.append("shape_mismatch")

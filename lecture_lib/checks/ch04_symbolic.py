@@ -1,14 +1,45 @@
 """Check of the chapter 04 SymPy exercise: dE/dh of a sigmoid output unit with squared error.
 
-The learner returns a SymPy expression; the check PROVES it equal to the
-reference (an identity for every h and y), it does not sample points. Kept
-apart from ``ch04`` (which re-exports the check) so each module stays short.
+The learner returns a SymPy expression. The check, run with the learner's
+call in the child process of :mod:`.isolation` and within its time limit
+(an expression can be made that SymPy takes minutes to simplify), judges it
+in four steps:
+
+1. it must be a SymPy expression whose every node is an object of one of
+   SymPy's own classes (a subclass whose ``__sub__`` returns 0 would fool any
+   ``simplify(answer - truth) == 0``), built from the arguments ``h`` and ``y``;
+2. it is rebuilt from its ``sympy.srepr`` text with SymPy's classes looked
+   up by name, so only genuine SymPy objects take part in what follows;
+3. it is compared with the true derivative at sample points (h, y), to 30
+   significant digits: this decides the verdict, and accepts every correct
+   form (``Piecewise`` of the two branches of the stable sigmoid, ``tanh``,
+   ``sech``, ...); a wrong expression of this kind that agrees at all the
+   points would have to agree on a set SymPy's functions cannot produce;
+4. an exact proof is tried for a short time (rewrite in exponentials,
+   substitute h = 2 log z, ``cancel``); it names the result, it never fails
+   an answer that the sample points accept.
+
+Kept apart from ``ch04`` (which re-exports the check) so each module stays short.
 """
 from __future__ import annotations
 
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value
+import signal
+import threading
 
-__all__ = ["check_output_unit_derivative"]
+from .core import Case, CheckRun, Mistake, checks_learner_code, describe_value
+from .isolation import Opaque, Symbolic, plain
+
+__all__ = ["check_output_unit_derivative", "SYMBOLIC_TIME_LIMIT"]
+
+#: Seconds for the learner's call plus the judging of its expression, per case.
+SYMBOLIC_TIME_LIMIT = 10.0
+#: Seconds the exact proof may take inside that time before the check settles for the sample points.
+PROOF_TIME_LIMIT = 2.0
+
+#: (h, y) where answers are compared: both signs of h, targets inside and outside [0, 1].
+SAMPLE_POINTS = [("-3.7", "0"), ("-1.3", "0.35"), ("-0.4", "1"), ("0", "0.5"), ("0", "0.2"), ("0.55", "-0.6"),
+                 ("1.9", "1"), ("4.2", "0.9"), ("-6.1", "1.8"), ("2.75", "0"), ("-0.05", "0.7"), ("7.3", "0.25")]
+_DIGITS = 30
 
 
 # --- Exercise 5: dE/dh of a sigmoid output unit, in SymPy ----------------------------------------
@@ -21,29 +52,138 @@ def _symbolic_cases():
                  "other names: your function must use its arguments")]
 
 
-def _proved_equal(a, b, h) -> bool:
-    """True when SymPy reduces a - b to exactly 0 (an identity for every real h and y, not a numerical test).
+class _ProofTimeLimit(BaseException):
+    pass
 
-    Fast route: write every function in exponentials and substitute h = 2 log z (z > 0, a one-to-one
-    change of variable for real h), which turns exp(h), exp(h/2), tanh(h/2), ... into rational
-    functions of z; ``cancel`` puts those in a canonical form, so the result is 0 exactly when the
-    two agree. If something else is left (e.g. log(z) from a stray h), ``simplify`` decides.
+
+def _proved_equal(a, b, h) -> bool:
+    """True when SymPy reduces a - b to exactly 0 within PROOF_TIME_LIMIT (False: not proved, not 'unequal').
+
+    Write every function in exponentials and substitute h = 2 log z (z > 0, a
+    one-to-one change of variable for real h), which turns exp(h), exp(h/2),
+    tanh(h/2), sech, ... into rational functions of z; ``cancel`` puts those
+    in a canonical form, so the result is 0 exactly when the two agree.
+    Runs in the child process of the check, where the alarm is ours.
     """
     import sympy as sp
 
-    from ..topics.symbolic import symbolic_equal
+    armed = [True]
 
+    def on_alarm(signum, frame):
+        if armed[0]:
+            raise _ProofTimeLimit()
+
+    use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGALRM, on_alarm) if use_alarm else None
     try:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, PROOF_TIME_LIMIT)
         z = sp.Symbol("z_positive", positive=True)
-        difference = (sp.sympify(a) - sp.sympify(b)).rewrite(sp.exp).subs(h, 2 * sp.log(z))
-        difference = sp.cancel(sp.together(sp.powsimp(sp.expand_power_exp(difference))))
-        if difference == 0:
-            return True
-        if not difference.atoms(sp.Function):
-            return False          # a non-zero rational function of z and y: not equal
-        return symbolic_equal(a, b)
-    except (TypeError, ValueError, AttributeError, sp.SympifyError):
+        difference = (a - b).rewrite(sp.exp).subs(h, 2 * sp.log(z))
+        return sp.cancel(sp.together(sp.powsimp(sp.expand_power_exp(difference)))) == 0
+    except (_ProofTimeLimit, Exception):
         return False
+    finally:
+        armed[0] = False
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _sympy_names() -> dict:
+    """SymPy's public classes and functions by name, to rebuild an expression from its srepr text."""
+    import sympy as sp
+    from sympy.core import numbers, relational
+    from sympy.functions.elementary import piecewise
+    from sympy.logic import boolalg
+
+    names = {}
+    for module in (boolalg, relational, piecewise, numbers, sp):
+        names.update({name: value for name, value in vars(module).items() if not name.startswith("_")})
+    return names
+
+
+def _foreign_classes(value) -> list:
+    """Names of the classes in the expression tree that are not SymPy's own."""
+    import sympy as sp
+
+    found = []
+    for node in sp.preorder_traversal(value):
+        kind = type(node)
+        if not (getattr(kind, "__module__", "") or "").startswith("sympy."):
+            found.append(kind.__qualname__)
+    return sorted(set(found))
+
+
+def _values_at_points(expression, h, y):
+    """The expression's value at every sample point (complex, or None where it is not a finite number)."""
+    import sympy as sp
+
+    values = []
+    for h_text, y_text in SAMPLE_POINTS:
+        try:
+            value = complex(expression.evalf(_DIGITS, subs={h: sp.Float(h_text, _DIGITS), y: sp.Float(y_text, _DIGITS)}))
+        except (TypeError, ValueError, ZeroDivisionError, AttributeError):
+            value = None
+        values.append(value if value is not None and value == value and abs(value) != float("inf") else None)
+    return values
+
+
+def _close(value, reference) -> bool:
+    """Equal to 20 digits, and real: dE/dh is real for real h and y, so an imaginary part (even 1e-40 i) is wrong."""
+    return value is not None and value.imag == 0 and abs(value - reference) <= 1e-20 * (1 + abs(reference))
+
+
+def _agree(values, reference) -> bool:
+    return all(_close(v, r) for v, r in zip(values, reference))
+
+
+def _judge(value, h, y) -> dict:
+    """The verdict on a learner's expression as plain data (runs in the child, after the learner's call).
+
+    ``value`` is what the learner's function returned: a SymPy object, or
+    already :class:`~.isolation.Symbolic` text when the function is a proxy
+    for a function in another process.
+    """
+    import sympy as sp
+
+    if isinstance(value, sp.Basic):
+        if not isinstance(value, sp.Expr):
+            return {"verdict": "not_expression", "returned": describe_value(plain(value))}
+        foreign = _foreign_classes(value)
+        if foreign:
+            return {"verdict": "foreign_class", "names": foreign}
+        text = sp.srepr(value)
+    elif isinstance(value, Symbolic):
+        text = value.srepr
+    else:
+        if isinstance(value, Opaque) and value.text and "SymPy object containing" in value.text:
+            return {"verdict": "foreign_class", "names": value.type_name.split(", ")}
+        return {"verdict": "not_expression", "returned": describe_value(plain(value))}
+    try:
+        rebuilt = eval(text, {"__builtins__": {}}, _sympy_names())  # noqa: S307 - srepr of SymPy's own classes only
+    except Exception as exc:
+        return {"verdict": "not_rebuilt", "error": f"{type(exc).__name__}: {exc}"}
+    if not isinstance(rebuilt, sp.Expr):
+        return {"verdict": "not_expression", "returned": describe_value(plain(rebuilt))}
+    extra = rebuilt.free_symbols - {h, y}
+    if extra:
+        return {"verdict": "foreign_symbols", "names": sorted(str(s) for s in extra)}
+    reference = _values_at_points(_symbolic_reference(h, y), h, y)
+    values = _values_at_points(rebuilt, h, y)
+    if not _agree(values, reference):
+        wrong = [index for index, (v, r) in enumerate(zip(values, reference)) if not _close(v, r)]
+        hints = [m.id for m in _SYMBOLIC_MISTAKES
+                 if _agree(values, _values_at_points(m.variant(h, y), h, y))]
+        return {"verdict": "wrong", "first_wrong": SAMPLE_POINTS[wrong[0]], "hints": hints, "text": str(rebuilt)[:300]}
+    return {"verdict": "right", "proved": _proved_equal(rebuilt, _symbolic_reference(h, y), h)}
+
+
+def _judged(function):
+    """The learner's function followed by the judging of its answer, as one call for the child process."""
+    def call(h, y):
+        return _judge(function(h=h, y=y), h, y)
+    return call
 
 
 def _symbolic_reference(h, y):
@@ -88,37 +228,58 @@ _SYMBOLIC_MISTAKES = [
 ]
 
 
-def check_output_unit_derivative(output_unit_derivative, time_limit=DEFAULT_TIME_LIMIT):
+@checks_learner_code
+def check_output_unit_derivative(output_unit_derivative, time_limit=SYMBOLIC_TIME_LIMIT):
     """Check ``output_unit_derivative(h, y)`` → a SymPy expression equal to dE/dh, E = 1/2 (sigma(h) - y)^2.
 
-    Equality is proved exactly by SymPy (the difference must reduce to 0, see ``_proved_equal``).
+    See the module docstring: SymPy's own classes only, rebuilt from srepr,
+    compared at :data:`SAMPLE_POINTS` to 30 digits, within ``time_limit``
+    seconds per case (the learner's call and the judging together).
     """
-    import sympy as sp
-
     cases = _symbolic_cases()
-    run = CheckRun("ch04.output_unit_derivative", output_unit_derivative, time_limit, n_cases=len(cases))
+    function = _judged(output_unit_derivative) if callable(output_unit_derivative) else output_unit_derivative
+    run = CheckRun("ch04.output_unit_derivative", function, time_limit, n_cases=len(cases))
+    run.prefetch(cases)
+    proved = []
     for case in cases:
         outcome = run.call(case)
         if outcome is None:
+            if run.timed_out:
+                run.add_hint("expression_too_slow", "building or evaluating your expression took too long. Write "
+                             "dE/dh as a short product of factors, without expand() or large powers.")
             break
-        value = outcome.value
+        verdict = outcome.value if isinstance(outcome.value, dict) else {"verdict": "not_rebuilt", "error": "?"}
         h, y = case.kwargs["h"], case.kwargs["y"]
-        if not isinstance(value, sp.Basic) or isinstance(value, sp.logic.boolalg.Boolean):
+        kind = verdict.get("verdict")
+        if kind == "right":
+            proved.append(bool(verdict.get("proved")))
+            run.case_passed()
+            continue
+        if kind == "not_expression":
             run.fail(case, "Expected a SymPy expression built from the symbols h and y (e.g. with sp.exp), got "
-                     f"{describe_value(value)}.", returned=None)
-            break
-        extra = value.free_symbols - {h, y}
-        if extra:
-            names = ", ".join(sorted(str(s) for s in extra))
+                     f"{verdict['returned']}.")
+        elif kind == "foreign_class":
+            run.fail(case, "Your expression contains object(s) of class " + ", ".join(verdict["names"]) +
+                     ", which is not one of SymPy's own classes. Build the expression with SymPy's functions "
+                     "(sp.exp, +, *, /, **) only.", hint_ids=["not_sympy_class"])
+        elif kind == "foreign_symbols":
+            names = ", ".join(verdict["names"])
             run.fail(case, f"Your expression contains the symbol(s) {names}, which are not the arguments "
                      f"h={h} and y={y}. Build it from the arguments passed to the function (a Symbol you create "
                      "yourself is a different variable for SymPy, even with the same name).",
                      hint_ids=["foreign_symbols"])
-            break
-        if not _proved_equal(value, _symbolic_reference(h, y), h):
-            found = [m for m in _SYMBOLIC_MISTAKES if _proved_equal(value, m.variant(h, y), h)]
-            run.fail(case, f"SymPy could not simplify (your expression) - dE/dh to 0; your expression: {value}",
+        elif kind == "not_rebuilt":
+            run.fail(case, "SymPy could not rebuild your expression from its own classes "
+                     f"({verdict['error']}). Use SymPy's functions (sp.exp, +, *, /, **) only.")
+        else:
+            h_text, y_text = verdict["first_wrong"]
+            found = [m for m in _SYMBOLIC_MISTAKES if m.id in verdict["hints"]]
+            run.fail(case, f"Your expression differs from dE/dh, e.g. at h = {h_text}, y = {y_text} (compared to "
+                     f"{_DIGITS} digits at {len(SAMPLE_POINTS)} points); your expression: {verdict['text']}",
                      mistakes=found)
-            break
-        run.case_passed()
+        break
+    if len(proved) == len(cases):
+        run.feedback.append("SymPy also proved your expression equal to dE/dh exactly." if all(proved) else
+                            f"Equal to dE/dh at all {len(SAMPLE_POINTS)} sample points ({_DIGITS} digits); SymPy's "
+                            f"exact proof did not finish within {PROOF_TIME_LIMIT:g} s for this form.")
     return run.finish()

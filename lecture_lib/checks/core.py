@@ -7,10 +7,19 @@ A check runs the learner's function on several cases and returns a
 * ``"not attempted"``: the function is still the stub (it raised
   ``NotImplementedError``);
 * ``"failed"``: a wrong answer, an answer of the wrong kind (type, shape,
-  range), an exception (reported with the learner's own line), or a call that
-  did not finish within the time limit (an endless loop).
+  range), an exception (reported with the learner's own line), an argument
+  changed in place, or a call that did not finish within the time limit.
 
-A check never raises because of the learner's code, so "Run all" goes on.
+The learner's function runs isolated (:mod:`.isolation`: a child process
+with a hard time limit, answers coming back as plain data), so a check never
+raises, hangs or changes its verdict because of the learner's code, and
+nothing that code does reaches a later check; "Run all" goes on. A check only
+calls the function and inspects what comes back (and the arguments after
+the call), so any callable works, e.g. a proxy for a function in another
+kernel. Answers are compared at a tolerance that fits their precision
+(float32 is right when it is right to float32's rounding), and numbers must
+be real numbers of the stated type: a numeric string or a complex number is
+refused with a message saying what was expected.
 Feedback names the failing input and what kind of answer was expected; it
 never prints the reference answer or code. Known typical mistakes are
 recognised by comparing the learner's answer with the answer of the
@@ -23,22 +32,25 @@ keeps the newest result of every exercise run in this Python process.
 from __future__ import annotations
 
 import copy
+import functools
 import html
-import linecache
-import os
-import signal
-import threading
-import traceback
+import warnings
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
+
+from .answers import (_short, array_and_number_problem, array_kind_problem, describe_value, precision_of,
+                      real_array_problem, real_number_problem, same_answer, tolerance_for)
+from .isolation import Outcome, describe_exception, run_calls
 
 __all__ = [
     "PASSED", "NOT_ATTEMPTED", "FAILED",
     "CheckResult", "Mistake", "Case", "CheckRun", "Outcome",
     "call_learner_function", "latest_results", "DEFAULT_TIME_LIMIT", "same_answer", "matching_mistakes",
-    "array_kind_problem", "array_and_number_problem", "check_array_cases",
+    "array_kind_problem", "array_and_number_problem", "check_array_cases", "checks_learner_code",
+    "precision_of", "tolerance_for", "real_number_problem", "real_array_problem", "describe_value",
+    "describe_exception", "MODIFIED_INPUT", "RENAMED_PARAMETER",
 ]
 
 PASSED = "passed"
@@ -48,7 +60,6 @@ FAILED = "failed"
 #: Seconds one call of the learner's function may take before it counts as an endless loop.
 DEFAULT_TIME_LIMIT = 3.0
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _LATEST: dict[str, "CheckResult"] = {}
 
 
@@ -128,122 +139,24 @@ class Case:
     def describe(self) -> str:
         parts = [f"{name}={_short(value)}" for name, value in self.kwargs.items()]
         text = ", ".join(parts)
+        if not text:
+            return f"({self.note})" if self.note else "(no arguments)"
         return f"{text}  ({self.note})" if self.note else text
 
 
-@dataclass
-class Outcome:
-    """What happened when the learner's function was called."""
-
-    value: Any = None
-    not_attempted: bool = False
-    error: str | None = None
-    timed_out: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not (self.not_attempted or self.error or self.timed_out)
-
-
-class _TimeLimitExceeded(BaseException):
-    """Raised inside the learner's code by the alarm; a BaseException so ``except Exception`` cannot swallow it."""
-
-
 def call_learner_function(function, kwargs, time_limit=DEFAULT_TIME_LIMIT) -> Outcome:
-    """Call ``function(**kwargs)`` on copies of the arguments, within a time limit.
+    """Call ``function(**kwargs)`` within a time limit, isolated as :mod:`.isolation` describes.
 
-    On POSIX, in the main thread (a Jupyter kernel, pytest), the call is
-    interrupted by ``SIGALRM`` after ``time_limit`` seconds. Elsewhere (Windows,
-    a worker thread) the call runs in a daemon thread that is abandoned after
-    the limit: the notebook goes on, but the loop keeps a core busy until the
-    kernel restarts.
+    The caller's ``kwargs`` are never modified; the answer comes back as plain data.
     """
-    kwargs = copy.deepcopy(kwargs)  # the learner may modify inputs in place; cases stay intact
-    use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if use_alarm:
-        return _call_with_alarm(function, kwargs, time_limit)
-    return _call_in_thread(function, kwargs, time_limit)
+    outcomes = run_calls(function, [kwargs], time_limit)
+    return outcomes[0]
 
 
-def _call_with_alarm(function, kwargs, time_limit) -> Outcome:
-    def on_alarm(signum, frame):
-        raise _TimeLimitExceeded()
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, time_limit)
-    try:
-        return Outcome(value=function(**kwargs))
-    except _TimeLimitExceeded:
-        return Outcome(timed_out=True)
-    except NotImplementedError:
-        return Outcome(not_attempted=True)
-    except Exception as exc:  # the learner's bug becomes feedback, never a crash
-        return Outcome(error=_describe_exception(exc))
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _call_in_thread(function, kwargs, time_limit) -> Outcome:
-    box: dict = {}
-
-    def target():
-        try:
-            box["outcome"] = Outcome(value=function(**kwargs))
-        except NotImplementedError:
-            box["outcome"] = Outcome(not_attempted=True)
-        except Exception as exc:
-            box["outcome"] = Outcome(error=_describe_exception(exc))
-
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    worker.join(time_limit)
-    return box.get("outcome", Outcome(timed_out=True))
-
-
-def _is_learner_frame(filename: str) -> bool:
-    """Frames of the learner's code: not this package, not an installed library."""
-    path = os.path.abspath(filename)
-    if path.startswith(_PACKAGE_DIR):
-        return False
-    return not any(marker in path for marker in ("site-packages", "dist-packages", os.sep + "lib" + os.sep + "python"))
-
-
-def _describe_exception(exc: BaseException) -> str:
-    frames = traceback.extract_tb(exc.__traceback__)
-    learner_frames = [frame for frame in frames if _is_learner_frame(frame.filename)]
-    text = f"Your code raised {type(exc).__name__}: {exc}"
-    if learner_frames:
-        frame = learner_frames[-1]
-        source = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
-        text += f"\n  in {frame.name}, line {frame.lineno}: {source}"
-    return text
-
-
-def _short(value, limit=70) -> str:
-    """A compact one-line rendering of an argument or a returned value."""
-    if isinstance(value, np.ndarray):
-        text = np.array2string(value, precision=3, separator=", ", threshold=12, max_line_width=10_000)
-        text = " ".join(text.split())
-        if value.ndim >= 2 or value.size > 6:
-            text = f"array of shape {value.shape} {text}"
-    elif isinstance(value, (tuple, list)):
-        inner = ", ".join(_short(item, limit) for item in value)
-        text = f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
-    elif isinstance(value, (float, np.floating)):
-        text = f"{float(value):g}"
-    else:
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def describe_value(value) -> str:
-    """Type and shape of a value, for 'you returned ...' messages."""
-    if isinstance(value, np.ndarray):
-        return f"an ndarray of shape {value.shape} and dtype {value.dtype}: {_short(value)}"
-    if value is None:
-        return "None (did you forget `return`?)"
-    return f"a {type(value).__name__}: {_short(value)}"
+#: Hint id of an answer that changed an argument in place.
+MODIFIED_INPUT = "modified_input"
+#: Hint id of a function whose parameters were renamed (the checks call by keyword).
+RENAMED_PARAMETER = "renamed_parameter"
 
 
 class CheckRun:
@@ -253,6 +166,7 @@ class CheckRun:
     :func:`check_array_cases` is this loop)::
 
         run = CheckRun("ch01.gate_weights", function, time_limit, n_cases=len(cases))
+        run.prefetch(cases)                   # all cases in one isolated child process
         for case in cases:
             outcome = run.call(case)          # None when the call failed (already recorded)
             if outcome is None:
@@ -263,6 +177,10 @@ class CheckRun:
                 break
             run.case_passed()
         return run.finish()
+
+    A call that changed one of its array arguments in place fails with the
+    hint ``modified_input``: every exercise asks for a function that leaves
+    its inputs as they were (the caller's data).
     """
 
     def __init__(self, exercise: str, function, time_limit=DEFAULT_TIME_LIMIT, n_cases=0):
@@ -276,6 +194,8 @@ class CheckRun:
         self.feedback: list[str] = []
         self.hints: list[str] = []
         self.timed_out = False  # the last call was stopped at the time limit
+        self._outcomes: dict[int, Outcome] = {}   # id(case) -> outcome, from prefetch
+        self._cases: list[Case] = []
 
     def _stop(self, status, summary, *feedback):
         if self._status is None:
@@ -286,12 +206,30 @@ class CheckRun:
     def stopped(self) -> bool:
         return self._status is not None
 
+    def prefetch(self, cases):
+        """Run the learner's function on all ``cases`` in one go (one child process); :meth:`call` then reads them."""
+        self._cases = list(cases)
+        if not callable(self.function):
+            return
+        for case, outcome in zip(self._cases, run_calls(self.function, [c.kwargs for c in self._cases],
+                                                         self.time_limit)):
+            self._outcomes[id(case)] = outcome
+
+    def outcome_of(self, case: Case):
+        """The prefetched outcome of ``case``, or None."""
+        return self._outcomes.get(id(case))
+
     def call(self, case: Case):
         """Run the learner's function on ``case``; return its :class:`Outcome`, or None after recording a failure."""
         if not callable(self.function):
             self._stop(FAILED, f"expected a function, got {describe_value(self.function)}.")
             return None
-        outcome = call_learner_function(self.function, case.kwargs, self.time_limit)
+        outcome = self._outcomes.get(id(case))
+        if outcome is None:
+            outcome = call_learner_function(self.function, case.kwargs, self.time_limit)
+            self._outcomes[id(case)] = outcome
+        if outcome.output:
+            print(outcome.output, end="" if outcome.output.endswith("\n") else "\n")
         if outcome.not_attempted:
             self._stop(NOT_ATTEMPTED, "the function still raises NotImplementedError: "
                        "replace the `# YOUR CODE HERE` stub with your code.")
@@ -302,6 +240,18 @@ class CheckRun:
                        "Is there a loop whose stopping condition is never reached?")
         elif outcome.error:
             self._stop(FAILED, "your function raised an exception.", f"Input: {case.describe()}", outcome.error)
+            if "unexpected keyword argument" in outcome.error or "required positional argument" in outcome.error:
+                names = ", ".join(case.kwargs)
+                self.add_hint(RENAMED_PARAMETER, f"the check calls your function with keyword arguments ({names}): "
+                              "keep the parameter names of the def line as the exercise gives them.")
+        elif outcome.mutated:
+            names = ", ".join(outcome.mutated)
+            self._stop(FAILED, f"your function changed its argument(s) {names} in place.",
+                       f"Input: {case.describe()}",
+                       f"After the call, {names} held other values than before: the caller's data was changed. "
+                       f"\nHint: leave the inputs as they are: compute a new array (w + ...) or work on a copy "
+                       f"(w = w.copy()) before changing entries.")
+            self.hints.append(MODIFIED_INPUT)
         else:
             return outcome
         return None
@@ -326,76 +276,90 @@ class CheckRun:
     def case_passed(self):
         self.cases_passed += 1
 
+    def mistakes_for(self, mistakes, case: Case, returned, reference_value, same, answer=None) -> list:
+        """The typical mistakes that explain ``returned`` on ``case``, the best-supported ones only.
+
+        A mistake is a candidate when its wrong variant gives what the learner
+        returned on ``case`` (:func:`matching_mistakes`). When several are, the
+        learner's answers on the other prefetched cases decide: only the
+        candidates that agree with the learner on the most cases are kept (two
+        wrong rules can coincide on one input, e.g. an unchanged w when h = 0).
+        ``answer(value)`` turns a returned value into what ``same`` compares
+        (default: the value itself); it may raise for a malformed answer.
+        """
+        found = matching_mistakes(mistakes, case, returned, reference_value, same)
+        if len(found) <= 1:
+            return found
+        answer = answer or (lambda value: value)
+        others = []
+        for other in self._cases:
+            outcome = self._outcomes.get(id(other))
+            if other is case or outcome is None or not outcome.ok:
+                continue
+            try:
+                others.append((other, answer(outcome.value)))
+            except Exception:
+                continue
+        scores = []
+        for mistake in found:
+            score = 0
+            for other, value in others:
+                try:
+                    with np.errstate(all="ignore"):
+                        score += bool(same(value, mistake.variant(**copy.deepcopy(other.kwargs))))
+                except Exception:
+                    continue
+            scores.append(score)
+        best = max(scores)
+        return [mistake for mistake, score in zip(found, scores) if score == best]
+
     def finish(self) -> CheckResult:
         if self._status is None:
             self._status = PASSED
-            self._summary = f"all {self.cases_total} cases correct."
+            self._summary = f"all {self.cases_total} cases correct." if self.cases_total != 1 else "correct."
         result = CheckResult(self.exercise, self._status, self._summary, list(self.feedback),
                              list(dict.fromkeys(self.hints)), self.cases_passed, self.cases_total)
         _LATEST[self.exercise] = result
         return result
 
 
-def same_answer(a, b, rtol=1e-7, atol=1e-12, equal_nan=False) -> bool:
-    """Equal answers: same structure (tuples/lists element by element), same shapes, values equal up to rounding.
+def checks_learner_code(check):
+    """Decorator of every public check: the check's own arithmetic cannot be disturbed, and it never raises.
 
-    ``equal_nan=True`` lets a wrong variant that overflows to NaN in the same
-    places as the learner's answer be recognised (references are never NaN).
+    The check's computations (references, wrong variants, comparisons) run
+    with NumPy's floating-point errors ignored and warnings silenced, whatever
+    the session set before (``np.seterr(all="raise")`` must not break the
+    check of a correct answer). An exception of the check itself (a bug, or an
+    answer it did not foresee) becomes a FAILED result naming it, so "Run all"
+    goes on.
     """
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(same_answer(p, q, rtol, atol, equal_nan) for p, q in zip(a, b))
-    try:
-        a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return a_arr.shape == b_arr.shape and bool(np.allclose(a_arr, b_arr, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    @functools.wraps(check)
+    def wrapper(function, *args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                try:
+                    return check(function, *args, **kwargs)
+                except Exception as exc:
+                    chapter = check.__module__.rsplit(".", 1)[-1].split("_")[0]   # ch04_symbolic -> ch04
+                    exercise = f"{chapter}.{check.__name__.removeprefix('check_')}"
+                    result = CheckResult(exercise, FAILED, "the check could not judge this answer.",
+                                         [f"The check stopped on {type(exc).__name__}: {exc}. "
+                                          "Please report this to the course team, with your function."])
+                    _LATEST[exercise] = result
+                    return result
+    return wrapper
 
 
-def array_kind_problem(value, shape, what):
-    """What is wrong with the kind of an array answer (type, shape, finite real numbers), or None.
-
-    ``what`` names the answer in the message, e.g. ``"the gradient (shape of w)"``.
-    """
-    if not isinstance(value, np.ndarray):
-        return f"Expected {what}: an ndarray of shape {shape}, got {describe_value(value)}."
-    if value.shape != shape:
-        return f"Expected {what} of shape {shape}, got shape {value.shape}."
-    if value.dtype.kind not in "iuf" or not np.all(np.isfinite(value)):
-        return f"Expected finite real numbers in {what}."  # (the values are on the 'Returned:' line)
-    return None
-
-
-def array_and_number_problem(array, number, shape, names):
-    """What is wrong with an answer made of an array and a number, such as ``(w, b)``, or None.
-
-    ``array`` must have ``shape``, ``number`` must be a single value, and
-    both must convert to floats (``None`` or strings are caught here, so
-    that the check can then call ``float(number)`` safely). ``names`` =
-    ("w", "b") names the two parts in the message.
-    """
-    array_name, number_name = names
-    try:
-        array_shape, number_ndim = np.shape(array), np.ndim(number)
-    except ValueError:  # a ragged nested list
-        return f"Expected {array_name} an array of shape {shape}, got {describe_value(array)}."
-    if array_shape != shape or number_ndim != 0:
-        return (f"Expected {array_name} of shape {shape} and {number_name} a single number; got "
-                f"{array_name} of shape {array_shape} and {number_name} of shape {np.shape(number)}.")
-    try:
-        np.asarray(array, dtype=float), float(number)
-    except (TypeError, ValueError):
-        return (f"Expected numbers in {array_name} and {number_name}, got {describe_value(array)} and "
-                f"{describe_value(number)}.")
-    return None
-
-
-def check_array_cases(run, cases, reference, mistakes, what, wrong_answer, kind_problem=array_kind_problem):
+def check_array_cases(run, cases, reference, mistakes, what, wrong_answer, kind_problem=array_kind_problem,
+                      condition=None):
     """The usual loop of an exercise whose answer is one array.
 
     For each case: call the learner's function, compare the kind of answer
-    (``kind_problem``), then its values with ``reference(**case.kwargs)``;
-    on the first wrong case record the failure with the hints of the matching
-    ``mistakes`` and stop. Sets ``run.cases_total`` to ``len(cases)``.
+    (``kind_problem``), then its values with ``reference(**case.kwargs)``
+    (at a tolerance fitting the answer's precision); on the first wrong case
+    record the failure with the hints of the matching ``mistakes`` and stop.
+    Sets ``run.cases_total`` to ``len(cases)``.
 
     Parameters
     ----------
@@ -409,22 +373,30 @@ def check_array_cases(run, cases, reference, mistakes, what, wrong_answer, kind_
         What to say when the kind is right but the values are not.
     kind_problem : callable(value, shape, what) -> str or None
         What is wrong with the kind of answer; ``array_kind_problem`` by default.
+    condition : callable(case) -> float, optional
+        How much the computation amplifies rounding on this case (see :func:`tolerance_for`).
 
     Returns
     -------
     CheckResult
     """
     run.cases_total = len(cases)
+    run.prefetch(cases)
     for case in cases:
         outcome = run.call(case)
         if outcome is None:
             break
         expected = reference(**case.kwargs)
+        factor = condition(case) if condition else 1.0
+
+        def same(a, b, factor=factor):
+            return same_answer(a, b, condition=factor)
+
         problem = kind_problem(outcome.value, expected.shape, what)
-        if problem is None and not same_answer(outcome.value, expected):
+        if problem is None and not same(outcome.value, expected):
             problem = wrong_answer(case, outcome.value, expected) if callable(wrong_answer) else wrong_answer
         if problem is not None:
-            found = matching_mistakes(mistakes, case, outcome.value, expected, same_answer)
+            found = run.mistakes_for(mistakes, case, outcome.value, expected, same)
             run.fail(case, problem, returned=outcome.value, mistakes=found)
             break
         run.case_passed()
@@ -435,12 +407,13 @@ def matching_mistakes(mistakes, case: Case, returned, reference_value, same) -> 
     """The mistakes whose wrong variant gives exactly what the learner returned on ``case``.
 
     A variant that agrees with the reference on this case proves nothing and is skipped.
-    ``same(a, b)`` compares two answers.
+    ``same(a, b)`` compares two answers (``a`` the learner's).
     """
     found = []
     for mistake in mistakes:
         try:
-            wrong = mistake.variant(**copy.deepcopy(case.kwargs))
+            with np.errstate(all="ignore"):
+                wrong = mistake.variant(**copy.deepcopy(case.kwargs))
         except Exception:
             continue
         if not same(wrong, reference_value) and same(returned, wrong):

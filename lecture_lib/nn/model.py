@@ -25,6 +25,16 @@ batch to batch (``buffered=True``), dE/dx of the first layer with
 parameters is skipped (nothing below it needs it), the loss and the
 optimiser run without per-batch input checks, and the model's dtype is kept
 end to end.
+
+Training options (chapters 05-07): ``compile(optimizer=...)`` takes every
+optimiser of ``lecture_lib.nn.optimizers`` by name or object, plus
+``weight_decay`` and the clipping thresholds; ``train_on_batch(x, y)`` is
+one step of fit's loop; ``fit(callbacks=[...])`` calls objects at the start
+and end of every epoch and batch (``lecture_lib.nn.callbacks``: live plots,
+per-epoch learning-rate schedules, the diagnostics and NaN trap of
+``lecture_lib.nn.diagnostics``); an optimiser that needs the loss as a
+function (L-BFGS) is run full batch, one iteration per epoch. Without
+callbacks the batch loop does no more work than before them.
 """
 from __future__ import annotations
 
@@ -32,7 +42,12 @@ import math
 
 import numpy as np
 
-from .._validate import as_float_array, as_generator, check_choice, check_positive_int, check_shape, resolve_dtype
+from .._validate import (as_float_array, as_generator, check_choice, check_positive, check_positive_int, check_shape,
+                         resolve_dtype)
+from .callbacks import callback_hooks
+from .divergence import (REMEDIES, TrainingDivergedError, as_finite_array, divergence_error,
+                         first_nonfinite_weight)
+from .clipping import check_clip_threshold
 from .layers import Layer
 from .losses import _check_one_hot, _check_probabilities, _output_error, get_loss
 from .optimizers import Optimizer, _pairs, get_optimizer
@@ -41,18 +56,6 @@ from .one_hot import to_one_hot
 __all__ = ["Sequential", "History", "TrainingDivergedError", "to_one_hot"]
 
 _METRICS = ("acc", "accuracy")
-
-_REMEDIES = (
-    "Remedies: lower the learning rate ({optimizer}); standardise the inputs "
-    "(z-score: subtract each feature's mean, divide by its standard deviation); "
-    "clip the gradients by norm; use smaller initial weights or a stable "
-    "output/loss pair (softmax + categorical_crossentropy)."
-)
-
-
-class TrainingDivergedError(RuntimeError):
-    """Training produced NaN or inf (a loss, a layer output or a weight)."""
-
 
 class History:
     """What ``fit`` returns.
@@ -64,11 +67,15 @@ class History:
         with validation data 'val_loss', 'val_acc'.
     epoch : list of int
         The epoch numbers 1, 2, ...
+    stop_reason : str or None
+        Why training ended before ``epochs`` (a callback set
+        ``model.stop_training``; L-BFGS converged), None when every epoch ran.
     """
 
     def __init__(self, keys):
         self.history = {key: [] for key in keys}
         self.epoch = []
+        self.stop_reason = None
 
     def __repr__(self):
         return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
@@ -174,7 +181,8 @@ class Sequential:
         return self
 
     # --- compile ---------------------------------------------------------------------
-    def compile(self, loss="mean_squared_error", optimizer="sgd", metrics=None):
+    def compile(self, loss="mean_squared_error", optimizer="sgd", metrics=None, weight_decay=None,
+                global_clipnorm=None, clipnorm=None, clipvalue=None):
         """Choose the loss, the optimiser and the metrics.
 
         Parameters
@@ -183,17 +191,43 @@ class Sequential:
             'mean_squared_error', 'binary_crossentropy',
             'categorical_crossentropy', 'Huber' (see ``lecture_lib.nn.losses``).
         optimizer : str or Optimizer
-            'sgd', 'adam', or an instance such as ``Adam(eta=0.01)``.
+            'sgd', 'adagrad', 'rmsprop', 'adam', 'adamw', 'lbfgs', or an
+            instance such as ``Adam(eta=0.01)`` or ``SGD(eta=0.1, momentum=0.9)``
+            (``lecture_lib.nn.optimizers``). A learning-rate schedule goes
+            into the optimiser (``SGD(eta=ExponentialDecay(...))``, per
+            update) or into fit (``callbacks=[LearningRateScheduler(...)]``,
+            per epoch).
         metrics : list of str, optional
             'acc' / 'accuracy'. For one output, accuracy thresholds yhat at
             0.5; for C > 1 outputs it compares the argmax of yhat and y.
+        weight_decay : float >= 0, optional
+            L2 weight decay λ of the optimiser (coupled, g + λw, unless the
+            optimiser is decoupled such as AdamW); see ``Optimizer``.
+        global_clipnorm, clipnorm, clipvalue : float > 0, optional
+            Gradient clipping by the global norm, by each array's norm, by
+            value (``lecture_lib.nn.clipping``), applied before every update.
+
+        The options given (not None) are set on the optimiser object: an
+        instance you pass is changed. L-BFGS takes none of them (its line
+        search needs the true gradient).
         """
-        self.loss = get_loss(loss)
-        self.optimizer = get_optimizer(optimizer)
+        options = {"weight_decay": None if weight_decay is None else check_positive(weight_decay, "weight_decay",
+                                                                                    allow_zero=True),
+                   **{name: check_clip_threshold(value, name) for name, value in
+                      [("global_clipnorm", global_clipnorm), ("clipnorm", clipnorm), ("clipvalue", clipvalue)]}}
+        options = {name: value for name, value in options.items() if value is not None}
+        optimizer = get_optimizer(optimizer)
+        if options and optimizer.needs_closure:
+            raise ValueError(f"{optimizer!r} takes no {', '.join(options)}: L-BFGS's line search needs the"
+                             " gradient of the loss it evaluates. Add an L2 term to the loss instead.")
         if metrics is not None and not isinstance(metrics, (str, list, tuple)):
             raise TypeError(f"metrics must be a list of names such as ['acc'], got {metrics!r}.")
         metrics = [metrics] if isinstance(metrics, str) else list(metrics or [])
-        self.metrics = [check_choice(m, "metric", _METRICS) for m in metrics]
+        metrics = [check_choice(m, "metric", _METRICS) for m in metrics]
+        self.loss = get_loss(loss)
+        self.optimizer, self.metrics = optimizer, metrics
+        for name, value in options.items():
+            setattr(optimizer, name, value)
         return self
 
     # --- forward / backward ---------------------------------------------------------------
@@ -278,7 +312,7 @@ class Sequential:
 
     # --- data checks ---------------------------------------------------------------------------
     def _prepare_x(self, x):
-        x = _as_finite_array(x, "x", self.dtype)
+        x = as_finite_array(x, "x", self.dtype)
         if x.ndim < 2 or x.shape[0] == 0:
             raise ValueError(f"x must be a batch of shape (N, ...) with N >= 1, got shape {x.shape}."
                              " For a single example use x.reshape(1, -1).")
@@ -294,7 +328,7 @@ class Sequential:
         return x
 
     def _prepare_y(self, y, n):
-        y = _as_finite_array(y, "y", self.dtype)
+        y = as_finite_array(y, "y", self.dtype)
         if y.ndim == 0 or y.shape[0] != n:
             raise ValueError(f"x has {n} examples but y has shape {y.shape}; give one target row per example.")
         out = self.output_shape
@@ -320,7 +354,8 @@ class Sequential:
             raise RuntimeError("Call model.compile(loss=..., optimizer=...) before fit/evaluate.")
 
     # --- training ------------------------------------------------------------------------------------
-    def fit(self, x, y, batch_size=32, epochs=1, validation_data=None, shuffle=True, seed=0, verbose=False):
+    def fit(self, x, y, batch_size=None, epochs=1, validation_data=None, shuffle=True, seed=0, verbose=False,
+            callbacks=None):
         """Train with mini-batch gradient descent; return a ``History``.
 
         Parameters
@@ -328,10 +363,11 @@ class Sequential:
         x : array_like, shape (N, ...)
         y : array_like, shape (N, C) (one-hot for categorical_crossentropy),
             or (N,) for a model with one output.
-        batch_size : int
-            Examples per update; the last batch of an epoch may be smaller.
+        batch_size : int, optional
+            Examples per update (default 32, as Keras); the last batch of an
+            epoch may be smaller. L-BFGS trains full batch: leave it unset.
         epochs : int
-            Passes over the data.
+            Passes over the data (for L-BFGS: iterations, one per epoch).
         validation_data : tuple (x_val, y_val), optional
             Evaluated after every epoch ('val_loss', 'val_acc').
         shuffle : bool
@@ -341,6 +377,12 @@ class Sequential:
         verbose : bool or {0, 1, 2}
             Print one line per epoch (True, 1 or 2, as Keras's levels); nothing
             is printed otherwise.
+        callbacks : list, optional
+            Objects with ``on_epoch_end(model, logs)``, ``on_batch_end``, ...
+            (``lecture_lib.nn.callbacks``): a live plot, a learning-rate
+            schedule per epoch, the diagnostics and NaN trap of
+            ``lecture_lib.nn.diagnostics``. ``model.stop_training = True``
+            from a callback ends training after the current batch.
 
         Returns
         -------
@@ -362,9 +404,16 @@ class Sequential:
         self._require_compiled()
         x = self._prepare_x(x)
         y = self._prepare_y(y, x.shape[0])
+        full_batch = self.optimizer.needs_closure
+        if full_batch and batch_size is not None and batch_size < x.shape[0]:
+            raise ValueError(f"{self.optimizer!r} trains full batch (its line search needs the loss of the whole"
+                             f" training set): leave batch_size unset, got batch_size={batch_size} for"
+                             f" {x.shape[0]} examples.")
+        batch_size = x.shape[0] if full_batch else (32 if batch_size is None else batch_size)
         batch_size, epochs = check_positive_int(batch_size, "batch_size"), check_positive_int(epochs, "epochs")
         shuffle, verbose = _check_flag(shuffle, "shuffle"), _check_flag(verbose, "verbose", keras_levels=True)
         rng = as_generator(seed, "seed")
+        hooks = callback_hooks(callbacks)
         val = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
@@ -376,16 +425,43 @@ class Sequential:
         n = x.shape[0]
         n_batches = math.ceil(n / batch_size)
         self._start_fit()
-        bad = self._first_nonfinite_weight()
+        bad = first_nonfinite_weight(self.layers)
         if bad is not None:
             raise self._diverged(1, 1, n_batches, math.nan, bad_weight=bad, before_update=True)
+        self.stop_training = False
+        where = {}  # the epoch and batch being trained, for on_diverged
+        for hook in hooks.get("on_train_begin", ()):
+            hook(self, {"epochs": epochs, "batches": n_batches})
+        try:
+            if full_batch:
+                self._fit_full_batch(x, y, epochs, val, history, hooks, verbose)
+            else:
+                self._fit_batches(x, y, batch_size, epochs, shuffle, rng, val, history, hooks, where, verbose)
+        except TrainingDivergedError as error:
+            for hook in hooks.get("on_diverged", ()):
+                hook(self, {**where, "error": error})
+            raise
+        finally:
+            self.eval()
+        for hook in hooks.get("on_train_end", ()):
+            hook(self, {})
+        return history
+
+    def _fit_batches(self, x, y, batch_size, epochs, shuffle, rng, val, history, hooks, where, verbose):
+        """fit's loop over epochs and mini-batches (x, y checked; the weights checked finite)."""
+        n = x.shape[0]
+        n_batches = math.ceil(n / batch_size)
         if shuffle:  # each shuffled batch is gathered into these two arrays, reused every batch
             x_buffer = np.empty((min(batch_size, n), *x.shape[1:]), dtype=x.dtype)
             y_buffer = np.empty((min(batch_size, n), *y.shape[1:]), dtype=y.dtype)
+        batch_begin, batch_end = hooks.get("on_batch_begin", ()), hooks.get("on_batch_end", ())
         for epoch in range(1, epochs + 1):
             self.train()
+            for hook in hooks.get("on_epoch_begin", ()):
+                hook(self, {"epoch": epoch})
             order = rng.permutation(n) if shuffle else None
             loss_sum = correct = 0.0
+            seen = 0
             for b in range(n_batches):
                 idx = slice(b * batch_size, (b + 1) * batch_size)
                 if shuffle:
@@ -395,28 +471,120 @@ class Sequential:
                     yb = np.take(y, idx, axis=0, out=y_buffer[:m], mode="clip")
                 else:
                     xb, yb = x[idx], y[idx]  # slices are views: no copy
+                if hooks:
+                    where.update(epoch=epoch, batch=b + 1, x=xb, y=yb)
+                    for hook in batch_begin:
+                        hook(self, {"epoch": epoch, "batch": b + 1, "x": xb, "y": yb})
                 loss, y_hat = self._train_batch(xb, yb, where=(epoch, b + 1, n_batches))
                 loss_sum += loss * xb.shape[0]
+                seen += xb.shape[0]
                 if self.metrics:
                     correct += _n_correct(yb, y_hat)
+                for hook in batch_end:
+                    hook(self, {"epoch": epoch, "batch": b + 1, "x": xb, "y": yb, "loss": loss})
+                if self.stop_training:
+                    break
             # A NaN/inf weight that left every loss of the epoch finite (a saturated sigmoid, say).
-            bad = self._first_nonfinite_weight()
+            bad = first_nonfinite_weight(self.layers)
             if bad is not None:
                 raise self._diverged(epoch, n_batches, n_batches, self._fit_last_loss, bad_weight=bad,
                                      hidden=True)
-            history.epoch.append(epoch)
-            history.history["loss"].append(loss_sum / n)
-            for m in self.metrics:
-                history.history[m].append(correct / n)
-            if val:
-                val_scores = self._evaluate(*val, batch_size=None)
-                for key, value in zip(["val_loss", *(f"val_{m}" for m in self.metrics)], val_scores):
-                    history.history[key].append(value)
-            if verbose:
-                print(f"Epoch {epoch}/{epochs} - " + " - ".join(
-                    f"{key}: {values[-1]:.4f}" for key, values in history.history.items()))
-        self.eval()
-        return history
+            self._end_epoch(epoch, epochs, [loss_sum / seen] + [correct / seen for _ in self.metrics], val,
+                            history, hooks, verbose)
+            if self.stop_training:
+                history.stop_reason = history.stop_reason or "a callback set model.stop_training"
+                break
+
+    def _end_epoch(self, epoch, epochs, scores, val, history, hooks, verbose):
+        """Record an epoch's [loss, metrics...] (and the validation scores), call on_epoch_end, print."""
+        history.epoch.append(epoch)
+        for key, value in zip(["loss", *self.metrics], scores):
+            history.history[key].append(value)
+        if val:
+            val_scores = self._evaluate(*val, batch_size=None)
+            for key, value in zip(["val_loss", *(f"val_{m}" for m in self.metrics)], val_scores):
+                history.history[key].append(value)
+        for hook in hooks.get("on_epoch_end", ()):
+            hook(self, {"epoch": epoch, **{key: values[-1] for key, values in history.history.items()}})
+        if verbose:
+            print(f"Epoch {epoch}/{epochs} - " + " - ".join(
+                f"{key}: {values[-1]:.4f}" for key, values in history.history.items()))
+
+    def _fit_full_batch(self, x, y, epochs, val, history, hooks, verbose):
+        """fit with an optimiser that needs the loss as a function (L-BFGS): one iteration per epoch.
+
+        The loss and metrics of an epoch are measured on the whole training
+        set after its iteration. Training stops early (``history.stop_reason``)
+        when the optimiser converged.
+        """
+        closure = self._full_batch_closure(x, y)
+        for epoch in range(1, epochs + 1):
+            self.train()
+            for hook in hooks.get("on_epoch_begin", ()):
+                hook(self, {"epoch": epoch})
+            result = self.optimizer.step(self.params, self.grads, closure, max_iter=1)
+            scores = self._evaluate(x, y, batch_size=None)
+            if not math.isfinite(scores[0]):
+                raise TrainingDivergedError(f"Training diverged in epoch {epoch} (full batch): the loss is"
+                                            f" {scores[0]} ({result.message}). "
+                                            + REMEDIES.format(optimizer=self.optimizer))
+            self._end_epoch(epoch, epochs, scores, val, history, hooks, verbose)
+            if result.converged or result.n_iter == 0 or self.stop_training:
+                history.stop_reason = ("a callback set model.stop_training" if self.stop_training
+                                       else f"{type(self.optimizer).__name__}: {result.message}")
+                break
+
+    def _full_batch_closure(self, x, y):
+        """closure() -> loss of the whole (x, y) at the current weights, overwriting the grads (inf if NaN/inf)."""
+        def closure():
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                y_hat = self._forward(x, buffered=True)
+                loss = (self.loss.value_kernel or self.loss.value)(y, y_hat)
+                if not math.isfinite(loss):
+                    return math.inf  # the line search then shortens its step
+                self._backward(y, y_hat, buffered=True)
+            return loss
+        return closure
+
+    def train_on_batch(self, x, y):
+        """One update on the batch (x, y); return [loss, metric1, ...] measured before the update (as Keras).
+
+        Parameters
+        ----------
+        x : array_like, shape (N, ...)
+        y : array_like, shape (N, C), or (N,) for one output
+
+        Returns
+        -------
+        scores : list of float
+            The batch's loss, then each compiled metric, both computed from
+            the forward pass before the update.
+
+        The same forward -> loss -> backward -> update as each batch of
+        ``fit`` (for L-BFGS: one ``step`` of up to ``max_iter`` iterations).
+        Raises ``TrainingDivergedError`` when the loss or an updated weight
+        is NaN/inf.
+        """
+        self._require_compiled()
+        x = self._prepare_x(x)
+        y = self._prepare_y(y, x.shape[0])
+        self.train()
+        try:
+            if self.optimizer.needs_closure:
+                closure = self._full_batch_closure(x, y)
+                y_hat = self._forward(x, buffered=False)
+                scores = [self.loss.value(y, y_hat)] + [_n_correct(y, y_hat) / x.shape[0] for _ in self.metrics]
+                self.optimizer.step(self.params, self.grads, closure)
+            else:
+                self._start_fit()
+                loss, y_hat = self._train_batch(x, y, where=None)
+                scores = [loss] + [_n_correct(y, y_hat) / x.shape[0] for _ in self.metrics]
+            bad = first_nonfinite_weight(self.layers)
+            if bad is not None:
+                raise self._diverged(None, None, None, scores[0], bad_weight=bad)
+        finally:
+            self.eval()
+        return scores
 
     def _start_fit(self):
         """Check the parameter/gradient structure once and prepare the per-batch fast path."""
@@ -460,52 +628,18 @@ class Sequential:
         it for a while, and the message says so. (Batch 1 cannot get here
         with a NaN/inf weight: the check before it passed.)
         """
-        epoch, batch, n_batches = where
-        bad = self._first_nonfinite_weight()
+        epoch, batch, n_batches = where if where is not None else (None, None, None)
+        bad = first_nonfinite_weight(self.layers)
         if bad is None:
             return self._diverged(epoch, batch, n_batches, loss, outputs=outputs)
-        return self._diverged(epoch, batch - 1, n_batches, self._fit_last_loss, bad_weight=bad)
-
-    def _first_nonfinite_weight(self):
-        with np.errstate(over="ignore", invalid="ignore"):  # the sum of squares may overflow
-            for layer in self.layers:
-                for key, p in layer.params.items():
-                    if not _all_finite(p):
-                        return layer, key
-        return None
+        return self._diverged(epoch, None if batch is None else batch - 1, n_batches, self._fit_last_loss,
+                              bad_weight=bad)
 
     def _diverged(self, epoch, batch, n_batches, loss, outputs=None, bad_weight=None, before_update=False,
                   hidden=False):
-        """The TrainingDivergedError for batch ``batch`` of ``epoch``.
-
-        ``bad_weight`` = (layer, key) of a NaN/inf weight: found before the
-        batch (``before_update``, i.e. before training), or after its update;
-        ``hidden``: found at the end of the epoch although every loss was
-        finite. Otherwise ``outputs`` (the layers' outputs) name the first
-        layer whose output is NaN/inf.
-        """
-        where = f"Training diverged in epoch {epoch}, batch {batch} of {n_batches}: "
-        if bad_weight is not None:
-            layer, key = bad_weight
-            if before_update:
-                what = f"the weights {key!r} of {layer.describe()} were NaN/inf before this batch."
-            else:
-                what = (f"the weights {key!r} of {layer.describe()} are NaN/inf after this batch's update"
-                        f" (its loss was {loss:.3g}).")
-                if hidden:
-                    what += " Every loss of the epoch was finite: saturated units hid them."
-                if batch > 1:  # the weights were last checked before the epoch's first batch
-                    earlier = "batch 1" if batch == 2 else f"batches 1 to {batch - 1}"
-                    what += (" The weights are checked after each epoch and when a loss is NaN/inf: this"
-                             f" update is the likely cause, an earlier one ({earlier}) possible.")
-        else:
-            layer = next((lay for lay, out in zip(self.layers, outputs) if not np.isfinite(out).all()), None)
-            if layer is not None:
-                what = f"the output of {layer.describe()} became NaN/inf, so the loss is {loss}."
-            else:
-                what = (f"every layer output is finite but the loss overflowed to {loss}; the outputs of"
-                        f" {self.layers[-1].describe()} are too large.")
-        return TrainingDivergedError(where + what + " " + _REMEDIES.format(optimizer=self.optimizer))
+        """``divergence_error`` for this model's layers and optimiser."""
+        return divergence_error(self.layers, self.optimizer, epoch, batch, n_batches, loss, outputs, bad_weight,
+                                before_update, hidden)
 
     # --- inference ----------------------------------------------------------------------------------------
     def predict(self, x, batch_size=None):
@@ -573,41 +707,6 @@ class Sequential:
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
-
-def _as_finite_array(value, name, dtype):
-    """``as_float_array(value, name, dtype)``, checking finiteness in blocks of rows.
-
-    The same result and the same error as ``as_float_array``, but the
-    NaN/inf test (``_all_finite``) works on one block of the data set at a
-    time: no boolean array as large as the whole of it.
-    """
-    array = as_float_array(value, name, dtype=dtype, allow_nan=True)
-    rows = max(1, _CHECK_BLOCK // max(1, array[:1].size)) if array.ndim else 1
-    blocks = range(0, array.shape[0], rows) if array.ndim else [None]
-    with np.errstate(over="ignore", invalid="ignore"):  # the sum of squares may overflow
-        for start in blocks:
-            if not _all_finite(array if start is None else array[start:start + rows]):
-                return as_float_array(array, name, dtype=dtype)  # raises, counting the bad values
-    return array
-
-
-#: Values per block of the input checks (1 MiB of booleans).
-_CHECK_BLOCK = 1 << 20
-
-
-def _all_finite(a) -> bool:
-    """True when no value of the float array ``a`` is NaN or inf.
-
-    First the sum of squares, one BLAS dot product (faster than isfinite):
-    it is NaN or inf when any value is. Only when it is not finite (also
-    when finite values are so large that it overflows) are the values
-    tested one by one.
-    """
-    flat = a.reshape(-1)
-    if flat.size and np.isfinite(np.dot(flat, flat)):
-        return True
-    return bool(np.isfinite(a).all())
-
 
 def _n_correct(y, y_hat) -> int:
     """Number of correct predictions: threshold 0.5 for one output, argmax for C > 1."""

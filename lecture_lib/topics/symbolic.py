@@ -1,7 +1,8 @@
 """Symbolic proofs with SymPy: the sigmoid's derivative and the backprop formulas.
 
 Chapter 02 proves sigma'(h) = sigma(h)(1 - sigma(h)); chapter 04 checks the
-slides' error terms on a small network: for every weight, SymPy's
+slides' error terms on a small network (one hidden layer, and any number of layers
+with biases): for every weight, SymPy's
 dE/dw minus the backprop formula eps_j g_i simplifies to exactly 0.
 
 SymPy is imported inside this module only (the rest of the package needs
@@ -23,7 +24,8 @@ from .._validate import check_positive_int
 __all__ = [
     "sigmoid_expr", "prove_sigmoid_derivative", "TwoLayerNetwork",
     "symbolic_two_layer_network", "backprop_error_terms", "verify_backprop_formulas",
-    "symbolic_equal",
+    "symbolic_equal", "LayeredNetwork", "symbolic_layered_network", "layered_error_terms",
+    "verify_layered_backprop",
 ]
 
 
@@ -220,3 +222,146 @@ def verify_backprop_formulas(net, eps_k=None, eps_j=None) -> dict:
 def symbolic_equal(expr_a, expr_b) -> bool:
     """True when simplify(expr_a - expr_b) == 0 (strings are parsed with sympify)."""
     return sp.simplify(sp.sympify(expr_a) - sp.sympify(expr_b)) == 0
+
+
+# --- any number of layers, with biases (chapter 04, slide 8/8 step 4) -------------------------------
+
+@dataclass
+class LayeredNetwork:
+    """Symbols and expressions of a sigmoid network with L weight layers and biases.
+
+    Layer 0 is the input; layer n = 1..L has weights W[n-1] (a sympy Matrix of
+    shape (units of n-1, units of n), entries named w^{(n)}_{ij}) and biases
+    b[n-1] (named b^{(n)}_{j}).
+
+    Attributes
+    ----------
+    x, y : list of Symbol                 inputs x_i, targets y_k
+    W : list of sympy Matrix              W[n-1][i, j] = w^{(n)}_{ij}
+    b : list of list of Symbol            b[n-1][j] = b^{(n)}_{j}
+    h, g : list of list of expressions    h[n-1][j] = sum_i w_ij g^{(n-1)}_i + b_j,  g[n-1][j] = sigma(h[n-1][j])
+    E : expression                        1/2 sum_k (g^{(L)}_k - y_k)^2
+    g_symbols : list of list of Symbol    short names g^{(n)}_{j} of the unit outputs (layer L: yhat_k)
+    """
+
+    x: list
+    y: list
+    W: list
+    b: list
+    h: list
+    g: list
+    E: sp.Expr
+    g_symbols: list
+
+    @property
+    def parameters(self):
+        """Every trainable symbol, layer by layer: the weights row by row, then the biases."""
+        out = []
+        for W, b in zip(self.W, self.b):
+            out += list(W) + list(b)
+        return out
+
+
+def symbolic_layered_network(sizes=(2, 2, 2, 2)) -> LayeredNetwork:
+    """Build a symbolic sigmoid network with biases and the squared-error loss.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Units per layer, input first; default 2-2-2-2 (two hidden layers).
+
+    Returns
+    -------
+    LayeredNetwork
+    """
+    sizes = [check_positive_int(n, "units of a layer") for n in sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs an input and an output layer, got {sizes}.")
+    real = {"real": True}
+    x = [sp.Symbol(f"x_{i + 1}", **real) for i in range(sizes[0])]
+    y = [sp.Symbol(f"y_{k + 1}", **real) for k in range(sizes[-1])]
+    W, b, h, g, short = [], [], [], [], []
+    previous = x
+    n_layers = len(sizes) - 1
+    for n, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), start=1):
+        W_n = sp.Matrix(n_in, n_out, lambda i, j: sp.Symbol(f"w^{{({n})}}_{{{i + 1}{j + 1}}}", **real))
+        b_n = [sp.Symbol(f"b^{{({n})}}_{{{j + 1}}}", **real) for j in range(n_out)]
+        h_n = [sum(W_n[i, j] * previous[i] for i in range(n_in)) + b_n[j] for j in range(n_out)]
+        g_n = [sigmoid_expr(expr) for expr in h_n]
+        names = [f"yhat_{j + 1}" if n == n_layers else f"g^{{({n})}}_{{{j + 1}}}" for j in range(n_out)]
+        short.append([sp.Symbol(name, positive=True) for name in names])
+        W.append(W_n), b.append(b_n), h.append(h_n), g.append(g_n)
+        previous = g_n
+    E = sp.Rational(1, 2) * sum((g[-1][k] - y[k]) ** 2 for k in range(sizes[-1]))
+    return LayeredNetwork(x, y, W, b, h, g, E, short)
+
+
+def layered_error_terms(net):
+    """The error terms eps^{(n)}_j of every layer, from the output down, in the short symbols.
+
+    Returns
+    -------
+    eps : list of list of expressions
+        eps[n-1][j] for layer n: eps^{(L)}_k = (yhat_k - y_k) yhat_k (1 - yhat_k) and
+        eps^{(n)}_j = (sum_k eps^{(n+1)}_k w^{(n+1)}_{jk}) g^{(n)}_j (1 - g^{(n)}_j).
+    """
+    n_layers = len(net.W)
+    eps = [None] * n_layers
+    out = net.g_symbols[-1]
+    eps[-1] = [(out[k] - net.y[k]) * out[k] * (1 - out[k]) for k in range(len(out))]
+    for n in range(n_layers - 2, -1, -1):
+        g, W_next = net.g_symbols[n], net.W[n + 1]
+        eps[n] = [sum(eps[n + 1][k] * W_next[j, k] for k in range(W_next.shape[1])) * g[j] * (1 - g[j])
+                  for j in range(len(g))]
+    return eps
+
+
+def verify_layered_backprop(net, eps=None) -> dict:
+    """For every weight and bias, simplify dE/dw - eps_j g_i (and dE/db - eps_j).
+
+    Parameters
+    ----------
+    net : LayeredNetwork
+    eps : list of list of expressions, optional
+        Error terms per layer to test (default ``layered_error_terms(net)``).
+
+    Returns
+    -------
+    differences : dict of Symbol -> expression
+        All 0 proves the formulas for every input, target and weight.
+
+    Notes
+    -----
+    As in ``verify_backprop_formulas``: exp(-h) = (1 - g)/g is substituted for
+    every unit, outer layers first (their h contains the inner g), which
+    turns the derivative into a rational function that ``cancel`` decides.
+    """
+    eps = layered_error_terms(net) if eps is None else [[sp.sympify(e) for e in layer] for layer in eps]
+    if [len(layer) for layer in eps] != [len(layer) for layer in net.g_symbols]:
+        raise ValueError(f"eps needs {[len(layer) for layer in net.g_symbols]} error terms per layer, got "
+                         f"{[len(layer) for layer in eps]}.")
+    passes = [{sp.exp(-h): (1 - s) / s for h, s in zip(h_n, s_n)}
+              for h_n, s_n in zip(reversed(net.h), reversed(net.g_symbols))]
+    back = {s: e for g_n, s_n in zip(net.g, net.g_symbols) for s, e in zip(s_n, g_n)}
+
+    def to_short(expr):
+        expr = sp.sympify(expr)
+        for substitution in passes:
+            expr = expr.xreplace(substitution)
+        return expr
+
+    def difference(parameter, formula):
+        diff = to_short(sp.diff(net.E, parameter)) - to_short(formula)
+        if diff.has(sp.exp):
+            return sp.simplify(diff.xreplace(back))
+        return sp.cancel(diff)
+
+    results = {}
+    for n, (W, b) in enumerate(zip(net.W, net.b)):
+        inputs = net.x if n == 0 else net.g_symbols[n - 1]
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                results[W[i, j]] = difference(W[i, j], eps[n][j] * inputs[i])
+        for j in range(W.shape[1]):
+            results[b[j]] = difference(b[j], eps[n][j])
+    return results

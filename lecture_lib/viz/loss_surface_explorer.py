@@ -58,8 +58,8 @@ def _inside(weights, w1_grid, w2_grid):
             & (weights[:, 1] >= w2_grid.min()) & (weights[:, 1] <= w2_grid.max()))
 
 
-def draw_contours(ax, grid, path=None, minimum=None, title=None):
-    """Contour lines of E (log-spaced levels) with an optional descent path from A.
+def draw_contours(ax, grid, path=None, minimum=None, title=None, colorbar=False):
+    """Contour lines of E (log-spaced levels, every third one labelled) with an optional descent path from A.
 
     Parameters
     ----------
@@ -68,11 +68,17 @@ def draw_contours(ax, grid, path=None, minimum=None, title=None):
         Drawn as dots joined by lines; a diverging path is clipped at the frame.
     minimum : ndarray, shape (2,), optional
         F, marked with a star.
+    colorbar : bool
+        Add a colour bar of E beside the axes (its bands are the contour levels).
     """
     w1_grid, w2_grid, loss = grid
     levels = np.geomspace(max(loss.min(), 1e-4) * 1.5, loss.max(), 14)
-    ax.contourf(w1_grid, w2_grid, loss, levels=np.concatenate([[0], levels]), cmap="viridis", alpha=0.5)
-    ax.contour(w1_grid, w2_grid, loss, levels=levels, colors="black", linewidths=0.5, alpha=0.6)
+    filled = ax.contourf(w1_grid, w2_grid, loss, levels=np.concatenate([[0], levels]), cmap="viridis", alpha=0.5)
+    lines = ax.contour(w1_grid, w2_grid, loss, levels=levels, colors="black", linewidths=0.5, alpha=0.6)
+    ax.clabel(lines, levels[1::3], fmt="%.2g", fontsize=7, inline_spacing=2)
+    if colorbar:
+        bar = ax.figure.colorbar(filled, ax=ax, ticks=levels[::2], format="%.2g")
+        bar.set_label("loss $E(w_1, w_2)$ (levels log-spaced)")
     if path is not None:
         ax.plot(path.weights[:, 0], path.weights[:, 1], ".-", color=COLORS["test"], linewidth=1.5, markersize=6)
     if path is not None and minimum is not None:

@@ -21,10 +21,12 @@ import numpy as np
 from .._validate import check_choice, check_positive, check_positive_int
 from ..topics.playground import ACTIVATION_CHOICES, EPOCH_CHOICES, L2_STRENGTHS, LEARNING_RATES, LIM, PlaygroundRun
 from ..topics.playground_data import MAX_NOISE, PLAYGROUND_DATASETS
+from .diagrams import draw_network  # re-exported: chapter 03 imports it from here
 from .live_figure import LiveFigure, new_figure
-from .plotting import CLASS_COLORS, COLORS
+from .plotting import CLASS_COLORS, CLASS_MARKERS, COLORS
 
-__all__ = ["draw_playground", "update_playground", "draw_network", "playground_colormap", "PlaygroundFigure",
+__all__ = ["draw_playground", "update_playground", "draw_network", "playground_colormap", "marker_legend_handles",
+           "add_probability_colorbar", "PlaygroundFigure",
            "Playground"]
 
 
@@ -42,15 +44,72 @@ def _point_colors(y):
     return np.array(CLASS_COLORS)[np.asarray(y)]
 
 
-def draw_playground(ax, run, ax_loss=None, resolution=60, title=None):
+def _class_paths(y):
+    """One marker path per point: a circle for class 0, a square for class 1 (as ``plot_points``)."""
+    from matplotlib.markers import MarkerStyle
+
+    shapes = []
+    for marker in CLASS_MARKERS:
+        style = MarkerStyle(marker)
+        shapes.append(style.get_path().transformed(style.get_transform()))
+    return [shapes[label] for label in np.asarray(y)]
+
+
+def _set_points(collection, x, y, split):
+    collection.set_offsets(x)
+    collection.set_paths(_class_paths(y))
+    if split == "train":                        # filled with the class colour
+        collection.set_facecolor(_point_colors(y))
+        collection.set_edgecolor("black")
+    else:                                       # hollow: white inside, the class colour as the edge
+        collection.set_facecolor("white")
+        collection.set_edgecolor(_point_colors(y))
+
+
+def marker_legend_handles():
+    """Legend entries of the marker code: colour and shape = class, filled = train, hollow = test."""
+    from matplotlib.lines import Line2D
+
+    def entry(marker, face, edge, label):
+        return Line2D([], [], linestyle="", marker=marker, markersize=7, markerfacecolor=face,
+                      markeredgecolor=edge, markeredgewidth=1.2, label=label)
+
+    return [entry(CLASS_MARKERS[0], CLASS_COLORS[0], "black", "class 0"),
+            entry(CLASS_MARKERS[1], CLASS_COLORS[1], "black", "class 1"),
+            entry("o", COLORS["grey"], "black", "train (filled)"),
+            entry("o", "white", COLORS["grey"], "test (hollow)")]
+
+
+def add_probability_colorbar(artists, ax=None, **kwargs):
+    """A colour bar of P(y = 1 | x) for the image drawn by ``draw_playground``.
+
+    Parameters
+    ----------
+    artists : dict
+        From ``draw_playground``.
+    ax : Axes or sequence of Axes, optional
+        Where to take the room from (default: the image's axes); pass every
+        panel of a row of small multiples to get one bar for all of them.
+    **kwargs
+        Passed to ``Figure.colorbar`` (e.g. ``shrink``).
+    """
+    image = artists["image"]
+    bar = image.figure.colorbar(image, ax=image.axes if ax is None else ax, ticks=[0, 0.25, 0.5, 0.75, 1],
+                                **kwargs)
+    bar.set_label("network's P(y = 1 | x)")
+    return bar
+
+
+def draw_playground(ax, run, ax_loss=None, resolution=60, title=None, legend=False, colorbar=False):
     """Draw ``run``'s decision regions, its train/test points and (optionally) its loss curves.
 
     Parameters
     ----------
     ax : matplotlib Axes
         Gets the predicted P(y = 1) as colour (blue = class 0, orange =
-        class 1, white = undecided), training points as circles with a black
-        edge, test points as squares with a grey edge.
+        class 1, white = undecided) and the points in the series' marker code:
+        colour and shape give the class (blue circle 0, orange square 1),
+        training points are filled, test points hollow.
     run : PlaygroundRun
     ax_loss : matplotlib Axes, optional
         Gets the train/test loss against the epoch.
@@ -58,6 +117,10 @@ def draw_playground(ax, run, ax_loss=None, resolution=60, title=None):
         Grid points per axis of the prediction image.
     title : str, optional
         Default: the data set and the train/test accuracy.
+    legend : bool or str
+        Add the marker legend (a string: its ``loc``; True: 'upper right').
+    colorbar : bool
+        Add a colour bar of P(y = 1 | x) beside ``ax``.
 
     Returns
     -------
@@ -68,14 +131,20 @@ def draw_playground(ax, run, ax_loss=None, resolution=60, title=None):
     if not isinstance(run, PlaygroundRun):
         raise TypeError(f"run must be a PlaygroundRun, got {type(run).__name__}.")
     artists = {"image": ax.imshow(run.grid_probabilities(resolution), origin="lower", extent=(-LIM, LIM, -LIM, LIM),
-                                  cmap=playground_colormap(), vmin=0.0, vmax=1.0, interpolation="bilinear", alpha=0.8)}
-    artists["train"] = ax.scatter(run.x_train[:, 0], run.x_train[:, 1], s=22, c=_point_colors(run.y_train),
-                                  edgecolors="black", linewidths=0.6, label="train")
-    artists["test"] = ax.scatter(run.x_test[:, 0], run.x_test[:, 1], s=22, c=_point_colors(run.y_test),
-                                 marker="s", edgecolors=COLORS["grey"], linewidths=0.6, label="test")
+                                  cmap=playground_colormap(), vmin=0.0, vmax=1.0, interpolation="bilinear", alpha=0.6)}
+    for split in ("train", "test"):
+        x, y = run._split(split)
+        artists[split] = ax.scatter(x[:, 0], x[:, 1], s=24, linewidths=1.0 if split == "train" else 1.4,
+                                    label=split, zorder=3)
+        _set_points(artists[split], x, y, split)
     ax.set(xlim=(-LIM, LIM), ylim=(-LIM, LIM), xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
     ax.grid(False)
     artists["title"] = ax.set_title(title or _summary(run))
+    if legend:
+        ax.legend(handles=marker_legend_handles(), loc="upper right" if legend is True else legend, fontsize=8,
+                  framealpha=0.85)
+    if colorbar:
+        add_probability_colorbar(artists, ax)
     if ax_loss is not None:
         artists["train_line"], = ax_loss.plot([], [], color=COLORS["train"], label="train loss")
         artists["test_line"], = ax_loss.plot([], [], color=COLORS["test"], label="test loss")
@@ -112,8 +181,7 @@ def update_playground(artists, run, resolution=60, title=None, new_points=True):
     if new_points:
         for split in ("train", "test"):
             x, y = run._split(split)
-            artists[split].set_offsets(x)
-            artists[split].set_facecolor(_point_colors(y))
+            _set_points(artists[split], x, y, split)
     artists["title"].set_text(title or _summary(run))
     if "train_line" in artists:
         epochs = run.history["epoch"]
@@ -138,42 +206,6 @@ def _loss_axis_top(history):
     start = highest([history["train_loss"][0], history["test_loss"][0]])
     later = highest(history["train_loss"][1:] + history["test_loss"][1:])
     return max(1.0, 1.05 * start, 1.35 * later)
-
-
-def draw_network(ax, sizes, layer_names=None, title=None):
-    """Draw a fully connected feed-forward network: one column of units per layer, every link.
-
-    Parameters
-    ----------
-    ax : matplotlib Axes
-    sizes : sequence of int
-        Units per layer, input layer first, e.g. (2, 3, 2).
-    layer_names : sequence of str, optional
-        Written under the columns (default: input layer, hidden layer k, output layer).
-    title : str, optional
-    """
-    sizes = [check_positive_int(n, "units of a layer") for n in sizes]
-    if len(sizes) < 2:
-        raise ValueError(f"sizes needs at least an input and an output layer, got {sizes}.")
-    if layer_names is None:
-        hidden = [f"hidden\nlayer {k}" if len(sizes) > 3 else "hidden\nlayer" for k in range(1, len(sizes) - 1)]
-        layer_names = ["input\nlayer", *hidden, "output\nlayer"]
-    top = max(sizes)
-    positions = [[(col, (n - 1) / 2 - row) for row in range(n)] for col, n in enumerate(sizes)]
-    for left, right in zip(positions, positions[1:]):
-        for x0, y0 in left:
-            for x1, y1 in right:
-                ax.plot([x0, x1], [y0, y1], color=COLORS["grey"], linewidth=0.8, zorder=1)
-    colours = [COLORS["train"]] + [COLORS["highlight"]] * (len(sizes) - 2) + [COLORS["class1"]]
-    for col, (column, colour) in enumerate(zip(positions, colours)):
-        xs, ys = zip(*column)
-        ax.scatter(xs, ys, s=500, color=colour, edgecolors="black", zorder=2)
-        ax.text(col, -(top - 1) / 2 - 0.6, layer_names[col], ha="center", va="top")
-    ax.set(xlim=(-0.6, len(sizes) - 0.4), ylim=(-(top - 1) / 2 - 1.8, (top - 1) / 2 + 0.6))
-    ax.axis("off")
-    if title:
-        ax.set_title(title)
-    return ax
 
 
 class PlaygroundFigure(LiveFigure):
@@ -207,19 +239,14 @@ class PlaygroundFigure(LiveFigure):
     _DYNAMIC = ("image", "train", "test", "train_line", "test_line", "legend", "title")
 
     def __init__(self, run, resolution=60):
-        from matplotlib.lines import Line2D
-
         self.resolution = check_positive_int(resolution, "resolution")
         # Fixed margins instead of a layout engine: the layout is computed once, not at every redraw.
         self.figure = new_figure(figsize=(9.0, 4.0), dpi=80)
         ax, ax_loss = self.figure.subplots(1, 2, gridspec_kw={"left": 0.07, "right": 0.98, "bottom": 0.12,
                                                               "top": 0.91, "wspace": 0.25})
         self.artists = draw_playground(ax, run, ax_loss, self.resolution)
-        handles = [Line2D([], [], linestyle="", marker="o", markerfacecolor="white", markeredgecolor="black",
-                          label="train"),
-                   Line2D([], [], linestyle="", marker="s", markerfacecolor="white", markeredgecolor=COLORS["grey"],
-                          label="test")]
-        self.artists["legend"] = ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.8)
+        self.artists["legend"] = ax.legend(handles=marker_legend_handles(), loc="upper right", fontsize=7, ncol=2,
+                                           framealpha=0.8, columnspacing=0.8, handletextpad=0.2)
         super().__init__(self.figure, [self.artists[key] for key in self._DYNAMIC])
 
     def update(self, run):

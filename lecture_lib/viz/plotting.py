@@ -9,7 +9,7 @@ import numpy as np
 
 from .._validate import as_binary_labels, as_matrix, as_scalar, as_vector
 
-__all__ = ["COLORS", "CLASS_COLORS", "use_lecture_style", "plot_points", "plot_decision_line", "line_through_box"]
+__all__ = ["COLORS", "CLASS_COLORS", "CLASS_MARKERS", "use_lecture_style", "plot_points", "plot_decision_line", "line_through_box"]
 
 # One palette for the whole series (colour-blind safe, from the Okabe–Ito set).
 COLORS = {
@@ -22,7 +22,10 @@ COLORS = {
     "grey": "#999999",
 }
 CLASS_COLORS = (COLORS["class0"], COLORS["class1"])
-_MARKERS = ("o", "s")
+#: One marker code for the whole series: the class is shown by colour AND shape (class 0 a blue
+#: circle, class 1 an orange square); where train and test points share a plot, training points
+#: are filled and test points hollow (``viz.playground_explorer``).
+CLASS_MARKERS = ("o", "s")
 
 
 def use_lecture_style() -> None:
@@ -56,7 +59,7 @@ def plot_points(ax, x, y, size=60):
     for label in (0, 1):
         members = y == label
         ax.scatter(x[members, 0], x[members, 1], s=size, c=CLASS_COLORS[label],
-                   marker=_MARKERS[label], edgecolors="black", linewidths=0.6,
+                   marker=CLASS_MARKERS[label], edgecolors="black", linewidths=0.6,
                    label=f"y = {label}", zorder=3)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")

@@ -1,0 +1,748 @@
+"""A bank of learner answers, one test per class of answer for every exercise (issue 14, item 10).
+
+Every exercise of ``solutions/`` is found automatically (its check call, its
+function and its hidden tests). For each, answers of every class go through
+the public check and, where the answer can be run safely in this process,
+through the hidden tests too:
+
+* correct answers written differently (hand-written below) and the solution's
+  answer delivered in float32 must PASS, publicly and hidden;
+* typical wrong answers (hand-written below) must FAIL, publicly and hidden;
+* broken answers (a numeric string, a complex number, NaN, a list where an
+  array is asked for, an argument changed in place, an object whose
+  ``__repr__``/``__array__`` raise, ``sys.exit``, ``os._exit``) are feedback,
+  never a crash, and public check and hidden tests agree on them;
+* answers that hang (a bare ``except:`` around a sleep, ``SIG_IGN`` for the
+  alarm, a long C-level call) are stopped at the time limit;
+* answers that poison the process (``np.seterr(all="raise")``, the checker
+  monkeypatched, the alarm disabled, warnings turned into errors) change
+  nothing for a later check; a session left in ``np.seterr(all="raise")``
+  does not fail a correct answer.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import signal
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+import sympy as sp
+
+from lecture_lib.checks import FAILED, NOT_ATTEMPTED, PASSED
+from notebook_code import CHECK_CALL, load_functions
+
+ROOT = Path(__file__).resolve().parent.parent
+_HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    notebook: str
+    module: str
+    check: str
+    function: str
+    hidden: str
+
+    def __str__(self):
+        return self.function
+
+
+def _exercises():
+    found = []
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            match = CHECK_CALL.search(cell.source) if cell.cell_type == "code" else None
+            if match:
+                hidden = _HIDDEN.search(cell.source)
+                found.append(Exercise(path.name, *match.groups(), hidden.group(1) if hidden else ""))
+    return found
+
+
+EXERCISES = _exercises()
+IDS = [str(e) for e in EXERCISES]
+
+
+@lru_cache(maxsize=None)
+def _solution_namespace(notebook):
+    return load_functions(ROOT / "solutions" / notebook)
+
+
+def solution(exercise):
+    return _solution_namespace(exercise.notebook)[exercise.function]
+
+
+def public(exercise, function, **options):
+    check = getattr(importlib.import_module(f"lecture_lib.checks.{exercise.module}"), exercise.check)
+    return check(function, **options)
+
+
+def hidden_passes(exercise, function) -> bool:
+    """Run the exercise's hidden tests with ``function`` in place of the solution's (other functions: the solutions')."""
+    namespace = dict(_solution_namespace(exercise.notebook))
+    namespace[exercise.function] = function
+    try:
+        with warnings.catch_warnings():  # a naive wrong answer overflows here: that is its verdict, not a warning
+            warnings.simplefilter("ignore")
+            with np.errstate(divide="warn", over="warn", under="ignore", invalid="warn"):
+                exec(compile(exercise.hidden, f"<hidden tests of {exercise}>", "exec"), namespace)
+    except Exception:
+        return False
+    return True
+
+
+def assert_feedback_not_crash(result):
+    assert result.status in (FAILED, PASSED, NOT_ATTEMPTED), result
+    assert "could not judge" not in result.summary, result
+
+
+def test_the_bank_covers_every_exercise():
+    assert {e.function for e in EXERCISES} == set(RIGHT) == set(WRONG)
+    assert all(e.hidden.strip() for e in EXERCISES)
+
+
+# --- answers written by hand: right ones written differently, typical wrong ones ----------------------
+
+def _sig(h):
+    return 1 / (1 + np.exp(-h))
+
+
+def _stable_sig(h):
+    z = np.exp(-np.abs(h))
+    return np.where(h >= 0, 1 / (1 + z), z / (1 + z))
+
+
+def unit_loop(x, w, b):
+    out = np.zeros(len(x), dtype=int)
+    for n, row in enumerate(x):
+        out[n] = 1 if sum(wi * xi for wi, xi in zip(w, row)) + b >= 0 else 0
+    return out
+
+
+def unit_where(x, w, b):
+    return np.where(np.dot(x, w) >= -b, 1, 0)
+
+
+def gates_as_lists(gate):
+    return {"NAND": ([-2, -2], 3), "OR": ([2.0, 2.0], -1.0), "NOR": ([-1.0, -1.0], 0.5)}[gate]
+
+
+def gates_float32(gate):
+    w, b = {"NAND": ([-1.0, -1.0], 1.5), "OR": ([1.0, 1.0], -0.5), "NOR": ([-1.0, -1.0], 0.5)}[gate]
+    return np.array(w, dtype=np.float32), np.float32(b)
+
+
+def update_if(w, b, x, y, eta):
+    y_hat = 1 if np.dot(w, x) + b >= 0 else 0
+    if y_hat == y:
+        return w.copy(), b
+    return w + eta * (y - y_hat) * x, b + eta * (y - y_hat)
+
+
+def update_loop(w, b, x, y, eta):
+    error = y - int(sum(wi * xi for wi, xi in zip(w, x)) + b >= 0)
+    return np.array([wi + eta * error * xi for wi, xi in zip(w, x)]), float(b + eta * error)
+
+
+def update_float32(w, b, x, y, eta):
+    w32, x32 = w.astype(np.float32), x.astype(np.float32)
+    error = y - int(x32 @ w32 + np.float32(b) >= 0)
+    return w32 + np.float32(eta) * error * x32, np.float32(b) + np.float32(eta) * error
+
+
+def train_while(x, y, eta=1.0, max_epochs=100):
+    w, b, epochs = np.zeros(x.shape[1]), 0.0, 0
+    while epochs < max_epochs:
+        epochs += 1
+        mistakes = 0
+        for x_i, y_i in zip(x, y):
+            error = y_i - (1 if x_i @ w + b >= 0 else 0)
+            if error:
+                w, b, mistakes = w + eta * error * x_i, b + eta * error, mistakes + 1
+        if not mistakes:
+            break
+    return w, b, epochs
+
+
+def train_counting_errors(x, y, eta=1.0, max_epochs=100):
+    w, b = np.zeros(x.shape[1]), 0.0
+    for epoch in range(max_epochs):
+        errors = [int(y_i - int(x_i @ w + b >= 0) != 0) for x_i, y_i in zip(x, y)][:0]  # (unused)
+        changed = False
+        for x_i, y_i in zip(x, y):
+            e = y_i - int(x_i @ w + b >= 0)
+            w, b, changed = w + eta * e * x_i, b + eta * e, changed or e != 0
+        if not changed:
+            return w, b, epoch + 1 + len(errors)
+    return w, b, max_epochs
+
+
+def sigmoid_two_forms(h):
+    h = np.asarray(h, dtype=float)
+    out = np.empty_like(h)
+    positive = h >= 0
+    out[positive] = 1 / (1 + np.exp(-h[positive]))
+    e = np.exp(h[~positive])
+    out[~positive] = e / (1 + e)
+    return out
+
+
+def sigmoid_tanh(h):
+    return 0.5 * (1 + np.tanh(np.asarray(h, dtype=float) / 2))
+
+
+def sigmoid_float32(h):
+    h = np.asarray(h, dtype=np.float32)
+    z = np.exp(-np.abs(h))
+    return np.where(h >= 0, 1 / (1 + z), z / (1 + z))
+
+
+def derivative_direct(h):
+    z = np.exp(-np.abs(np.asarray(h, dtype=float)))
+    return z / (1 + z) ** 2
+
+
+def derivative_float32(h):
+    g = sigmoid_float32(h)
+    return g * (1 - g)
+
+
+def bce_loop(y, y_hat):
+    total = 0.0
+    for t, p in zip(y, y_hat):
+        p = min(max(p, 1e-7), 1 - 1e-7)
+        total -= np.log(p) if t == 1 else np.log(1 - p)
+    return total / len(y)
+
+
+def bce_float32(y, y_hat):
+    p = np.clip(y_hat.astype(np.float32), np.float32(1e-7), np.float32(1 - 1e-7))
+    return np.float32(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def gradient_loop(x, y, w, b):
+    dw, db = np.zeros_like(w), 0.0
+    for x_n, y_n in zip(x, y):
+        e = float(_stable_sig(np.array(x_n @ w + b))) - y_n
+        dw, db = dw + e * x_n, db + e
+    return dw / len(y), db / len(y)
+
+
+def gradient_float32(x, y, w, b):
+    x32, w32 = x.astype(np.float32), w.astype(np.float32)
+    e = sigmoid_float32(x32 @ w32 + np.float32(b)) - y
+    return x32.T @ e / len(y), np.float32(np.mean(e))
+
+
+def softmax_logsumexp(h):
+    m = h.max(axis=1, keepdims=True)
+    return np.exp(h - m - np.log(np.exp(h - m).sum(axis=1, keepdims=True)))
+
+
+def softmax_rows(h):
+    out = np.empty(h.shape)
+    for n, row in enumerate(h):
+        e = np.exp(row - row.max())
+        out[n] = e / e.sum()
+    return out
+
+
+def softmax_float32(h):
+    h = h.astype(np.float32)
+    e = np.exp(h - h.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def forward_tanh_form(x, W1, b1, W2, b2):
+    g = 0.5 * (1 + np.tanh((x @ W1 + b1) / 2))
+    return softmax_rows(g @ W2 + b2)
+
+
+def forward_float32(x, W1, b1, W2, b2):
+    g = sigmoid_float32(x.astype(np.float32) @ W1.astype(np.float32) + b1.astype(np.float32))
+    return softmax_float32(g @ W2.astype(np.float32) + b2.astype(np.float32))
+
+
+def output_loop(y_hat, y):
+    out = np.zeros(np.shape(y_hat))
+    for index in np.ndindex(out.shape):
+        out[index] = (y_hat[index] - y[index]) * y_hat[index] * (1 - y_hat[index])
+    return out
+
+
+def output_float32(y_hat, y):
+    y_hat, y = y_hat.astype(np.float32), y.astype(np.float32)
+    return (y_hat - y) * y_hat * (1 - y_hat)
+
+
+def hidden_einsum(eps_next, W_next, g):
+    return np.einsum("...k,jk->...j", eps_next, W_next) * g * (1 - g)
+
+
+def hidden_float32(eps_next, W_next, g):
+    g = g.astype(np.float32)
+    return (eps_next.astype(np.float32) @ W_next.T.astype(np.float32)) * g * (1 - g)
+
+
+def backprop_loops(x, y, W1, W2):
+    g = _sig(x @ W1)
+    y_hat = _sig(g @ W2)
+    eps_k = (y_hat - y) * y_hat * (1 - y_hat)
+    eps_j = np.array([sum(eps_k[k] * W2[j, k] for k in range(W2.shape[1])) * g[j] * (1 - g[j])
+                      for j in range(W2.shape[0])])
+    return x[:, None] * eps_j[None, :], g[:, None] * eps_k[None, :]
+
+
+def backprop_float32(x, y, W1, W2):
+    x, y, W1, W2 = (a.astype(np.float32) for a in (x, y, W1, W2))
+    g = sigmoid_float32(x @ W1)
+    y_hat = sigmoid_float32(g @ W2)
+    eps_k = (y_hat - y) * y_hat * (1 - y_hat)
+    eps_j = (W2 @ eps_k) * g * (1 - g)
+    return np.outer(x, eps_j), np.outer(g, eps_k)
+
+
+def central_flat(f, w, step):
+    w = np.asarray(w, dtype=float)
+    flat = w.ravel().copy()
+    grad = np.zeros_like(flat)
+    for i in range(flat.size):
+        e = np.zeros_like(flat)
+        e[i] = step
+        grad[i] = (f((flat + e).reshape(w.shape)) - f((flat - e).reshape(w.shape))) / (2 * step)
+    return grad.reshape(w.shape)
+
+
+def central_float32(f, w, step):
+    w = np.array(w, dtype=np.float32)
+    grad = np.zeros_like(w)
+    for index in np.ndindex(w.shape):
+        plus, minus = w.copy(), w.copy()
+        plus[index] += step
+        minus[index] -= step
+        grad[index] = (f(plus) - f(minus)) / (2 * step)
+    return grad
+
+
+def _s(h):
+    return 1 / (1 + sp.exp(-h))
+
+
+def symbolic_piecewise(h, y):
+    s = sp.Piecewise((1 / (1 + sp.exp(-h)), h >= 0), (sp.exp(h) / (1 + sp.exp(h)), True))
+    return (s - y) * s * (1 - s)
+
+
+def symbolic_tanh(h, y):
+    s = (1 + sp.tanh(h / 2)) / 2
+    return (s - y) * s * (1 - s)
+
+
+def symbolic_sech(h, y):
+    return ((1 + sp.tanh(h / 2)) / 2 - y) * sp.sech(h / 2) ** 2 / 4
+
+
+def symbolic_exp_form(h, y):
+    return (_s(h) - y) * sp.exp(-h) / (1 + sp.exp(-h)) ** 2
+
+
+def xor_or_nand_and():
+    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[1.0], [1.0]]), np.array([-1.5]))
+
+
+def xor_and_nor_nor():
+    # hidden: AND and NOR; output: NOR of the two (1 when neither fires)
+    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.5, 0.5]), np.array([[-1.0], [-1.0]]), np.array([0.5]))
+
+
+def xor_as_lists():
+    return [[2, -2], [2, -2]], [-1, 3], [[2], [2]], [-3]
+
+
+def shapes_loop(layer_sizes):
+    shapes = []
+    for i in range(1, len(layer_sizes)):
+        shapes.append(((layer_sizes[i - 1], layer_sizes[i]), (layer_sizes[i],)))
+    return shapes
+
+
+def shapes_numpy_ints(layer_sizes):
+    sizes = np.array(layer_sizes)
+    return [((sizes[i], sizes[i + 1]), (sizes[i + 1],)) for i in range(len(sizes) - 1)]
+
+
+def count_with_shapes(layer_sizes):
+    return int(sum(np.prod(w) + np.prod(b) for w, b in shapes_loop(layer_sizes)))
+
+
+def count_numpy(layer_sizes):
+    sizes = np.array(layer_sizes)
+    return np.sum((sizes[:-1] + 1) * sizes[1:])
+
+
+RIGHT = {
+    "threshold_unit": [unit_loop, unit_where],
+    "gate_weights": [gates_as_lists, gates_float32],
+    "perceptron_update": [update_if, update_loop, update_float32],
+    "train_perceptron": [train_while, train_counting_errors],
+    "sigmoid": [sigmoid_two_forms, sigmoid_tanh, sigmoid_float32],
+    "sigmoid_derivative": [derivative_direct, derivative_float32],
+    "binary_cross_entropy": [bce_loop, bce_float32],
+    "logistic_gradient": [gradient_loop, gradient_float32],
+    "softmax": [softmax_logsumexp, softmax_rows, softmax_float32],
+    "forward_two_layer": [forward_tanh_form, forward_float32],
+    "output_error_term": [output_loop, output_float32],
+    "hidden_error_term": [hidden_einsum, hidden_float32],
+    "backprop_one_example": [backprop_loops, backprop_float32],
+    "central_difference_gradient": [central_flat, central_float32],
+    "output_unit_derivative": [symbolic_piecewise, symbolic_tanh, symbolic_sech, symbolic_exp_form],
+    "xor_network": [xor_or_nand_and, xor_and_nor_nor, xor_as_lists],
+    "parameter_shapes": [shapes_loop, shapes_numpy_ints],
+    "count_parameters": [count_with_shapes, count_numpy],
+}
+
+
+def train_returns_max_epochs(x, y, eta=1.0, max_epochs=100):
+    w, b, _ = train_while(x, y, eta, max_epochs)
+    return w, b, max_epochs
+
+
+def train_never_resets_counter(x, y, eta=1.0, max_epochs=100):
+    w, b, mistakes = np.zeros(x.shape[1]), 0.0, 0
+    for epoch in range(1, max_epochs + 1):
+        for x_i, y_i in zip(x, y):
+            e = y_i - int(x_i @ w + b >= 0)
+            w, b, mistakes = w + eta * e * x_i, b + eta * e, mistakes + abs(e)
+        if mistakes == 0:
+            break
+    return w, b, epoch
+
+
+def train_epoch_minus_one(x, y, eta=1.0, max_epochs=100):
+    w, b, epochs = train_while(x, y, eta, max_epochs)
+    return w, b, max(1, epochs - 1) if epochs < max_epochs else epochs
+
+
+def symbolic_expanded_power(h, y):
+    return sp.expand((_s(h) - y) ** 20)
+
+
+def update_strict(w, b, x, y, eta):
+    e = y - int(x @ w + b > 0)
+    return w + eta * e * x, b + eta * e
+
+
+def softmax_without_exp(h):
+    return h / h.sum(axis=1, keepdims=True)
+
+
+def sigmoid_naive_silenced(h):
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-h))
+
+
+def derivative_naive_silenced(h):
+    g = sigmoid_naive_silenced(h)
+    return g * (1 - g)
+
+
+WRONG = {
+    "threshold_unit": [(lambda x, w, b: (x @ w - b >= 0).astype(int), "bias_subtracted"),
+                       (lambda x, w, b: (x @ w + b > 0).astype(int), "strict_inequality")],
+    "gate_weights": [(lambda gate: (np.array([1.0, 1.0]), -1.5), None)],
+    "perceptron_update": [(update_strict, "strict_inequality"),
+                          (lambda w, b, x, y, eta: (w - eta * (y - int(x @ w + b >= 0)) * x,
+                                                    b - eta * (y - int(x @ w + b >= 0))), "reversed_sign")],
+    "train_perceptron": [(train_returns_max_epochs, "epochs_not_counted"),
+                         (train_never_resets_counter, "epochs_not_counted"),
+                         (train_epoch_minus_one, "epochs_off_by_one")],
+    "sigmoid": [(sigmoid_naive_silenced, "naive_exp_overflow"), (lambda h: _stable_sig(-h), "wrong_sign_exponent")],
+    "sigmoid_derivative": [(derivative_naive_silenced, "naive_exp_overflow"),
+                           (lambda h: -_stable_sig(h) * (1 - _stable_sig(h)), "negative_derivative")],
+    "binary_cross_entropy": [(lambda y, y_hat: float(np.mean(y * np.log(np.clip(y_hat, 1e-7, 1))
+                                                              + (1 - y) * np.log(np.clip(1 - y_hat, 1e-7, 1)))),
+                              "missing_minus")],
+    "logistic_gradient": [(lambda x, y, w, b: (x.T @ (_stable_sig(x @ w + b) - y), float(np.sum(_stable_sig(x @ w + b) - y))),
+                           "missing_mean")],
+    "softmax": [(softmax_without_exp, "missing_exp"),
+                (lambda h: np.exp(h) / np.exp(h).sum(axis=1, keepdims=True), "overflow")],
+    "forward_two_layer": [(lambda x, W1, b1, W2, b2: softmax_rows(_sig(x @ W1) @ W2 + b2), "missing_bias")],
+    "output_error_term": [(lambda y_hat, y: y_hat - y, "missing_sigma_prime")],
+    "hidden_error_term": [(lambda eps_next, W_next, g: eps_next @ W_next.T, "missing_sigma_prime")],
+    "backprop_one_example": [(lambda x, y, W1, W2: (np.zeros_like(W1), np.zeros_like(W2)), None)],
+    "central_difference_gradient": [(lambda f, w, step: np.array([(f(w + step * e) - f(w)) / step
+                                                                   for e in np.eye(w.size)]).reshape(w.shape),
+                                     "forward_difference")],
+    "output_unit_derivative": [(symbolic_expanded_power, None), (lambda h, y: _s(h) - y, "missing_sigma_prime")],
+    "xor_network": [(lambda: (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -0.5]), np.array([[1.0], [1.0]]),
+                              np.array([-1.5])), "same_hidden_units"),
+                    (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[-1.0], [-1.0]]),
+                              np.array([1.5])), "complement"),
+                    (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.0, 1.5]), np.array([[1.0], [1.0]]),
+                              np.array([-1.5])), "line_through_point")],
+    "parameter_shapes": [(lambda layer_sizes: [((b, a), (b,)) for a, b in zip(layer_sizes, layer_sizes[1:])],
+                          "transposed_weights"),
+                         (lambda layer_sizes: [((a, b), (b,)) for a, b in zip([0] + layer_sizes, layer_sizes)],
+                          "layer_count")],
+    "count_parameters": [(lambda layer_sizes: sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:])), "missing_biases"),
+                         (lambda layer_sizes: sum(layer_sizes), "counted_units")],
+}
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_right_answers_written_differently_pass_publicly_and_hidden(exercise):
+    for answer in RIGHT[exercise.function]:
+        result = public(exercise, answer)
+        assert result.status == PASSED, (answer.__name__, result)
+        assert hidden_passes(exercise, answer), answer.__name__
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_typical_wrong_answers_fail_publicly_and_hidden_with_their_hint(exercise):
+    for answer, hint in WRONG[exercise.function]:
+        started = time.perf_counter()
+        result = public(exercise, answer)
+        assert result.status == FAILED, (answer, result)
+        assert time.perf_counter() - started < 12
+        if hint:
+            assert result.hints == [hint] or (hint in result.hints and "silenced_overflow" in result.hints), result
+        assert not hidden_passes(exercise, answer), (answer, "passes the hidden tests")
+
+
+# --- the solution's answer, delivered in another form ------------------------------------------------
+
+def _map_answer(value, array_form, number_form, symbolic_form=None):
+    if isinstance(value, (tuple, list)):
+        return type(value)(_map_answer(v, array_form, number_form, symbolic_form) for v in value)
+    if isinstance(value, np.ndarray):
+        return array_form(value)
+    if isinstance(value, sp.Basic):
+        return symbolic_form(value) if symbolic_form else value
+    if isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool):
+        return number_form(value)
+    return value
+
+
+def delivered(exercise, array_form, number_form, symbolic_form=None):
+    """The solution's function, its answer turned into another form."""
+    right = solution(exercise)
+
+    def answer(*args, **kwargs):  # the hidden tests call by position, the checks by keyword
+        return _map_answer(right(*args, **kwargs), array_form, number_form, symbolic_form)
+    return answer
+
+
+def _round_to_float32(array):
+    return array.astype(np.float32) if array.dtype.kind == "f" else array
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_answer_rounded_to_float32_passes_publicly_and_hidden(exercise):
+    answer = delivered(exercise, _round_to_float32, lambda v: np.float32(v) if isinstance(v, float) else v)
+    assert public(exercise, answer).status == PASSED
+    assert hidden_passes(exercise, answer)
+
+
+BROKEN_FORMS = {
+    "numeric_string": (lambda a: a.astype(str), str, str, ("str", "text", "strings")),
+    "complex": (lambda a: a + 0j, complex, lambda e: e + sp.I * sp.Rational(1, 10 ** 40), ("complex", "I")),
+    "nan": (lambda a: np.where(np.arange(a.size).reshape(a.shape) == 0, np.nan, a), lambda v: float("nan"),
+            lambda e: sp.nan, ("NaN", "nan", "finite")),
+}
+
+
+@pytest.mark.parametrize("form", sorted(BROKEN_FORMS))
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_answer_in_a_wrong_type_fails_naming_the_expected_type_publicly_and_hidden(exercise, form):
+    array_form, number_form, symbolic_form, words = BROKEN_FORMS[form]
+    answer = delivered(exercise, array_form, number_form, symbolic_form)
+    result = public(exercise, answer)
+    assert_feedback_not_crash(result)
+    assert result.status == FAILED, result
+    assert any(word in repr(result) for word in words + ("Expected",)), result
+    assert not hidden_passes(exercise, answer)
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_list_in_place_of_an_array_public_and_hidden_agree(exercise):
+    answer = delivered(exercise, lambda a: a.tolist(), lambda v: v, lambda e: [e])
+    result = public(exercise, answer)
+    assert_feedback_not_crash(result)
+    assert (result.status == PASSED) == hidden_passes(exercise, answer), result
+
+
+def _first_array_argument(kwargs):
+    return next((name for name, value in kwargs.items() if isinstance(value, np.ndarray)), None)
+
+
+#: Exercises whose function takes no array or list argument that it could change.
+NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xor_network")
+
+
+@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.function not in NO_MUTABLE_ARGUMENTS],
+                         ids=[str(e) for e in EXERCISES if e.function not in NO_MUTABLE_ARGUMENTS])
+def test_answer_that_changes_an_argument_in_place_fails_publicly_and_hidden(exercise):
+    right = solution(exercise)
+
+    def mutating(*args, **kwargs):
+        value = right(*args, **kwargs)
+        for argument in list(args) + list(kwargs.values()):
+            if isinstance(argument, np.ndarray) and argument.dtype.kind == "f":
+                argument += 1.0  # the caller's array
+            elif isinstance(argument, list):
+                argument.reverse()  # the caller's list
+        return value
+    result = public(exercise, mutating)
+    assert result.status == FAILED and "modified_input" in result.hints, result
+    assert "in place" in result.summary
+    assert not hidden_passes(exercise, mutating)
+
+
+class Unprintable:
+    def __repr__(self):
+        raise RuntimeError("no repr for you")
+
+    __str__ = __repr__
+
+    def __array__(self, *args, **kwargs):
+        raise RuntimeError("no array either")
+
+    def __float__(self):
+        raise RuntimeError("no float")
+
+    def __len__(self):
+        raise RuntimeError("no len")
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_answer_whose_repr_and_array_raise_is_feedback(exercise):
+    result = public(exercise, lambda **kwargs: Unprintable())
+    assert_feedback_not_crash(result)
+    assert result.status == FAILED and "Unprintable" in repr(result), result
+    result = public(exercise, lambda **kwargs: (Unprintable(), Unprintable()))
+    assert result.status == FAILED, result
+
+
+@pytest.mark.parametrize("how", ["sys.exit", "os._exit", "KeyboardInterrupt"])
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_answer_that_exits_is_feedback(exercise, how):
+    def leaves(**kwargs):
+        if how == "sys.exit":
+            sys.exit(1)
+        if how == "os._exit":
+            os._exit(3)
+        raise KeyboardInterrupt
+    result = public(exercise, leaves)
+    assert result.status == FAILED, result
+    assert {"sys.exit": "sys.exit(1)", "os._exit": "ended the Python process",
+            "KeyboardInterrupt": "KeyboardInterrupt"}[how] in repr(result), result
+
+
+# --- answers that hang ---------------------------------------------------------------------------------
+
+def _sleeps_swallowing_everything(**kwargs):
+    while True:
+        try:
+            time.sleep(10)
+        except:  # noqa: E722 - the learner's bare except
+            pass
+
+
+def _ignores_the_alarm(**kwargs):
+    signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    while True:
+        try:
+            sum(range(1000))
+        except BaseException:
+            pass
+
+
+def _one_long_c_call(**kwargs):
+    return re.match(r"(a*)*b", "a" * 64)  # catastrophic backtracking inside the C regex engine
+
+
+@pytest.mark.parametrize("hang", [_sleeps_swallowing_everything, _ignores_the_alarm, _one_long_c_call],
+                         ids=["bare_except", "SIG_IGN", "C_call"])
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_answer_that_hangs_is_stopped_at_the_limit(exercise, hang):
+    started = time.perf_counter()
+    result = public(exercise, hang, time_limit=0.3)
+    assert time.perf_counter() - started < 2.0
+    assert result.status == FAILED and "did not finish within 0.3 s" in result.summary, result
+    assert signal.getsignal(signal.SIGALRM) is not signal.SIG_IGN  # the learner's SIG_IGN stayed in its process
+
+
+# --- answers that poison the process -----------------------------------------------------------------
+
+def _poison(**kwargs):
+    import warnings
+
+    import lecture_lib.checks.core as core
+
+    np.seterr(all="raise")
+    warnings.simplefilter("error")
+    signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    core.same_answer = lambda *args, **kw: True          # the checker, monkeypatched
+    np.allclose = lambda *args, **kw: True
+    np.array_equal = lambda *args, **kw: True
+    return None
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_poisoning_answer_changes_nothing_for_later_checks(exercise):
+    import lecture_lib.checks.core as core
+
+    before = (np.geterr(), signal.getsignal(signal.SIGALRM), core.same_answer, np.allclose)
+    assert public(exercise, _poison).status == FAILED
+    assert (np.geterr(), signal.getsignal(signal.SIGALRM), core.same_answer, np.allclose) == before
+    wrong, _ = WRONG[exercise.function][0]
+    assert public(exercise, wrong).status == FAILED
+    assert public(exercise, solution(exercise)).status == PASSED
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_session_in_raise_mode_does_not_fail_a_correct_answer(exercise):
+    with np.errstate(all="raise"):
+        result = public(exercise, solution(exercise))
+    assert result.status == PASSED, result
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_correct_answer_is_checked_fast(exercise):
+    public(exercise, solution(exercise))  # warm
+    started = time.perf_counter()
+    assert public(exercise, solution(exercise)).status == PASSED
+    assert time.perf_counter() - started < 0.5
+
+
+class ZeroDifference(sp.Expr):
+    """A learner's Expr subclass whose difference with anything is 0: fools simplify(answer - truth) == 0."""
+
+    def __sub__(self, other):
+        return sp.Integer(0)
+
+    def __rsub__(self, other):
+        return sp.Integer(0)
+
+
+WRONG["output_unit_derivative"].append((lambda h, y: ZeroDifference(h, y), "not_sympy_class"))
+
+
+@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.function != "xor_network"],
+                         ids=[str(e) for e in EXERCISES if e.function != "xor_network"])
+def test_renamed_parameters_get_the_keep_the_names_hint(exercise):
+    right = solution(exercise)
+
+    def renamed(*positional):  # what a learner who renamed every parameter looks like to a keyword call
+        return right(*positional)
+    result = public(exercise, renamed)
+    assert result.status == FAILED and "renamed_parameter" in result.hints, result
+    assert "keep the parameter names" in repr(result)
