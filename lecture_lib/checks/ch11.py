@@ -1,0 +1,143 @@
+"""Checks of the chapter 11 exercises (filter-normalised directions, rescaling a ReLU layer).
+
+The references are written here in two lines each (the package computes the
+same inside ``lecture_lib.topics.flatness.random_direction`` and
+``rescaled_relu_layers``, which work on whole models).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, matching_mistakes, same_answer
+
+__all__ = ["check_filter_normalise", "check_rescale_relu_pair"]
+
+
+def _same(a, b):
+    return same_answer(a, b, rtol=1e-5, atol=1e-7)   # float32 answers (7 digits) are right too
+
+
+# --- Exercise 1: filter normalisation --------------------------------------------------------------
+
+def _reference_filter_normalise(d, W):
+    return d * (np.linalg.norm(W, axis=0) / np.linalg.norm(d, axis=0))
+
+
+_FILTER_MISTAKES = [
+    Mistake("rows_instead_of_columns",
+            "you normalised the rows. A unit's filter is its column W[:, j] (the weights INTO unit j, one per "
+            "input): take the norms along axis 0.",
+            lambda d, W: d * (np.linalg.norm(W, axis=1) / np.linalg.norm(d, axis=1))[:, None]),
+    Mistake("whole_matrix",
+            "you scaled the whole direction by ||W|| / ||d||. Filter normalisation scales each unit's column "
+            "separately, so that every unit is perturbed in proportion to its own weights.",
+            lambda d, W: d * (np.linalg.norm(W) / np.linalg.norm(d))),
+    Mistake("unit_columns",
+            "every column of your answer has length 1: you divided by ||d_j|| but did not multiply by the unit's "
+            "weight norm ||W_j||.",
+            lambda d, W: d / np.linalg.norm(d, axis=0)),
+    Mistake("not_divided",
+            "you multiplied by ||W_j|| but did not divide by ||d_j||: the columns must end up with exactly the "
+            "length of W's columns.",
+            lambda d, W: d * np.linalg.norm(W, axis=0)),
+]
+
+
+def _filter_case(seed, d_in, units, scales, note):
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((d_in, units)) * np.asarray(scales)
+    return Case({"d": rng.standard_normal((d_in, units)), "W": W}, note)
+
+
+_FILTER_CASES = [
+    _filter_case(1, 3, 2, [1.0, 3.0], "W of shape (3, 2), columns of different scales"),
+    _filter_case(2, 4, 3, [0.5, 1.0, 2.0], "W of shape (4, 3)"),
+    _filter_case(3, 2, 5, [1.0, 0.1, 10.0, 1.0, 2.0], "W of shape (2, 5): more units than inputs"),
+    _filter_case(4, 6, 1, [4.0], "one unit, six inputs"),
+]
+
+
+def check_filter_normalise(filter_normalise, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``filter_normalise(d, W)`` → d with each column rescaled to the norm of W's column."""
+    run = CheckRun("ch11.filter_normalise", filter_normalise, time_limit, n_cases=len(_FILTER_CASES))
+    for case in _FILTER_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = _reference_filter_normalise(**case.kwargs)
+        problem = array_kind_problem(outcome.value, expected.shape, "the direction (shape of W)")
+        if problem is None and not _same(outcome.value, expected):
+            problem = "The columns do not point along d's columns with the lengths of W's columns."
+        if problem is not None:
+            found = matching_mistakes(_FILTER_MISTAKES, case, outcome.value, expected, _same)
+            run.fail(case, problem, returned=outcome.value, mistakes=found)
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 2: rescaling a ReLU layer -----------------------------------------------------------
+
+def _reference_rescale(W1, b1, W2, alpha):
+    return alpha * W1, alpha * b1, W2 / alpha
+
+
+_RESCALE_MISTAKES = [
+    Mistake("bias_not_scaled",
+            "the bias b1 must be scaled with W1: relu(alpha (x W1 + b1)) = alpha relu(x W1 + b1) needs the whole "
+            "weighted sum h = x W1 + b1 multiplied by alpha.",
+            lambda W1, b1, W2, alpha: (alpha * W1, b1, W2 / alpha)),
+    Mistake("both_multiplied",
+            "you multiplied both layers by alpha. The second layer must undo the first: divide W2 by alpha.",
+            lambda W1, b1, W2, alpha: (alpha * W1, alpha * b1, alpha * W2)),
+    Mistake("second_unchanged",
+            "W2 is unchanged, so the outputs grow by the factor alpha. Divide W2 by alpha to keep the function.",
+            lambda W1, b1, W2, alpha: (alpha * W1, alpha * b1, W2)),
+    Mistake("bias_divided",
+            "you divided b1 by alpha; it belongs to the first layer's weighted sum and is multiplied by alpha, like W1.",
+            lambda W1, b1, W2, alpha: (alpha * W1, b1 / alpha, W2 / alpha)),
+]
+
+
+def _rescale_case(seed, d_in, hidden, out, alpha, note):
+    rng = np.random.default_rng(seed)
+    return Case({"W1": rng.standard_normal((d_in, hidden)), "b1": rng.standard_normal(hidden),
+                 "W2": rng.standard_normal((hidden, out)), "alpha": alpha}, note)
+
+
+_RESCALE_CASES = [
+    _rescale_case(1, 3, 4, 2, 2.0, "alpha = 2"),
+    _rescale_case(2, 2, 3, 1, 0.5, "alpha = 0.5"),
+    _rescale_case(3, 4, 2, 3, 10.0, "alpha = 10"),
+]
+
+
+def check_rescale_relu_pair(rescale_relu_pair, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``rescale_relu_pair(W1, b1, W2, alpha)`` → ``(alpha W1, alpha b1, W2 / alpha)``."""
+    run = CheckRun("ch11.rescale_relu_pair", rescale_relu_pair, time_limit, n_cases=len(_RESCALE_CASES))
+    for case in _RESCALE_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        value = outcome.value
+        expected = _reference_rescale(**case.kwargs)
+        if not (isinstance(value, tuple) and len(value) == 3):
+            run.fail(case, "Expected a tuple (W1, b1, W2) of three arrays.", returned=value)
+            break
+        problems = [array_kind_problem(v, e.shape, name) for v, e, name in zip(value, expected, ("W1", "b1", "W2"))]
+        problems = [p for p in problems if p]
+        if problems:
+            run.fail(case, "\n".join(problems), returned=value)
+            break
+        if not _same(value, expected):
+            x = np.random.default_rng(0).standard_normal((5, case.kwargs["W1"].shape[0]))
+            def outputs(W1, b1, W2):
+                return np.maximum(x @ W1 + b1, 0) @ W2
+            problem = "The rescaled layers are not (alpha W1, alpha b1, W2 / alpha)."
+            if not np.allclose(outputs(*value), outputs(case.kwargs["W1"], case.kwargs["b1"], case.kwargs["W2"])):
+                problem += " They compute a different function: the outputs changed."
+            found = matching_mistakes(_RESCALE_MISTAKES, case, value, expected, _same)
+            run.fail(case, problem, returned=value, mistakes=found[:1])
+            break
+        run.case_passed()
+    return run.finish()

@@ -1,0 +1,219 @@
+"""Checks of the chapter 13 exercises (a magnitude-pruning mask per layer, rewinding).
+
+The references are ``lecture_lib.topics.pruning.prune_by_magnitude`` and
+``rewind``. In every case the number of weights to prune, fraction x
+remaining, is a whole number, so floor, ceil and round all agree.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..topics.pruning import prune_by_magnitude as _reference_prune
+from ..topics.pruning import prune_globally as _prune_globally
+from ..topics.pruning import rewind as _reference_rewind
+from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes, same_answer
+
+__all__ = ["check_magnitude_masks", "check_rewind"]
+
+
+def _as_list_of_arrays(value, shapes):
+    """The learner's list of per-layer arrays as float arrays, or a message saying what is wrong."""
+    if not isinstance(value, (list, tuple)):
+        return None, f"Expected a list with one array per layer, got {describe_value(value)}."
+    if len(value) != len(shapes):
+        return None, f"Expected {len(shapes)} arrays (one per layer), got {len(value)}."
+    out = []
+    for i, (v, shape) in enumerate(zip(value, shapes)):
+        if not isinstance(v, np.ndarray) or v.shape != shape:
+            return None, f"Layer {i}: expected an ndarray of shape {shape}, got {describe_value(v)}."
+        if v.dtype.kind not in "biuf" or not np.all(np.isfinite(v)):
+            return None, f"Layer {i}: expected finite numbers."
+        out.append(v.astype(float))
+    return out, None
+
+
+# --- Exercise 1: a magnitude-pruning mask per layer -----------------------------------------------
+
+def _weights(params):
+    return [p["W"] for p in params]
+
+
+def _reference_masks(params, masks, fractions):
+    return _reference_prune(_weights(params), masks, fractions)
+
+
+def _global_variant(params, masks, fractions):
+    return _prune_globally(_weights(params), masks, fractions[0])
+
+
+def _reprune_variant(params, masks, fractions):
+    """Counts the already pruned (zero) weights among the smallest."""
+    new = []
+    for W, M, f in zip(_weights(params), masks, fractions):
+        count = int(round(f * M.sum()))
+        order = np.argsort(np.abs(W).ravel(), kind="stable")[:count]
+        m = M.copy().ravel()
+        m[order] = 0
+        new.append(m.reshape(M.shape))
+    return new
+
+
+def _original_variant(params, masks, fractions):
+    """A fraction of ALL weights of the layer, not of the remaining ones."""
+    new = []
+    for W, M, f in zip(_weights(params), masks, fractions):
+        alive = np.flatnonzero(M.ravel())
+        order = alive[np.argsort(np.abs(W).ravel()[alive], kind="stable")[:int(round(f * M.size))]]
+        m = M.copy().ravel()
+        m[order] = 0
+        new.append(m.reshape(M.shape))
+    return new
+
+
+def _largest_variant(params, masks, fractions):
+    return [_prune_largest(W, M, f) for W, M, f in zip(_weights(params), masks, fractions)]
+
+
+def _prune_largest(W, M, f):
+    alive = np.flatnonzero(M.ravel())
+    order = alive[np.argsort(-np.abs(W).ravel()[alive], kind="stable")[:int(round(f * M.sum()))]]
+    m = M.copy().ravel()
+    m[order] = 0
+    return m.reshape(M.shape)
+
+
+def _bias_variant(params, masks, fractions):
+    """Ranks the biases together with the weights (and prunes some of them instead of weights)."""
+    new = []
+    for p, M, f in zip(params, masks, fractions):
+        W, b = p["W"], p["b"]
+        values = np.concatenate([np.abs(W).ravel(), np.abs(b)])
+        alive = np.concatenate([M.ravel(), np.ones(b.size)])
+        idx = np.flatnonzero(alive)
+        order = idx[np.argsort(values[idx], kind="stable")[:int(round(f * alive.sum()))]]
+        keep = alive.copy()
+        keep[order] = 0
+        new.append(keep[:W.size].reshape(W.shape))
+    return new
+
+
+_MASK_MISTAKES = [
+    Mistake("global_instead_of_per_layer",
+            "you used one magnitude threshold for all layers together (global pruning). Here each layer loses its own "
+            "fraction: fractions[i] of the remaining weights of layer i.",
+            _global_variant),
+    Mistake("repruned_pruned_weights",
+            "already pruned weights (mask 0, weight 0) were counted among the smallest again, so fewer new weights "
+            "were removed. Rank only the weights whose mask is still 1.",
+            _reprune_variant),
+    Mistake("fraction_of_original",
+            "you pruned a fraction of ALL the layer's weights; prune a fraction of the weights that REMAIN "
+            "(mask 1), so that the density falls as (1 - fraction)^rounds.",
+            _original_variant),
+    Mistake("pruned_largest",
+            "you removed the LARGEST weights. Magnitude pruning removes the smallest |w| and keeps the large ones.",
+            _largest_variant),
+    Mistake("pruned_biases",
+            "you ranked the biases together with the weights. Biases are never pruned: rank only the entries of W.",
+            _bias_variant),
+]
+
+
+def _mask_case(seed, shapes, fractions, dead, note):
+    rng = np.random.default_rng(seed)
+    params, masks = [], []
+    for (d_in, units), n_dead in zip(shapes, dead):
+        W = rng.standard_normal((d_in, units))
+        M = np.ones((d_in, units))
+        M.ravel()[rng.choice(W.size, n_dead, replace=False)] = 0
+        params.append({"W": W * M, "b": 0.05 * rng.standard_normal(units)})   # pruned weights are exactly 0
+        masks.append(M)
+    return Case({"params": params, "masks": masks, "fractions": list(fractions)}, note)
+
+
+# fraction x remaining is a whole number in every layer
+_MASK_CASES = [
+    _mask_case(1, [(3, 4)], [0.25], [0], "one layer of 12 weights, none pruned yet, prune 25 %"),
+    _mask_case(2, [(4, 5), (5, 2)], [0.2, 0.1], [0, 0], "two layers, 20 % and 10 %"),
+    _mask_case(3, [(4, 5), (5, 3)], [0.2, 0.2], [10, 5], "two layers, some weights already pruned"),
+    _mask_case(4, [(6, 5), (5, 4)], [0.5, 0.25], [10, 0], "a layer with much larger weights than the other"),
+]
+for _case in _MASK_CASES[3:]:
+    _case.kwargs["params"][1]["W"] = _case.kwargs["params"][1]["W"] * 10.0   # global and per-layer differ here
+
+
+def check_magnitude_masks(magnitude_masks, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``magnitude_masks(params, masks, fractions)`` → the new per-layer masks (list of 0/1 arrays)."""
+    run = CheckRun("ch13.magnitude_masks", magnitude_masks, time_limit, n_cases=len(_MASK_CASES))
+    for case in _MASK_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = _reference_masks(**case.kwargs)
+        answer, problem = _as_list_of_arrays(outcome.value, [M.shape for M in expected])
+        if problem is None and not all(np.isin(a, (0.0, 1.0)).all() for a in answer):
+            problem = "Expected masks of 0s and 1s (1 = the weight stays)."
+        if problem is None and not same_answer(answer, expected):
+            kept = [int(a.sum()) for a in answer]
+            want = [int(e.sum()) for e in expected]
+            problem = (f"The masks do not remove the smallest-magnitude remaining weights of each layer "
+                       f"(your masks keep {kept} weights per layer, {'the right numbers' if kept == want else 'not the right numbers'}).")
+        if problem is not None:
+            found = matching_mistakes(_MASK_MISTAKES, case, answer if answer is not None else outcome.value,
+                                      expected, same_answer)
+            run.fail(case, problem, returned=outcome.value, mistakes=found[:1])
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 2: rewinding ----------------------------------------------------------------------------------
+
+_REWIND_MISTAKES = [
+    Mistake("rewound_to_trained",
+            "these are the TRAINED weights with the mask applied. Rewinding sets the survivors back to their INITIAL "
+            "values w^(0).",
+            lambda initial_weights, trained_weights, masks: [W * M for W, M in zip(trained_weights, masks)]),
+    Mistake("mask_not_applied",
+            "you returned the initial weights with every weight present: the mask was rewound too. Only the VALUES go "
+            "back; the pruned weights stay 0.",
+            lambda initial_weights, trained_weights, masks: [W.copy() for W in initial_weights]),
+    Mistake("returned_masks",
+            "you returned the masks themselves. Return the weights the next round starts from: w^(0) where the mask is 1.",
+            lambda initial_weights, trained_weights, masks: [M.copy() for M in masks]),
+]
+
+
+def _rewind_case(seed, shapes, note):
+    rng = np.random.default_rng(seed)
+    init = [rng.standard_normal(s) for s in shapes]
+    masks = [(rng.random(s) > 0.4).astype(float) for s in shapes]
+    trained = [rng.standard_normal(s) * M for s, M in zip(shapes, masks)]
+    return Case({"initial_weights": init, "trained_weights": trained, "masks": masks}, note)
+
+
+_REWIND_CASES = [
+    _rewind_case(1, [(3, 2)], "one layer"),
+    _rewind_case(2, [(4, 3), (3, 2)], "two layers"),
+    _rewind_case(3, [(5, 4), (4, 4), (4, 2)], "three layers"),
+]
+
+
+def check_rewind(rewind, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``rewind(initial_weights, trained_weights, masks)`` → [w0 * mask per layer]."""
+    run = CheckRun("ch13.rewind", rewind, time_limit, n_cases=len(_REWIND_CASES))
+    for case in _REWIND_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = _reference_rewind(case.kwargs["initial_weights"], case.kwargs["masks"])
+        answer, problem = _as_list_of_arrays(outcome.value, [e.shape for e in expected])
+        if problem is None and not same_answer(answer, expected):
+            problem = "These are not the initial weights of the surviving connections (0 where pruned)."
+        if problem is not None:
+            found = matching_mistakes(_REWIND_MISTAKES, case, answer if answer is not None else outcome.value,
+                                      expected, same_answer)
+            run.fail(case, problem, returned=outcome.value, mistakes=found[:1])
+            break
+        run.case_passed()
+    return run.finish()

@@ -1,0 +1,438 @@
+"""Double descent with random ReLU features and minimum-norm least squares.
+
+The model (Belkin et al. 2019, "Reconciling modern machine learning practice
+and the bias-variance trade-off"): a one-hidden-layer network whose first
+layer is drawn at random and frozen, and whose output layer is fitted
+exactly, so a whole curve of test error against the number of parameters p
+costs a few singular value decompositions and no training loop.
+
+* inputs x : (N, D), here the 8x8 digits divided by 16, centred with the
+  training mean, plus a constant column (the bias of the hidden units);
+* first layer W : (D, p), entries N(0, 1/D), never trained;
+* features phi = relu(x @ W) / sqrt(p) : (N, p);
+* output weights w : (p, C) from least squares on one-hot targets Y : (N, C).
+
+For p < n the least-squares problem has one solution. For p > n there are
+infinitely many w with phi w = Y exactly; ``min_norm_solution`` returns the
+one of smallest norm ||w||, which is what gradient descent started at w = 0
+finds. At p = n the system is square and just barely solvable: its
+smallest singular value is close to 0, so w = phi^+ Y has a huge norm, and
+the test error peaks (the interpolation threshold). Ridge regression,
+min ||phi w - Y||^2 + lam ||w||^2, caps the factor 1/s of each singular value
+s at s / (s^2 + lam) and removes the peak.
+
+The minimum-norm solver is ``numpy.linalg.lstsq`` (an SVD, phi = U diag(s) V^T);
+it never forms phi^T phi, whose condition number is the square of phi's
+(about 1e10 at p = n here). Ridge solves the regularised normal equations,
+whose eigenvalues are at least lam, so they are well conditioned.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from .._validate import as_float_array, as_generator, as_matrix, check_int_at_least, check_positive, check_probability
+
+__all__ = [
+    "digit_inputs", "feature_weights", "random_relu_features", "min_norm_solution", "ridge_solution",
+    "fit_random_features", "FeatureFit", "parameter_sweep", "sample_sweep", "SweepResult",
+    "noisy_labels", "log_spaced_widths", "test_error", "SpectralFit", "FeatureSweep", "first_layer_rng",
+]
+
+
+def digit_inputs(x_train, x_test):
+    """Centre digit images with the training mean and add a constant column.
+
+    Parameters
+    ----------
+    x_train : array_like, shape (N, 64) or (N, 8, 8), pixel values in [0, 1]
+    x_test : array_like, shape (M, 64) or (M, 8, 8)
+
+    Returns
+    -------
+    a_train : ndarray, shape (N, 65)
+    a_test : ndarray, shape (M, 65)
+        x - mean(x_train) with a last column of ones. Without centring every
+        pixel is >= 0 and the random features of different images are nearly
+        collinear; the constant column lets the hidden units shift.
+    """
+    x_train = as_float_array(x_train, "x_train")
+    x_test = as_float_array(x_test, "x_test")
+    x_train = x_train.reshape(x_train.shape[0], -1)
+    x_test = x_test.reshape(x_test.shape[0], -1)
+    if x_train.shape[1] != x_test.shape[1]:
+        raise ValueError(f"x_train and x_test must have the same number of pixels, got shapes "
+                         f"{x_train.shape} and {x_test.shape}.")
+    mean = x_train.mean(axis=0)
+    return (np.hstack([x_train - mean, np.ones((x_train.shape[0], 1))]),
+            np.hstack([x_test - mean, np.ones((x_test.shape[0], 1))]))
+
+
+def feature_weights(d, p, rng):
+    """The frozen first layer: W : (d, p) with entries drawn from N(0, 1/d).
+
+    ``rng``: an int seed or a ``numpy.random.Generator``.
+    """
+    d = check_int_at_least(d, "d", 1)
+    p = check_int_at_least(p, "p", 1)
+    return as_generator(rng, "rng").standard_normal((d, p)) / math.sqrt(d)
+
+
+def random_relu_features(a, W):
+    """phi = relu(a @ W) / sqrt(p).
+
+    Parameters
+    ----------
+    a : array_like, shape (N, d)
+    W : array_like, shape (d, p)
+
+    Returns
+    -------
+    phi : ndarray, shape (N, p). The 1/sqrt(p) keeps ||phi_n|| about the
+    same for every p, so one ridge strength means the same at every width.
+    """
+    a = as_matrix(a, "a")
+    W = as_matrix(W, "W")
+    if W.shape[0] != a.shape[1]:
+        raise ValueError(f"W must have one row per input column: a has shape {a.shape}, W has shape {W.shape}.")
+    phi = a @ W
+    np.maximum(phi, 0.0, out=phi)
+    phi /= math.sqrt(W.shape[1])
+    return phi
+
+
+def _check_system(phi, y):
+    phi = as_matrix(phi, "phi")
+    y = as_float_array(y, "y")
+    if y.ndim not in (1, 2) or y.shape[0] != phi.shape[0]:
+        raise ValueError(f"y must have one row per row of phi ({phi.shape[0]}), shape (N,) or (N, C); "
+                         f"got shape {y.shape}.")
+    return phi, y
+
+
+def min_norm_solution(phi, y):
+    """The least-squares solution of smallest norm, w = phi^+ y.
+
+    Parameters
+    ----------
+    phi : array_like, shape (N, p)
+    y : array_like, shape (N,) or (N, C)
+
+    Returns
+    -------
+    w : ndarray, shape (p,) or (p, C)
+        Minimises ||phi w - y||; among all minimisers (p > N: infinitely many,
+        all with phi w = y) the one with the smallest ||w||.
+
+    Notes
+    -----
+    ``numpy.linalg.lstsq`` with its default cut-off: singular values below
+    eps * max(N, p) * s_max count as 0 (their directions get weight 0). The
+    normal equations (phi^T phi)^{-1} phi^T y cannot be used for p > N,
+    where phi^T phi (p x p, rank N) is singular.
+    """
+    phi, y = _check_system(phi, y)
+    return np.linalg.lstsq(phi, y, rcond=None)[0]
+
+
+def ridge_solution(phi, y, lam):
+    """w minimising ||phi w - y||^2 + lam ||w||^2 (lam = 0: the minimum-norm solution).
+
+    Parameters
+    ----------
+    phi : array_like, shape (N, p)
+    y : array_like, shape (N,) or (N, C)
+    lam : float >= 0
+
+    Returns
+    -------
+    w : ndarray, shape (p,) or (p, C), equal to V diag(s / (s^2 + lam)) U^T y
+    with the thin SVD phi = U diag(s) V^T: each factor 1/s of the
+    minimum-norm solution becomes s / (s^2 + lam) <= 1 / (2 sqrt(lam)).
+    """
+    phi, y = _check_system(phi, y)
+    lam = check_positive(lam, "lam", allow_zero=True)
+    if lam == 0:
+        return min_norm_solution(phi, y)
+    n, p = phi.shape
+    # The regularised system is well conditioned (its eigenvalues are >= lam): a direct solve is safe.
+    # Solve on the smaller side: (phi^T phi + lam I) w = phi^T y for p <= n, or
+    # w = phi^T (phi phi^T + lam I)^{-1} y for p > n (the same w, push-through identity).
+    if p <= n:
+        return np.linalg.solve(phi.T @ phi + lam * np.eye(p), phi.T @ y)
+    return phi.T @ np.linalg.solve(phi @ phi.T + lam * np.eye(n), y)
+
+
+def test_error(phi, w, y):
+    """Mean squared error per example, sum over outputs: mean_n ||phi_n w - y_n||^2.
+
+    phi : (M, p); w : (p, C) or (p,); y : (M, C) or (M,).
+    """
+    r = phi @ w - y
+    return float(np.mean(np.sum(r.reshape(r.shape[0], -1) ** 2, axis=1)))
+
+
+class FeatureFit:
+    """The result of one fit of random features (plain attributes).
+
+    Attributes: p, n, train_error, test_error (MSE per example, summed over
+    the C outputs), test_misclassified (fraction of test images whose
+    largest output is not their label), weight_norm (||w||, Frobenius),
+    condition (s_max / s_min of the training features phi, over the
+    min(n, p) singular values).
+    """
+
+    __slots__ = ("p", "n", "train_error", "test_error", "test_misclassified", "weight_norm", "condition")
+
+    def __init__(self, **values):
+        for key in self.__slots__:
+            setattr(self, key, values[key])
+
+    def __repr__(self):
+        return (f"FeatureFit(p={self.p}, n={self.n}, test_error={self.test_error:.4g}, "
+                f"weight_norm={self.weight_norm:.4g}, condition={self.condition:.3g})")
+
+
+def fit_random_features(a_train, y_train, a_test, y_test, p, seed, lam=0.0):
+    """Draw p random ReLU features, fit the output layer, measure it.
+
+    Parameters
+    ----------
+    a_train : ndarray, shape (n, d); y_train : ndarray, shape (n, C) one-hot
+    a_test : ndarray, shape (M, d); y_test : ndarray, shape (M, C)
+    p : int, number of features (= parameters per output)
+    seed : int or Generator, for the first layer
+    lam : float >= 0, ridge strength (0: minimum norm)
+
+    Returns
+    -------
+    FeatureFit
+    """
+    W = feature_weights(np.shape(a_train)[1], p, seed)
+    phi_train, phi_test = random_relu_features(a_train, W), random_relu_features(a_test, W)
+    lam = check_positive(lam, "lam", allow_zero=True)
+    if lam == 0:
+        # lstsq (LAPACK gelsd) returns the singular values too: the condition number comes free.
+        w, _, _, s = np.linalg.lstsq(phi_train, y_train, rcond=None)
+        condition = float(s[0] / s[-1])
+    else:
+        w = ridge_solution(phi_train, y_train, lam)
+        condition = math.nan  # not computed (it does not depend on lam; see the lam = 0 fit)
+    out = phi_test @ w
+    return FeatureFit(p=int(p), n=int(phi_train.shape[0]), train_error=test_error(phi_train, w, y_train),
+                      test_error=float(np.mean(np.sum((out - y_test) ** 2, axis=1))),
+                      test_misclassified=float(np.mean(out.argmax(1) != y_test.argmax(1))),
+                      weight_norm=float(np.linalg.norm(w)), condition=condition)
+
+
+def first_layer_rng(seed, p):
+    """The generator of the first layer of width p for ``seed``: ``default_rng((seed, p))``."""
+    return np.random.default_rng((check_int_at_least(seed, "seed", 0), check_int_at_least(p, "p", 1)))
+
+
+def log_spaced_widths(low, high, count, include=()):
+    """``count`` integers log-spaced from ``low`` to ``high`` (duplicates removed), plus ``include``, sorted."""
+    low, high = check_int_at_least(low, "low", 1), check_int_at_least(high, "high", 1)
+    count = check_int_at_least(count, "count", 2)
+    widths = {int(round(v)) for v in np.geomspace(low, high, count)} | {int(v) for v in include}
+    return np.array(sorted(widths))
+
+
+def noisy_labels(labels, fraction, n_classes, rng):
+    """Replace a ``fraction`` of the labels (chosen at random) by random other classes.
+
+    labels : int array, shape (N,); returns a new array, shape (N,). Exactly
+    round(fraction * N) labels change, each to a different class.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integer class labels of shape (N,), got {labels.dtype} {labels.shape}.")
+    fraction = check_probability(fraction, "fraction")
+    rng = as_generator(rng, "rng")
+    out = labels.copy()
+    idx = rng.choice(labels.size, size=int(round(fraction * labels.size)), replace=False)
+    out[idx] = (labels[idx] + rng.integers(1, n_classes, size=idx.size)) % n_classes
+    return out
+
+
+class SweepResult:
+    """Test error etc. over seeds for each value of the swept quantity.
+
+    Attributes
+    ----------
+    values : ndarray (K,), the swept p (``parameter_sweep``) or n (``sample_sweep``)
+    test_error, test_misclassified, train_error, weight_norm, condition :
+        ndarray (S, K), one row per seed
+    seconds : float, wall-clock time of the sweep
+    """
+
+    def __init__(self, values, fits, seconds):
+        self.values = np.asarray(values)
+        self.seconds = seconds
+        for key in ("test_error", "test_misclassified", "train_error", "weight_norm", "condition"):
+            setattr(self, key, np.array([[getattr(f, key) for f in row] for row in fits]))
+
+    def mean(self, key="test_error"):
+        return getattr(self, key).mean(axis=0)
+
+    def median(self, key="test_error"):
+        return np.median(getattr(self, key), axis=0)
+
+
+class FeatureSweep:
+    """Random-feature fits for several widths p and seeds, each decomposed once (``SpectralFit``).
+
+    Per seed: n training images drawn at random (``default_rng(seed)``), and
+    for each width p the first layer drawn from ``first_layer_rng(seed, p)``:
+    the same (seed, p) gives the same features whatever other widths are swept.
+    ``evaluate(lam, label_noise)`` then gives the whole curve for any ridge
+    strength and any label noise at the cost of a few small products,
+    because the SVD of the training features does not depend on either.
+
+    Parameters
+    ----------
+    x_train : ndarray (N, 64), pixels in [0, 1]; labels_train : int ndarray (N,)
+    x_test : ndarray (M, 64); labels_test : int ndarray (M,)
+    widths : sequence of int, the p values
+    n : int, training images per seed
+    seeds : sequence of int
+
+    Attributes
+    ----------
+    seconds : float, time spent on the decompositions
+    """
+
+    def __init__(self, x_train, labels_train, x_test, labels_test, widths, n=300, seeds=(0, 1, 2, 3, 4)):
+        start = time.perf_counter()
+        n = check_int_at_least(n, "n", 1)
+        if n > len(labels_train):
+            raise ValueError(f"n must be at most the {len(labels_train)} training images, got {n}.")
+        self.widths, self.n, self.seeds = np.asarray(widths), n, tuple(seeds)
+        self.y_test = np.eye(10)[labels_test]
+        self.labels, self.fits = [], []
+        for seed in self.seeds:
+            rng = as_generator(seed, "seed")
+            idx = rng.permutation(len(labels_train))[:n]
+            a_train, a_test = digit_inputs(x_train[idx], x_test)
+            self.labels.append(labels_train[idx])
+            self.fits.append([SpectralFit(a_train, a_test, int(p), seed=first_layer_rng(seed, p))
+                              for p in self.widths])
+        self.seconds = time.perf_counter() - start
+
+    def evaluate(self, lam=0.0, label_noise=0.0):
+        """The curves for ridge strength ``lam`` and a fraction ``label_noise`` of wrong training labels.
+
+        The noisy labels of a seed are the same for every width (drawn from
+        seed 1000 + seed), so only p changes along a curve.
+
+        Returns
+        -------
+        SweepResult (values = widths)
+        """
+        start = time.perf_counter()
+        rows = []
+        for seed, labels, fits in zip(self.seeds, self.labels, self.fits):
+            if label_noise:
+                labels = noisy_labels(labels, label_noise, 10, 1000 + seed)
+            y_train = np.eye(10)[labels]
+            rows.append([fit.measure(y_train, self.y_test, lam) for fit in fits])
+        return SweepResult(self.widths, rows, time.perf_counter() - start)
+
+
+def parameter_sweep(x_train, labels_train, x_test, labels_test, widths, n=300, seeds=(0, 1, 2, 3, 4),
+                    lam=0.0, label_noise=0.0):
+    """Test error against the number of features p at a fixed number n of training images.
+
+    ``FeatureSweep(...).evaluate(lam, label_noise)`` in one call; keep the
+    ``FeatureSweep`` instead to evaluate several lam or label noises.
+
+    Returns
+    -------
+    SweepResult (values = widths); its ``seconds`` include the decompositions
+    """
+    sweep = FeatureSweep(x_train, labels_train, x_test, labels_test, widths, n=n, seeds=seeds)
+    result = sweep.evaluate(lam=lam, label_noise=label_noise)
+    result.seconds += sweep.seconds
+    return result
+
+
+def sample_sweep(x_train, labels_train, x_test, labels_test, sizes, p, seeds=(0, 1, 2, 3, 4), lam=0.0):
+    """Test error against the number n of training images at a fixed number p of features.
+
+    Same arguments as ``parameter_sweep``, with ``sizes`` (the n values) and a
+    fixed ``p``. Per seed the first layer is ``first_layer_rng(seed, p)`` for
+    every n and the training sets are nested (the first n of one
+    permutation), so only n changes.
+
+    Returns
+    -------
+    SweepResult (values = sizes)
+    """
+    start = time.perf_counter()
+    if max(sizes) > len(labels_train):
+        raise ValueError(f"sizes must be at most the {len(labels_train)} training images, got {max(sizes)}.")
+    fits = []
+    for seed in seeds:
+        rng = as_generator(seed, "seed")
+        order = rng.permutation(len(labels_train))
+        row = []
+        for n in sizes:
+            idx = order[:int(n)]
+            a_train, a_test = digit_inputs(x_train[idx], x_test)
+            row.append(fit_random_features(a_train, np.eye(10)[labels_train[idx]], a_test, np.eye(10)[labels_test],
+                                           p=p, seed=first_layer_rng(seed, p), lam=lam))
+        fits.append(row)
+    return SweepResult(sizes, fits, time.perf_counter() - start)
+
+
+class SpectralFit:
+    """Random features decomposed once, so that any ridge strength and any labels cost a few products.
+
+    With the thin SVD phi_train = U diag(s) V^T (r = min(n, p) singular
+    values), the ridge solution for targets Y is w = V diag(f) U^T Y with
+    f = s / (s^2 + lam) (lam = 0: f = 1/s above lstsq's cut-off, else 0),
+    and the test outputs are (phi_test V) diag(f) (U^T Y). ``test_error``
+    evaluates exactly that; the sliders of the double-descent explorer call it.
+
+    Parameters
+    ----------
+    a_train : ndarray (n, d); a_test : ndarray (M, d)
+    p : int; seed : int or Generator (the first layer)
+    """
+
+    def __init__(self, a_train, a_test, p, seed):
+        W = feature_weights(np.shape(a_train)[1], p, seed)
+        phi_train = random_relu_features(a_train, W)
+        self.U, self.s, Vt = np.linalg.svd(phi_train, full_matrices=False)   # (n, r), (r,), (r, p)
+        self.test_in_basis = random_relu_features(a_test, W) @ Vt.T           # (M, r)
+        self.p, self.n = int(p), int(phi_train.shape[0])
+
+    def factors(self, lam):
+        """f (r,): the factor each singular direction gets, s / (s^2 + lam), or the pseudo-inverse's 1/s."""
+        lam = check_positive(lam, "lam", allow_zero=True)
+        s = self.s
+        if lam == 0:
+            keep = s > np.finfo(float).eps * max(self.n, self.p) * s[0]
+            return np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
+        return s / (s * s + lam)
+
+    def test_error(self, y_train, y_test, lam=0.0):
+        """Test MSE (per example, summed over outputs) of the ridge fit to y_train : (n, C); y_test : (M, C)."""
+        out = self.test_in_basis @ (self.factors(lam)[:, None] * (self.U.T @ y_train))
+        return float(np.mean(np.sum((out - y_test) ** 2, axis=1)))
+
+    def measure(self, y_train, y_test, lam=0.0):
+        """A ``FeatureFit`` of the ridge fit (lam = 0: minimum norm) to y_train : (n, C), tested on y_test : (M, C).
+
+        ||w|| = ||diag(f) U^T y|| because V has orthonormal columns; the
+        training outputs are U diag(s f) U^T y.
+        """
+        coefficients = self.factors(lam)[:, None] * (self.U.T @ y_train)        # (r, C) = V^T w
+        out = self.test_in_basis @ coefficients
+        fitted = self.U @ (self.s[:, None] * coefficients)
+        return FeatureFit(p=self.p, n=self.n, train_error=float(np.mean(np.sum((fitted - y_train) ** 2, axis=1))),
+                          test_error=float(np.mean(np.sum((out - y_test) ** 2, axis=1))),
+                          test_misclassified=float(np.mean(out.argmax(1) != y_test.argmax(1))),
+                          weight_norm=float(np.linalg.norm(coefficients)), condition=float(self.s[0] / self.s[-1]))

@@ -1,0 +1,140 @@
+"""Chapter 12 checks: right answers written differently pass, typical mistakes fail with their hint.
+
+(Solutions and untouched stubs: test_checks_both_ways.py.)
+"""
+import numpy as np
+import pytest
+
+from lecture_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, ch12
+
+
+def _assert_hint(result, hint):
+    assert result.status == FAILED, result
+    assert hint in result.hints, (result.hints, result)
+    assert "Hint:" in repr(result)
+
+
+# --- exercise 1: features ---------------------------------------------------------------------
+
+def features_loop(a, W):
+    out = np.zeros((a.shape[0], W.shape[1]))
+    for n in range(a.shape[0]):
+        for j in range(W.shape[1]):
+            out[n, j] = max(0.0, float(np.dot(a[n], W[:, j]))) / W.shape[1] ** 0.5
+    return out
+
+
+@pytest.mark.parametrize("right", [
+    lambda a, W: np.maximum(a @ W, 0) / np.sqrt(W.shape[1]),
+    lambda a, W: np.clip(np.einsum("nd,dp->np", a, W), 0, None) * W.shape[1] ** -0.5,
+    lambda a, W: (np.maximum(a.astype(np.float32) @ W.astype(np.float32), 0) / np.float32(np.sqrt(W.shape[1]))),
+    lambda a, W: np.maximum(a @ (W / np.sqrt(W.shape[1])), 0),     # scaling first: relu is positively homogeneous
+    features_loop,
+])
+def test_features_right_answers_pass(right):
+    result = ch12.check_random_relu_features(right)
+    assert result.status == PASSED, result
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda a, W: np.maximum(a @ W, 0), "missing_scaling"),
+    (lambda a, W: np.maximum(a @ W, 0) / W.shape[1], "divided_by_p"),
+    (lambda a, W: np.maximum(a @ W, 0) / np.sqrt(W.shape[0]), "divided_by_root_d"),
+    (lambda a, W: a @ W / np.sqrt(W.shape[1]), "missing_relu"),
+])
+def test_features_mistakes(wrong, hint):
+    _assert_hint(ch12.check_random_relu_features(wrong), hint)
+
+
+def test_features_wrong_shape_and_stub():
+    result = ch12.check_random_relu_features(lambda a, W: np.maximum(W.T @ a.T, 0))
+    assert result.status == FAILED and "of shape (4, 5)" in repr(result)
+
+    def stub(a, W):
+        raise NotImplementedError()
+    assert ch12.check_random_relu_features(stub).status == NOT_ATTEMPTED
+
+
+# --- exercise 2: minimum-norm solution ------------------------------------------------------------
+
+def min_norm_svd(phi, y):
+    U, s, Vt = np.linalg.svd(phi, full_matrices=False)
+    keep = s > s[0] * 1e-13
+    return Vt[keep].T @ ((U[:, keep].T @ y) / s[keep].reshape((-1,) + (1,) * (y.ndim - 1)))
+
+
+def min_norm_qr(phi, y):
+    """Least squares through a QR factorisation: of phi for p <= n, of phi^T for p > n (condition not squared)."""
+    n, p = phi.shape
+    if p <= n:
+        Q, R = np.linalg.qr(phi)
+        return np.linalg.solve(R, Q.T @ y)
+    Q, R = np.linalg.qr(phi.T)
+    return Q @ np.linalg.solve(R.T, y)
+
+
+def min_norm_columns(phi, y):
+    """One output at a time, with the pseudo-inverse."""
+    if y.ndim == 1:
+        return np.linalg.pinv(phi) @ y
+    return np.stack([np.linalg.pinv(phi) @ y[:, c] for c in range(y.shape[1])], axis=1)
+
+
+@pytest.mark.parametrize("right", [
+    lambda phi, y: np.linalg.lstsq(phi, y, rcond=None)[0],
+    lambda phi, y: np.linalg.pinv(phi) @ y,
+    min_norm_svd, min_norm_qr, min_norm_columns,
+])
+def test_min_norm_right_answers_pass(right):
+    result = ch12.check_min_norm_solution(right)
+    assert result.status == PASSED, result
+
+
+def test_float32_fails_only_on_the_nearly_singular_cases():
+    """float32 has 7 digits: it cannot resolve a condition number of 1e6, and the check says so by failing there."""
+    result = ch12.check_min_norm_solution(
+        lambda phi, y: np.linalg.lstsq(phi.astype(np.float32), y.astype(np.float32), rcond=None)[0])
+    assert result.status == FAILED and result.cases_passed == 3, result
+
+
+def normal_equations_solve(phi, y):
+    return np.linalg.solve(phi.T @ phi, phi.T @ y)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda phi, y: np.linalg.inv(phi.T @ phi) @ phi.T @ y, "normal_equations"),
+    (lambda phi, y: phi.T @ np.linalg.inv(phi @ phi.T) @ y, "gram_inverse"),
+    (lambda phi, y: np.linalg.lstsq(phi, y, rcond=None), "lstsq_tuple"),
+    (lambda phi, y: phi @ np.linalg.lstsq(phi, y, rcond=None)[0], "predictions"),
+    (lambda phi, y: np.linalg.solve(phi.T @ phi + 1e-3 * np.eye(phi.shape[1]), phi.T @ y), "ridge"),
+])
+def test_min_norm_mistakes(wrong, hint):
+    _assert_hint(ch12.check_min_norm_solution(wrong), hint)
+
+
+def test_singular_normal_equations_get_the_hint_even_when_numpy_refuses():
+    def refuses(phi, y):
+        if phi.shape[1] > phi.shape[0]:
+            raise np.linalg.LinAlgError("Singular matrix")
+        return np.linalg.inv(phi.T @ phi) @ phi.T @ y
+    _assert_hint(ch12.check_min_norm_solution(refuses), "normal_equations")
+    # solve() on the singular normal equations: refused or wrong, never passed
+    assert ch12.check_min_norm_solution(normal_equations_solve).status == FAILED
+
+
+def test_an_exact_fit_that_is_not_the_smallest_is_explained():
+    def any_exact_fit(phi, y):
+        w = np.linalg.lstsq(phi, y, rcond=None)[0]
+        if phi.shape[1] > phi.shape[0]:
+            null = np.linalg.svd(phi)[2][phi.shape[0]:].T
+            w = w + null[:, :1] * 0.5 if w.ndim == 1 else w + null[:, :1] @ np.ones((1, w.shape[1]))
+        return w[:, 0] if w.ndim == 2 and y.ndim == 1 else w
+    result = ch12.check_min_norm_solution(any_exact_fit)
+    assert result.status == FAILED and "smallest norm ||w||" in repr(result)
+
+
+def test_broken_learner_code_is_feedback():
+    result = ch12.check_min_norm_solution(lambda phi, y: phi.nonexistent)
+    assert result.status == FAILED and "raised an exception" in result.summary
+    result = ch12.check_min_norm_solution(lambda phi, y: None)
+    assert result.status == FAILED and "Expected the weights w" in repr(result)

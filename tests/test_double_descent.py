@@ -1,0 +1,117 @@
+"""Random ReLU features, minimum-norm and ridge solvers, and the double-descent sweeps."""
+import numpy as np
+import pytest
+
+from lecture_lib.datasets.digits import load_digits
+from lecture_lib.topics import double_descent as dd
+
+
+@pytest.fixture(scope="module")
+def digits():
+    x_train, labels_train = load_digits("train", flatten=True)
+    x_test, labels_test = load_digits("test", flatten=True)
+    return x_train, labels_train, x_test, labels_test
+
+
+def test_digit_inputs_centred_with_training_mean_and_constant_column():
+    x_train = np.array([[0.0, 1.0], [1.0, 1.0]])
+    a_train, a_test = dd.digit_inputs(x_train, np.array([[1.0, 0.0]]))
+    np.testing.assert_allclose(a_train, [[-0.5, 0.0, 1.0], [0.5, 0.0, 1.0]])
+    np.testing.assert_allclose(a_test, [[0.5, -1.0, 1.0]])
+    with pytest.raises(ValueError, match="same number of pixels"):
+        dd.digit_inputs(x_train, np.ones((1, 3)))
+
+
+def test_features_are_relu_of_projection_scaled_by_root_p():
+    rng = np.random.default_rng(0)
+    a, W = rng.standard_normal((5, 4)), dd.feature_weights(4, 9, 1)
+    phi = dd.random_relu_features(a, W)
+    np.testing.assert_allclose(phi, np.maximum(a @ W, 0) / 3.0)
+    # N(0, 1/d): the entries' variance is close to 1/d for a large draw
+    assert abs(dd.feature_weights(50, 4000, 2).var() * 50 - 1) < 0.02
+    with pytest.raises(ValueError, match="one row per input column"):
+        dd.random_relu_features(a, np.ones((3, 2)))
+
+
+def test_min_norm_solution_interpolates_and_beats_every_other_interpolant():
+    rng = np.random.default_rng(1)
+    phi, y = rng.standard_normal((6, 15)), rng.standard_normal((6, 2))
+    w = dd.min_norm_solution(phi, y)
+    np.testing.assert_allclose(phi @ w, y, atol=1e-10)
+    np.testing.assert_allclose(w, np.linalg.pinv(phi) @ y, atol=1e-10)
+    null = np.linalg.svd(phi)[2][6:].T                      # (15, 9): phi @ null = 0
+    other = w + null @ rng.standard_normal((9, 2))
+    np.testing.assert_allclose(phi @ other, y, atol=1e-10)
+    assert np.linalg.norm(other) > np.linalg.norm(w)
+
+
+@pytest.mark.parametrize("shape", [(20, 7), (7, 20)])
+def test_ridge_solution_matches_its_svd_formula_on_both_sides(shape):
+    rng = np.random.default_rng(2)
+    phi, y = rng.standard_normal(shape), rng.standard_normal((shape[0], 3))
+    U, s, Vt = np.linalg.svd(phi, full_matrices=False)
+    for lam in (1e-3, 0.5):
+        np.testing.assert_allclose(dd.ridge_solution(phi, y, lam), Vt.T @ np.diag(s / (s**2 + lam)) @ U.T @ y,
+                                   atol=1e-10)
+    np.testing.assert_allclose(dd.ridge_solution(phi, y, 0.0), dd.min_norm_solution(phi, y), atol=1e-10)
+    with pytest.raises(ValueError, match="lam must be >= 0"):
+        dd.ridge_solution(phi, y, -1.0)
+    with pytest.raises(ValueError, match="one row per row of phi"):
+        dd.ridge_solution(phi, y[:-1], 1.0)
+
+
+def test_spectral_fit_gives_the_same_fit_as_lstsq(digits):
+    x_train, labels_train, x_test, labels_test = digits
+    a_train, a_test = dd.digit_inputs(x_train[:80], x_test[:50])
+    y_train, y_test = np.eye(10)[labels_train[:80]], np.eye(10)[labels_test[:50]]
+    for p in (40, 80, 200):
+        for lam in (0.0, 1e-3):
+            direct = dd.fit_random_features(a_train, y_train, a_test, y_test, p, dd.first_layer_rng(3, p), lam=lam)
+            spectral = dd.SpectralFit(a_train, a_test, p, dd.first_layer_rng(3, p)).measure(y_train, y_test, lam)
+            for key in ("train_error", "test_error", "test_misclassified", "weight_norm"):
+                assert getattr(spectral, key) == pytest.approx(getattr(direct, key), rel=1e-6, abs=1e-9), (p, lam, key)
+    assert direct.train_error < 1e-6 or lam > 0        # p > n interpolates without ridge
+
+
+def test_noisy_labels_change_exactly_the_fraction_to_other_classes():
+    labels = np.arange(200) % 10
+    noisy = dd.noisy_labels(labels, 0.25, 10, 0)
+    assert np.sum(noisy != labels) == 50
+    assert set(np.unique(noisy)) <= set(range(10))
+    np.testing.assert_array_equal(dd.noisy_labels(labels, 0.0, 10, 0), labels)
+    with pytest.raises(ValueError, match="integer class labels"):
+        dd.noisy_labels(labels.astype(float), 0.1, 10, 0)
+
+
+def test_peak_at_the_interpolation_threshold_and_ridge_removes_it(digits):
+    widths = [10, 20, 40, 60, 90, 180, 400]
+    sweep = dd.FeatureSweep(*digits, widths, n=60, seeds=(0, 1, 2))
+    plain = sweep.evaluate().median()
+    at_n = widths.index(60)
+    assert plain[at_n] > 5 * max(plain[at_n - 1], plain[at_n + 1])       # a sharp peak at p = n
+    assert plain[-1] < plain[:at_n].min()                                # second descent below the first minimum
+    ridge = sweep.evaluate(lam=1e-2).median()
+    assert ridge[at_n] < 2 * ridge[:at_n].min()
+    cond = sweep.evaluate().condition.mean(axis=0)
+    assert cond.argmax() == at_n
+    noisy = sweep.evaluate(label_noise=0.2).median()
+    assert noisy[at_n] > plain[at_n]
+    # parameter_sweep is the same computation in one call
+    one_call = dd.parameter_sweep(*digits, widths, n=60, seeds=(0, 1, 2))
+    np.testing.assert_allclose(one_call.test_error, sweep.evaluate().test_error)
+
+
+def test_sample_sweep_peaks_where_n_equals_p(digits):
+    result = dd.sample_sweep(*digits, sizes=[20, 40, 60, 80, 160], p=60, seeds=(0, 1, 2))
+    median = result.median()
+    assert median.argmax() == 2
+    with pytest.raises(ValueError, match="at most"):
+        dd.sample_sweep(*digits, sizes=[5000], p=60)
+
+
+def test_sweep_input_errors(digits):
+    with pytest.raises(ValueError, match="n must be at most"):
+        dd.FeatureSweep(*digits, [10], n=10_000)
+    with pytest.raises(ValueError, match="count must be"):
+        dd.log_spaced_widths(30, 3000, 1)
+    assert list(dd.log_spaced_widths(10, 1000, 3, include=(50,))) == [10, 50, 100, 1000]
