@@ -388,6 +388,221 @@ def count_numpy(layer_sizes):
     return np.sum((sizes[:-1] + 1) * sizes[1:])
 
 
+# chapter 06: optimiser steps
+
+def momentum_loop(w, v, grad, eta, gamma):
+    w_new, v_new = np.empty_like(w), np.empty_like(v)
+    for index in np.ndindex(w.shape):
+        v_new[index] = gamma * v[index] + eta * grad[index]
+        w_new[index] = w[index] - v_new[index]
+    return w_new, v_new
+
+
+def momentum_keras_sign(w, v, grad, eta, gamma):
+    velocity = -gamma * v - eta * grad  # Keras keeps the velocity with the opposite sign
+    return w + velocity, -velocity
+
+
+def rmsprop_loop(w, s, grad, eta, rho, eps):
+    w_new, s_new = w.copy(), s.copy()
+    for index in np.ndindex(w.shape):
+        s_new[index] = rho * s[index] + (1 - rho) * grad[index] * grad[index]
+        w_new[index] = w[index] - eta * grad[index] / (s_new[index] ** 0.5 + eps)
+    return w_new, s_new
+
+
+def rmsprop_lerp(w, s, grad, eta, rho, eps):
+    s_new = s + (1 - rho) * (np.square(grad) - s)  # the same average, written as a step towards g²
+    return w - eta * grad / (np.sqrt(s_new) + eps), s_new
+
+
+def adam_loop(w, m, v, grad, t, eta, beta1, beta2, eps):
+    w_new, m_new, v_new = w.copy(), m.copy(), v.copy()
+    for index in np.ndindex(w.shape):
+        m_new[index] = beta1 * m[index] + (1 - beta1) * grad[index]
+        v_new[index] = beta2 * v[index] + (1 - beta2) * grad[index] ** 2
+        w_new[index] = w[index] - eta * (m_new[index] / (1 - beta1 ** t)) / (
+            np.sqrt(v_new[index] / (1 - beta2 ** t)) + eps)
+    return w_new, m_new, v_new
+
+
+def adam_counter_from_zero(w, m, v, grad, t, eta, beta1, beta2, eps):
+    step = t - 1
+    step += 1  # a counter that starts at 0, increased before the correction
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    return w - eta * (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps), m, v
+
+
+# chapter 08: dropout
+
+def dropout_loops(x, p_drop, u, training):
+    out = np.array(x, dtype=float)
+    if training:
+        for index in np.ndindex(x.shape):
+            out[index] = x[index] / (1 - p_drop) if u[index] >= p_drop else 0.0
+    return out
+
+
+def dropout_other_dice_rule(x, p_drop, u, training):
+    return np.where(u < 1 - p_drop, x / (1 - p_drop), 0.0) if training else x + 0.0
+
+
+def dropout_fb_uniform_where(x, dout, p_drop, rng):
+    keep = rng.uniform(0.0, 1.0, size=x.shape) >= p_drop
+    return np.where(keep, x / (1 - p_drop), 0.0), np.where(keep, dout / (1 - p_drop), 0.0)
+
+
+def dropout_fb_layer_mask(x, dout, p_drop, rng):
+    mask = (rng.random(x.shape) >= p_drop).astype(float)
+    scale = 1.0 / (1.0 - p_drop)
+    return x * mask * scale, dout * mask * scale
+
+
+# chapter 09: batch normalisation
+
+def batchnorm_forward_loops(h, gamma, beta, eps, training, running_mean, running_var):
+    n, d = h.shape
+    out = np.empty((n, d))
+    for j in range(d):
+        if training:
+            m = sum(h[:, j]) / n
+            v = sum((h[i, j] - m) ** 2 for i in range(n)) / n
+        else:
+            m, v = running_mean[j], running_var[j]
+        for i in range(n):
+            out[i, j] = gamma[j] * (h[i, j] - m) / (v + eps) ** 0.5 + beta[j]
+    return out
+
+
+def batchnorm_forward_np_var(h, gamma, beta, eps, training, running_mean, running_var):
+    m, v = (h.mean(axis=0), h.var(axis=0)) if training else (running_mean, running_var)
+    return (h - m) * (gamma / np.sqrt(v + eps)) + beta
+
+
+def batchnorm_backward_by_paths(dout, h, gamma, eps):
+    n = h.shape[0]
+    m = h.mean(axis=0)
+    v = h.var(axis=0)
+    inv = 1 / np.sqrt(v + eps)
+    u = (h - m) * inv
+    du = dout * gamma
+    dv = (du * (h - m)).sum(axis=0) * -0.5 * inv ** 3
+    dm = -(du * inv).sum(axis=0) + dv * (-2 * (h - m)).mean(axis=0)
+    dh = du * inv + dv * 2 * (h - m) / n + dm / n
+    return dh, (dout * u).sum(axis=0), dout.sum(axis=0)
+
+
+def batchnorm_backward_centred(dout, h, gamma, eps):
+    u = (h - h.mean(axis=0)) / np.sqrt(h.var(axis=0) + eps)
+    du = dout * gamma
+    dh = (du - du.mean(axis=0) - u * (du * u).mean(axis=0)) / np.sqrt(h.var(axis=0) + eps)
+    return dh, np.einsum("nd,nd->d", dout, u), dout.sum(axis=0)
+
+
+# chapter 10: a residual block
+
+def residual_loops(dout, h, W, b):
+    n, d = h.shape
+    dh, dW, db = dout.astype(float).copy(), np.zeros((d, d)), np.zeros(d)
+    for i in range(n):
+        z = h[i] @ W + b
+        for j in range(d):
+            if z[j] > 0:
+                db[j] += dout[i, j]
+                for k in range(d):
+                    dW[k, j] += h[i, k] * dout[i, j]
+                    dh[i, k] += dout[i, j] * W[k, j]
+    return dh, dW, db
+
+
+def residual_einsum_where(dout, h, W, b):
+    eps = np.where(h @ W + b > 0, dout, 0.0)
+    return dout + np.einsum("nj,kj->nk", eps, W), np.einsum("nk,nj->kj", h, eps), eps.sum(0)
+
+
+# chapter 11: filter normalisation, rescaling a ReLU pair
+
+def filter_normalise_loop(d, W):
+    out = np.empty(d.shape)
+    for j in range(d.shape[1]):
+        out[:, j] = d[:, j] * (np.sqrt(np.sum(W[:, j] ** 2)) / np.sqrt(np.sum(d[:, j] ** 2)))
+    return out
+
+
+def filter_normalise_sums(d, W):
+    return d / np.sqrt((d * d).sum(0, keepdims=True)) * np.sqrt((W * W).sum(0, keepdims=True))
+
+
+def rescale_divides_second(W1, b1, W2, alpha):
+    return W1 * alpha, b1 * alpha, W2 * (1 / alpha)
+
+
+def rescale_loop(W1, b1, W2, alpha):
+    new_W1, new_b1, new_W2 = W1.copy(), b1.copy(), W2.copy()
+    for j in range(W1.shape[1]):  # unit j: its incoming weights and bias up, its outgoing weights down
+        new_W1[:, j] *= alpha
+        new_b1[j] *= alpha
+        new_W2[j, :] /= alpha
+    return new_W1, new_b1, new_W2
+
+
+# chapter 12: random ReLU features, the minimum-norm solution
+
+def features_einsum_clip(a, W):
+    return np.clip(np.einsum("nd,dp->np", a, W), 0, None) * W.shape[1] ** -0.5
+
+
+def features_scaled_first(a, W):
+    return np.maximum(a @ (W / np.sqrt(W.shape[1])), 0)  # the ReLU is positively homogeneous
+
+
+def min_norm_pinv(phi, y):
+    return np.linalg.pinv(phi) @ y
+
+
+def min_norm_svd(phi, y):
+    U, s, Vt = np.linalg.svd(phi, full_matrices=False)
+    kept = s > s.max() * max(phi.shape) * np.finfo(float).eps
+    return Vt[kept].T @ ((U[:, kept].T @ y) / (s[kept][:, None] if y.ndim == 2 else s[kept]))
+
+
+# chapter 13: pruning masks, rewinding
+
+def masks_threshold(params, masks, fractions):
+    out = []
+    for p, M, f in zip(params, masks, fractions):
+        k = int(round(f * M.sum()))
+        cut = np.sort(np.abs(p["W"][M == 1]))[k - 1] if k else -np.inf
+        out.append(np.where((M == 1) & (np.abs(p["W"]) > cut), 1.0, 0.0))
+    return out
+
+
+def masks_inf_for_pruned(params, masks, fractions):
+    out = []
+    for p, M, f in zip(params, masks, fractions):
+        ranked = np.where(M > 0, np.abs(p["W"]), np.inf).ravel()  # pruned weights never count as small
+        new = M.astype(float).ravel()  # a new array: the caller's mask stays
+        new[np.argsort(ranked, kind="stable")[:int(round(f * M.sum()))]] = 0
+        out.append(new.reshape(M.shape))
+    return out
+
+
+def rewind_where(initial_weights, trained_weights, masks):
+    return [np.where(M > 0, W0, 0.0) for W0, M in zip(initial_weights, masks)]
+
+
+def rewind_loop(initial_weights, trained_weights, masks):
+    out = []
+    for W0, M in zip(initial_weights, masks):
+        new = np.zeros(W0.shape)
+        for index in np.ndindex(W0.shape):
+            if M[index] == 1:
+                new[index] = W0[index]
+        out.append(new)
+    return out
+
+
 RIGHT = {
     "threshold_unit": [unit_loop, unit_where],
     "gate_weights": [gates_as_lists, gates_float32],
@@ -407,6 +622,20 @@ RIGHT = {
     "xor_network": [xor_or_nand_and, xor_and_nor_nor, xor_as_lists],
     "parameter_shapes": [shapes_loop, shapes_numpy_ints],
     "count_parameters": [count_with_shapes, count_numpy],
+    "momentum_step": [momentum_loop, momentum_keras_sign],
+    "rmsprop_step": [rmsprop_loop, rmsprop_lerp],
+    "adam_step": [adam_loop, adam_counter_from_zero],
+    "dropout_forward": [dropout_loops, dropout_other_dice_rule],
+    "dropout_forward_backward": [dropout_fb_uniform_where, dropout_fb_layer_mask],
+    "batchnorm_forward": [batchnorm_forward_loops, batchnorm_forward_np_var],
+    "batchnorm_backward": [batchnorm_backward_by_paths, batchnorm_backward_centred],
+    "residual_block_backward": [residual_loops, residual_einsum_where],
+    "filter_normalise": [filter_normalise_loop, filter_normalise_sums],
+    "rescale_relu_pair": [rescale_divides_second, rescale_loop],
+    "random_relu_features": [features_einsum_clip, features_scaled_first],
+    "min_norm_solution": [min_norm_pinv, min_norm_svd],
+    "magnitude_masks": [masks_threshold, masks_inf_for_pruned],
+    "rewind": [rewind_where, rewind_loop],
 }
 
 
@@ -454,6 +683,165 @@ def derivative_naive_silenced(h):
     return g * (1 - g)
 
 
+# chapters 06-13: typical wrong answers (hint ids from lecture_lib/checks/chNN.py)
+
+def momentum_pytorch_form(w, v, grad, eta, gamma):
+    v_new = gamma * v + grad
+    return w - eta * v_new, v_new
+
+
+def rmsprop_old_average(w, s, grad, eta, rho, eps):
+    return w - eta * grad / (np.sqrt(s) + eps), rho * s + (1 - rho) * grad ** 2
+
+
+def rmsprop_swapped_rho(w, s, grad, eta, rho, eps):
+    s_new = (1 - rho) * s + rho * grad ** 2
+    return w - eta * grad / (np.sqrt(s_new) + eps), s_new
+
+
+def adam_without_correction(w, m, v, grad, t, eta, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad ** 2
+    return w - eta * m / (np.sqrt(v) + eps), m, v
+
+
+def adam_t_from_zero(w, m, v, grad, t, eta, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return w - eta * (m / (1 - beta1 ** (t - 1))) / (np.sqrt(v / (1 - beta2 ** (t - 1))) + eps), m, v
+
+
+def adam_plain_gradient(w, m, v, grad, t, eta, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad
+    with np.errstate(invalid="ignore"):
+        return w - eta * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), m, v
+
+
+def dropout_keep_as_p(x, p_drop, u, training):
+    return x * (u < p_drop) / p_drop if training else x.copy()
+
+
+def dropout_unscaled(x, p_drop, u, training):
+    return x * (u >= p_drop) if training else x.copy()
+
+
+def dropout_always_on(x, p_drop, u, training):
+    return x * (u >= p_drop) / (1 - p_drop)
+
+
+def dropout_classic_inference(x, p_drop, u, training):
+    return x * (u >= p_drop) / (1 - p_drop) if training else x * (1 - p_drop)
+
+
+def dropout_fb_fresh_mask(x, dout, p_drop, rng):
+    out = x * (rng.random(x.shape) >= p_drop) / (1 - p_drop)
+    return out, dout * (rng.random(x.shape) >= p_drop) / (1 - p_drop)
+
+
+def dropout_fb_unscaled_backward(x, dout, p_drop, rng):
+    keep = rng.random(x.shape) >= p_drop
+    return x * keep / (1 - p_drop), dout * keep
+
+
+def dropout_fb_unmasked_backward(x, dout, p_drop, rng):
+    keep = rng.random(x.shape) >= p_drop
+    return x * keep / (1 - p_drop), dout / (1 - p_drop)
+
+
+def batchnorm_per_example(h, gamma, beta, eps, training, running_mean, running_var):
+    m, v = (h.mean(axis=1, keepdims=True), h.var(axis=1, keepdims=True)) if training else (running_mean, running_var)
+    return gamma * (h - m) / np.sqrt(v + eps) + beta
+
+
+def batchnorm_unbiased(h, gamma, beta, eps, training, running_mean, running_var):
+    m, v = (h.mean(axis=0), h.var(axis=0, ddof=1)) if training else (running_mean, running_var)
+    return gamma * (h - m) / np.sqrt(v + eps) + beta
+
+
+def batchnorm_batch_stats_always(h, gamma, beta, eps, training, running_mean, running_var):
+    return gamma * (h - h.mean(axis=0)) / np.sqrt(h.var(axis=0) + eps) + beta
+
+
+def batchnorm_running_always(h, gamma, beta, eps, training, running_mean, running_var):
+    return gamma * (h - running_mean) / np.sqrt(running_var + eps) + beta
+
+
+def _bn_parts(dout, h, gamma, eps):
+    sigma = np.sqrt(h.var(axis=0) + eps)
+    return (h - h.mean(axis=0)) / sigma, sigma, dout * gamma
+
+
+def batchnorm_backward_no_mean_path(dout, h, gamma, eps):
+    u, sigma, du = _bn_parts(dout, h, gamma, eps)
+    return (du - u * (du * u).mean(axis=0)) / sigma, (dout * u).sum(0), dout.sum(0)
+
+
+def batchnorm_backward_no_variance_path(dout, h, gamma, eps):
+    u, sigma, du = _bn_parts(dout, h, gamma, eps)
+    return (du - du.mean(axis=0)) / sigma, (dout * u).sum(0), dout.sum(0)
+
+
+def batchnorm_backward_constant_statistics(dout, h, gamma, eps):
+    u, sigma, du = _bn_parts(dout, h, gamma, eps)
+    return du / sigma, (dout * u).sum(0), dout.sum(0)
+
+
+def batchnorm_backward_no_gamma(dout, h, gamma, eps):
+    u, sigma, _ = _bn_parts(dout, h, gamma, eps)
+    return (dout - dout.mean(axis=0) - u * (dout * u).mean(axis=0)) / sigma, (dout * u).sum(0), dout.sum(0)
+
+
+def _relu_error(dout, h, W, b):
+    return dout * (h @ W + b > 0)
+
+
+def residual_no_identity(dout, h, W, b):
+    eps = _relu_error(dout, h, W, b)
+    return eps @ W.T, h.T @ eps, eps.sum(0)
+
+
+def residual_no_relu_derivative(dout, h, W, b):
+    return dout + dout @ W.T, h.T @ dout, dout.sum(0)
+
+
+def residual_through_W(dout, h, W, b):
+    eps = _relu_error(dout, h, W, b)
+    return dout + eps @ W, h.T @ eps, eps.sum(0)
+
+
+def residual_dW_transposed(dout, h, W, b):
+    eps = _relu_error(dout, h, W, b)
+    return dout + eps @ W.T, eps.T @ h, eps.sum(0)
+
+
+def masks_repruned(params, masks, fractions):
+    out = []
+    for p, M, f in zip(params, masks, fractions):
+        m = M.copy().ravel()
+        m[np.argsort(np.abs(p["W"]).ravel())[:int(round(f * M.sum()))]] = 0  # the pruned zeros rank first
+        out.append(m.reshape(M.shape))
+    return out
+
+
+def masks_largest(params, masks, fractions):
+    out = []
+    for p, M, f in zip(params, masks, fractions):
+        ranked = np.where(M > 0, -np.abs(p["W"]), np.inf).ravel()
+        m = M.copy().ravel()
+        m[np.argsort(ranked, kind="stable")[:int(round(f * M.sum()))]] = 0
+        out.append(m.reshape(M.shape))
+    return out
+
+
+def masks_global(params, masks, fractions):
+    magnitudes = np.concatenate([np.abs(p["W"])[M > 0] for p, M in zip(params, masks)])
+    count = int(round(fractions[0] * magnitudes.size))
+    cut = np.sort(magnitudes)[count - 1] if count else -np.inf
+    return [np.where((M > 0) & (np.abs(p["W"]) > cut), 1.0, 0.0) for p, M in zip(params, masks)]
+
+
 WRONG = {
     "threshold_unit": [(lambda x, w, b: (x @ w - b >= 0).astype(int), "bias_subtracted"),
                        (lambda x, w, b: (x @ w + b > 0).astype(int), "strict_inequality")],
@@ -494,6 +882,44 @@ WRONG = {
                           "layer_count")],
     "count_parameters": [(lambda layer_sizes: sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:])), "missing_biases"),
                          (lambda layer_sizes: sum(layer_sizes), "counted_units")],
+    "momentum_step": [(lambda w, v, grad, eta, gamma: (w + (gamma * v + eta * grad), gamma * v + eta * grad), "wrong_sign"),
+                      (lambda w, v, grad, eta, gamma: (w - v, gamma * v + eta * grad), "old_velocity"),
+                      (momentum_pytorch_form, "pytorch_form")],
+    "rmsprop_step": [(rmsprop_old_average, "old_average"), (rmsprop_swapped_rho, "swapped_rho"),
+                     (lambda w, s, grad, eta, rho, eps: (w - eta * grad / (np.sqrt(rho * s + (1 - rho) * grad) + eps),
+                                                         rho * s + (1 - rho) * grad), "gradient_not_squared")],
+    "adam_step": [(adam_without_correction, "missing_bias_correction"), (adam_t_from_zero, "t_starts_at_zero"),
+                  (adam_plain_gradient, "gradient_not_squared")],
+    "dropout_forward": [(dropout_keep_as_p, "p_as_keep_probability"), (dropout_unscaled, "missing_scale"),
+                        (dropout_always_on, "dropout_left_on_in_eval"),
+                        (dropout_classic_inference, "classic_scaling_at_inference")],
+    "dropout_forward_backward": [(dropout_fb_fresh_mask, "fresh_mask_in_backward"),
+                                 (dropout_fb_unscaled_backward, "backward_missing_scale"),
+                                 (dropout_fb_unmasked_backward, "backward_not_masked")],
+    "batchnorm_forward": [(batchnorm_per_example, "statistics_over_wrong_axis"), (batchnorm_unbiased, "unbiased_variance"),
+                          (batchnorm_batch_stats_always, "batch_statistics_in_inference"),
+                          (batchnorm_running_always, "running_statistics_in_training")],
+    "batchnorm_backward": [(batchnorm_backward_no_mean_path, "forgot_mean_path"),
+                           (batchnorm_backward_no_variance_path, "forgot_variance_path"),
+                           (batchnorm_backward_constant_statistics, "constant_statistics"),
+                           (batchnorm_backward_no_gamma, "missing_gamma")],
+    "residual_block_backward": [(residual_no_identity, "forgot_identity_path"),
+                                (residual_no_relu_derivative, "missing_relu_derivative"),
+                                (residual_through_W, "transposed_weights"),
+                                (residual_dW_transposed, "transposed_gradient")],
+    "filter_normalise": [(lambda d, W: d * np.linalg.norm(W) / np.linalg.norm(d), "whole_matrix"),
+                         (lambda d, W: d / np.linalg.norm(d, axis=0), "unit_columns")],
+    "rescale_relu_pair": [(lambda W1, b1, W2, alpha: (alpha * W1, b1, W2 / alpha), "bias_not_scaled"),
+                          (lambda W1, b1, W2, alpha: (alpha * W1, alpha * b1, alpha * W2), "both_multiplied")],
+    "random_relu_features": [(lambda a, W: np.maximum(a @ W, 0), "missing_scaling"),
+                             (lambda a, W: a @ W / np.sqrt(W.shape[1]), "missing_relu")],
+    "min_norm_solution": [(lambda phi, y: np.linalg.inv(phi.T @ phi) @ phi.T @ y, "normal_equations"),
+                          (lambda phi, y: np.linalg.lstsq(phi, y, rcond=None), "lstsq_tuple")],
+    "magnitude_masks": [(masks_repruned, "repruned_pruned_weights"), (masks_largest, "pruned_largest"),
+                        (masks_global, "global_instead_of_per_layer")],
+    "rewind": [(lambda initial_weights, trained_weights, masks: [W * M for W, M in zip(trained_weights, masks)],
+                "rewound_to_trained"),
+               (lambda initial_weights, trained_weights, masks: [W.copy() for W in initial_weights], "mask_not_applied")],
 }
 
 

@@ -83,6 +83,46 @@ def test_inline_mode_catches_changed_arguments_and_exits():
     assert np.all(data == 0)
 
 
+def _changes_inside(params, masks, sizes, nan_list):
+    params[1]["W"][0, 0] += 1.0   # an array inside a dict inside a list
+    masks[0] *= 0                 # an array inside a list
+    return None
+
+
+def _reorders(params, masks, sizes, nan_list):
+    masks.reverse()               # the arrays themselves unchanged, the caller's list reordered
+    sizes.append(4)
+    return None
+
+
+def _leaves_alone(params, masks, sizes, nan_list):
+    return [m.copy() * 0 for m in masks]   # new arrays; NaN in an untouched list is no change
+
+
+@pytest.mark.parametrize("mode", ["fork", "inline"])
+@pytest.mark.parametrize("function, changed", [(_changes_inside, ["params", "masks"]), (_reorders, ["masks", "sizes"]),
+                                               (_leaves_alone, [])])
+def test_changes_inside_lists_and_dicts_of_arrays_are_caught(mode, function, changed):
+    kwargs = {"params": [{"W": np.ones((2, 2)), "b": np.zeros(2)}, {"W": np.ones((2, 1)), "b": np.zeros(1)}],
+              "masks": [np.ones((2, 2)), np.full((2, 1), 2.0)], "sizes": [2, 2, 1], "nan_list": [1.0, float("nan")]}
+    with isolation(mode):
+        outcome = run_calls(function, [kwargs], 2.0)[0]
+    assert outcome.ok and outcome.mutated == changed
+    assert kwargs["masks"][0][0, 0] == 1.0 and kwargs["sizes"] == [2, 2, 1]   # the caller's own data stayed
+
+
+def test_a_check_taking_lists_of_arrays_fails_an_answer_that_changes_one_in_place():
+    from lecture_lib.checks import ch13
+
+    def rewind_in_place(initial_weights, trained_weights, masks):
+        for W0, M in zip(initial_weights, masks):
+            W0 *= M                # the caller's initial weights, zeroed where pruned
+        return initial_weights
+
+    result = ch13.check_rewind(rewind_in_place)
+    assert result.status == FAILED and "modified_input" in result.hints and "initial_weights" in result.summary
+
+
 def test_set_isolation_refuses_an_unknown_mode():
     with pytest.raises(ValueError, match="'fork' or 'inline'"):
         set_isolation("thread")

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes, same_answer
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, matching_mistakes,
+                   real_array_problem, same_answer)
 
 __all__ = ["check_momentum_step", "check_rmsprop_step", "check_adam_step"]
 
@@ -38,12 +39,18 @@ def _tuple_kind_problem(value, shape, names):
         return f"Expected {wanted}, got {describe_value(value)}."
     for name, part in zip(names, value):
         try:
-            array = np.asarray(part, dtype=float)
-        except (TypeError, ValueError):
+            array = np.asarray(part)
+        except (TypeError, ValueError):  # a ragged nested list
+            return f"Expected {wanted}; {name} is {describe_value(part)}."
+        if array.dtype.kind == "O" or (array.ndim == 0 and array.dtype.kind in "US"):
             return f"Expected {wanted}; {name} is {describe_value(part)}."
         if array.shape != shape:
             return f"Expected {wanted}; {name} has shape {array.shape}."
-        if not np.all(np.isfinite(array)):
+        # A numeric string or a complex number would pass np.asarray(part, dtype=float): refuse them first.
+        problem = real_array_problem(array, shape, name)
+        if problem is not None and "finite" not in problem:
+            return problem
+        if problem is not None:
             return (f"{name} contains NaN or inf. (A square root of a negative number gives NaN: is everything "
                     "under your square root >= 0? A division by 0 gives inf.)")
     return None
@@ -120,6 +127,7 @@ def _momentum_cases():
     ]
 
 
+@checks_learner_code
 def check_momentum_step(momentum_step, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``momentum_step(w, v, grad, eta, gamma)`` -> (w_new, v_new) of the slides' momentum."""
     run = CheckRun("ch06.momentum_step", momentum_step, time_limit)
@@ -174,6 +182,7 @@ def _rmsprop_cases():
     ]
 
 
+@checks_learner_code
 def check_rmsprop_step(rmsprop_step, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``rmsprop_step(w, s, grad, eta, rho, eps)`` -> (w_new, s_new), ε outside the root."""
     run = CheckRun("ch06.rmsprop_step", rmsprop_step, time_limit)
@@ -245,6 +254,7 @@ def _adam_cases():
     ]
 
 
+@checks_learner_code
 def check_adam_step(adam_step, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``adam_step(w, m, v, grad, t, eta, beta1, beta2, eps)`` -> (w_new, m_new, v_new), t counted from 1."""
     run = CheckRun("ch06.adam_step", adam_step, time_limit)

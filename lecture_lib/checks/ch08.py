@@ -18,7 +18,7 @@ import numpy as np
 
 from ..nn import Dropout
 from ..topics.dropout_ensemble import inverted_dropout as _reference_forward
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem,
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
                    matching_mistakes, same_answer)
 
 __all__ = ["check_dropout_forward", "check_dropout_forward_backward"]
@@ -89,6 +89,7 @@ def _other_keep_rule(x, p_drop, u, training):
     return x * (np.asarray(u) < 1 - p_drop) / (1 - p_drop) if training else np.array(x, dtype=float)
 
 
+@checks_learner_code
 def check_dropout_forward(dropout_forward, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``dropout_forward(x, p_drop, u, training)`` → inverted dropout of x (N, D) with dice u (N, D)."""
     run = CheckRun("ch08.dropout_forward", dropout_forward, time_limit, n_cases=len(_FORWARD_CASES))
@@ -169,6 +170,7 @@ _FB_CASES = [
 ]
 
 
+@checks_learner_code
 def check_dropout_forward_backward(dropout_forward_backward, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``dropout_forward_backward(x, dout, p_drop, rng)`` → ``(out, dx)`` of inverted dropout in training."""
     run = CheckRun("ch08.dropout_forward_backward", dropout_forward_backward, time_limit, n_cases=len(_FB_CASES))

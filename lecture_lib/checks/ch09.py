@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..topics.normalisation import batchnorm_backward_formula, batchnorm_forward_formula
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, matching_mistakes, same_answer
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
+                   matching_mistakes, same_answer)
 
 __all__ = ["check_batchnorm_forward", "check_batchnorm_backward"]
 
@@ -91,6 +92,7 @@ _FORWARD_CASES = [
 ]
 
 
+@checks_learner_code
 def check_batchnorm_forward(batchnorm_forward, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``batchnorm_forward(h, gamma, beta, eps, training, running_mean, running_var)`` → out (N, D)."""
     run = CheckRun("ch09.batchnorm_forward", batchnorm_forward, time_limit, n_cases=len(_FORWARD_CASES))
@@ -171,6 +173,7 @@ _BACKWARD_CASES = [
 ]
 
 
+@checks_learner_code
 def check_batchnorm_backward(batchnorm_backward, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``batchnorm_backward(dout, h, gamma, eps)`` → ``(dh, dgamma, dbeta)`` of a training-mode batch norm."""
     run = CheckRun("ch09.batchnorm_backward", batchnorm_backward, time_limit, n_cases=len(_BACKWARD_CASES))

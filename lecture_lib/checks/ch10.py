@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..topics.deep_training import residual_block_backward as _reference
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, matching_mistakes, same_answer
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
+                   matching_mistakes, same_answer)
 
 __all__ = ["check_residual_block_backward"]
 
@@ -62,6 +63,7 @@ _CASES = [_case(21, 3, 2, "3 examples, width 2"), _case(22, 4, 3, "4 examples, w
           _case(23, 1, 4, "one example, width 4"), _case(24, 6, 5, "6 examples, width 5")]
 
 
+@checks_learner_code
 def check_residual_block_backward(residual_block_backward, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``residual_block_backward(dout, h, W, b)`` → ``(dh, dW, db)`` of h' = h + relu(h W + b)."""
     run = CheckRun("ch10.residual_block_backward", residual_block_backward, time_limit, n_cases=len(_CASES))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, matching_mistakes, same_answer
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
+                   matching_mistakes, same_answer)
 
 __all__ = ["check_filter_normalise", "check_rescale_relu_pair"]
 
@@ -57,6 +58,7 @@ _FILTER_CASES = [
 ]
 
 
+@checks_learner_code
 def check_filter_normalise(filter_normalise, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``filter_normalise(d, W)`` → d with each column rescaled to the norm of W's column."""
     run = CheckRun("ch11.filter_normalise", filter_normalise, time_limit, n_cases=len(_FILTER_CASES))
@@ -112,6 +114,7 @@ _RESCALE_CASES = [
 ]
 
 
+@checks_learner_code
 def check_rescale_relu_pair(rescale_relu_pair, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``rescale_relu_pair(W1, b1, W2, alpha)`` → ``(alpha W1, alpha b1, W2 / alpha)``."""
     run = CheckRun("ch11.rescale_relu_pair", rescale_relu_pair, time_limit, n_cases=len(_RESCALE_CASES))

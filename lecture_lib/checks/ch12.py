@@ -14,7 +14,8 @@ import numpy as np
 
 from ..topics.double_descent import min_norm_solution as _reference_min_norm
 from ..topics.double_descent import random_relu_features as _reference_features
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, matching_mistakes, same_answer
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
+                   matching_mistakes, same_answer)
 
 __all__ = ["check_random_relu_features", "check_min_norm_solution"]
 
@@ -58,6 +59,7 @@ def _same_features(a, b):
     return same_answer(a, b, rtol=1e-5, atol=1e-6)   # float32 features (7 digits) are right too
 
 
+@checks_learner_code
 def check_random_relu_features(random_relu_features, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``random_relu_features(a, W)`` → relu(a @ W) / sqrt(p), shape (N, p)."""
     run = CheckRun("ch12.random_relu_features", random_relu_features, time_limit, n_cases=len(_FEATURE_CASES))
@@ -154,6 +156,7 @@ def _same_weights(a, b):
     return same_answer(a, b, rtol=_RTOL, atol=_ATOL)
 
 
+@checks_learner_code
 def check_min_norm_solution(min_norm_solution, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``min_norm_solution(phi, y)`` → the least-squares w of smallest norm, shape (p,) or (p, C)."""
     run = CheckRun("ch12.min_norm_solution", min_norm_solution, time_limit, n_cases=len(_MIN_NORM_CASES))

@@ -11,7 +11,8 @@ import numpy as np
 from ..topics.pruning import prune_by_magnitude as _reference_prune
 from ..topics.pruning import prune_globally as _prune_globally
 from ..topics.pruning import rewind as _reference_rewind
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes, same_answer
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, matching_mistakes,
+                   real_array_problem, same_answer)
 
 __all__ = ["check_magnitude_masks", "check_rewind"]
 
@@ -26,8 +27,9 @@ def _as_list_of_arrays(value, shapes):
     for i, (v, shape) in enumerate(zip(value, shapes)):
         if not isinstance(v, np.ndarray) or v.shape != shape:
             return None, f"Layer {i}: expected an ndarray of shape {shape}, got {describe_value(v)}."
-        if v.dtype.kind not in "biuf" or not np.all(np.isfinite(v)):
-            return None, f"Layer {i}: expected finite numbers."
+        problem = None if v.dtype.kind == "b" else real_array_problem(v, shape, f"layer {i}")  # a 0/1 mask may be bool
+        if problem is not None:
+            return None, problem
         out.append(v.astype(float))
     return out, None
 
@@ -142,6 +144,7 @@ for _case in _MASK_CASES[3:]:
     _case.kwargs["params"][1]["W"] = _case.kwargs["params"][1]["W"] * 10.0   # global and per-layer differ here
 
 
+@checks_learner_code
 def check_magnitude_masks(magnitude_masks, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``magnitude_masks(params, masks, fractions)`` → the new per-layer masks (list of 0/1 arrays)."""
     run = CheckRun("ch13.magnitude_masks", magnitude_masks, time_limit, n_cases=len(_MASK_CASES))
@@ -199,6 +202,7 @@ _REWIND_CASES = [
 ]
 
 
+@checks_learner_code
 def check_rewind(rewind, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``rewind(initial_weights, trained_weights, masks)`` → [w0 * mask per layer]."""
     run = CheckRun("ch13.rewind", rewind, time_limit, n_cases=len(_REWIND_CASES))

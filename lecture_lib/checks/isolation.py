@@ -102,7 +102,7 @@ class Outcome:
     timed_out : stopped at the time limit
     warnings : NumPy floating-point warnings raised during the call, e.g. ``"overflow encountered in exp"``
     silenced : what the call did to hide them (``"np.errstate(over='ignore')"``); disarmed, only recorded
-    mutated : names of array arguments whose values changed during the call
+    mutated : names of arguments (arrays, or lists/dicts holding arrays) whose values changed during the call
     output : what the call printed (shown to the learner by the check)
     """
 
@@ -292,26 +292,48 @@ def describe_exception(exc: BaseException) -> str:
     return text
 
 
+def _is_plain_container(value, depth=0) -> bool:
+    """Arrays, plain scalars, and lists, tuples and dicts made only of those (nested): what a call could change
+    in place and what can be copied and compared without running the learner's code (params: a list of dicts
+    of arrays; masks: a list of arrays; layer_sizes: a list of ints)."""
+    kind = type(value)
+    if kind is np.ndarray or kind in _PLAIN_SCALARS:
+        return True
+    if depth >= _MAX_DEPTH:
+        return False
+    if kind in (list, tuple):
+        return len(value) <= _MAX_ITEMS and all(_is_plain_container(item, depth + 1) for item in value)
+    if kind is dict:
+        return len(value) <= _MAX_ITEMS and all(_is_plain_container(item, depth + 1) for item in value.values())
+    return False
+
+
 def _arrays_of(kwargs) -> dict:
-    """Copies of the arguments a call could change in place: arrays, and lists of plain values."""
+    """Copies of the arguments a call could change in place: arrays, and lists/dicts of arrays and plain values."""
     kept = {name: value.copy() for name, value in kwargs.items() if type(value) is np.ndarray}
     kept.update({name: copy.deepcopy(value) for name, value in kwargs.items()
-                 if type(value) is list and all(type(item) in _PLAIN_SCALARS for item in value)})
+                 if type(value) in (list, dict, tuple) and _is_plain_container(value)})
     return kept
 
 
+def _same_value(old, new) -> bool:
+    """``new`` is still ``old``: same type, and recursively the same shapes, dtypes and values (NaN equals NaN)."""
+    if type(old) is np.ndarray:
+        return (type(new) is np.ndarray and new.shape == old.shape and new.dtype == old.dtype
+                and np.array_equal(new, old, equal_nan=old.dtype.kind in "fc"))
+    if type(old) in (list, tuple):
+        return type(new) is type(old) and len(new) == len(old) and all(map(_same_value, old, new))
+    if type(old) is dict:
+        return (type(new) is dict and new.keys() == old.keys()
+                and all(_same_value(item, new[key]) for key, item in old.items()))
+    if type(new) is not type(old):
+        return False
+    return bool(new == old) or (new != new and old != old)  # a NaN left as it was
+
+
 def _changed(before: dict, kwargs) -> list:
-    changed = []
-    for name, old in before.items():
-        new = kwargs.get(name)
-        if type(old) is list:
-            if type(new) is not list or new != old:
-                changed.append(name)
-        elif type(new) is not np.ndarray or new.shape != old.shape or new.dtype != old.dtype:
-            changed.append(name)
-        elif not np.array_equal(new, old, equal_nan=old.dtype.kind in "fc"):
-            changed.append(name)
-    return changed
+    """Names of the arguments whose value after the call differs from ``before`` (their copies), at any depth."""
+    return [name for name, old in before.items() if not _same_value(old, kwargs.get(name))]
 
 
 def _call_once(function, kwargs) -> Outcome:
