@@ -204,7 +204,7 @@ _REMEDIES = {
                 "then find the update that made them so (NaNTrap inside fit)"],
     "forward": ["the weighted sums overflow: lower the learning rate (the weights grew too large)",
                 "standardise the inputs (z-score, statistics from the training split)",
-                "use smaller initial weights (Glorot/He) or fewer layers; batch normalisation (chapter 08)"],
+                "use smaller initial weights (Glorot/He) or fewer layers; batch normalisation (chapter 09)"],
     "loss": ["the loss itself overflowed (log of 0, or huge squared errors): pair the output with its loss "
              "(softmax + categorical_crossentropy, sigmoid + binary_crossentropy) so that it is computed "
              "stably, and scale regression targets",

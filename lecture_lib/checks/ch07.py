@@ -1,0 +1,242 @@
+"""Checks of the chapter 07 exercises: clipping by global norm, min-max and z-score scaling.
+
+The references come from ``lecture_lib.nn.clipping`` and
+``lecture_lib.topics.feature_scaling``; the typical mistakes are the wrong
+variants defined here (clipping each array on its own or each element,
+statistics recomputed on the test set, statistics over the whole array, ...).
+Answers are compared with a tolerance that also accepts float32 arithmetic
+(relative 1e-5): every wrong variant differs from the reference by far more.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..nn.clipping import clip_by_global_norm as _reference_clip
+from ..topics.feature_scaling import fit_min_max, fit_z_score, min_max_scale, z_score
+from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes, same_answer
+
+__all__ = ["check_clip_by_global_norm", "check_min_max_scale", "check_z_score_scale"]
+
+
+def _same(a, b):
+    return same_answer(a, b, rtol=1e-5, atol=1e-7)
+
+
+def _arrays_problem(value, shapes, what):
+    """What is wrong with the kind of an answer that must be a list/tuple of arrays of ``shapes``, or None."""
+    if not isinstance(value, (list, tuple)):
+        return f"Expected {what}: a list (or tuple) of {len(shapes)} ndarrays, got {describe_value(value)}."
+    if len(value) != len(shapes):
+        return f"Expected {what}: {len(shapes)} arrays, got {len(value)}."
+    for i, (array, shape) in enumerate(zip(value, shapes)):
+        if not isinstance(array, np.ndarray):
+            return f"Expected array {i} of {what} to be an ndarray of shape {shape}, got {describe_value(array)}."
+        if array.shape != shape:
+            return f"Expected array {i} of {what} to have shape {shape}, got shape {array.shape}."
+        if array.dtype.kind not in "iuf" or not np.all(np.isfinite(array)):
+            return f"Expected finite real numbers in array {i} of {what}."
+    return None
+
+
+def _check_cases(run, cases, reference, mistakes, what, wrong_answer):
+    run.cases_total = len(cases)
+    for case in cases:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = reference(**case.kwargs)
+        problem = _arrays_problem(outcome.value, [e.shape for e in expected], what)
+        if problem is None and not _same(list(outcome.value), expected):
+            problem = wrong_answer
+        if problem is not None:
+            found = matching_mistakes(mistakes, case, outcome.value, expected,
+                                      lambda a, b: isinstance(a, (list, tuple)) and _same(list(a), list(b)))
+            run.fail(case, problem, returned=outcome.value, mistakes=found)
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 1: clipping by global norm ------------------------------------------------------------
+
+def _clip_reference(grads, max_norm):
+    clipped, _ = _reference_clip([np.asarray(g, dtype=float) for g in grads], max_norm)
+    return clipped
+
+
+def _global_norm(grads):
+    return float(np.sqrt(sum(np.sum(np.asarray(g, dtype=float) ** 2) for g in grads)))
+
+
+def _always_rescaled(grads, max_norm):
+    norm = _global_norm(grads)
+    return [g * (max_norm / norm) for g in grads]
+
+
+def _inverted_factor(grads, max_norm):
+    norm = _global_norm(grads)
+    return [g * (norm / max_norm) if norm > max_norm else g.copy() for g in grads]
+
+
+def _per_tensor(grads, max_norm):
+    out = []
+    for g in grads:
+        norm = float(np.sqrt(np.sum(g ** 2)))
+        out.append(g * (max_norm / norm) if norm > max_norm else g.copy())
+    return out
+
+
+_CLIP_MISTAKES = [
+    Mistake("per_tensor",
+            "you clipped each array by its own norm (Keras's clipnorm). Clipping by the GLOBAL norm uses one norm for "
+            "all arrays together, ||g|| = sqrt(sum over every array of the sum of its squares), and one factor for all.",
+            _per_tensor),
+    Mistake("element_wise",
+            "you clipped each element into [-max_norm, max_norm] (clipping by value). Clipping by global norm rescales "
+            "every array by the same factor, so the direction of the whole gradient is kept.",
+            lambda grads, max_norm: [np.clip(g, -max_norm, max_norm) for g in grads]),
+    Mistake("always_rescaled",
+            "you rescaled the gradients although their global norm was already below max_norm. Only a gradient whose "
+            "norm exceeds the threshold is shrunk; a smaller one is returned unchanged.",
+            _always_rescaled),
+    Mistake("inverted_factor",
+            "the factor is upside down: to bring the norm from ||g|| down to max_norm multiply by max_norm / ||g||.",
+            _inverted_factor),
+]
+
+
+def _clip_case(seed, shapes, scale, max_norm, note):
+    rng = np.random.default_rng(seed)
+    grads = [scale * rng.standard_normal(shape) for shape in shapes]
+    return Case({"grads": grads, "max_norm": max_norm}, note)
+
+
+_CLIP_CASES = [
+    _clip_case(1, [(3, 2), (2,)], 2.0, 1.0, "a weight matrix and a bias, global norm above 1"),
+    _clip_case(2, [(2, 2), (2,), (2, 1), (1,)], 0.05, 1.0, "two layers, global norm below 1: unchanged"),
+    _clip_case(3, [(4, 3), (3,), (3, 2), (2,)], 1.5, 5.0, "two layers, max_norm 5, norm above it"),
+    Case({"grads": [np.array([[3.0, 0.0]]), np.array([0.0, 4.0])], "max_norm": 1.0},
+         "norm exactly 5: every array divided by 5"),
+    Case({"grads": [np.array([[30.0, 0.01], [-0.02, 0.0]]), np.array([0.5, -0.3])], "max_norm": 2.0},
+         "one large entry: element-wise clipping would change the direction"),
+]
+
+
+def check_clip_by_global_norm(clip_by_global_norm, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``clip_by_global_norm(grads, max_norm)`` → the list of arrays times max_norm / max(max_norm, ||g||)."""
+    run = CheckRun("ch07.clip_by_global_norm", clip_by_global_norm, time_limit)
+    return _check_cases(run, _CLIP_CASES, _clip_reference, _CLIP_MISTAKES, "the clipped gradients (one array per "
+                        "input array, same shapes)", "The clipped gradients are not the gradients rescaled by "
+                        "max_norm / max(max_norm, ||g||) with ||g|| the global norm of all arrays.")
+
+
+# --- Exercises 2 and 3: min-max and z-score scaling, statistics from the training split ---------------
+
+def _min_max_reference(x_train, x_test):
+    low, high = fit_min_max(x_train)
+    return [min_max_scale(x_train, low, high), min_max_scale(x_test, low, high)]
+
+
+def _z_reference(x_train, x_test):
+    mean, std = fit_z_score(x_train)
+    return [z_score(x_train, mean, std), z_score(x_test, mean, std)]
+
+
+def _min_max_own(x):
+    return (x - x.min(axis=0)) / (x.max(axis=0) - x.min(axis=0))
+
+
+def _z_own(x):
+    return (x - x.mean(axis=0)) / x.std(axis=0)
+
+
+def _min_max_global(x_train, x_test):
+    low, high = x_train.min(), x_train.max()
+    return [(x_train - low) / (high - low), (x_test - low) / (high - low)]
+
+
+def _min_max_rows(x_train, x_test):
+    return [_min_max_own(x_train.T).T, _min_max_own(x_test.T).T]
+
+
+_TEST_STATS_HINT = ("the test data were scaled with their own statistics. The statistics are part of the model: compute "
+                    "them on x_train only and apply the SAME values to x_test (test values may then leave the range "
+                    "of the training data).")
+
+_MIN_MAX_MISTAKES = [
+    Mistake("test_statistics", "min and max: " + _TEST_STATS_HINT,
+            lambda x_train, x_test: [_min_max_own(x_train), _min_max_own(x_test)]),
+    Mistake("global_statistics",
+            "you used one min and one max for the whole array. Each feature (column) has its own range: use "
+            "axis=0.",
+            _min_max_global),
+    Mistake("per_row",
+            "your statistics run along the rows (axis=1): one per example. Each feature is a column; take the min "
+            "and max of each column (axis=0).",
+            _min_max_rows),
+    Mistake("divided_by_max",
+            "you divided by the maximum. Linear scaling divides by the range, max - min, after subtracting the min.",
+            lambda x_train, x_test: [(x - x_train.min(axis=0)) / x_train.max(axis=0) for x in (x_train, x_test)]),
+]
+
+
+def _z_global(x_train, x_test):
+    mean, std = x_train.mean(), x_train.std()
+    return [(x_train - mean) / std, (x_test - mean) / std]
+
+
+_Z_MISTAKES = [
+    Mistake("test_statistics", "mean and std: " + _TEST_STATS_HINT,
+            lambda x_train, x_test: [_z_own(x_train), _z_own(x_test)]),
+    Mistake("global_statistics",
+            "you used one mean and one std for the whole array. Each feature (column) has its own: use axis=0.",
+            _z_global),
+    Mistake("per_row",
+            "your statistics run along the rows (axis=1), one per example. Each feature is a column: axis=0.",
+            lambda x_train, x_test: [_z_own(x_train.T).T, _z_own(x_test.T).T]),
+    Mistake("sample_std",
+            "you used the sample standard deviation (ddof=1). This exercise uses np.std's default, ddof=0 (as "
+            "scikit-learn's StandardScaler).",
+            lambda x_train, x_test: [(x - x_train.mean(axis=0)) / x_train.std(axis=0, ddof=1) for x in (x_train, x_test)]),
+    Mistake("divided_by_variance",
+            "you divided by the variance. The z-score divides by the standard deviation, the square root of the "
+            "variance.",
+            lambda x_train, x_test: [(x - x_train.mean(axis=0)) / x_train.var(axis=0) for x in (x_train, x_test)]),
+    Mistake("mean_not_subtracted",
+            "the mean was not subtracted: (x - mean) / std has mean 0 on the training data.",
+            lambda x_train, x_test: [x / x_train.std(axis=0) for x in (x_train, x_test)]),
+]
+
+
+def _scaling_cases():
+    rng = np.random.default_rng(7)
+    skewed = np.column_stack([rng.integers(1, 9, 12).astype(float), 400 * np.exp(0.8 * rng.standard_normal(12))])
+    skewed_test = np.column_stack([rng.integers(1, 9, 5).astype(float), 400 * np.exp(0.8 * rng.standard_normal(5))])
+    skewed_test[0, 1] = 40000.0  # a wrong-unit outlier, outside the training range
+    return [
+        Case({"x_train": np.array([[1.0, 10.0], [2.0, 30.0], [4.0, 20.0]]),
+              "x_test": np.array([[3.0, 40.0], [0.0, 15.0]])}, "two features, test values outside the training range"),
+        Case({"x_train": np.array([[0.0, 5.0, -1.0], [2.0, 7.0, 1.0], [1.0, 9.0, 0.0], [5.0, 6.0, 3.0]]),
+              "x_test": np.array([[1.0, 8.0, 2.0]])}, "three features, a single test example"),
+        Case({"x_train": skewed, "x_test": skewed_test}, "rooms and a skewed income, an outlier in the test set"),
+    ]
+
+
+_SCALING_CASES = _scaling_cases()
+
+
+def check_min_max_scale(min_max_scale, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``min_max_scale(x_train, x_test)`` → (x_train', x_test') with the training split's min and max per feature."""
+    run = CheckRun("ch07.min_max_scale", min_max_scale, time_limit)
+    return _check_cases(run, _SCALING_CASES, _min_max_reference, _MIN_MAX_MISTAKES,
+                        "(x_train scaled, x_test scaled), shapes of x_train and x_test",
+                        "The scaled values are not (x - min) / (max - min) with each feature's min and max on x_train.")
+
+
+def check_z_score_scale(z_score_scale, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``z_score_scale(x_train, x_test)`` → (x_train', x_test') with the training split's mean and std per feature."""
+    run = CheckRun("ch07.z_score_scale", z_score_scale, time_limit)
+    return _check_cases(run, _SCALING_CASES, _z_reference, _Z_MISTAKES,
+                        "(x_train scaled, x_test scaled), shapes of x_train and x_test",
+                        "The scaled values are not (x - mean) / std with each feature's mean and std (ddof=0) on "
+                        "x_train.")

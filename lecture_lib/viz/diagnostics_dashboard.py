@@ -1,0 +1,197 @@
+"""Per-layer training diagnostics drawn: gradient norms, saturation and dead units, live and as small multiples.
+
+The runs and their numbers come from ``lecture_lib.topics.training_pitfalls``
+(which calls the engine's ``diagnose``); this module only draws them.
+``diagnostics_dashboard`` is the widget (learning rate, depth, activation,
+initialisation, optimiser), ``diagnostics_small_multiples`` its static twin.
+matplotlib and ipywidgets are imported inside the functions.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._validate import check_choice, check_positive, check_positive_int
+from ..topics.training_pitfalls import ACTIVATIONS, INITIALISATIONS, OPTIMIZERS, train_deep_network
+from .live_figure import LiveFigure, new_figure
+from .plotting import COLORS
+
+__all__ = ["draw_gradient_norms", "draw_unit_health", "diagnostics_small_multiples", "diagnostics_dashboard",
+           "MAX_DEPTH"]
+
+#: deepest network the dashboard offers (its axes are fixed to it)
+MAX_DEPTH = 12
+_NORM_LIMITS = (1e-12, 1e4)
+
+
+def _layer_values(diagnostics, measure):
+    """(layer numbers 1.., values) of one measure of a Diagnostics; non-finite values left out."""
+    values = list(diagnostics.column(measure).values())
+    numbers = np.arange(1, len(values) + 1)
+    values = np.array([np.nan if v is None or not math.isfinite(v) else v for v in values], dtype=float)
+    return numbers, values
+
+
+def draw_gradient_norms(ax, diagnostics_list, label=None, color=None, linestyle="-"):
+    """||∂E/∂W|| of each layer (1 = first hidden layer, last = output) on a log axis, one line per Diagnostics.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    diagnostics_list : list of Diagnostics (e.g. one per seed)
+    label : str, optional
+        Legend entry (given to the first line only).
+    """
+    for i, diagnostics in enumerate(diagnostics_list):
+        numbers, norms = _layer_values(diagnostics, "grad_norm")
+        ax.semilogy(numbers, norms, marker="o", markersize=3, linewidth=1.2, color=color, linestyle=linestyle,
+                    label=label if i == 0 else None)
+    ax.set_xlabel("layer (1 = first hidden, last = output)")
+    ax.set_ylabel("‖∂E/∂W‖ of the layer")
+    return ax
+
+
+def draw_unit_health(ax, diagnostics, color=None, width=0.8):
+    """Bars per hidden layer: the fraction of dead ReLU units, or of saturated sigmoid/tanh outputs (in %)."""
+    dead = list(diagnostics.column("dead_fraction").values())
+    saturated = list(diagnostics.column("saturation").values())
+    values, what = (dead, "dead units") if dead else (saturated, "saturated outputs")
+    numbers = np.arange(1, len(values) + 1)
+    ax.bar(numbers, 100 * np.asarray(values, dtype=float), width=width, color=color or COLORS["test"])
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("hidden layer")
+    ax.set_ylabel(f"% {what}")
+    return ax
+
+
+def _title(run):
+    s = run.setting
+    return f"{s['activation']}, init {s['init']}, {s['optimizer']} η = {s['eta']:g}"
+
+
+def diagnostics_small_multiples(settings, seeds=(0, 1, 2), **training):
+    """The static twin of ``diagnostics_dashboard``: one column per setting, over several seeds.
+
+    Row 1: per-layer gradient norms at the start (dashed) and after training
+    (solid), one line per seed; row 2: dead units / saturated outputs per
+    hidden layer after training (seed ``seeds[0]``), with the test accuracy
+    of every seed in the title.
+
+    Parameters
+    ----------
+    settings : list of dict
+        Keyword arguments of ``train_deep_network`` (depth, activation, init, optimizer, eta, ...).
+    seeds : sequence of int
+    **training
+        Passed to every run (epochs, n_train, ...).
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    runs : list (one per setting) of lists (one per seed) of PitfallRun
+    """
+    import matplotlib.pyplot as plt
+
+    runs = [[train_deep_network(**{**training, **setting, "seed": seed}) for seed in seeds] for setting in settings]
+    fig, axes = plt.subplots(2, len(settings), figsize=(3.9 * len(settings), 6.2), squeeze=False)
+    for column, setting_runs in enumerate(runs):
+        top, bottom = axes[0, column], axes[1, column]
+        draw_gradient_norms(top, [r.before for r in setting_runs], "start", COLORS["grey"], "--")
+        finished = [r.after for r in setting_runs if r.after is not None]
+        draw_gradient_norms(top, finished, "after training", COLORS["train"])
+        top.set_ylim(*_NORM_LIMITS)
+        top.set_title(_title(setting_runs[0]), fontsize=10)
+        top.legend(fontsize=8, loc="lower right")
+        shown = setting_runs[0].after or setting_runs[0].before
+        draw_unit_health(bottom, shown)
+        accuracies = ", ".join("NaN" if r.diverged else f"{100 * r.test_accuracy:.0f}" for r in setting_runs)
+        bottom.set_title(f"test accuracy % by seed: {accuracies}", fontsize=10)
+    fig.tight_layout()
+    return fig, runs
+
+
+def diagnostics_dashboard(eta=0.01, depth=6, activation="relu", init="he", optimizer="adam", epochs=3,
+                          n_train=480, seed=0):
+    """Sliders for η and the depth, menus for activation, initialisation and optimiser; per-layer diagnostics live.
+
+    Every change trains a fresh network (``train_deep_network`` on the first
+    ``n_train`` digits for ``epochs`` epochs, about a tenth of a second) and
+    redraws: left, ||∂E/∂W|| per layer at the start and after training;
+    middle, dead ReLU units or saturated sigmoid/tanh outputs per hidden
+    layer; right, the training loss per epoch, with the test accuracy (or
+    "NaN") in the title. The axes are fixed, so only the lines, bars and
+    titles are redrawn (``LiveFigure``).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Display it (last expression of a cell).
+    """
+    import ipywidgets as widgets
+
+    eta = check_positive(eta, "eta")
+    depth = check_positive_int(depth, "depth")
+    if depth > MAX_DEPTH:
+        raise ValueError(f"depth must be at most {MAX_DEPTH} in the dashboard, got {depth}.")
+    check_choice(activation, "activation", ACTIVATIONS)
+    check_choice(init, "init", tuple(INITIALISATIONS))
+    check_choice(optimizer, "optimizer", OPTIMIZERS)
+    epochs = check_positive_int(epochs, "epochs")
+
+    figure = new_figure(figsize=(12, 3.8))
+    ax_norms, ax_units, ax_loss = figure.subplots(1, 3, gridspec_kw={"left": 0.06, "right": 0.99, "bottom": 0.14,
+                                                                     "top": 0.88, "wspace": 0.3})
+    start_line, = ax_norms.semilogy([], [], "o--", markersize=3, color=COLORS["grey"], label="start")
+    after_line, = ax_norms.semilogy([], [], "o-", markersize=3, color=COLORS["train"], label="after training")
+    ax_norms.set(xlim=(0.5, MAX_DEPTH + 1.5), ylim=_NORM_LIMITS, xlabel="layer (last = output)",
+                 ylabel="‖∂E/∂W‖ of the layer")
+    ax_norms.legend(loc="lower right", fontsize=8)
+    bars = ax_units.bar(np.arange(1, MAX_DEPTH + 1), np.zeros(MAX_DEPTH), color=COLORS["test"])
+    ax_units.set(xlim=(0.5, MAX_DEPTH + 0.5), ylim=(0, 100), xlabel="hidden layer")
+    loss_line, = ax_loss.plot([], [], "o-", color=COLORS["train"])
+    ax_loss.set(xlim=(0.5, epochs + 0.5), ylim=(0, 3), xlabel="epoch", ylabel="training loss E")
+    ax_loss.set_xticks(np.arange(1, epochs + 1))
+    dynamic = [start_line, after_line, *bars, loss_line, ax_norms.title, ax_units.title, ax_loss.title,
+               ax_units.yaxis.label]
+    live = LiveFigure(figure, dynamic)
+
+    def redraw(change=None):
+        run = train_deep_network(depth=controls["depth"].value, activation=controls["activation"].value,
+                                 init=controls["init"].value, optimizer=controls["optimizer"].value,
+                                 eta=controls["eta"].value, epochs=epochs, n_train=n_train, seed=seed)
+        start_line.set_data(*_layer_values(run.before, "grad_norm"))
+        if run.after is not None:
+            after_line.set_data(*_layer_values(run.after, "grad_norm"))
+        else:
+            after_line.set_data([], [])
+        shown = run.after or run.before
+        dead = list(shown.column("dead_fraction").values())
+        saturated = list(shown.column("saturation").values())
+        values = dead if dead else saturated
+        for i, bar in enumerate(bars):
+            bar.set_height(100 * values[i] if i < len(values) else 0.0)
+        ax_units.set_ylabel("% dead units" if dead else "% saturated outputs")
+        ax_units.set_title("dead ReLU units (never > 0 on the data)" if dead
+                           else "saturated outputs (within 0.01 of the asymptotes)", fontsize=10)
+        loss_line.set_data(np.arange(1, len(run.losses) + 1), np.minimum(run.losses, 3))
+        ratio = run.before.gradient_ratio
+        ax_norms.set_title(f"start: ‖∇W₁‖/‖∇W_last‖ = {ratio:.1e}", fontsize=10)
+        ax_loss.set_title("diverged: NaN/inf (the NaN trap)" if run.diverged
+                          else f"test accuracy {100 * run.test_accuracy:.0f} %", fontsize=10)
+        live.refresh()
+
+    controls = {
+        "eta": widgets.FloatLogSlider(value=eta, base=10, min=-4, max=0, step=0.25, description="η",
+                                      readout_format=".2g", continuous_update=False),
+        "depth": widgets.IntSlider(value=depth, min=1, max=MAX_DEPTH, description="depth", continuous_update=False),
+        "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation"),
+        "init": widgets.Dropdown(options=list(INITIALISATIONS), value=init, description="init"),
+        "optimizer": widgets.Dropdown(options=list(OPTIMIZERS), value=optimizer, description="optimiser"),
+    }
+    image = live.image_widget()
+    redraw()
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    return widgets.VBox([widgets.HBox([controls["eta"], controls["depth"]]),
+                         widgets.HBox([controls["activation"], controls["init"], controls["optimizer"]]), image])
