@@ -603,6 +603,99 @@ def rewind_loop(initial_weights, trained_weights, masks):
     return out
 
 
+# chapter 05: losses of the training framework
+
+def huber_loop(y, y_hat, delta):
+    total = 0.0
+    for r in (np.asarray(y_hat, dtype=float) - y).ravel():
+        total += 0.5 * r * r if abs(r) <= delta else delta * abs(r) - 0.5 * delta * delta
+    return total / len(y_hat)
+
+
+def huber_from_clipped(y, y_hat, delta):
+    r = np.abs(y_hat - y)
+    quadratic = np.minimum(r, delta)  # the part of |r| inside the quadratic zone
+    return float(np.sum(0.5 * quadratic ** 2 + delta * (r - quadratic)) / y_hat.shape[0])
+
+
+def huber_gradient_where(y, y_hat, delta):
+    r = y_hat - y
+    return np.where(np.abs(r) <= delta, r, delta * np.sign(r)) / len(y_hat)
+
+
+def huber_gradient_loop(y, y_hat, delta):
+    out = np.empty(np.shape(y_hat))
+    for index in np.ndindex(out.shape):
+        out[index] = max(-delta, min(delta, y_hat[index] - y[index])) / y_hat.shape[0]
+    return out
+
+
+def cross_entropy_logsumexp_rows(y, h):
+    total = 0.0
+    for y_n, h_n in zip(y, h):
+        m = h_n.max()
+        total += m + np.log(np.exp(h_n - m).sum()) - h_n[np.argmax(y_n)]  # one-hot: only the true class counts
+    return total / len(h)
+
+
+def cross_entropy_logaddexp(y, h):
+    log_sum = np.logaddexp.reduce(h, axis=1, keepdims=True)
+    return float(np.mean(np.sum(y * (log_sum - h), axis=1)))
+
+
+def cross_entropy_probabilities_loop(y, p, epsilon):
+    total = 0.0
+    for y_n, p_n in zip(y, p):
+        for t, q in zip(y_n, p_n):
+            if t:
+                total -= t * np.log(min(max(q, epsilon), 1 - epsilon))
+    return total / len(p)
+
+
+def cross_entropy_probabilities_mean(y, p, epsilon):
+    return float(np.mean(-np.sum(y * np.log(np.clip(p, epsilon, 1 - epsilon)), axis=1)))
+
+
+# chapter 07: clipping, scaling
+
+def clip_loop(grads, max_norm):
+    squares = 0.0
+    for g in grads:
+        squares += float(np.sum(g * g))
+    norm = squares ** 0.5
+    if norm <= max_norm:
+        return [g.copy() for g in grads]
+    return [g * (max_norm / norm) for g in grads]
+
+
+def clip_concatenated(grads, max_norm):
+    norm = np.linalg.norm(np.concatenate([np.ravel(g) for g in grads]))
+    return [g * min(1.0, max_norm / norm) if norm > 0 else g.copy() for g in grads]
+
+
+def min_max_loop(x_train, x_test):
+    low, high = np.min(x_train, axis=0), np.max(x_train, axis=0)
+    return tuple(np.array([(row - low) / (high - low) for row in x]) for x in (x_train, x_test))
+
+
+def min_max_ptp(x_train, x_test):
+    low, span = x_train.min(axis=0), np.ptp(x_train, axis=0)
+    return (x_train - low) / span, (x_test - low) / span
+
+
+def z_score_by_hand(x_train, x_test):
+    mean = x_train.sum(axis=0) / len(x_train)
+    std = np.sqrt(((x_train - mean) ** 2).sum(axis=0) / len(x_train))
+    return (x_train - mean) / std, (x_test - mean) / std
+
+
+def z_score_loop(x_train, x_test):
+    columns = range(x_train.shape[1])
+    mean = np.array([np.mean(x_train[:, j]) for j in columns])
+    std = np.array([np.std(x_train[:, j]) for j in columns])
+    return tuple(np.array([[(row[j] - mean[j]) / std[j] for j in columns] for row in x]) for x in (x_train, x_test))
+
+
 RIGHT = {
     "threshold_unit": [unit_loop, unit_where],
     "gate_weights": [gates_as_lists, gates_float32],
@@ -636,6 +729,13 @@ RIGHT = {
     "min_norm_solution": [min_norm_pinv, min_norm_svd],
     "magnitude_masks": [masks_threshold, masks_inf_for_pruned],
     "rewind": [rewind_where, rewind_loop],
+    "huber_loss": [huber_loop, huber_from_clipped],
+    "huber_gradient": [huber_gradient_where, huber_gradient_loop],
+    "cross_entropy_from_logits": [cross_entropy_logsumexp_rows, cross_entropy_logaddexp],
+    "cross_entropy_from_probabilities": [cross_entropy_probabilities_loop, cross_entropy_probabilities_mean],
+    "clip_by_global_norm": [clip_loop, clip_concatenated],
+    "min_max_scale": [min_max_loop, min_max_ptp],
+    "z_score_scale": [z_score_by_hand, z_score_loop],
 }
 
 
@@ -842,6 +942,30 @@ def masks_global(params, masks, fractions):
     return [np.where((M > 0) & (np.abs(p["W"]) > cut), 1.0, 0.0) for p, M in zip(params, masks)]
 
 
+def huber_not_shifted(y, y_hat, delta):
+    r = np.abs(y_hat - y)
+    return float(np.sum(np.where(r <= delta, 0.5 * r ** 2, delta * r)) / y_hat.shape[0])
+
+
+def huber_signed_residual(y, y_hat, delta):
+    r = y_hat - y
+    return float(np.sum(np.where(r <= delta, 0.5 * r ** 2, delta * (np.abs(r) - 0.5 * delta))) / y_hat.shape[0])
+
+
+def cross_entropy_naive(y, h):
+    p = np.exp(h) / np.exp(h).sum(axis=1, keepdims=True)
+    return float(-np.sum(y * np.log(p)) / h.shape[0])
+
+
+def clip_per_tensor(grads, max_norm):
+    return [g * (max_norm / np.linalg.norm(g)) if np.linalg.norm(g) > max_norm else g.copy() for g in grads]
+
+
+def min_max_own_statistics(x_train, x_test):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return tuple((x - x.min(axis=0)) / (x.max(axis=0) - x.min(axis=0)) for x in (x_train, x_test))
+
+
 WRONG = {
     "threshold_unit": [(lambda x, w, b: (x @ w - b >= 0).astype(int), "bias_subtracted"),
                        (lambda x, w, b: (x @ w + b > 0).astype(int), "strict_inequality")],
@@ -920,6 +1044,30 @@ WRONG = {
     "rewind": [(lambda initial_weights, trained_weights, masks: [W * M for W, M in zip(trained_weights, masks)],
                 "rewound_to_trained"),
                (lambda initial_weights, trained_weights, masks: [W.copy() for W in initial_weights], "mask_not_applied")],
+    "huber_loss": [(lambda y, y_hat, delta: float(np.mean(0.5 * (y_hat - y) ** 2) * np.size(y_hat) / len(y_hat)),
+                    "squared_error_only"),
+                   (huber_not_shifted, "linear_part_not_shifted"), (huber_signed_residual, "signed_residual_compared")],
+    "huber_gradient": [(lambda y, y_hat, delta: np.clip(y - y_hat, -delta, delta) / len(y_hat), "wrong_sign"),
+                       (lambda y, y_hat, delta: np.clip(y_hat - y, -delta, delta), "missing_division_by_n"),
+                       (lambda y, y_hat, delta: np.minimum(y_hat - y, delta) / len(y_hat), "signed_residual_compared")],
+    "cross_entropy_from_logits": [(lambda y, h: -cross_entropy_logaddexp(y, h), "wrong_sign"),
+                                  (lambda y, h: cross_entropy_logaddexp(y, h) / h.shape[1], "averaged_over_classes"),
+                                  (cross_entropy_naive, "no_max_subtraction")],
+    "cross_entropy_from_probabilities": [
+        (lambda y, p, epsilon: float(-np.sum(y * np.log(np.clip(p, epsilon, 1 - epsilon)))), "summed_not_averaged"),
+        (lambda y, p, epsilon: float(np.sum(y * np.log(np.clip(p, epsilon, 1 - epsilon))) / len(p)), "wrong_sign")],
+    "clip_by_global_norm": [(clip_per_tensor, "per_tensor"),
+                            (lambda grads, max_norm: [np.clip(g, -max_norm, max_norm) for g in grads], "element_wise"),
+                            (lambda grads, max_norm: [g * max_norm / np.sqrt(sum(np.sum(a * a) for a in grads))
+                                                      for g in grads], "always_rescaled")],
+    "min_max_scale": [(min_max_own_statistics, "test_statistics"),
+                      (lambda x_train, x_test: tuple((x - x_train.min(0)) / x_train.max(0) for x in (x_train, x_test)),
+                       "divided_by_max")],
+    "z_score_scale": [(lambda x_train, x_test: tuple((x - x_train.mean(0)) / x_train.std(0, ddof=1) for x in (x_train, x_test)),
+                       "sample_std"),
+                      (lambda x_train, x_test: tuple(x / x_train.std(0) for x in (x_train, x_test)), "mean_not_subtracted"),
+                      (lambda x_train, x_test: tuple((x - x_train.mean(0)) / x_train.var(0) for x in (x_train, x_test)),
+                       "divided_by_variance")],
 }
 
 
@@ -1011,10 +1159,15 @@ def _first_array_argument(kwargs):
 
 #: Exercises whose function takes no array or list argument that it could change.
 NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xor_network")
+#: Exercises whose function may change an argument in place: clip_by_global_norm may clip the caller's gradients
+#: in place, as torch.nn.utils.clip_grad_norm_ does (tests/test_checks_ch07.py accepts that answer).
+MAY_CHANGE_ARGUMENTS = ("clip_by_global_norm",)
 
 
-@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.function not in NO_MUTABLE_ARGUMENTS],
-                         ids=[str(e) for e in EXERCISES if e.function not in NO_MUTABLE_ARGUMENTS])
+_MUTATION_EXERCISES = [e for e in EXERCISES if e.function not in NO_MUTABLE_ARGUMENTS + MAY_CHANGE_ARGUMENTS]
+
+
+@pytest.mark.parametrize("exercise", _MUTATION_EXERCISES, ids=[str(e) for e in _MUTATION_EXERCISES])
 def test_answer_that_changes_an_argument_in_place_fails_publicly_and_hidden(exercise):
     right = solution(exercise)
 

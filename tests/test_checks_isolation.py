@@ -289,3 +289,17 @@ def test_inline_mode_gives_the_banks_verdicts(exercise):
         assert result.status == FAILED and "Unprintable" in repr(result), result
         result = bank.public(exercise, lambda **kwargs: sys.exit(1))
         assert result.status == FAILED and "sys.exit(1)" in repr(result), result
+
+
+def test_only_the_arguments_an_exercise_may_change_are_exempt():
+    def changes(name):
+        def function(a, b):
+            {"a": a, "b": b}[name][0] = 5.0
+            return 0.0
+        return function
+
+    case = Case({"a": np.ones(2), "b": np.ones(2)})
+    assert CheckRun("test.exempt", changes("a"), may_change=("a",)).call(case) is not None
+    run = CheckRun("test.exempt", changes("b"), may_change=("a",))
+    assert run.call(case) is None and run.finish().hints == ["modified_input"]
+    assert "b in place" in run.finish().summary

@@ -18,7 +18,8 @@ from ..nn.losses import categorical_crossentropy as _reference_probabilities
 from ..nn.losses import huber as _reference_huber
 from ..nn.losses import huber_gradient as _reference_huber_gradient
 from ..topics.loss_functions import cross_entropy_from_logits as _reference_logits
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, describe_value, matching_mistakes
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code, describe_value,
+                   matching_mistakes)
 from .core import same_answer as _same_answer
 
 __all__ = ["check_huber_loss", "check_huber_gradient", "check_cross_entropy_from_logits",
@@ -133,6 +134,7 @@ _HUBER_CASES = [
 ]
 
 
+@checks_learner_code
 def check_huber_loss(huber_loss, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``huber_loss(y, y_hat, delta)`` → E = (1/N) sum of L_delta(yhat - y) over all entries, a float."""
     run = CheckRun("ch05.huber_loss", huber_loss, time_limit)
@@ -181,6 +183,7 @@ _GRADIENT_CASES = [
 ]
 
 
+@checks_learner_code
 def check_huber_gradient(huber_gradient, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``huber_gradient(y, y_hat, delta)`` → dE/dyhat = clip(yhat - y, -delta, delta) / N, shape of y_hat."""
     run = CheckRun("ch05.huber_gradient", huber_gradient, time_limit)
@@ -271,6 +274,7 @@ _LOGITS_CASES = [
 ]
 
 
+@checks_learner_code
 def check_cross_entropy_from_logits(cross_entropy_from_logits, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``cross_entropy_from_logits(y, h)`` → -(1/N) sum y log softmax(h), finite for any finite logits."""
     run = CheckRun("ch05.cross_entropy_from_logits", cross_entropy_from_logits, time_limit)
@@ -325,6 +329,7 @@ _PROBABILITY_CASES = [
 ]
 
 
+@checks_learner_code
 def check_cross_entropy_from_probabilities(cross_entropy_from_probabilities, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``cross_entropy_from_probabilities(y, p, epsilon)`` → -(1/N) sum y log clip(p, epsilon, 1 - epsilon).
 

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..nn.clipping import clip_by_global_norm as _reference_clip
 from ..topics.feature_scaling import fit_min_max, fit_z_score, min_max_scale, z_score
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, describe_value, matching_mistakes, same_answer
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, matching_mistakes,
+                   same_answer)
 
 __all__ = ["check_clip_by_global_norm", "check_min_max_scale", "check_z_score_scale"]
 
@@ -122,9 +123,12 @@ _CLIP_CASES = [
 ]
 
 
+@checks_learner_code
 def check_clip_by_global_norm(clip_by_global_norm, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``clip_by_global_norm(grads, max_norm)`` → the list of arrays times max_norm / max(max_norm, ||g||)."""
-    run = CheckRun("ch07.clip_by_global_norm", clip_by_global_norm, time_limit)
+    # Clipping the gradients in place (and returning them) is a correct answer, as torch.nn.utils.clip_grad_norm_
+    # does it: the check compares what is returned, and each case's arrays are fresh.
+    run = CheckRun("ch07.clip_by_global_norm", clip_by_global_norm, time_limit, may_change=("grads",))
     return _check_cases(run, _CLIP_CASES, _clip_reference, _CLIP_MISTAKES, "the clipped gradients (one array per "
                         "input array, same shapes)", "The clipped gradients are not the gradients rescaled by "
                         "max_norm / max(max_norm, ||g||) with ||g|| the global norm of all arrays.")
@@ -225,6 +229,7 @@ def _scaling_cases():
 _SCALING_CASES = _scaling_cases()
 
 
+@checks_learner_code
 def check_min_max_scale(min_max_scale, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``min_max_scale(x_train, x_test)`` → (x_train', x_test') with the training split's min and max per feature."""
     run = CheckRun("ch07.min_max_scale", min_max_scale, time_limit)
@@ -233,6 +238,7 @@ def check_min_max_scale(min_max_scale, time_limit=DEFAULT_TIME_LIMIT):
                         "The scaled values are not (x - min) / (max - min) with each feature's min and max on x_train.")
 
 
+@checks_learner_code
 def check_z_score_scale(z_score_scale, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``z_score_scale(x_train, x_test)`` → (x_train', x_test') with the training split's mean and std per feature."""
     run = CheckRun("ch07.z_score_scale", z_score_scale, time_limit)

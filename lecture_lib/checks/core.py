@@ -183,8 +183,11 @@ class CheckRun:
     its inputs as they were (the caller's data).
     """
 
-    def __init__(self, exercise: str, function, time_limit=DEFAULT_TIME_LIMIT, n_cases=0):
+    def __init__(self, exercise: str, function, time_limit=DEFAULT_TIME_LIMIT, n_cases=0, may_change=()):
         self.exercise = exercise
+        #: Names of arguments the exercise allows to change in place (e.g. gradients clipped in place, as
+        #: torch.nn.utils.clip_grad_norm_ does); a change of any other argument fails with ``modified_input``.
+        self.may_change = tuple(may_change)
         self.function = function
         self.time_limit = time_limit
         self.cases_total = n_cases
@@ -244,8 +247,8 @@ class CheckRun:
                 names = ", ".join(case.kwargs)
                 self.add_hint(RENAMED_PARAMETER, f"the check calls your function with keyword arguments ({names}): "
                               "keep the parameter names of the def line as the exercise gives them.")
-        elif outcome.mutated:
-            names = ", ".join(outcome.mutated)
+        elif set(outcome.mutated) - set(self.may_change):
+            names = ", ".join(name for name in outcome.mutated if name not in self.may_change)
             self._stop(FAILED, f"your function changed its argument(s) {names} in place.",
                        f"Input: {case.describe()}",
                        f"After the call, {names} held other values than before: the caller's data was changed. "
