@@ -17,10 +17,11 @@ __all__ = ["check_batchnorm_forward", "check_batchnorm_backward"]
 
 
 def _same(answer, expected):
-    """``same_answer``, with float32's rounding allowed when (part of) the answer is float32."""
-    parts = answer if isinstance(answer, tuple) else (answer,)
-    single = any(getattr(part, "dtype", None) == np.float32 for part in parts)
-    return same_answer(answer, expected, rtol=1e-4 if single else 1e-7, atol=1e-6 if single else 1e-12)
+    """``same_answer``: float64's tolerance, or float32's grown 16 times when (part of) the answer is float32.
+
+    (The formulas divide by a batch's standard deviation, which amplifies float32's rounding.)
+    """
+    return same_answer(answer, expected, condition=16)
 
 
 # --- Exercise 1: forward in training and in inference mode -------------------------------------------
