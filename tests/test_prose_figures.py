@@ -140,6 +140,10 @@ def test_percentage_matches_a_printed_fraction(tmp_path, printed, traced):
     ("It is 8.0 times faster.", "ratio 8.0", True),
     ("It is ×8.0 faster.", "ratio 8", False),
     ("It is 300× faster.", "ratio 297.6", False),
+    ("It takes about one and a half times as long.", "ratio 1.46", True),
+    ("It takes about one and a half times as long.", "ratio 1.3", False),
+    ("Gradients are ten times smaller.", "ratio 9.6", True),
+    ("Gradients are ten times smaller.", "ratio 13,127", False),
     ("One epoch takes 0.45 s.", "452 ms per epoch", True),
     ("One epoch takes 20 ms.", "0.0204 s per epoch", True),
     ("One epoch takes 20 ms.", "0.03 s per epoch", False),
@@ -242,7 +246,8 @@ def test_exclusion_is_not_a_figure(text):
     ("Gains of 0.83 ± 0.10.", ["0.83", "0.10"]), ("84 ± 2 %.", ["84%", "2%"]), ("It is 3 times faster.", ["3×"]),
     ("A ×24 growth.", ["×24"]), ("About 0.2 s.", ["0.2 s"]), ("About 20 ms.", ["20 ms"]),
     ("It takes 3 seconds.", ["3 seconds"]), ("In 2 min.", ["2 min"]), ("10 to 10,000 times", ["10×", "10,000×"]),
-    ("the slide's value 0.5", ["0.5"]), ("$v = 0.5$", ["0.5"]), (r"$3 \times 10^{-4}$", [r"3 \times 10^{-4}"]),
+    ("the slide's value 0.5", ["0.5"]), ("about ten\ntimes smaller", ["ten times"]),
+    ("one and a half times as long", ["one and a half times"]), ("$v = 0.5$", ["0.5"]), (r"$3 \times 10^{-4}$", [r"3 \times 10^{-4}"]),
 ])
 def test_figures_are_found(text, written):
     assert [f.written for f in figures_in_markdown(text)] == written

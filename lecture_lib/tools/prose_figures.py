@@ -18,7 +18,10 @@ code are code and skipped), a figure is
 * a percentage: ``84 %``, ``11.7%``, ``5\\,\\%`` (and every number of a range
   ending in one: ``15–19 %``);
 * each number of ``a ± b`` (also ``\\pm``);
-* the number of ``N times``, ``×N``, ``N×`` (also ``\\times``);
+* the number of ``N times``, ``×N``, ``N×`` (also ``\\times``), and a number word before
+  "times" (``ten times smaller``, ``one and a half times as long``; ``NUMBER_WORDS``; a word is
+  as precise as its last unit: "ten" matches a printed 9.6, "one and a half" a printed
+  1.46);
 * a time: ``0.2 s``, ``20 ms``, ``3 seconds``, ``2 min`` (ns, µs, ms, s, sec,
   second(s), min, minute(s), hour(s)).
 
@@ -161,6 +164,13 @@ _SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 _SCIENTIFIC_AFTER = re.compile(rf"{_SPACE}(?:×|\\times|\\cdot|·){_SPACE}10(?:\^\{{?([-−]?\d+)\}}?|([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))")
 _TIMES_AFTER = re.compile(rf"{_SPACE}(?:×|\\times(?![A-Za-z])|times\b)")
 _TIMES_BEFORE = re.compile(rf"(?:×|\\times){_SPACE}$")
+#: Number words before "times" (a ratio in words is a figure too: "ten times smaller").
+NUMBER_WORDS = {"one and a half": ("1.5", "0.1"), "two and a half": ("2.5", "0.1"), "two": "2", "three": "3",
+                "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
+                "eleven": "11", "twelve": "12", "fifteen": "15", "twenty": "20", "thirty": "30", "fifty": "50",
+                "a hundred": "100", "hundred": "100", "a thousand": "1000", "thousand": "1000",
+                "a million": "1000000", "million": "1000000"}
+_WORD_TIMES = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+times\b", re.I)
 _TIME_AFTER = re.compile(rf"{_SPACE}(ns|µs|μs|ms|s|secs?|seconds?|min|mins|minutes?|hours?)\b")
 _TIME_FACTORS = tuple(map(Decimal, ("1", "1e-3", "1e3", "1e-6", "1e6", "60", "3600"))) + (Decimal(1) / 60, Decimal(1) / 3600)
 
@@ -318,9 +328,14 @@ def figures_in_markdown(text: str, cell: int = 0) -> list:
             written += " " + _TIME_AFTER.match(after).group(1)
         elif kind == "times":
             written = ("×" + written) if _TIMES_BEFORE.search(before) else (written + "×")
-        found.append(Figure(cell, m.group(0), written, kind, Number.parse(integer, fraction, exponent),
-                            _sentence_at(text, m.start(), m.end())))
-    return found
+        found.append((m.start(), Figure(cell, m.group(0), written, kind, Number.parse(integer, fraction, exponent),
+                                        _sentence_at(text, m.start(), m.end()))))
+    for m in _WORD_TIMES.finditer(masked):
+        value = NUMBER_WORDS[m.group(1).lower()]
+        value, resolution = value if isinstance(value, tuple) else (value, "1")
+        found.append((m.start(), Figure(cell, " ".join(m.group(1).split()), " ".join(m.group(0).split()), "times", Number(Decimal(value), Decimal(resolution)),
+                                        _sentence_at(text, m.start(), m.end()))))
+    return [figure for _, figure in sorted(found, key=lambda pair: pair[0])]
 
 
 def unseen_run_phrases(text: str, cell: int = 0) -> list:
