@@ -122,6 +122,10 @@ def test_image_outputs_are_not_read(tmp_path):
     assert _untraced(path) == ["0.83"]
 
 
+def test_a_time_is_never_a_parameter(tmp_path):
+    assert _untraced(_notebook(tmp_path, "One run takes 0.2 s.", code="timeout = 0.2")) == ["0.2 s"]
+
+
 def test_parameter_literal_passes_and_a_comment_does_not(tmp_path):
     prose = r"We train with $\eta = 0.05$ and drop 20 % of the units."
     assert _untraced(_notebook(tmp_path, prose, code="eta = 0.05\nlayer = Dropout(p_drop=0.2)")) == []
@@ -147,6 +151,9 @@ def test_percentage_matches_a_printed_fraction(tmp_path, printed, traced):
     ("One epoch takes 0.45 s.", "452 ms per epoch", True),
     ("One epoch takes 20 ms.", "0.0204 s per epoch", True),
     ("One epoch takes 20 ms.", "0.03 s per epoch", False),
+    ("One epoch takes 0.45 s.", "0.45", False),                 # a time needs a printed time
+    ("One epoch takes 0.45 s.", "0.45 s", True),
+    ("One epoch takes 2 min.", "took 118.7 s", True),
     ("The difference is 0.006 ± 0.013.", "0.0061 0.0128", True),
     ("The difference is 0.006 ± 0.013.", "0.0061", False),
     (r"float64's largest number is about $1.8 \times 10^{308}$.", "1.7976931348623157e+308", True),
@@ -245,7 +252,8 @@ def test_exclusion_is_not_a_figure(text):
     (r"In math: $\eta = 0.37$.", ["0.37"]), ("A 12 % drop.", ["12%"]), ("From 15–19 % down.", ["15%", "19%"]),
     ("Gains of 0.83 ± 0.10.", ["0.83", "0.10"]), ("84 ± 2 %.", ["84%", "2%"]), ("It is 3 times faster.", ["3×"]),
     ("A ×24 growth.", ["×24"]), ("About 0.2 s.", ["0.2 s"]), ("About 20 ms.", ["20 ms"]),
-    ("It takes 3 seconds.", ["3 seconds"]), ("In 2 min.", ["2 min"]), ("10 to 10,000 times", ["10×", "10,000×"]),
+    ("It takes 3 seconds.", ["3 seconds"]), ("In 2 min.", ["2 min"]), ("About 0.3–0.5 s a run.", ["0.3 s", "0.5 s"]),
+    ("A mask of 0s and 1s, 20ms", ["20 ms"]), (r"$(E(w+s) - E(w-s))/2s$ at 1.5 s", ["1.5 s"]), ("10 to 10,000 times", ["10×", "10,000×"]),
     ("the slide's value 0.5", ["0.5"]), ("about ten\ntimes smaller", ["ten times"]),
     ("one and a half times as long", ["one and a half times"]), ("$v = 0.5$", ["0.5"]), (r"$3 \times 10^{-4}$", [r"3 \times 10^{-4}"]),
 ])

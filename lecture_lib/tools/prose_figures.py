@@ -23,7 +23,8 @@ code are code and skipped), a figure is
   as precise as its last unit: "ten" matches a printed 9.6, "one and a half" a printed
   1.46);
 * a time: ``0.2 s``, ``20 ms``, ``3 seconds``, ``2 min`` (ns, µs, ms, s, sec,
-  second(s), min, minute(s), hour(s)).
+  second(s), min, minute(s), hour(s); "s" only after a space, so "0s and 1s" are digits; never
+  inside math, where s is a symbol).
 
 Other integers (counts, seeds, years, chapter numbers) are not figures.
 
@@ -49,12 +50,13 @@ How a figure is traced
     printed ``0.8312`` or ``0.83``, not ``0.8``; prose ``×8.0`` matches printed
     ``8.0`` or ``7.96``, not ``8``. A percentage ``P %`` also matches the
     printed fraction (prose ``84 %`` matches ``0.8371``); a time also matches
-    the printed number in another unit (prose ``0.45 s`` matches ``452`` [ms]).
+    a time matches only a printed time, in any unit (prose ``0.45 s`` matches a printed ``452 ms``
+    or ``0.45 s``, not a bare ``0.45``).
     Signs are ignored (prose "drops by 0.3" matches a printed ``-0.3``).
     Integers are compared to the unit: prose ``300×`` does not match ``297.6``.
 (b) **A parameter**: the number is a literal in a code cell's source
     (``eta = 0.1``; a literal is exact, so prose ``0.10`` and ``10 %`` match it).
-    Comments are not code.
+    Comments are not code. A time is measured, never set: only a printed time traces it.
 (c) **Cited**: an entry of the allowlist ``cited_figures.json`` beside the
     notebooks::
 
@@ -88,6 +90,7 @@ import re
 import sys
 import tokenize
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from decimal import Decimal
 from pathlib import Path
 
@@ -171,8 +174,17 @@ NUMBER_WORDS = {"one and a half": ("1.5", "0.1"), "two and a half": ("2.5", "0.1
                 "a hundred": "100", "hundred": "100", "a thousand": "1000", "thousand": "1000",
                 "a million": "1000000", "million": "1000000"}
 _WORD_TIMES = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+times\b", re.I)
-_TIME_AFTER = re.compile(rf"{_SPACE}(ns|µs|μs|ms|s|secs?|seconds?|min|mins|minutes?|hours?)\b")
-_TIME_FACTORS = tuple(map(Decimal, ("1", "1e-3", "1e3", "1e-6", "1e6", "60", "3600"))) + (Decimal(1) / 60, Decimal(1) / 3600)
+#: Seconds per time unit (prose and printed).
+TIME_UNITS = {"ns": Decimal("1e-9"), "µs": Decimal("1e-6"), "μs": Decimal("1e-6"), "us": Decimal("1e-6"),
+              "ms": Decimal("1e-3"), "s": Decimal(1), "sec": Decimal(1), "secs": Decimal(1), "second": Decimal(1),
+              "seconds": Decimal(1), "min": Decimal(60), "mins": Decimal(60), "minute": Decimal(60),
+              "minutes": Decimal(60), "h": Decimal(3600), "hour": Decimal(3600), "hours": Decimal(3600)}
+# prose: "0.2 s" needs the space ("0s and 1s" are digits); longer units may be attached ("20ms")
+_TIME_AFTER = re.compile(r"(?:(?:\s|\\,|~|\u00a0|\u2009|\u202f)+(s|ns|µs|μs|ms|secs?|seconds?|min|mins|minutes?|hours?)"
+                         r"|(ns|µs|μs|ms|secs?|seconds?|min|mins|minutes?|hours?))\b")
+_RANGE_TIME_AFTER = re.compile(r"(\s*(?:–|—|-|to)\s*\d+(?:\.\d+)?)(?=" + _TIME_AFTER.pattern + ")")
+_PRINTED_UNIT = re.compile(r"[ \u00a0]?(ns|µs|μs|us|ms|s|secs?|seconds?|min|mins|minutes?|h|hours?)\b")
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]*\$", re.S)
 
 
 @dataclass(frozen=True)
@@ -285,6 +297,7 @@ def figures_in_markdown(text: str, cell: int = 0) -> list:
     """Every figure stated in one markdown cell's ``text`` (see the module docstring)."""
     masked = mask_non_figures(text)
     found, consumed_to = [], -1
+    math_spans = [(a.start(), a.end()) for a in _MATH.finditer(masked)]
     for m in _PROSE_NUMBER.finditer(masked):
         if m.start() < consumed_to:
             continue  # the power of ten of a number in scientific notation
@@ -294,6 +307,7 @@ def figures_in_markdown(text: str, cell: int = 0) -> list:
             integer, fraction, exponent = m.group(4), m.group(5), None
         before, after = masked[max(0, m.start() - 12):m.start()], masked[m.end():m.end() + 40]
         scientific = _SCIENTIFIC_AFTER.match(after)
+        in_math = any(a <= m.start() < b for a, b in math_spans)
         kind = None
         if scientific:
             # "1.8 × 10^{308}", "3 × 10⁻⁴": one number, its mantissa's digits give the precision
@@ -302,7 +316,7 @@ def figures_in_markdown(text: str, cell: int = 0) -> list:
             kind = "decimal"
         elif _PERCENT_AFTER.match(after) or _RANGE_PERCENT_AFTER.match(after):
             kind = "percent"
-        elif _TIME_AFTER.match(after):
+        elif (_TIME_AFTER.match(after) or _RANGE_TIME_AFTER.match(after)) and not in_math:  # in math, s is a symbol (a step, a moment)
             kind = "time"
         elif _TIMES_AFTER.match(after) or _TIMES_BEFORE.search(before) or _RANGE_TIMES_AFTER.match(after):
             kind = "times"
@@ -325,7 +339,8 @@ def figures_in_markdown(text: str, cell: int = 0) -> list:
         elif kind == "percent":
             written += "%"
         elif kind == "time":
-            written += " " + _TIME_AFTER.match(after).group(1)
+            unit = _TIME_AFTER.match(after) or _TIME_AFTER.match(after, _RANGE_TIME_AFTER.match(after).end(1))
+            written += " " + (unit.group(1) or unit.group(2))
         elif kind == "times":
             written = ("×" + written) if _TIMES_BEFORE.search(before) else (written + "×")
         found.append((m.start(), Figure(cell, m.group(0), written, kind, Number.parse(integer, fraction, exponent),
@@ -348,25 +363,32 @@ def unseen_run_phrases(text: str, cell: int = 0) -> list:
 _TEXT_MIMES = ("text/plain", "text/html", "text/markdown")
 
 
+class Printed(NamedTuple):
+    """A number printed by a code cell, and the time unit printed right after it (None if none)."""
+
+    number: Number
+    unit: str | None
+
+
 def printed_numbers(notebook) -> list:
-    """Every number in the text outputs of the notebook's code cells (images are not read)."""
+    """Every number (a ``Printed``) in the text outputs of the notebook's code cells (images are not read)."""
     numbers = []
     for cell in notebook.cells:
         if cell.get("cell_type") != "code":
             continue
         for output in cell.get("outputs", []):
-            texts = []
-            if output.get("output_type") == "stream":
-                texts.append(output.get("text", ""))
+            if output.get("output_type") == "error":
+                continue
+            texts = [output.get("text", "")] if output.get("output_type") == "stream" else []
             for mime in _TEXT_MIMES:
                 data = output.get("data", {}).get(mime)
                 if data is not None:
                     texts.append("".join(data) if isinstance(data, list) else data)
-            if output.get("output_type") == "error":
-                continue
             for text in texts:
                 text = re.sub(r"<[^>]+>", " ", text)
-                numbers.extend(Number.parse(*m.groups()) for m in _PRINTED_NUMBER.finditer(text))
+                for m in _PRINTED_NUMBER.finditer(text):
+                    unit = _PRINTED_UNIT.match(text, m.end())
+                    numbers.append(Printed(Number.parse(*m.groups()), unit.group(1) if unit else None))
     return numbers
 
 
@@ -395,16 +417,24 @@ def code_literals(notebook) -> list:
     return values
 
 
-def _printed_match(figure: Figure, printed: list) -> bool:
-    scales = [1]
-    if figure.kind == "percent":
-        scales.append(100)
-    elif figure.kind == "time":
-        scales = list(_TIME_FACTORS)
-    return any(figure.number.shows(p, s) for p in printed for s in scales)
+def _in_seconds(number: Number, unit: str) -> Number:
+    factor = TIME_UNITS[unit]
+    return Number(number.value * factor, number.resolution * factor)
+
+
+def _printed_match(figure: Figure, printed) -> bool:
+    """Printed at the figure's precision: a percentage also as a fraction; a time only as a printed
+    time, in any unit (``0.45 s`` matches ``452 ms``, not a bare ``0.45``)."""
+    if figure.kind == "time":
+        prose = _in_seconds(figure.number, figure.written.split()[-1])
+        return any(prose.shows(_in_seconds(p.number, p.unit)) for p in printed if p.unit)
+    scales = [1, 100] if figure.kind == "percent" else [1]
+    return any(figure.number.shows(p.number, s) for p in printed for s in scales)
 
 
 def _literal_match(figure: Figure, literals: list) -> bool:
+    if figure.kind == "time":
+        return False  # a time is measured, never set: it must be printed
     scales = [1, 100] if figure.kind == "percent" else [1]
     return any(figure.number.shows(v, s) for v in literals for s in scales)
 
