@@ -234,7 +234,21 @@ def test_development_notes_are_found(line, note):
 # ------------------------------------------------------------------------------------------
 NOTATION_LINK = "00_start_here.ipynb#Notation"
 #: Chapters that do not link to the notation page yet.
-NOTATION_PENDING = {f"notebooks/{p.name}" for p in CHAPTERS}
+NOTATION_PENDING = {
+    "notebooks/01_threshold_units.ipynb",
+    "notebooks/02_sigmoid_unit.ipynb",
+    "notebooks/03_feedforward_networks.ipynb",
+    "notebooks/04_backpropagation.ipynb",
+    "notebooks/05_training_framework.ipynb",
+    "notebooks/06_optimisers.ipynb",
+    "notebooks/07_training_pitfalls.ipynb",
+    "notebooks/08_dropout.ipynb",
+    "notebooks/09_batch_normalisation.ipynb",
+    "notebooks/10_skip_connections.ipynb",
+    "notebooks/11_why_deep_networks_work.ipynb",
+    "notebooks/12_double_descent.ipynb",
+    "notebooks/13_lottery_tickets.ipynb",
+}
 
 
 def links_to_notation(markdown_sources) -> bool:
