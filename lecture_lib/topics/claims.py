@@ -1,4 +1,4 @@
-"""Claims a chapter prints about its data, computed from the data (issue 19, rule 2).
+"""Claims a chapter prints about its data, computed from the data, never typed.
 
 A sentence such as "the ticket stays within 2 points of the dense network down to 11.7 % of the
 weights" is a claim about a sequence, and it is easy to write one the table beside it
