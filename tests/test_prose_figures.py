@@ -240,7 +240,8 @@ EXCLUDED = ["This is slide 8.3.", "See slides 8.1–8.4 and the supplement.", "S
             "Published in 2015.", "doi:10.1000/xyz.1.5", "See https://example.org/a/0.5.html for more.",
             "Read [the paper](https://arxiv.org/abs/1412.6980v9).", "arXiv:1412.6980", "The 8×8 digits.",
             r"A $28 \times 28$ image.", "Chapters 05–07 use it.", "Run `eta = 0.37` first.",
-            "```python\nx = 0.5\n```", '<img src="fig.png" width="60%">', "It ran 3 epochs with seed 0."]
+            "```python\nx = 0.5\n```", '<img src="fig.png" width="60%">', "It ran 3 epochs with seed 0.",
+            r"Batch norm's $\kappa = 10^{-5}$ (PyTorch: 1e-5)."]
 
 
 @pytest.mark.parametrize("text", EXCLUDED)

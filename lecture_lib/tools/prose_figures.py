@@ -14,7 +14,8 @@ What counts as a figure
 In a markdown cell (math ``$…$`` is prose; inline code in backticks and fenced
 code are code and skipped), a figure is
 
-* a number with a decimal point: ``0.83``, ``2.2e-9``;
+* a number with a decimal point: ``0.83``, ``2.2e-9``, and a number in scientific notation with
+  a mantissa: ``1.8 × 10^{308}``, ``3 × 10⁻⁴`` (a bare power ``10^{-5}`` or ``1e-5`` is not a figure);
 * a percentage: ``84 %``, ``11.7%``, ``5\\,\\%`` (and every number of a range
   ending in one: ``15–19 %``);
 * each number of ``a ± b`` (also ``\\pm``);
