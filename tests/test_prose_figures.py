@@ -256,7 +256,9 @@ def test_exclusion_is_not_a_figure(text):
     ("It takes 3 seconds.", ["3 seconds"]), ("In 2 min.", ["2 min"]), ("About 0.3–0.5 s a run.", ["0.3 s", "0.5 s"]),
     ("A mask of 0s and 1s, 20ms", ["20 ms"]), (r"$(E(w+s) - E(w-s))/2s$ at 1.5 s", ["1.5 s"]), ("10 to 10,000 times", ["10×", "10,000×"]),
     ("the slide's value 0.5", ["0.5"]), ("about ten\ntimes smaller", ["ten times"]),
-    ("one and a half times as long", ["one and a half times"]), ("$v = 0.5$", ["0.5"]), (r"$3 \times 10^{-4}$", [r"3 \times 10^{-4}"]),
+    ("one and a half times as long", ["one and a half times"]),
+    ("Ours = Keras × $C/2$ = 0.8 × 2 = 1.6.", ["0.8", "1.6"]),      # a product: no ratio in it
+    (r"$0.5 \times 3.2$", ["0.5", "3.2"]), ("takes 2.5× as long", ["2.5×"]), ("$v = 0.5$", ["0.5"]), (r"$3 \times 10^{-4}$", [r"3 \times 10^{-4}"]),
 ])
 def test_figures_are_found(text, written):
     assert [f.written for f in figures_in_markdown(text)] == written

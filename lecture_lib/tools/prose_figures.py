@@ -166,8 +166,10 @@ _PM_BEFORE = re.compile(_PM + r"[-+−]?$")
 _RANGE_TIMES_AFTER = re.compile(rf"{_SPACE}(?:–|—|-|to){_SPACE}\d+(?:,\d{{3}})*(?:\.\d+)?{_SPACE}(?:×|times\b)")
 _SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 _SCIENTIFIC_AFTER = re.compile(rf"{_SPACE}(?:×|\\times|\\cdot|·){_SPACE}10(?:\^\{{?([-−]?\d+)\}}?|([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))")
-_TIMES_AFTER = re.compile(rf"{_SPACE}(?:×|\\times(?![A-Za-z])|times\b)")
+# "N×", "N times", "×N"; but in a product "0.8 × 2" neither number is a ratio (shapes "8×8" are masked)
+_TIMES_AFTER = re.compile(rf"{_SPACE}(?:(?:×|\\times(?![A-Za-z]))(?!{_SPACE}[-−]?\.?\d)|times\b)")
 _TIMES_BEFORE = re.compile(rf"(?:×|\\times){_SPACE}$")
+_PRODUCT_BEFORE = re.compile(rf"\d\}}?{_SPACE}(?:×|\\times){_SPACE}$")
 #: Number words before "times" (a ratio in words is a figure too: "ten times smaller").
 NUMBER_WORDS = {"one and a half": ("1.5", "0.1"), "two and a half": ("2.5", "0.1"), "two": "2", "three": "3",
                 "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
@@ -319,7 +321,8 @@ def figures_in_markdown(text: str, cell: int = 0) -> list:
             kind = "percent"
         elif (_TIME_AFTER.match(after) or _RANGE_TIME_AFTER.match(after)) and not in_math:  # in math, s is a symbol (a step, a moment)
             kind = "time"
-        elif _TIMES_AFTER.match(after) or _TIMES_BEFORE.search(before) or _RANGE_TIMES_AFTER.match(after):
+        elif (_TIMES_AFTER.match(after) or _RANGE_TIMES_AFTER.match(after)
+              or (_TIMES_BEFORE.search(before) and not _PRODUCT_BEFORE.search(before))):
             kind = "times"
         elif _PM_AFTER.match(after) or _PM_BEFORE.search(before):
             kind = "plus-minus"
@@ -343,7 +346,8 @@ def figures_in_markdown(text: str, cell: int = 0) -> list:
             unit = _TIME_AFTER.match(after) or _TIME_AFTER.match(after, _RANGE_TIME_AFTER.match(after).end(1))
             written += " " + (unit.group(1) or unit.group(2))
         elif kind == "times":
-            written = ("×" + written) if _TIMES_BEFORE.search(before) else (written + "×")
+            written = (written + "×") if (_TIMES_AFTER.match(after) or _RANGE_TIMES_AFTER.match(after)) \
+                else ("×" + written)
         found.append((m.start(), Figure(cell, m.group(0), written, kind, Number.parse(integer, fraction, exponent),
                                         _sentence_at(text, m.start(), m.end()))))
     for m in _WORD_TIMES.finditer(masked):
