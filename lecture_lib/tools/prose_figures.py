@@ -37,7 +37,8 @@ What is not a measurement (``EXCLUSIONS``; masked before figures are read)
   opening a heading (``## 3.1 Momentum``);
 * version numbers: a tool's name followed by its version (``Python 3.11``,
   ``NumPy 2.4``, ``Keras 3``, ``version 1.2``, ``v2.0``) and any ``a.b.c``;
-* shapes: ``8×8``, ``28 × 28``, ``2 \\times 3`` (a number on each side of ×);
+* shapes: ``8×8``, ``28 × 28``, ``2 \\times 3`` (an integer on each side of ×); in a product
+  with a decimal (``0.8 × 2``) the decimal stays a figure but neither number is a ratio;
 * link targets ``[text](target)``, URLs, HTML tags with their attributes,
   DOIs (``doi:10.1000/xyz``, ``10.1000/xyz``) and arXiv ids (``arXiv:1412.6980``);
 * years and chapter numbers are integers, never figures.
@@ -50,8 +51,8 @@ How a figure is traced
     Prose may round a printed value but not add digits: prose ``0.83`` matches
     printed ``0.8312`` or ``0.83``, not ``0.8``; prose ``×8.0`` matches printed
     ``8.0`` or ``7.96``, not ``8``. A percentage ``P %`` also matches the
-    printed fraction (prose ``84 %`` matches ``0.8371``); a time also matches
-    a time matches only a printed time, in any unit (prose ``0.45 s`` matches a printed ``452 ms``
+    printed fraction (prose ``84 %`` matches ``0.8371``); a time matches only
+    a printed time, in any unit (prose ``0.45 s`` matches a printed ``452 ms``
     or ``0.45 s``, not a bare ``0.45``).
     Signs are ignored (prose "drops by 0.3" matches a printed ``-0.3``).
     Integers are compared to the unit: prose ``300×`` does not match ``297.6``.
@@ -67,7 +68,8 @@ How a figure is traced
 
     ``figure`` is the figure as written (``"0.999"``, ``"3 %"``; spaces do not
     matter), ``context`` is matched case-insensitively against the sentence
-    that holds it, and ``source`` must appear in the notebook's reference
+    that holds it (as the command line prints it: a clause ends at . ! ? : ;),
+    and ``source`` must appear in the notebook's reference
     section (a markdown heading containing References, Reading, Sources,
     Literature or Bibliography, up to the next heading of the same level).
     An entry that matches no figure of its notebook is stale, and an entry
@@ -91,8 +93,8 @@ import re
 import sys
 import tokenize
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from decimal import Decimal
+from typing import NamedTuple
 from pathlib import Path
 
 import nbformat
