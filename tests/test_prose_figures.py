@@ -193,6 +193,15 @@ def test_allowlist_source_must_be_in_the_references(tmp_path):
     assert not report.ok and "not in the notebook's references" in report.allowlist_problems[0]
 
 
+@pytest.mark.parametrize("heading", ["## References", "## Further reading", "### Sources", "## Papers cited"])
+def test_reference_section_headings(tmp_path, heading):
+    notebook = nbformat.v4.new_notebook(cells=[new_markdown_cell("## Method\n\nKingma in passing."),
+                                               new_markdown_cell(f"{heading}\n\n* Srivastava et al. (2014)"),
+                                               new_markdown_cell("## Exercises\n\nHinton")])
+    section = prose_figures.reference_section(notebook)
+    assert "Srivastava" in section and "Kingma" not in section and "Hinton" not in section
+
+
 def test_allowlist_entries_need_every_key(tmp_path):
     path = tmp_path / "cited_figures.json"
     path.write_text(json.dumps([{k: "x" for k in ALLOWLIST_KEYS if k != "source"}]))

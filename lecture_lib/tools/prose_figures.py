@@ -71,7 +71,8 @@ How a figure is traced
     that holds it (as the command line prints it: a clause ends at . ! ? : ;),
     and ``source`` must appear in the notebook's reference
     section (a markdown heading containing References, Reading, Sources,
-    Literature or Bibliography, up to the next heading of the same level).
+    Literature, Bibliography, Papers or Citations, e.g. "## References" or
+    "## Further reading", up to the next heading of the same level).
     An entry that matches no figure of its notebook is stale, and an entry
     whose source is not in the chapter's references is wrong: both fail.
 
@@ -454,13 +455,14 @@ def _squash(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-_REFERENCE_HEADING = re.compile(r"^(#+)\s*(.*?(?:references?|reading|sources?|literature|bibliography).*)$",
+_REFERENCE_HEADING = re.compile(r"^(#+)\s*(.*?(?:references?|reading|sources?|literature|bibliography|papers|citations).*)$",
                                 re.I | re.M)
 
 
 def reference_section(notebook) -> str:
     """The text of the notebook's reference section(s): from a heading naming References, Reading,
-    Sources, Literature or Bibliography up to the next heading of the same or a higher level."""
+    Sources, Literature, Bibliography, Papers or Citations up to the next heading of the same or a
+    higher level."""
     sections, level = [], None
     for cell in notebook.cells:
         if cell.get("cell_type") != "markdown":
