@@ -281,3 +281,14 @@ def test_command_line_lists_untraced_figures_and_exits_1(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "bad.ipynb: untraced figure, cell 0: '0.83'" in out and "'earlier run'" in out
     assert "good.ipynb: OK" in out
+
+
+def test_suggested_entry_matches_its_figure_but_cannot_pass_unedited(tmp_path, capsys):
+    path = _notebook(tmp_path, r"Kingma and Ba recommend $\beta_2 = 0.999$ for most problems.")
+    assert prose_figures.main([str(path), "--suggest"]) == 1
+    entry = json.loads(capsys.readouterr().out.splitlines()[1])
+    assert entry["figure"] == "0.999" and entry["notebook"] == path.name
+    report = check_notebook(path, [entry])
+    assert report.untraced == [] and not report.ok     # traced by the entry, but its source is not listed
+    assert "not in the notebook's references" in report.allowlist_problems[0]
+    assert check_notebook(path, [dict(entry, source="Kingma")]).ok

@@ -539,6 +539,16 @@ def check_notebook(path, allowlist=None) -> Report:
     return report
 
 
+def suggested_entry(notebook_name: str, figure: Figure) -> dict:
+    """An allowlist entry for ``figure`` with its context filled in; source and reason are left to write
+    (an entry whose source is not in the chapter's references fails, so a stub cannot pass)."""
+    words = figure.sentence.split()
+    at = next((i for i, w in enumerate(words) if figure.text.split()[0] in w), 0)
+    context = " ".join(words[max(0, at - 3):at + 3])
+    return {"notebook": notebook_name, "figure": figure.written, "context": context,
+            "source": "AUTHOR (YEAR) as listed under References", "reason": "WHY this value is cited, not measured"}
+
+
 def stale_notebook_entries(allowlist: list, notebooks_dir) -> list:
     """Allowlist entries whose notebook does not exist in ``notebooks_dir``."""
     names = {p.name for p in Path(notebooks_dir).glob("*.ipynb")}
@@ -558,6 +568,9 @@ def main(argv=None) -> int:
     parser.add_argument("--allowlist", type=Path, default=None,
                         help=f"the allowlist file (default: {ALLOWLIST_NAME} beside each notebook)")
     parser.add_argument("--traced", action="store_true", help="also print how each traced figure was traced")
+    parser.add_argument("--suggest", action="store_true",
+                        help="print an allowlist entry to complete for each untraced figure (only for values "
+                             "cited from a source in the chapter's references)")
     args = parser.parse_args(argv)
     allowlist = load_allowlist(args.allowlist) if args.allowlist else None
     failed = 0
@@ -568,6 +581,9 @@ def main(argv=None) -> int:
         if args.traced:
             for figure, how in report.traced:
                 print(f"{path.name}: {how}, {figure.describe()}")
+        if args.suggest:
+            for figure in report.untraced:
+                print(json.dumps(suggested_entry(path.name, figure), ensure_ascii=False))
         n_figures = len(report.traced) + len(report.untraced)
         print(f"{path.name}: {'OK' if report.ok else 'FAILED'} ({n_figures} figures, {len(report.untraced)} "
               f"untraced, {len(report.phrases)} unseen-run phrases, {len(report.allowlist_problems)} "
