@@ -286,7 +286,7 @@ def mask_non_figures(text: str) -> str:
     return text
 
 
-_BOUNDARY = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+]\s|\d+\.\s|#|\|))|(?<=[.!?:;])\s+(?=\S)|\|")
+_BOUNDARY = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+]\s|\d+\.\s|#|\|))|(?<=[.!?:;])[*_)\]\"'”’]*\s+(?=\S)|\|")
 
 
 def _sentence_at(text: str, start: int, end: int) -> str:
