@@ -38,7 +38,7 @@ from ..checks.core import FAILED, NOT_ATTEMPTED, PASSED  # the statuses of Check
 from .assignment import Assignment, load_assignment
 from .execution import Limits, RunReport
 from .kernel import KERNEL_DIED, TAMPERED, TIMEOUT, KernelLost, KernelSession
-from .report import write_atomic, write_reports
+from .report import printable, write_atomic, write_reports
 from .sandbox import sandbox_status
 from .submission import DELETED, EDITED, InvalidNotebook, build_plan, match_check_cells, read_submission, \
     suspicious_code
@@ -280,13 +280,16 @@ def _is_current(record_path: Path, sha: str, assignment: Assignment) -> bool:
 def list_submissions(folder) -> tuple:
     """([notebook paths to grade], [(entry name, why it is skipped)]) for every entry of ``folder``.
 
-    A file whose name ends in ``.ipynb`` in any case is graded; two files that give the same student
+    A regular file whose name ends in ``.ipynb`` in any case is graded (symbolic links are listed, never
+    followed: a link could point at the solutions or at another learner's notebook); two files that give the same student
     name (``ben.ipynb`` and ``ben.IPYNB``) grade the first and list the second.
     """
     paths, skipped, seen = [], [], {}
     for entry in sorted(Path(folder).iterdir(), key=lambda p: os.fsencode(p.name)):
         shown = os.fsencode(entry.name).decode("utf-8", "backslashreplace")
-        if entry.is_dir():
+        if entry.is_symlink():  # a link may point at the solutions or at another learner's notebook
+            skipped.append((shown, "a symbolic link (only regular files are graded)"))
+        elif entry.is_dir():
             skipped.append((shown, "a folder"))
         elif not entry.name.lower().endswith(".ipynb"):
             skipped.append((shown, f"not a notebook (the name does not end in .ipynb)"))
@@ -364,7 +367,7 @@ def grade_folder(solutions, submissions, out, jobs: int = 1, regrade: bool = Fal
         f"warning: no sandbox ({sandbox_text}); submissions run with your user's rights")
     paths, skipped = list_submissions(submissions)
     for name, reason in skipped:
-        log(f"not graded: {name}: {reason}")
+        log(f"not graded: {printable(name, False)}: {reason}")
     graded_dir = Path(out) / "graded"
     graded_dir.mkdir(parents=True, exist_ok=True)
     record_path = {path: graded_dir / f"{student_id(student_name(path))}.json" for path in paths}
@@ -378,8 +381,8 @@ def grade_folder(solutions, submissions, out, jobs: int = 1, regrade: bool = Fal
     def save(record):
         write_atomic(graded_dir / f"{record['id']}.json", json.dumps(record, indent=1) + "\n")
         total = sum(e["points"] for e in record["exercises"])
-        flags = f"  [{'; '.join(record['flags'])}]" if record["flags"] else ""
-        log(f"graded {record['student']}: {total:g}/{assignment.max_points:g} points{flags}")
+        flags = f"  [{printable('; '.join(record['flags']), False)}]" if record["flags"] else ""
+        log(f"graded {printable(record['student'], False)}: {total:g}/{assignment.max_points:g} points{flags}")
 
     with _Signals():
         if jobs <= 1 or len(todo) <= 1:

@@ -313,7 +313,7 @@ class KernelSession:
             request = self._request({"op": "lookup", "names": list(names)})
             return self._expect("names", request, time.monotonic() + self.replay_timeout)
 
-        answers = self._conversation(operation)["names"]
+        answers = self._conversation(operation).get("names")
         bound = {}
         for name in names:
             answer = answers.get(name) if isinstance(answers, dict) else None
@@ -340,7 +340,12 @@ class KernelSession:
                 raise wire.WireError("bad argument reference")
             return arguments[key]
 
-        return wire.decode(data, on_sympy=parse_srepr, on_remote=remote, on_arg=argument)
+        try:
+            return wire.decode(data, on_sympy=parse_srepr, on_remote=remote, on_arg=argument)
+        except (wire.WireError, UnsafeExpression):
+            raise
+        except Exception as exc:  # any other failure on what the kernel sent is the submission's, not the grader's
+            raise wire.WireError(f"a value the grader cannot read ({type(exc).__name__})") from None
 
     def call(self, target, args, kwargs):
         """Call the learner's function ``target`` (a name, or a handle of a RemoteObject) in the kernel."""
@@ -386,6 +391,8 @@ class KernelSession:
                     _write_back(arguments[key], self._decode(data, None))
         except (wire.WireError, UnsafeExpression, AttributeError) as exc:
             raise TypeError(f"the grader cannot read what your function returned: {exc}") from None
+        except Exception as exc:  # the answer was readable but writing it back failed: still the submission's answer
+            raise TypeError(f"the grader cannot read what your function returned ({type(exc).__name__})") from None
         return value
 
     def _exchange(self, message, callbacks) -> dict:

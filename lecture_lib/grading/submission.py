@@ -64,7 +64,8 @@ def read_submission(path) -> nbformat.NotebookNode:
 
 def _label(index: int, source: str) -> str:
     first = next((line.strip() for line in source.splitlines() if line.strip()), "")
-    return f'cell {index + 1} ("{first[:60]}")'
+    first = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in first[:60])  # no terminal escapes
+    return f'cell {index + 1} ("{first}")'
 
 
 def _defines(source: str, names) -> bool:
