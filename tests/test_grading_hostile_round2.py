@@ -40,6 +40,17 @@ threshold_unit = sympy.harmonic(sympy.Integer(36000), evaluate=False)
 '''
 
 
+# The kernel's own test of "can this argument change?" switched off, to hide an in-place change (issue 23, 2).
+HIDE_INPLACE = '''\
+import lecture_lib.grading.learner_kernel as learner_kernel
+learner_kernel.__dict__.update(_mutable=lambda v: False)
+def perceptron_update(w, b, x, y, eta):
+    y_hat = 1 if x @ w + b >= 0 else 0
+    w += eta * (y - y_hat) * x          # changes the caller's array
+    return w.copy(), b + eta * (y - y_hat)
+'''
+
+
 def _build(root, folder):
     solved = _solved(root)
     nbformat.write(solved, folder / "ben.ipynb")
@@ -54,12 +65,16 @@ def _build(root, folder):
         notebook = _solved(root)
         notebook.cells[DEF01["threshold_unit"]].source = source
         nbformat.write(notebook, folder / f"{name}.ipynb")
+    hide = _solved(root)
+    hide.cells[DEF01["perceptron_update"]].source = HIDE_INPLACE
+    nbformat.write(hide, folder / "hide_inplace.ipynb")
 
 
 EXPECTED = sorted(
     rows("ansi_label", "failed", "passed", "passed", "passed")
     + rows("ben", "passed", "passed", "passed", "passed")
     + rows("costly_sympy", "timeout", "passed", "passed", "passed")
+    + rows("hide_inplace", "passed", "passed", "failed", "passed")
     + rows("huge_integer", "failed", "passed", "passed", "passed")
     + rows("malformed_value", "failed", "passed", "passed", "passed"))
 
@@ -83,7 +98,7 @@ def test_links_are_listed_not_graded(class01_round2):
     for name in ("linked_solutions.ipynb", "linked_peer.ipynb"):
         assert f"  not graded: {name}: a symbolic link (only regular files are graded)" in summary
         assert f"not graded: {name}: a symbolic link" in log
-    assert "5 submission(s)" in summary
+    assert "6 submission(s)" in summary
 
 
 def test_no_control_character_reaches_a_report_or_the_terminal(class01_round2):
@@ -118,3 +133,11 @@ def test_a_costly_value_is_stopped_by_the_grader_time_limit(class01_round2):
     # the grader's own CPU limit (--cell-timeout 5) stopped the reading: a time limit in CPU seconds, so the
     # test does not depend on how loaded the machine is
     assert "took the grader more than 5 s of computing" in record["exercises"][0]["notes"][0]
+
+
+def test_the_grader_not_the_kernel_decides_which_arguments_changed(class01_round2):
+    out, _ = class01_round2
+    record = _records(out)["hide_inplace"]
+    assert record["exercises"][2]["status"] == "failed"
+    flags = "; ".join(record["flags"])
+    assert "imports lecture_lib.grading.learner_kernel" in flags and "uses __dict__" in flags

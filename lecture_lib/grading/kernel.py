@@ -10,7 +10,10 @@ which calls the real function there; the proxy returns the decoded result,
 copies changes the call made to its array/list/dict arguments back into the
 caller's objects (so mutation tests see them), re-raises the learner's
 exception as the same built-in type (message bounded, with the learner's
-line), and re-issues the warnings the call emitted. Callable arguments travel
+line), and re-issues the warnings the call emitted. Which arguments a call changed is decided here: the
+kernel sends the final state of every argument that can change in place, and the grader compares it with
+what it sent (a kernel whose code was altered cannot hide a change by leaving it out: a missing state is
+``tampered``). Callable arguments travel
 as callbacks: the kernel asks the grader to evaluate them on its arguments.
 
 If a call does not answer in time, is interrupted (e.g. by a check's time
@@ -141,6 +144,38 @@ class LearnerFunction:
 
     def __copy__(self):
         return self
+
+
+def _changeable(value) -> bool:
+    """Arguments a call can change in place (their final state is asked for after every call)."""
+    import numpy
+
+    return type(value) in (list, dict) or isinstance(
+        value, (numpy.ndarray, numpy.random.Generator, numpy.random.RandomState))
+
+
+def _same_value(a, b, depth=0) -> bool:
+    """``a`` and ``b`` hold the same data (arrays: shape, dtype and values, NaN equal to NaN; generators: state)."""
+    import numpy
+
+    if depth > wire.MAX_DEPTH:
+        return False
+    if isinstance(a, numpy.ndarray):
+        return (isinstance(b, numpy.ndarray) and a.shape == b.shape and a.dtype == b.dtype
+                and bool(numpy.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
+    if isinstance(a, numpy.random.Generator):
+        return isinstance(b, numpy.random.Generator) and wire.encode(a) == wire.encode(b)
+    if isinstance(a, numpy.random.RandomState):
+        return isinstance(b, numpy.random.RandomState) and wire.encode(a) == wire.encode(b)
+    if type(a) in (list, tuple):
+        return type(b) is type(a) and len(a) == len(b) and all(_same_value(x, y, depth + 1) for x, y in zip(a, b))
+    if type(a) is dict:
+        return (type(b) is dict and a.keys() == b.keys()
+                and all(_same_value(a[k], b[k], depth + 1) for k in a))
+    try:
+        return type(a) is type(b) and bool(a == b) or (a != a and b != b)  # NaN stays NaN
+    except Exception:
+        return False
 
 
 def _write_back(original, changed) -> None:
@@ -370,6 +405,10 @@ class KernelSession:
         except wire.WireError as exc:
             raise CannotSend(str(exc)) from None
         arguments = {str(i): a for i, a in enumerate(args)} | {str(k): v for k, v in kwargs.items()}
+        # The grader, not the kernel, decides what the call changed: it asks for the final state of every
+        # argument that can be changed in place and compares it with what it sent (issue 23, item 2).
+        watched = [key for key, value in arguments.items() if _changeable(value)]
+        message["watch"] = watched
         reply = self._conversation(lambda: self._exchange(message, callbacks))
         if message["disarm"]:
             _reenact(reply.get("silenced"))
@@ -383,12 +422,15 @@ class KernelSession:
             where = str(reply.get("where", ""))[:300]
             raise _exception_class(str(reply.get("type", "Exception")), str(reply.get("module", "")))(
                 text + (f"\n  {where}" if where else ""))
+        after = reply.get("after")
+        if watched and not (isinstance(after, dict) and all(key in after for key in watched)):
+            raise self.lose(TAMPERED, "an answer without the final state of the arguments")
         try:
             value = self._decode(reply["value"], arguments)
-            changed = reply.get("changed") or {}
-            for key, data in list((changed.get("args") or {}).items()) + list((changed.get("kwargs") or {}).items()):
-                if key in arguments:
-                    _write_back(arguments[key], self._decode(data, None))
+            for key in watched:
+                final = self._decode(after[key], None)
+                if not _same_value(arguments[key], final):
+                    _write_back(arguments[key], final)
         except (wire.WireError, UnsafeExpression, AttributeError) as exc:
             raise TypeError(f"the grader cannot read what your function returned: {exc}") from None
         except Exception as exc:  # the answer was readable but writing it back failed: still the submission's answer
