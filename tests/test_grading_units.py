@@ -415,7 +415,7 @@ def test_a_kernel_that_cannot_start_is_a_grader_error_not_the_submissions_fault(
     from lecture_lib.grading import Limits, kernel
     from lecture_lib.grading.grader import _safe_grade
 
-    def broken_start(workdir, marker, memory_limit, sandboxed):
+    def broken_start(workdir, marker, memory_limit, sandboxed, **limits):
         workdir.mkdir(parents=True, exist_ok=True)
         return subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(1)"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, start_new_session=True)

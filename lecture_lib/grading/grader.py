@@ -38,6 +38,7 @@ from ..checks.core import FAILED, NOT_ATTEMPTED, PASSED  # the statuses of Check
 from .assignment import Assignment, load_assignment
 from .execution import Limits, RunReport
 from .kernel import KERNEL_DIED, TAMPERED, TIMEOUT, KernelLost, KernelSession
+from .limits import cgroup_status
 from .report import printable, write_atomic, write_reports
 from .sandbox import sandbox_status
 from .submission import DELETED, EDITED, InvalidNotebook, build_plan, match_check_cells, read_submission, \
@@ -216,7 +217,8 @@ def grade_submission(path, assignment: Assignment, limits: Limits, sandboxed: bo
     steps = build_plan(notebook, assignment, matches)
     deadline = time.monotonic() + limits.notebook_timeout
     with tempfile.TemporaryDirectory(prefix="lecture-grade-", ignore_cleanup_errors=True) as temporary:
-        session = KernelSession(Path(temporary, "work"), limits.memory_limit_mb * 2**20, sandboxed, deadline)
+        session = KernelSession(Path(temporary, "work"), limits.memory_limit_mb * 2**20, sandboxed, deadline,
+                                process_limit=limits.process_limit, disk_limit=limits.disk_limit_mb * 2**20)
         session.replay_timeout = limits.cell_timeout
         _ACTIVE_SESSIONS.add(session)
         try:
@@ -237,6 +239,18 @@ def grade_submission(path, assignment: Assignment, limits: Limits, sandboxed: bo
     record["restarts"] = report.restarts
     record["seconds"] = round(time.perf_counter() - started, 2)
     return record
+
+
+def limits_text(limits: Limits, sandboxed: bool) -> str:
+    """One line saying the limits each submission ran under, and how they were enforced."""
+    grouped, how = cgroup_status()
+    memory = f"{limits.memory_limit_mb} MiB of memory" if limits.memory_limit_mb else "no memory limit"
+    processes = f"{limits.process_limit} processes" if limits.process_limit else "no process limit"
+    files = (f"{limits.disk_limit_mb} MiB of files (a tmpfs in the sandbox)" if sandboxed and limits.disk_limit_mb
+             else "files: 1 GiB per file only (no sandbox)" if not sandboxed else "files: unbounded folder")
+    if grouped:
+        return f"per submission, all its processes together ({how}): {memory}, {processes}; {files}"
+    return (f"per process only ({how}): {memory} of address space per process, processes not bounded; {files}")
 
 
 def _end_active_sessions(signum=None, frame=None):
@@ -365,6 +379,8 @@ def grade_folder(solutions, submissions, out, jobs: int = 1, regrade: bool = Fal
     sandboxed, sandbox_text = sandbox_status()
     log(f"sandbox: {sandbox_text}" if sandboxed else
         f"warning: no sandbox ({sandbox_text}); submissions run with your user's rights")
+    limits_line = limits_text(limits, sandboxed)
+    log(f"limits: {limits_line}")
     paths, skipped = list_submissions(submissions)
     for name, reason in skipped:
         log(f"not graded: {printable(name, False)}: {reason}")
@@ -413,6 +429,7 @@ def grade_folder(solutions, submissions, out, jobs: int = 1, regrade: bool = Fal
             records.append(json.loads(record_path[path].read_text(encoding="utf-8")))
         except (OSError, ValueError):
             continue
-    for line in write_reports(records, assignment, Path(out), skipped=skipped, sandbox=(sandboxed, sandbox_text)):
+    for line in write_reports(records, assignment, Path(out), skipped=skipped, sandbox=(sandboxed, sandbox_text),
+                              limits=limits_line):
         log(line)
     return records

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from . import wire
 from .safe_sympy import UnsafeExpression, parse_srepr
+from .limits import SubmissionGroup, cgroup_status
 from .sandbox import end_processes, start_kernel
 
 TIMEOUT, KERNEL_DIED, TAMPERED = "timeout", "kernel died", "tampered"
@@ -205,13 +206,19 @@ class KernelSession:
     """One submission's kernel, restarted and replayed on demand.
 
     workdir : Path, the submission's temporary folder (the only writable one)
-    memory_limit : int, bytes of address space for the kernel (0: none)
+    memory_limit : int, bytes of memory: of the whole submission in its control group when
+        :func:`~lecture_lib.grading.limits.cgroup_status` allows, and of each process's address space (0: none)
+    process_limit : int, processes of the submission at once (control group; 0: none)
+    disk_limit : int, bytes of files in the sandbox's writable folder (0: the host folder, unbounded)
     sandboxed : bool, start it under bubblewrap
     deadline : float, ``time.monotonic()`` when the whole submission must be done
     """
 
-    def __init__(self, workdir: Path, memory_limit: int, sandboxed: bool, deadline: float):
+    def __init__(self, workdir: Path, memory_limit: int, sandboxed: bool, deadline: float, process_limit: int = 0,
+                 disk_limit: int = 0):
         self.workdir, self.memory_limit, self.sandboxed, self.deadline = workdir, memory_limit, sandboxed, deadline
+        self.process_limit, self.disk_limit = process_limit, disk_limit
+        self.group = None  # the submission's control group (memory and processes as a whole), when available
         self.marker = secrets.token_hex(12)
         self.process = None
         self._buffer = b""
@@ -230,6 +237,9 @@ class KernelSession:
         """Kill the kernel and every process the submission started."""
         process, self.process, self._buffer = self.process, None, b""
         end_processes(process, self.marker)
+        group, self.group = self.group, None
+        if group is not None:
+            group.close()
 
     def lose(self, reason: str, detail: str = "") -> KernelLost:
         """Kill the kernel and remember why (:attr:`lost_reason`, also when a check swallows the exception)."""
@@ -242,7 +252,12 @@ class KernelSession:
         if self.starts and not self.workdir.is_dir():
             self.workdir_recreated = True
         self.starts += 1
-        self.process = start_kernel(self.workdir, self.marker, self.memory_limit, self.sandboxed)
+        if cgroup_status()[0] and (self.memory_limit or self.process_limit):
+            self.group = SubmissionGroup(self.memory_limit, self.process_limit)
+        extra = {"group": self.group} if self.group is not None else {}
+        if self.sandboxed and self.disk_limit:
+            extra["disk_bytes"] = self.disk_limit
+        self.process = start_kernel(self.workdir, self.marker, self.memory_limit, self.sandboxed, **extra)
         try:
             message = self._receive(min(self.deadline, time.monotonic() + START_SECONDS))
         except KernelLost as lost:

@@ -85,7 +85,7 @@ def csv_text(records) -> str:
     return buffer.getvalue()
 
 
-def summary_lines(records, assignment, skipped=(), sandbox=None) -> list:
+def summary_lines(records, assignment, skipped=(), sandbox=None, limits=None) -> list:
     """One line per exercise (mean points, how many passed), a total line, one line per flagged student,
     the sandbox used, and one line per folder entry that was not graded."""
     n = len(records)
@@ -93,6 +93,8 @@ def summary_lines(records, assignment, skipped=(), sandbox=None) -> list:
     if sandbox is not None:
         lines.append(f"  sandbox: {sandbox[1]}" if sandbox[0] else
                      f"  sandbox: NONE ({sandbox[1]}); the submissions ran with the grader's rights")
+    if limits:
+        lines.append(f"  limits: {limits}")
     for exercise in assignment.exercises:
         entries = [e for r in records for e in r["exercises"] if e["exercise"] == exercise.name]
         mean = sum(e["points"] for e in entries) / n if n else 0.0
@@ -143,11 +145,11 @@ def feedback_markdown(record) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_reports(records, assignment, out: Path, skipped=(), sandbox=None) -> list:
+def write_reports(records, assignment, out: Path, skipped=(), sandbox=None, limits=None) -> list:
     """Write grades.csv, summary.txt and feedback/<id>.md; return the summary lines (to print)."""
     out = Path(out)
     write_atomic(out / "grades.csv", csv_text(records))
-    lines = summary_lines(records, assignment, skipped, sandbox)
+    lines = summary_lines(records, assignment, skipped, sandbox, limits)
     write_atomic(out / "summary.txt", "\n".join(lines) + "\n")
     for record in records:
         write_atomic(out / "feedback" / f"{record.get('id', record['student'])}.md", feedback_markdown(record))
