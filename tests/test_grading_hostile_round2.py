@@ -51,6 +51,15 @@ def perceptron_update(w, b, x, y, eta):
 '''
 
 
+# The package's own answers (issue 23, item 1): imported, aliased, and fetched where static reading cannot see.
+PACKAGE_IMPORT = "from lecture_lib.topics.units import threshold_unit\n"
+PACKAGE_ALIAS = "from lecture_lib.topics.units import logic_gate_unit as gate_weights\n"
+PACKAGE_HIDDEN = '''\
+_where = "lecture_" + "lib.topics.perceptron"
+perceptron_update = getattr(__import__(_where, fromlist=["x"]), "perceptron_update")
+'''
+
+
 def _build(root, folder):
     solved = _solved(root)
     nbformat.write(solved, folder / "ben.ipynb")
@@ -65,6 +74,11 @@ def _build(root, folder):
         notebook = _solved(root)
         notebook.cells[DEF01["threshold_unit"]].source = source
         nbformat.write(notebook, folder / f"{name}.ipynb")
+    package = _solved(root)
+    package.cells[DEF01["threshold_unit"]].source = PACKAGE_IMPORT
+    package.cells[DEF01["gate_weights"]].source = PACKAGE_ALIAS
+    package.cells[DEF01["perceptron_update"]].source = PACKAGE_HIDDEN
+    nbformat.write(package, folder / "package_answers.ipynb")
     hide = _solved(root)
     hide.cells[DEF01["perceptron_update"]].source = HIDE_INPLACE
     nbformat.write(hide, folder / "hide_inplace.ipynb")
@@ -76,7 +90,8 @@ EXPECTED = sorted(
     + rows("costly_sympy", "timeout", "passed", "passed", "passed")
     + rows("hide_inplace", "passed", "passed", "failed", "passed")
     + rows("huge_integer", "failed", "passed", "passed", "passed")
-    + rows("malformed_value", "failed", "passed", "passed", "passed"))
+    + rows("malformed_value", "failed", "passed", "passed", "passed")
+    + rows("package_answers", "package answer", "package answer", "package answer", "passed"))
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +113,7 @@ def test_links_are_listed_not_graded(class01_round2):
     for name in ("linked_solutions.ipynb", "linked_peer.ipynb"):
         assert f"  not graded: {name}: a symbolic link (only regular files are graded)" in summary
         assert f"not graded: {name}: a symbolic link" in log
-    assert "6 submission(s)" in summary
+    assert "7 submission(s)" in summary
 
 
 def test_no_control_character_reaches_a_report_or_the_terminal(class01_round2):
@@ -141,3 +156,13 @@ def test_the_grader_not_the_kernel_decides_which_arguments_changed(class01_round
     assert record["exercises"][2]["status"] == "failed"
     flags = "; ".join(record["flags"])
     assert "imports lecture_lib.grading.learner_kernel" in flags and "uses __dict__" in flags
+
+
+def test_the_packages_own_answers_are_a_status_of_their_own(class01_round2):
+    out, _ = class01_round2
+    record = _records(out)["package_answers"]
+    notes = {e["exercise"]: " ".join(e["notes"]) for e in record["exercises"]}
+    assert "imported from lecture_lib.topics.units.threshold_unit" in notes["threshold_unit"]
+    assert "imported from lecture_lib.topics.units.logic_gate_unit" in notes["gate_weights"]
+    assert "a function of the package (lecture_lib.topics.perceptron)" in notes["perceptron_update"]
+    assert "package answer: threshold_unit" in record["flags"]

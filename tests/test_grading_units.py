@@ -465,3 +465,34 @@ def test_a_callback_may_call_the_learners_functions_again(session):
     session.run_cell("def square(v):\n    return v * v\ndef apply(f, v):\n    return f(v) + 1", 20, 20)
     names = session.lookup(["square", "apply"], 20)
     assert names["apply"](lambda v: names["square"](v) * 10, 3) == 91  # grader -> kernel -> grader -> kernel
+
+
+def test_grade_book_exports_read_back_in_moodle_and_canvas_layouts():
+    import csv
+    import io
+    from types import SimpleNamespace
+
+    from lecture_lib.grading.gradebook import canvas_csv, moodle_csv
+
+    assignment = SimpleNamespace(name="01_threshold_units", exercises=[
+        SimpleNamespace(name="threshold_unit", points=1), SimpleNamespace(name="perceptron_update", points=2.5)])
+    records = [
+        {"student": "ben", "exercises": [{"exercise": "threshold_unit", "points": 1},
+                                          {"exercise": "perceptron_update", "points": 0}]},
+        {"student": "=cmd|'/C calc'!A0", "exercises": [{"exercise": "threshold_unit", "points": 0},
+                                                       {"exercise": "perceptron_update", "points": 2.5}]},
+        {"student": "ann\x1b[2J", "exercises": [{"exercise": "threshold_unit", "points": 1},
+                                                {"exercise": "perceptron_update", "points": 2.5}]},
+    ]
+    moodle = list(csv.reader(io.StringIO(moodle_csv(records, assignment))))
+    assert moodle[0] == ["Username", "01_threshold_units: threshold_unit", "01_threshold_units: perceptron_update",
+                         "01_threshold_units total"]
+    rows = {row[0]: row[1:] for row in moodle[1:]}
+    assert rows["ben"] == ["1", "0", "1"] and rows["ann\\x1b[2J"] == ["1", "2.5", "3.5"]
+    assert rows["'=cmd|'/C calc'!A0"] == ["0", "2.5", "2.5"]      # no formula for a spreadsheet
+    canvas = list(csv.reader(io.StringIO(canvas_csv(records, assignment))))
+    assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert canvas[1] == ["Points Possible", "", "", "", "", "1", "2.5", "3.5"]
+    ben = next(row for row in canvas[2:] if row[0] == "ben")
+    assert ben == ["ben", "", "", "ben", "", "1", "0", "1"]
+    assert len(canvas) == 2 + len(records) and all(len(row) == len(canvas[0]) for row in canvas)

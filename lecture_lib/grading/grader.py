@@ -10,8 +10,9 @@ the summary and the feedback files are rebuilt from the records
 
 Exercise statuses: ``passed``, ``failed``, ``not attempted``, ``timeout``,
 ``kernel died``, ``tampered`` (the notebook interfered with the grader's
-connection to its kernel), ``invalid notebook``, ``grader error``; only
-``passed`` earns the exercise's points.
+connection to its kernel), ``package answer`` (the answer is the package's own
+function, imported or copied: :mod:`.provenance`), ``invalid notebook``,
+``grader error``; only ``passed`` earns the exercise's points.
 
 The cells of a submission run in order in its kernel; at each check cell the
 grader evaluates the exercise in its own process (:mod:`.verdict`). Cells after
@@ -39,13 +40,14 @@ from .assignment import Assignment, load_assignment
 from .execution import Limits, RunReport
 from .kernel import KERNEL_DIED, TAMPERED, TIMEOUT, KernelLost, KernelSession
 from .limits import cgroup_status
+from .provenance import PACKAGE_ANSWER, from_package_module, package_answers
 from .report import printable, write_atomic, write_reports
 from .sandbox import sandbox_status
 from .submission import DELETED, EDITED, InvalidNotebook, build_plan, match_check_cells, read_submission, \
     suspicious_code
 from .verdict import evaluate_exercise
 
-GRADER_VERSION = "2"
+GRADER_VERSION = "3"
 INVALID, GRADER_ERROR = "invalid notebook", "grader error"
 _ACTIVE_SESSIONS: set = set()  # kernels of this process, ended on SIGTERM
 
@@ -114,6 +116,10 @@ def _verdict(exercise, outcome, limits) -> dict:
     if result["status"] == NOT_ATTEMPTED:
         return _entry(exercise, NOT_ATTEMPTED, check=result, hidden=hidden)
     if result["status"] == PASSED and hidden.get("status") in ("passed", "none"):
+        if from_package_module(outcome.get("module")):
+            return _entry(exercise, PACKAGE_ANSWER, check=result, hidden=hidden, notes=[
+                f"`{exercise.name}` is a function of the package ({outcome['module']}), not your own: it scores 0. "
+                "Talk to your instructor if this is a mistake."])
         return _entry(exercise, PASSED, exercise.points, check=result, hidden=hidden)
     return _entry(exercise, FAILED, check=result, hidden=hidden)
 
@@ -228,14 +234,23 @@ def grade_submission(path, assignment: Assignment, limits: Limits, sandboxed: bo
             _ACTIVE_SESSIONS.discard(session)
         folder_deleted = (not Path(temporary).is_dir() or not session.workdir.is_dir()
                           or session.workdir_recreated)
+    copied = package_answers([step.source for step in steps if step.kind == "learner"], assignment.exercises,
+                             assignment.imports)
     for exercise in assignment.exercises:
-        record["exercises"].append(entries.get(exercise.name) or _entry(
-            exercise, TIMEOUT, notes=["The notebook ran out of time before this exercise was graded."]))
+        entry = entries.get(exercise.name) or _entry(
+            exercise, TIMEOUT, notes=["The notebook ran out of time before this exercise was graded."])
+        if exercise.name in copied and entry["status"] == PACKAGE_ANSWER:
+            entry["notes"].insert(0, f"{copied[exercise.name]}.")
+        elif exercise.name in copied and entry["status"] == PASSED:
+            entry = _entry(exercise, PACKAGE_ANSWER, check=entry["check"], hidden=entry["hidden"], notes=[
+                f"{copied[exercise.name]}: the package's answer, not your own; it scores 0. Talk to your "
+                "instructor if this is a mistake."])
+        record["exercises"].append(entry)
     record["notes"], record["flags"] = _notebook_notes(steps, report, matches, suspicious_code(steps))
     if folder_deleted:
         record["flags"].append("deleted the grader's temporary folder (no effect on the grade)")
     record["flags"] += sorted({f"{e['status']}: {e['exercise']}" for e in record["exercises"]
-                               if e["status"] in (TAMPERED, GRADER_ERROR)})
+                               if e["status"] in (TAMPERED, GRADER_ERROR, PACKAGE_ANSWER)})
     record["restarts"] = report.restarts
     record["seconds"] = round(time.perf_counter() - started, 2)
     return record

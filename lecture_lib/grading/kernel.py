@@ -219,6 +219,7 @@ class KernelSession:
         self.workdir, self.memory_limit, self.sandboxed, self.deadline = workdir, memory_limit, sandboxed, deadline
         self.process_limit, self.disk_limit = process_limit, disk_limit
         self.group = None  # the submission's control group (memory and processes as a whole), when available
+        self.callable_modules: dict = {}  # name -> __module__ of the callable, as the kernel last reported it
         self.marker = secrets.token_hex(12)
         self.process = None
         self._buffer = b""
@@ -370,6 +371,8 @@ class KernelSession:
             kind = answer.get("kind") if isinstance(answer, dict) else "missing"
             if kind == "callable":
                 bound[name] = LearnerFunction(self, name)
+                module = answer.get("module")
+                self.callable_modules[name] = module[:200] if isinstance(module, str) else None
             elif kind == "value":
                 try:
                     bound[name] = self._decode(answer.get("value"), None)

@@ -171,7 +171,9 @@ class Kernel:
                 continue
             value = self.shell.user_ns[name]
             if callable(value):
-                answers[name] = {"kind": "callable", "type": _bounded(type(value).__name__)[:60]}
+                module = getattr(value, "__module__", None)
+                answers[name] = {"kind": "callable", "type": _bounded(type(value).__name__)[:60],
+                                 "module": module[:200] if isinstance(module, str) else None}
                 continue
             try:
                 answers[name] = {"kind": "value", "value": wire.encode(value)}

@@ -3,6 +3,7 @@
 Layout of the output folder::
 
     grades.csv              student,exercise,points,max,status  (one row per student and exercise)
+    moodle.csv, canvas.csv  the same points in the layouts Moodle and Canvas import (:mod:`.gradebook`)
     summary.txt             per exercise: mean points and how many passed; per student: flags
     feedback/<id>.md        what to return to the learner: verdicts, points, the checks' hints
     graded/<id>.json        the full record (instructor only: it holds the hidden tests' messages)
@@ -146,9 +147,13 @@ def feedback_markdown(record) -> str:
 
 
 def write_reports(records, assignment, out: Path, skipped=(), sandbox=None, limits=None) -> list:
-    """Write grades.csv, summary.txt and feedback/<id>.md; return the summary lines (to print)."""
+    """Write grades.csv, moodle.csv, canvas.csv, summary.txt and feedback/<id>.md; return the summary lines."""
     out = Path(out)
+    from .gradebook import canvas_csv, moodle_csv
+
     write_atomic(out / "grades.csv", csv_text(records))
+    write_atomic(out / "moodle.csv", moodle_csv(records, assignment))
+    write_atomic(out / "canvas.csv", canvas_csv(records, assignment))
     lines = summary_lines(records, assignment, skipped, sandbox, limits)
     write_atomic(out / "summary.txt", "\n".join(lines) + "\n")
     for record in records:

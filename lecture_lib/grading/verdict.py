@@ -145,6 +145,7 @@ def evaluate_exercise(exercise, imports: str, session, limit: float) -> dict:
         if cpu.fired:
             raise GraderTimeLimit()
         namespace.update(found)
+        outcome["module"] = session.callable_modules.get(exercise.name)
         if exercise.name not in namespace:
             outcome["missing"] = True
             return outcome
