@@ -36,11 +36,12 @@ import time
 from pathlib import Path
 
 from ..checks.core import FAILED, NOT_ATTEMPTED, PASSED  # the statuses of CheckResult, defined once
-from .assignment import Assignment, load_assignment
+from .assignment import Assignment, load_assignment, make_exercise
 from .execution import Limits, RunReport
 from .kernel import KERNEL_DIED, TAMPERED, TIMEOUT, KernelLost, KernelSession
 from .limits import cgroup_status
 from .provenance import PACKAGE_ANSWER, from_package_module, package_answers
+from .similarity import read_notebooks, similarity_report
 from .report import printable, write_atomic, write_reports
 from .sandbox import sandbox_status
 from .submission import DELETED, EDITED, InvalidNotebook, build_plan, match_check_cells, read_submission, \
@@ -447,4 +448,8 @@ def grade_folder(solutions, submissions, out, jobs: int = 1, regrade: bool = Fal
     for line in write_reports(records, assignment, Path(out), skipped=skipped, sandbox=(sandboxed, sandbox_text),
                               limits=limits_line):
         log(line)
+    released = make_exercise(read_submission(solutions))
+    report = similarity_report(read_notebooks(paths), [exercise.name for exercise in assignment.exercises], released)
+    write_atomic(Path(out) / "similarity.md", report)
+    log(f"similarity: {report.count(chr(10) + '## ')} pair(s) to look at (similarity.md)")
     return records
