@@ -242,7 +242,9 @@ EXPECTED_01 = sorted(
     + rows("escaping_processes", "passed", "passed", "passed", "passed")
     + rows("fake_allclose", "failed", "passed", "failed", "failed")
     + rows("forge_channel", "tampered", "passed", "passed", "passed")
-    + rows("forge_json_dump", "failed", "failed", "failed", "failed")
+    # forged "returned" answers carry no final state of the array arguments the grader asked for: tampered
+    # (gate_weights takes a string, nothing to ask for: its forged answer is just wrong)
+    + rows("forge_json_dump", "tampered", "failed", "tampered", "tampered")
     + rows("hashlib_patch", "failed", "passed", "failed", "failed")
     + rows("numpy_globals", "failed", "passed", "failed", "failed")
     + rows("pasted_check_above", "passed", "passed", "passed", "passed")

@@ -11,8 +11,9 @@ the summary and the feedback files are rebuilt from the records
 Exercise statuses: ``passed``, ``failed``, ``not attempted``, ``timeout``,
 ``kernel died``, ``tampered`` (the notebook interfered with the grader's
 connection to its kernel), ``package answer`` (the answer is the package's own
-function, imported or copied: :mod:`.provenance`), ``invalid notebook``,
-``grader error``; only ``passed`` earns the exercise's points.
+function, imported or copied: :mod:`.provenance`), ``partial`` (some of the
+points, where the solutions declare partial credit), ``invalid notebook``,
+``grader error``; only ``passed`` and ``partial`` earn points.
 
 The cells of a submission run in order in its kernel; at each check cell the
 grader evaluates the exercise in its own process (:mod:`.verdict`). Cells after
@@ -49,7 +50,7 @@ from .submission import DELETED, EDITED, InvalidNotebook, build_plan, match_chec
 from .verdict import evaluate_exercise
 
 GRADER_VERSION = "3"
-INVALID, GRADER_ERROR = "invalid notebook", "grader error"
+INVALID, GRADER_ERROR, PARTIAL = "invalid notebook", "grader error", "partial"
 _ACTIVE_SESSIONS: set = set()  # kernels of this process, ended on SIGTERM
 
 
@@ -116,13 +117,29 @@ def _verdict(exercise, outcome, limits) -> dict:
     result = check["result"]
     if result["status"] == NOT_ATTEMPTED:
         return _entry(exercise, NOT_ATTEMPTED, check=result, hidden=hidden)
+    if from_package_module(outcome.get("module")) and result["status"] == PASSED:
+        return _entry(exercise, PACKAGE_ANSWER, check=result, hidden=hidden, notes=[
+            f"`{exercise.name}` is a function of the package ({outcome['module']}), not your own: it scores 0. "
+            "Talk to your instructor if this is a mistake."])
+    points = partial_points(exercise, result, hidden)
+    if 0 < points < exercise.points:
+        return _entry(exercise, PARTIAL, points, check=result, hidden=hidden)
     if result["status"] == PASSED and hidden.get("status") in ("passed", "none"):
-        if from_package_module(outcome.get("module")):
-            return _entry(exercise, PACKAGE_ANSWER, check=result, hidden=hidden, notes=[
-                f"`{exercise.name}` is a function of the package ({outcome['module']}), not your own: it scores 0. "
-                "Talk to your instructor if this is a mistake."])
         return _entry(exercise, PASSED, exercise.points, check=result, hidden=hidden)
     return _entry(exercise, FAILED, check=result, hidden=hidden)
+
+
+def partial_points(exercise, result: dict, hidden: dict) -> float:
+    """Points earned under the exercise's credit rule (:func:`~lecture_lib.grading.assignment.read_credit`)."""
+    credit = getattr(exercise, "credit", None) or {"mode": "all"}
+    passed, hidden_passed = result.get("status") == PASSED, hidden.get("status") in ("passed", "none")
+    if credit["mode"] == "all":
+        return exercise.points if passed and hidden_passed else 0
+    if credit["mode"] == "parts":
+        return (credit["public"] if passed else 0) + (credit["hidden"] if passed and hidden_passed else 0)
+    total, good = result.get("cases_total") or 0, result.get("cases_passed") or 0
+    share = credit["public"] * (good / total if total else float(passed))
+    return round(share + (credit["hidden"] if passed and hidden_passed else 0), 6)
 
 
 def _notebook_notes(steps, report, matches, suspicious) -> tuple:
@@ -242,7 +259,7 @@ def grade_submission(path, assignment: Assignment, limits: Limits, sandboxed: bo
             exercise, TIMEOUT, notes=["The notebook ran out of time before this exercise was graded."])
         if exercise.name in copied and entry["status"] == PACKAGE_ANSWER:
             entry["notes"].insert(0, f"{copied[exercise.name]}.")
-        elif exercise.name in copied and entry["status"] == PASSED:
+        elif exercise.name in copied and entry["status"] in (PASSED, PARTIAL):
             entry = _entry(exercise, PACKAGE_ANSWER, check=entry["check"], hidden=entry["hidden"], notes=[
                 f"{copied[exercise.name]}: the package's answer, not your own; it scores 0. Talk to your "
                 "instructor if this is a mistake."])
