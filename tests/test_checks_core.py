@@ -96,3 +96,24 @@ def test_all_cases_passed_gives_passed():
     run.call(Case({}))
     run.case_passed()
     assert run.finish().passed
+
+
+def test_float32_is_the_floor_of_every_check():
+    """float16 answers, right or 4 % off, are refused with their dtype named (issue 23, item 9)."""
+    import numpy as np
+
+    from lecture_lib.checks import ch01
+    from lecture_lib.checks.answers import low_precision_problem, precision_of, same_answer
+
+    right = np.array([0.1, 0.25, 3.0])
+    assert not same_answer((1.04 * right).astype(np.float16), right)
+    assert precision_of(right.astype(np.float16)) == float(np.finfo(np.float32).eps)
+    assert low_precision_problem(right.astype(np.float16)).startswith("Expected float32 or float64 values")
+    assert low_precision_problem(right.astype(np.float32)) is None and low_precision_problem([right, 1.0]) is None
+
+    def threshold_unit_float16(x, w, b):
+        return (x @ w + b >= 0).astype(np.float16)
+
+    result = ch01.check_threshold_unit(threshold_unit_float16)
+    assert result.status == "failed"
+    assert "got float16" in result.summary

@@ -40,7 +40,8 @@ from typing import Callable
 
 import numpy as np
 
-from .answers import (_short, array_and_number_problem, array_kind_problem, describe_value, precision_of,
+from .answers import (_short, array_and_number_problem, array_kind_problem, describe_value, low_precision_problem,
+                      precision_of,
                       real_array_problem, real_number_problem, same_answer, tolerance_for)
 from .isolation import Outcome, describe_exception, run_calls
 
@@ -255,6 +256,8 @@ class CheckRun:
                        f"\nHint: leave the inputs as they are: compute a new array (w + ...) or work on a copy "
                        f"(w = w.copy()) before changing entries.")
             self.hints.append(MODIFIED_INPUT)
+        elif low_precision_problem(outcome.value):  # float32 is the floor of every check (answers.py)
+            self._stop(FAILED, low_precision_problem(outcome.value), f"Input: {case.describe()}")
         else:
             return outcome
         return None
