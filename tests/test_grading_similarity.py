@@ -129,3 +129,10 @@ def test_the_released_stub_is_not_evidence():
                    for name, source in HONEST.items()}
     pairs = similarity_pairs(shared_stub, ["train_perceptron"], released=_notebook(stub))
     assert all(score < REPORT_THRESHOLD for score, *_ in pairs)
+
+
+def test_malformed_notebooks_are_skipped_not_fatal():
+    broken = {"cells": [{"cell_type": "code"}, {"cell_type": "code", "source": ["a list"]}, "text"]}
+    submissions = {**_class(), "broken": broken, "empty": {}}
+    pairs = similarity_pairs(submissions, ["train_perceptron"])
+    assert not any("broken" in (a, b) or "empty" in (a, b) for _, a, b, _ in pairs)

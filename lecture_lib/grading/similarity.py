@@ -21,8 +21,6 @@ import itertools
 import keyword
 import tokenize
 
-import nbformat
-
 K = 5
 REPORT_THRESHOLD = 0.6
 MIN_TOKENS = 12  # an exercise whose code has fewer tokens than this is too short to say anything
@@ -31,11 +29,14 @@ MIN_TOKENS = 12  # an exercise whose code has fewer tokens than this is too shor
 def _functions(notebook, names) -> dict:
     """{name: source of its last definition} in the notebook's code cells."""
     found = {}
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
+    for cell in notebook.get("cells", []) if isinstance(notebook, dict) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or not isinstance(cell.get("source"), str):
+            continue
+        text = cell["source"]
+        if not text:
             continue
         source = "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line
-                           for line in cell.source.splitlines())
+                           for line in text.splitlines())
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError):
@@ -168,11 +169,12 @@ def similarity_report(submissions: dict, exercise_names, released=None, threshol
 def read_notebooks(paths) -> dict:
     """{student name: notebook} for the paths that are readable notebooks."""
     from .grader import student_name
+    from .submission import InvalidNotebook, read_submission
 
     found = {}
     for path in paths:
         try:
-            found[student_name(path)] = nbformat.read(str(path), as_version=4)
-        except Exception:
-            continue
+            found[student_name(path)] = read_submission(path)
+        except InvalidNotebook:
+            continue  # graded as "invalid notebook"; nothing to compare
     return found
