@@ -117,3 +117,29 @@ def test_float32_is_the_floor_of_every_check():
     result = ch01.check_threshold_unit(threshold_unit_float16)
     assert result.status == "failed"
     assert "got float16" in result.summary
+
+
+def test_a_namedtuple_is_a_tuple_for_every_check_and_on_the_wire():
+    """One contract for several results (issue 23, item 11): a namedtuple counts as a tuple."""
+    from collections import namedtuple
+
+    import numpy as np
+
+    from lecture_lib.checks import ch01
+    from lecture_lib.grading import wire
+
+    Step = namedtuple("Step", "w_new b_new")
+
+    def perceptron_update(w, b, x, y, eta):
+        y_hat = 1 if x @ w + b >= 0 else 0
+        return Step(w + eta * (y - y_hat) * x, b + eta * (y - y_hat))
+
+    assert ch01.check_perceptron_update(perceptron_update).status == "passed"
+    sent = wire.decode(wire.encode(Step(np.zeros(2), 1.0)))
+    assert type(sent) is tuple and sent[1] == 1.0
+
+    def as_list(w, b, x, y, eta):
+        return list(perceptron_update(w, b, x, y, eta))
+
+    result = ch01.check_perceptron_update(as_list)
+    assert result.status == "failed" and "Expected a tuple" in str(result)

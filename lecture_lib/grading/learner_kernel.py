@@ -244,9 +244,10 @@ class Kernel:
         top = alias(value)
         if top is not None:
             return top
-        if type(value) in (tuple, list):
-            items = [alias(item) or self.encode(item) for item in value]
-            return {"$tuple": items} if type(value) is tuple else items
+        if type(value) in (tuple, list) or (isinstance(value, tuple) and hasattr(type(value), "_fields")):
+            items = [alias(item) or self.encode(item) for item in (tuple.__iter__(value) if isinstance(value, tuple)
+                                                                   else value)]
+            return {"$tuple": items} if isinstance(value, tuple) else items
         return self.encode(value)
 
     def dispatch(self, message):

@@ -13,7 +13,7 @@ Python value                JSON
 None, bool, int, str        itself (str at most :data:`MAX_TEXT` characters)
 float                       itself; NaN and ±inf as ``{"$float": "nan" | "inf" | "-inf"}``
 complex                     ``{"$complex": [re, im]}``
-list / tuple / dict         ``[...]`` / ``{"$tuple": [...]}`` / ``{"$dict": [[key, value], ...]}``
+list / tuple / dict         ``[...]`` / ``{"$tuple": [...]}`` (a namedtuple too) / ``{"$dict": [[key, value], ...]}``
 NumPy array (b, i, u, f, c, ``{"$array": {"dtype": "<f8", "shape": [2, 3], "data": base64}}``
 U, S dtypes)                (C-order bytes); dtype object: ``{"$objects": {"shape", "items"}}``
 NumPy scalar                ``{"$scalar": {"dtype": "<i8", "data": base64}}`` (np.int64 stays np.int64)
@@ -95,8 +95,9 @@ def encode(value, on_callable=None, on_other=None, depth=0):
             return {"$randomstate": encode(value.get_state(legacy=False), depth=depth + 1)}
     if type(value) is list:
         return [encode(item, on_callable, on_other, depth + 1) for item in value]
-    if type(value) is tuple:
-        return {"$tuple": [encode(item, on_callable, on_other, depth + 1) for item in value]}
+    if type(value) is tuple or (isinstance(value, tuple) and hasattr(type(value), "_fields")):
+        # a namedtuple crosses as a tuple: the checks and the hidden tests see the same kind of answer
+        return {"$tuple": [encode(item, on_callable, on_other, depth + 1) for item in tuple.__iter__(value)]}
     if type(value) is dict:
         return {"$dict": [[encode(k, on_callable, on_other, depth + 1), encode(v, on_callable, on_other, depth + 1)]
                           for k, v in value.items()]}
