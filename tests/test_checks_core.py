@@ -143,3 +143,29 @@ def test_a_namedtuple_is_a_tuple_for_every_check_and_on_the_wire():
 
     result = ch01.check_perceptron_update(as_list)
     assert result.status == "failed" and "Expected a tuple" in str(result)
+
+
+def test_an_answer_that_keeps_state_between_calls_fails():
+    """Issue 23, item 10: the first case is called again in the same process; state shows."""
+    import numpy as np
+
+    from lecture_lib.checks import ch01
+
+    calls = {"n": 0}
+
+    def threshold_unit_counting(x, w, b):      # right on its first call only
+        calls["n"] += 1
+        return (x @ w + b >= 0).astype(int) + (calls["n"] > 1)
+
+    def threshold_unit_default_list(x, w, b, _seen=[]):   # the classic mutable default
+        _seen.append(1)
+        return (x @ w + b >= 0).astype(int) * (1 if len(_seen) == 1 else 0)
+
+    def threshold_unit(x, w, b):
+        return np.asarray(x @ w + b >= 0, dtype=int)
+
+    for stateful in (threshold_unit_counting, threshold_unit_default_list):
+        result = ch01.check_threshold_unit(stateful)
+        assert result.status == "failed" and "keeps_state" in result.hints, stateful.__name__
+        assert "another answer when called again" in result.summary
+    assert ch01.check_threshold_unit(threshold_unit).status == "passed"
