@@ -68,3 +68,17 @@ def test_module_names_reported_by_the_kernel():
     assert not from_package_module("lecture_lib.checks.ch01")
     assert not from_package_module("__main__") and not from_package_module(None)
     assert not from_package_module("lecture_library")
+
+
+def test_writing_the_reference_solution_is_no_evidence_of_copying():
+    """Where the package's function is the solutions' own answer, matching it proves nothing."""
+    from lecture_lib.grading.assignment import load_assignment, reference_submission
+
+    for chapter in ("solutions/10_skip_connections.ipynb", "solutions/01_threshold_units.ipynb"):
+        assignment = load_assignment(chapter)
+        notebook = reference_submission(chapter)
+        sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+        assert package_answers(sources, assignment.exercises, assignment.imports,
+                               assignment.reference_shapes) == {}, chapter
+    copy = _renamed_copy()
+    assert package_answers([copy], EXERCISES, CHAPTER_IMPORTS, reference_shapes=["unrelated"]) != {}

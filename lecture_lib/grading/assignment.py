@@ -76,6 +76,9 @@ class Assignment:
     imports: str
     sha256: str
     warnings: list = field(default_factory=list)
+    #: normalised shapes of the solutions' own functions (:func:`~lecture_lib.grading.provenance.normalised_shape`):
+    #: a learner's function that matches the package only where it matches the reference solution is no copy
+    reference_shapes: list = field(default_factory=list)
 
     @property
     def max_points(self) -> float:
@@ -258,10 +261,27 @@ def load_assignment(path) -> Assignment:
             raise AssignmentError(f"{path.name}: the check of {exercise.name} does not parse: {exc}") from None
         if exercise.name not in exercise.learner_names:
             exercise.learner_names.insert(0, exercise.name)
+    reference_shapes = []
+    for cell in solution.cells:
+        if is_solution_cell(cell):
+            reference_shapes += solution_shapes(cell.source.replace(BEGIN_SOLUTION, "").replace(END_SOLUTION, ""))
     digest_input = json.dumps([[e.name, e.points, e.public, e.hidden, e.checksum, e.credit] for e in exercises]
                               + [imports])
     return Assignment(name=path.stem, exercises=exercises, imports=imports,
-                      sha256=hashlib.sha256(digest_input.encode()).hexdigest(), warnings=warnings)
+                      sha256=hashlib.sha256(digest_input.encode()).hexdigest(), warnings=warnings,
+                      reference_shapes=reference_shapes)
+
+
+def solution_shapes(source: str) -> list:
+    """Normalised shapes of the functions a solution cell defines (empty when it does not parse)."""
+    from .provenance import normalised_shape
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [normalised_shape(node)[0] for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
 
 
 def reference_submission(solutions_path) -> nbformat.NotebookNode:

@@ -253,7 +253,7 @@ def grade_submission(path, assignment: Assignment, limits: Limits, sandboxed: bo
         folder_deleted = (not Path(temporary).is_dir() or not session.workdir.is_dir()
                           or session.workdir_recreated)
     copied = package_answers([step.source for step in steps if step.kind == "learner"], assignment.exercises,
-                             assignment.imports)
+                             assignment.imports, assignment.reference_shapes)
     for exercise in assignment.exercises:
         entry = entries.get(exercise.name) or _entry(
             exercise, TIMEOUT, notes=["The notebook ran out of time before this exercise was graded."])

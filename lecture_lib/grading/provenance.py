@@ -14,7 +14,8 @@ say; the instructor sees it in ``grades.csv`` and decides. Detected three ways:
   ``lecture_lib`` module (its ``__module__``), however it got there;
 * **copied source**: the exercise's function is, up to names, comments and docstrings, the source of a
   function of ``lecture_lib`` (only for functions of at least :data:`MIN_COPY_NODES` syntax nodes:
-  a one-line answer written independently looks the same as the package's).
+  a one-line answer written independently looks the same as the package's; and never where the
+  solutions' own reference answer is that same code: writing the reference answer is no evidence).
 
 What remains possible (README): a copy rewritten by hand beyond renaming; code hidden from static reading
 (``exec`` of a built string, flagged as suspicious code) together with a kernel altered to misreport
@@ -126,11 +127,13 @@ def package_function_shapes() -> dict:
     return shapes
 
 
-def package_answers(learner_sources, exercises, chapter_imports: str) -> dict:
+def package_answers(learner_sources, exercises, chapter_imports: str, reference_shapes=()) -> dict:
     """{exercise name: reason} for the exercises whose answer comes from the package (static and copy checks).
 
     learner_sources : list of str, the learner's cells in order; exercises : the assignment's exercises
-    (``name``); chapter_imports : the solutions' import lines (what they import from lecture_lib is allowed).
+    (``name``); chapter_imports : the solutions' import lines (what they import from lecture_lib is allowed);
+    reference_shapes : normalised shapes of the solutions' own functions: matching the package where the
+    reference solution matches it too is no evidence of copying (an honest learner may write the same).
     """
     allowed = set(_package_imports(_parse(chapter_imports) or ast.Module(body=[], type_ignores=[])).values())
     trees = [tree for tree in (_parse(source) for source in learner_sources) if tree is not None]
@@ -163,7 +166,7 @@ def package_answers(learner_sources, exercises, chapter_imports: str) -> dict:
                     elif isinstance(inner, ast.Constant) and isinstance(inner.value, str) and PACKAGE in inner.value:
                         found.setdefault(node.name, f"`{node.name}` names {PACKAGE} in a string")
                 digest, size = normalised_shape(node)
-                if size >= MIN_COPY_NODES and digest in shapes:
+                if size >= MIN_COPY_NODES and digest in shapes and digest not in set(reference_shapes):
                     found.setdefault(node.name, f"`{node.name}` is the source of {shapes[digest]}, renamed")
     return found
 
