@@ -12,8 +12,14 @@ from widget_tools import find_control  # noqa: E402
 
 def test_small_multiples_draw_one_panel_per_optimiser_and_landscape():
     fig, runs = trajectory_small_multiples(("gradient descent", "lbfgs"), condition_number=20)
-    assert len(fig.axes) == 4 and len(runs) == 4
-    assert "lbfgs" in fig.axes[1].get_title() and "steps" in fig.axes[1].get_title()
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(panels) == 4 and len(runs) == 4 and len(bars) == 2
+    assert "lbfgs" in panels[1].get_title() and "evaluations" in panels[1].get_title()
+    assert "evaluations" not in panels[0].get_title()
+    assert all(ax.get_xlabel() == "$w_1$" and "$w_2$" in ax.get_ylabel() for ax in panels)
+    assert all(ax.get_aspect() == 1.0 for ax in panels)  # a 30° valley is drawn at 30°
+    assert all("log" in bar.get_ylabel() for bar in bars)
     plt.close(fig)
 
 
@@ -21,7 +27,7 @@ def test_explorer_redraws_when_a_control_changes():
     widget = optimiser_explorer(optimiser="gradient descent", eta=0.5)
     image = widget.children[-1]
     first = image.value
-    find_control(widget, "κ").value = 300.0
+    find_control(widget, "c (cond.)").value = 300.0
     assert image.value != first
     second = image.value
     find_control(widget, "optimiser").value = "adam"

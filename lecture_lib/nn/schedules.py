@@ -113,7 +113,11 @@ class CosineDecay(Schedule):
     """η(t) = eta_min + (eta0 - eta_min) (1 + cos(π t / decay_steps)) / 2 for t <= decay_steps, then eta_min.
 
     Loshchilov & Hutter (SGDR, 2017) without restarts. Keras ``CosineDecay``
-    (with ``alpha`` = eta_min / eta0); PyTorch ``CosineAnnealingLR(T_max, eta_min)``.
+    (with ``alpha`` = eta_min / eta0), also after ``decay_steps``. PyTorch's
+    ``CosineAnnealingLR(T_max=decay_steps, eta_min)`` agrees only for
+    t <= T_max: after it, PyTorch's η follows the cosine back up (it returns to
+    eta0 at t = 2 T_max, a period of 2 T_max), while this schedule and Keras's
+    stay at eta_min.
     """
 
     def __init__(self, eta0, decay_steps, eta_min=0.0):

@@ -57,7 +57,7 @@ import numpy as np
 from ..._validate import as_scalar, check_positive
 from ..clipping import _norm, check_clip_threshold
 
-__all__ = ["Optimizer", "check_decay_rate"]
+__all__ = ["Optimizer", "check_decay_rate", "keras_decay"]
 
 
 def _pairs(params, grads):
@@ -95,6 +95,18 @@ def check_decay_rate(value, name, meaning="the average would never move"):
         why = f" (at 1 {meaning})" if number == 1.0 else ""
         raise ValueError(f"{name} must lie in [0, 1){why}, got {number}.")
     return number
+
+
+def keras_decay(framework):
+    """The weight-decay convention of ``Cls.like(framework)``: {'decoupled_decay': True} for Keras, {} for PyTorch.
+
+    Keras 3's ``weight_decay=λ`` is decoupled for every optimiser
+    (``BaseOptimizer._apply_weight_decay``: w <- w - η λ w with the current η,
+    before the update, on every variable not excluded); PyTorch's
+    ``weight_decay=`` is coupled (added to the gradient) except in AdamW.
+    A ``decoupled_decay`` passed to ``like`` overrides it.
+    """
+    return {"decoupled_decay": True} if framework == "keras" else {}
 
 
 def _check_eta(eta):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._validate import check_choice
-from .base import Optimizer, check_decay_rate
+from .base import Optimizer, check_decay_rate, keras_decay
 
 __all__ = ["SGD"]
 
@@ -76,8 +76,9 @@ class SGD(Optimizer):
     @classmethod
     def like(cls, framework, **settings):
         """The optimiser with ``framework``'s ('keras' or 'pytorch') defaults and conventions; ``settings`` override."""
-        form = {"keras": "step", "pytorch": "gradient"}[check_choice(framework, "framework", ("keras", "pytorch"))]
-        return cls(**{"momentum_form": form, **settings})
+        framework = check_choice(framework, "framework", ("keras", "pytorch"))
+        form = {"keras": "step", "pytorch": "gradient"}[framework]
+        return cls(**{"momentum_form": form, **keras_decay(framework), **settings})
 
     def _update(self, p, g, state):
         eta = self.learning_rate
