@@ -112,7 +112,7 @@ def test_many_rates_equal_single_runs_of_the_engine_sgd():
 def test_adam_vs_lbfgs_reports_both_and_validates_n():
     result = adam_vs_lbfgs(60, seed=0, adam_etas=(0.01,), adam_updates=20, lbfgs_iterations=5)
     assert set(result) == {("adam", 0.01), "lbfgs"}
-    assert all(0 <= acc <= 1 and loss > 0 for loss, acc in result.values())
+    assert all(0 <= acc <= 1 and 0 <= train_acc <= 1 and loss > 0 for loss, acc, train_acc in result.values())
     with pytest.raises(ValueError, match="at most 1438"):
         adam_vs_lbfgs(5000, seed=0)
 

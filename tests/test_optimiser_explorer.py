@@ -15,8 +15,8 @@ def test_small_multiples_draw_one_panel_per_optimiser_and_landscape():
     panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
     bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
     assert len(panels) == 4 and len(runs) == 4 and len(bars) == 2
-    assert "lbfgs" in panels[1].get_title() and "evaluations" in panels[1].get_title()
-    assert "evaluations" not in panels[0].get_title()
+    assert "lbfgs" in panels[1].get_title() and "evals" in panels[1].get_title()
+    assert "evals" not in panels[0].get_title()
     assert all(ax.get_xlabel() == "$w_1$" and "$w_2$" in ax.get_ylabel() for ax in panels)
     assert all(ax.get_aspect() == 1.0 for ax in panels)  # a 30° valley is drawn at 30°
     assert all("log" in bar.get_ylabel() for bar in bars)
@@ -40,3 +40,18 @@ def test_explorer_validates_its_arguments():
         optimiser_explorer(optimiser="sgdx")
     with pytest.raises(ValueError, match="eta"):
         optimiser_explorer(eta=-1)
+
+
+def test_seed_band_figure_labels_median_and_band():
+    import numpy as np
+    from lecture_lib.viz.optimiser_explorer import seed_band_figure
+
+    curves = {"a": [np.linspace(1, 0.1, 5), np.linspace(2, 0.2, 5), np.linspace(3, 0.3, 5)]}
+    fig = seed_band_figure(curves, title="t")
+    ax = fig.axes[0]
+    assert "median of 3 seeds (band: min–max)" in ax.get_legend().get_texts()[0].get_text()
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "step"
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), np.linspace(2, 0.2, 5))
+    plt.close(fig)
+    with pytest.raises(ValueError, match="empty"):
+        seed_band_figure({})

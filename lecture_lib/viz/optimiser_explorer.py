@@ -13,7 +13,7 @@ from .live_figure import LiveFigure, new_figure
 from .plotting import COLORS
 
 __all__ = ["DEFAULT_ETAS", "COLOUR_LABEL", "draw_landscape", "draw_trajectory", "trajectory_row", "trajectory_small_multiples",
-           "optimiser_explorer"]
+           "seed_band_figure", "optimiser_explorer"]
 
 #: Learning rates for the live explorer's first drawing and for a quick static figure. The chapter
 #: itself picks each optimiser's rate by a sweep (``topics.optimisation_landscapes.sweep_learning_rates``)
@@ -69,7 +69,7 @@ def _summary(trajectory, landscape):
     if trajectory.diverged:
         return "diverged"
     distance = trajectory.distance_to(landscape.minimum)[-1]
-    evaluations = f" ({trajectory.evaluations} evaluations)" if trajectory.evaluations != len(trajectory.losses) - 1 else ""
+    evaluations = f" ({trajectory.evaluations} evals)" if trajectory.evaluations > len(trajectory.losses) else ""
     return f"{len(trajectory.losses) - 1} steps{evaluations}, |w - w*| = {distance:.1g}"
 
 
@@ -118,7 +118,8 @@ def trajectory_small_multiples(optimisers=OPTIMISER_NAMES, condition_number=50.0
     condition_number : float
         c, the condition number of the quadratic.
     etas : dict, optional
-        {landscape kind: {optimiser: η}}; default ``DEFAULT_ETAS``.
+        {landscape kind: {optimiser: η}} ('quadratic' and 'Rosenbrock'; L-BFGS
+        needs none); default ``DEFAULT_ETAS``.
 
     Returns
     -------
@@ -129,19 +130,53 @@ def trajectory_small_multiples(optimisers=OPTIMISER_NAMES, condition_number=50.0
     import matplotlib.pyplot as plt
 
     etas = DEFAULT_ETAS if etas is None else etas
-    fig, axes = plt.subplots(2, len(optimisers), figsize=(2.5 * len(optimisers) + 1.2, 6.4), squeeze=False,
+    fig, axes = plt.subplots(2, len(optimisers), figsize=(2.5 * len(optimisers) + 1.2, 5.4), squeeze=False,
                              layout="constrained")
     runs = {}
     for row, kind in enumerate(("quadratic", "Rosenbrock")):
         landscape = _landscape(kind, condition_number)
         titled = {}
         for name in optimisers:
-            run = run_optimizer(landscape, make_optimizer(name, etas[kind][name]), _STEPS[kind])
+            eta = etas[kind].get(name)
+            if eta is None and name != "lbfgs":
+                raise ValueError(f"etas[{kind!r}] has no learning rate for {name!r}.")
+            run = run_optimizer(landscape, make_optimizer(name, eta), _STEPS[kind])
             runs[(kind, name)] = run
-            titled[name if name == "lbfgs" else f"{name}, η={etas[kind][name]:.3g}"] = run
+            titled[name if name == "lbfgs" else f"{name}, η={eta:.3g}"] = run
         trajectory_row(axes[row], landscape, titled)
         axes[row][0].set_ylabel(f"{kind}\n$w_2$", fontsize=8)
     return fig, runs
+
+
+def seed_band_figure(curves, title="", ylabel="$E - E_{\\min}$"):
+    """Loss curves over seeds: per setting the median (line) and the min–max band, log y axis.
+
+    Parameters
+    ----------
+    curves : dict
+        {setting label: sequence of 1-D arrays of equal length (one per seed)}.
+    title, ylabel : str
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if not curves:
+        raise ValueError("curves is empty: give {label: [curve of each seed, ...]}.")
+    fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+    for label, runs in curves.items():
+        stacked = np.asarray(runs, dtype=float)
+        if stacked.ndim != 2:
+            raise ValueError(f"curves[{label!r}] must be equally long 1-D arrays, one per seed; got shape {stacked.shape}.")
+        steps = np.arange(stacked.shape[1])
+        line, = ax.semilogy(steps, np.median(stacked, axis=0),
+                            label=f"{label}: median of {len(stacked)} seeds (band: min–max)")
+        ax.fill_between(steps, stacked.min(axis=0), stacked.max(axis=0), color=line.get_color(), alpha=0.2)
+    ax.set(xlabel="step", ylabel=ylabel, title=title)
+    ax.legend(fontsize=8)
+    return fig
 
 
 def optimiser_explorer(optimiser="momentum", eta=0.3, momentum=0.9, condition_number=50.0, landscape="quadratic"):
