@@ -35,6 +35,16 @@ def _landscape(kind, condition_number):
     return quadratic(condition_number) if kind == "quadratic" else rosenbrock()
 
 
+def _colour_limits(kind):
+    """Fixed colour limits of log10(E + 1e-3) for the explorer: from the minimum (E = 0) to the largest E drawn.
+
+    For the quadratic the largest E on the drawn square is the roundest one's (c = 1: no direction is
+    flatter than λ_max), so one scale serves every c.
+    """
+    landscape = _landscape(kind, 1.0)
+    return -3.0, float(np.log10(landscape.loss_grid(80)[2].max() + 1e-3))
+
+
 def draw_landscape(ax, landscape, resolution=120, contours=True):
     """log10(E + 1e-3) as a shaded image (with contour lines unless ``contours=False``) on ``ax``; the minimum marked with a star.
 
@@ -207,7 +217,10 @@ def optimiser_explorer(optimiser="momentum", eta=0.3, momentum=0.9, condition_nu
                                                           "wspace": 0.25})
     start_land = _landscape(landscape, condition_number)
     image = draw_landscape(ax_path, start_land, resolution=80, contours=False)  # contours could not follow c
-    bar = figure.colorbar(image, ax=ax_path, fraction=0.05, pad=0.02)  # follows set_clim: a new c redraws it
+    image.set_clim(*_colour_limits(landscape))
+    # The colour scale is fixed per landscape, so a move of the c slider only re-blits the image; the bar
+    # (and a full render) changes only when the landscape does.
+    bar = figure.colorbar(image, ax=ax_path, fraction=0.05, pad=0.02)
     bar.set_label(COLOUR_LABEL)
     star, = ax_path.plot(*start_land.minimum, "*", color=COLORS["highlight"], markersize=14, markeredgecolor="black")
     path_line, = ax_path.plot([], [], ".-", color=COLORS["test"], markersize=3, linewidth=1.2)
@@ -219,7 +232,7 @@ def optimiser_explorer(optimiser="momentum", eta=0.3, momentum=0.9, condition_nu
         land = _landscape(controls["landscape"].value, controls["condition"].value)
         _, _, loss = land.loss_grid(80)
         image.set_data(np.log10(loss + 1e-3))
-        image.set_clim(np.log10(loss.min() + 1e-3), np.log10(loss.max() + 1e-3))
+        image.set_clim(*_colour_limits(controls["landscape"].value))
         image.set_extent(land.extent)
         ax_path.set_xlim(land.extent[0], land.extent[1])
         ax_path.set_ylim(land.extent[2], land.extent[3])
