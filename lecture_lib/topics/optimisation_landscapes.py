@@ -116,9 +116,14 @@ def quadratic(condition_number=50.0, lambda_max=1.0, angle_degrees=30.0):
     rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
     hessian = rotation @ np.diag([lambda_max / cond, lambda_max]) @ rotation.T
 
+    (h11, h12), (_, h22) = hessian.tolist()
+
     def fun_and_grad(w):
-        grad = hessian @ w
-        return 0.5 * float(w @ grad), grad
+        # Written out element by element rather than with ``hessian @ w``: a 2x2 product through BLAS may
+        # round differently on another BLAS, and runs at the edge of stability would amplify that.
+        w1, w2 = float(w[0]), float(w[1])
+        grad = np.array([h11 * w1 + h12 * w2, h12 * w1 + h22 * w2])
+        return 0.5 * (w1 * grad[0] + w2 * grad[1]), grad
 
     # The start lies mostly along the flat direction and a little across it, as a
     # random start usually does in a long valley.
@@ -245,8 +250,8 @@ def run_optimizer(landscape, optimiser, steps=100, start=None):
             # Later steps: the same array and a float gradient of its shape, so the
             # per-step structure check of ``step`` can be skipped (sweeps run many steps).
             optimiser._apply([(w, np.asarray(grad, dtype=float))])
-        squared_norm = float(w @ w)
-        if not squared_norm <= _DIVERGED_NORM ** 2:  # also catches NaN
+        squared_norm = float(np.sum(w * w))
+        if not squared_norm <= _DIVERGED_NORM ** 2:  # also catches NaN (and inf, which overflows to inf)
             diverged = True
             break
         # E and ∇E at the new weights in one call: E for the record, ∇E for the next step.
