@@ -55,3 +55,13 @@ def test_seed_band_figure_labels_median_and_band():
     plt.close(fig)
     with pytest.raises(ValueError, match="empty"):
         seed_band_figure({})
+
+
+def test_moving_the_condition_number_re_blits_and_only_a_new_landscape_re_renders():
+    widget = optimiser_explorer(optimiser="momentum", eta=1.9, momentum=0.5)
+    renders = widget.live_figure.full_renders
+    find_control(widget, "c (cond.)").value = 300.0
+    find_control(widget, "μ").value = 0.2
+    assert widget.live_figure.full_renders == renders  # fixed colour scale: the colour bar does not move
+    find_control(widget, "landscape").value = "Rosenbrock"
+    assert widget.live_figure.full_renders == renders + 1

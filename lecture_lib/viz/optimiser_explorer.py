@@ -205,6 +205,7 @@ def optimiser_explorer(optimiser="momentum", eta=0.3, momentum=0.9, condition_nu
     Returns
     -------
     ipywidgets.VBox
+        With the attribute ``live_figure`` (the ``LiveFigure`` it draws into).
     """
     import ipywidgets as widgets
 
@@ -262,5 +263,7 @@ def optimiser_explorer(optimiser="momentum", eta=0.3, momentum=0.9, condition_nu
     redraw()
     for control in controls.values():
         control.observe(redraw, names="value")
-    return widgets.VBox([widgets.HBox([controls["optimiser"], controls["landscape"], controls["condition"]]),
-                         widgets.HBox([controls["eta"], controls["momentum"]]), live_image])
+    box = widgets.VBox([widgets.HBox([controls["optimiser"], controls["landscape"], controls["condition"]]),
+                        widgets.HBox([controls["eta"], controls["momentum"]]), live_image])
+    box.live_figure = live  # its ``full_renders`` count shows which moves re-render everything (tests)
+    return box
