@@ -14,13 +14,18 @@ What counts as a figure
 In a markdown cell (math ``$…$`` is prose; inline code in backticks and fenced
 code are code and skipped), a figure is
 
-* a number with a decimal point: ``0.83``, ``2.2e-9``;
+* a number with a decimal point: ``0.83``, ``2.2e-9``, and a number in scientific notation with
+  a mantissa: ``1.8 × 10^{308}``, ``3 × 10⁻⁴`` (a bare power ``10^{-5}`` or ``1e-5`` is not a figure);
 * a percentage: ``84 %``, ``11.7%``, ``5\\,\\%`` (and every number of a range
   ending in one: ``15–19 %``);
 * each number of ``a ± b`` (also ``\\pm``);
-* the number of ``N times``, ``×N``, ``N×`` (also ``\\times``);
+* the number of ``N times``, ``×N``, ``N×`` (also ``\\times``), and a number word before
+  "times" (``ten times smaller``, ``one and a half times as long``; ``NUMBER_WORDS``; a word is
+  as precise as its last unit: "ten" matches a printed 9.6, "one and a half" a printed
+  1.46);
 * a time: ``0.2 s``, ``20 ms``, ``3 seconds``, ``2 min`` (ns, µs, ms, s, sec,
-  second(s), min, minute(s), hour(s)).
+  second(s), min, minute(s), hour(s); "s" only after a space, so "0s and 1s" are digits; never
+  inside math, where s is a symbol).
 
 Other integers (counts, seeds, years, chapter numbers) are not figures.
 
@@ -32,7 +37,8 @@ What is not a measurement (``EXCLUSIONS``; masked before figures are read)
   opening a heading (``## 3.1 Momentum``);
 * version numbers: a tool's name followed by its version (``Python 3.11``,
   ``NumPy 2.4``, ``Keras 3``, ``version 1.2``, ``v2.0``) and any ``a.b.c``;
-* shapes: ``8×8``, ``28 × 28``, ``2 \\times 3`` (a number on each side of ×);
+* shapes: ``8×8``, ``28 × 28``, ``2 \\times 3`` (an integer on each side of ×); in a product
+  with a decimal (``0.8 × 2``) the decimal stays a figure but neither number is a ratio;
 * link targets ``[text](target)``, URLs, HTML tags with their attributes,
   DOIs (``doi:10.1000/xyz``, ``10.1000/xyz``) and arXiv ids (``arXiv:1412.6980``);
 * years and chapter numbers are integers, never figures.
@@ -45,13 +51,14 @@ How a figure is traced
     Prose may round a printed value but not add digits: prose ``0.83`` matches
     printed ``0.8312`` or ``0.83``, not ``0.8``; prose ``×8.0`` matches printed
     ``8.0`` or ``7.96``, not ``8``. A percentage ``P %`` also matches the
-    printed fraction (prose ``84 %`` matches ``0.8371``); a time also matches
-    the printed number in another unit (prose ``0.45 s`` matches ``452`` [ms]).
+    printed fraction (prose ``84 %`` matches ``0.8371``); a time matches only
+    a printed time, in any unit (prose ``0.45 s`` matches a printed ``452 ms``
+    or ``0.45 s``, not a bare ``0.45``).
     Signs are ignored (prose "drops by 0.3" matches a printed ``-0.3``).
     Integers are compared to the unit: prose ``300×`` does not match ``297.6``.
 (b) **A parameter**: the number is a literal in a code cell's source
     (``eta = 0.1``; a literal is exact, so prose ``0.10`` and ``10 %`` match it).
-    Comments are not code.
+    Comments are not code. A time is measured, never set: only a printed time traces it.
 (c) **Cited**: an entry of the allowlist ``cited_figures.json`` beside the
     notebooks::
 
@@ -61,9 +68,11 @@ How a figure is traced
 
     ``figure`` is the figure as written (``"0.999"``, ``"3 %"``; spaces do not
     matter), ``context`` is matched case-insensitively against the sentence
-    that holds it, and ``source`` must appear in the notebook's reference
+    that holds it (as the command line prints it: a clause ends at . ! ? : ;),
+    and ``source`` must appear in the notebook's reference
     section (a markdown heading containing References, Reading, Sources,
-    Literature or Bibliography, up to the next heading of the same level).
+    Literature, Bibliography, Papers or Citations, e.g. "## References" or
+    "## Further reading", up to the next heading of the same level).
     An entry that matches no figure of its notebook is stale, and an entry
     whose source is not in the chapter's references is wrong: both fail.
 
@@ -86,6 +95,7 @@ import sys
 import tokenize
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 from pathlib import Path
 
 import nbformat
@@ -159,10 +169,28 @@ _PM_BEFORE = re.compile(_PM + r"[-+−]?$")
 _RANGE_TIMES_AFTER = re.compile(rf"{_SPACE}(?:–|—|-|to){_SPACE}\d+(?:,\d{{3}})*(?:\.\d+)?{_SPACE}(?:×|times\b)")
 _SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 _SCIENTIFIC_AFTER = re.compile(rf"{_SPACE}(?:×|\\times|\\cdot|·){_SPACE}10(?:\^\{{?([-−]?\d+)\}}?|([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))")
-_TIMES_AFTER = re.compile(rf"{_SPACE}(?:×|\\times(?![A-Za-z])|times\b)")
+# "N×", "N times", "×N"; but in a product "0.8 × 2" neither number is a ratio (shapes "8×8" are masked)
+_TIMES_AFTER = re.compile(rf"{_SPACE}(?:(?:×|\\times(?![A-Za-z]))(?!{_SPACE}[-−]?\.?\d)|times\b)")
 _TIMES_BEFORE = re.compile(rf"(?:×|\\times){_SPACE}$")
-_TIME_AFTER = re.compile(rf"{_SPACE}(ns|µs|μs|ms|s|secs?|seconds?|min|mins|minutes?|hours?)\b")
-_TIME_FACTORS = tuple(map(Decimal, ("1", "1e-3", "1e3", "1e-6", "1e6", "60", "3600"))) + (Decimal(1) / 60, Decimal(1) / 3600)
+_PRODUCT_BEFORE = re.compile(rf"\d\}}?{_SPACE}(?:×|\\times){_SPACE}$")
+#: Number words before "times" (a ratio in words is a figure too: "ten times smaller").
+NUMBER_WORDS = {"one and a half": ("1.5", "0.1"), "two and a half": ("2.5", "0.1"), "two": "2", "three": "3",
+                "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
+                "eleven": "11", "twelve": "12", "fifteen": "15", "twenty": "20", "thirty": "30", "fifty": "50",
+                "a hundred": "100", "hundred": "100", "a thousand": "1000", "thousand": "1000",
+                "a million": "1000000", "million": "1000000"}
+_WORD_TIMES = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+times\b", re.I)
+#: Seconds per time unit (prose and printed).
+TIME_UNITS = {"ns": Decimal("1e-9"), "µs": Decimal("1e-6"), "μs": Decimal("1e-6"), "us": Decimal("1e-6"),
+              "ms": Decimal("1e-3"), "s": Decimal(1), "sec": Decimal(1), "secs": Decimal(1), "second": Decimal(1),
+              "seconds": Decimal(1), "min": Decimal(60), "mins": Decimal(60), "minute": Decimal(60),
+              "minutes": Decimal(60), "h": Decimal(3600), "hour": Decimal(3600), "hours": Decimal(3600)}
+# prose: "0.2 s" needs the space ("0s and 1s" are digits); longer units may be attached ("20ms")
+_TIME_AFTER = re.compile(r"(?:(?:\s|\\,|~|\u00a0|\u2009|\u202f)+(s|ns|µs|μs|ms|secs?|seconds?|min|mins|minutes?|hours?)"
+                         r"|(ns|µs|μs|ms|secs?|seconds?|min|mins|minutes?|hours?))\b")
+_RANGE_TIME_AFTER = re.compile(r"(\s*(?:–|—|-|to)\s*\d+(?:\.\d+)?)(?=" + _TIME_AFTER.pattern + ")")
+_PRINTED_UNIT = re.compile(r"[ \u00a0]?(ns|µs|μs|us|ms|s|secs?|seconds?|min|mins|minutes?|h|hours?)\b")
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]*\$", re.S)
 
 
 @dataclass(frozen=True)
@@ -258,7 +286,7 @@ def mask_non_figures(text: str) -> str:
     return text
 
 
-_BOUNDARY = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+]\s|\d+\.\s|#|\|))|(?<=[.!?:;])\s+(?=\S)|\|")
+_BOUNDARY = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+]\s|\d+\.\s|#|\|))|(?<=[.!?:;])[*_)\]\"'”’]*\s+(?=\S)|\|")
 
 
 def _sentence_at(text: str, start: int, end: int) -> str:
@@ -275,6 +303,7 @@ def figures_in_markdown(text: str, cell: int = 0) -> list:
     """Every figure stated in one markdown cell's ``text`` (see the module docstring)."""
     masked = mask_non_figures(text)
     found, consumed_to = [], -1
+    math_spans = [(a.start(), a.end()) for a in _MATH.finditer(masked)]
     for m in _PROSE_NUMBER.finditer(masked):
         if m.start() < consumed_to:
             continue  # the power of ten of a number in scientific notation
@@ -284,6 +313,7 @@ def figures_in_markdown(text: str, cell: int = 0) -> list:
             integer, fraction, exponent = m.group(4), m.group(5), None
         before, after = masked[max(0, m.start() - 12):m.start()], masked[m.end():m.end() + 40]
         scientific = _SCIENTIFIC_AFTER.match(after)
+        in_math = any(a <= m.start() < b for a, b in math_spans)
         kind = None
         if scientific:
             # "1.8 × 10^{308}", "3 × 10⁻⁴": one number, its mantissa's digits give the precision
@@ -292,9 +322,10 @@ def figures_in_markdown(text: str, cell: int = 0) -> list:
             kind = "decimal"
         elif _PERCENT_AFTER.match(after) or _RANGE_PERCENT_AFTER.match(after):
             kind = "percent"
-        elif _TIME_AFTER.match(after):
+        elif (_TIME_AFTER.match(after) or _RANGE_TIME_AFTER.match(after)) and not in_math:  # in math, s is a symbol (a step, a moment)
             kind = "time"
-        elif _TIMES_AFTER.match(after) or _TIMES_BEFORE.search(before) or _RANGE_TIMES_AFTER.match(after):
+        elif (_TIMES_AFTER.match(after) or _RANGE_TIMES_AFTER.match(after)
+              or (_TIMES_BEFORE.search(before) and not _PRODUCT_BEFORE.search(before))):
             kind = "times"
         elif _PM_AFTER.match(after) or _PM_BEFORE.search(before):
             kind = "plus-minus"
@@ -315,12 +346,19 @@ def figures_in_markdown(text: str, cell: int = 0) -> list:
         elif kind == "percent":
             written += "%"
         elif kind == "time":
-            written += " " + _TIME_AFTER.match(after).group(1)
+            unit = _TIME_AFTER.match(after) or _TIME_AFTER.match(after, _RANGE_TIME_AFTER.match(after).end(1))
+            written += " " + (unit.group(1) or unit.group(2))
         elif kind == "times":
-            written = ("×" + written) if _TIMES_BEFORE.search(before) else (written + "×")
-        found.append(Figure(cell, m.group(0), written, kind, Number.parse(integer, fraction, exponent),
-                            _sentence_at(text, m.start(), m.end())))
-    return found
+            written = (written + "×") if (_TIMES_AFTER.match(after) or _RANGE_TIMES_AFTER.match(after)) \
+                else ("×" + written)
+        found.append((m.start(), Figure(cell, m.group(0), written, kind, Number.parse(integer, fraction, exponent),
+                                        _sentence_at(text, m.start(), m.end()))))
+    for m in _WORD_TIMES.finditer(masked):
+        value = NUMBER_WORDS[m.group(1).lower()]
+        value, resolution = value if isinstance(value, tuple) else (value, "1")
+        found.append((m.start(), Figure(cell, " ".join(m.group(1).split()), " ".join(m.group(0).split()), "times", Number(Decimal(value), Decimal(resolution)),
+                                        _sentence_at(text, m.start(), m.end()))))
+    return [figure for _, figure in sorted(found, key=lambda pair: pair[0])]
 
 
 def unseen_run_phrases(text: str, cell: int = 0) -> list:
@@ -333,25 +371,32 @@ def unseen_run_phrases(text: str, cell: int = 0) -> list:
 _TEXT_MIMES = ("text/plain", "text/html", "text/markdown")
 
 
+class Printed(NamedTuple):
+    """A number printed by a code cell, and the time unit printed right after it (None if none)."""
+
+    number: Number
+    unit: str | None
+
+
 def printed_numbers(notebook) -> list:
-    """Every number in the text outputs of the notebook's code cells (images are not read)."""
+    """Every number (a ``Printed``) in the text outputs of the notebook's code cells (images are not read)."""
     numbers = []
     for cell in notebook.cells:
         if cell.get("cell_type") != "code":
             continue
         for output in cell.get("outputs", []):
-            texts = []
-            if output.get("output_type") == "stream":
-                texts.append(output.get("text", ""))
+            if output.get("output_type") == "error":
+                continue
+            texts = [output.get("text", "")] if output.get("output_type") == "stream" else []
             for mime in _TEXT_MIMES:
                 data = output.get("data", {}).get(mime)
                 if data is not None:
                     texts.append("".join(data) if isinstance(data, list) else data)
-            if output.get("output_type") == "error":
-                continue
             for text in texts:
                 text = re.sub(r"<[^>]+>", " ", text)
-                numbers.extend(Number.parse(*m.groups()) for m in _PRINTED_NUMBER.finditer(text))
+                for m in _PRINTED_NUMBER.finditer(text):
+                    unit = _PRINTED_UNIT.match(text, m.end())
+                    numbers.append(Printed(Number.parse(*m.groups()), unit.group(1) if unit else None))
     return numbers
 
 
@@ -380,16 +425,24 @@ def code_literals(notebook) -> list:
     return values
 
 
-def _printed_match(figure: Figure, printed: list) -> bool:
-    scales = [1]
-    if figure.kind == "percent":
-        scales.append(100)
-    elif figure.kind == "time":
-        scales = list(_TIME_FACTORS)
-    return any(figure.number.shows(p, s) for p in printed for s in scales)
+def _in_seconds(number: Number, unit: str) -> Number:
+    factor = TIME_UNITS[unit]
+    return Number(number.value * factor, number.resolution * factor)
+
+
+def _printed_match(figure: Figure, printed) -> bool:
+    """Printed at the figure's precision: a percentage also as a fraction; a time only as a printed
+    time, in any unit (``0.45 s`` matches ``452 ms``, not a bare ``0.45``)."""
+    if figure.kind == "time":
+        prose = _in_seconds(figure.number, figure.written.split()[-1])
+        return any(prose.shows(_in_seconds(p.number, p.unit)) for p in printed if p.unit)
+    scales = [1, 100] if figure.kind == "percent" else [1]
+    return any(figure.number.shows(p.number, s) for p in printed for s in scales)
 
 
 def _literal_match(figure: Figure, literals: list) -> bool:
+    if figure.kind == "time":
+        return False  # a time is measured, never set: it must be printed
     scales = [1, 100] if figure.kind == "percent" else [1]
     return any(figure.number.shows(v, s) for v in literals for s in scales)
 
@@ -402,13 +455,14 @@ def _squash(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-_REFERENCE_HEADING = re.compile(r"^(#+)\s*(.*?(?:references?|reading|sources?|literature|bibliography).*)$",
+_REFERENCE_HEADING = re.compile(r"^(#+)\s*(.*?(?:references?|reading|sources?|literature|bibliography|papers|citations).*)$",
                                 re.I | re.M)
 
 
 def reference_section(notebook) -> str:
     """The text of the notebook's reference section(s): from a heading naming References, Reading,
-    Sources, Literature or Bibliography up to the next heading of the same or a higher level."""
+    Sources, Literature, Bibliography, Papers or Citations up to the next heading of the same or a
+    higher level."""
     sections, level = [], None
     for cell in notebook.cells:
         if cell.get("cell_type") != "markdown":
@@ -485,6 +539,16 @@ def check_notebook(path, allowlist=None) -> Report:
     return report
 
 
+def suggested_entry(notebook_name: str, figure: Figure) -> dict:
+    """An allowlist entry for ``figure`` with its context filled in; source and reason are left to write
+    (an entry whose source is not in the chapter's references fails, so a stub cannot pass)."""
+    words = figure.sentence.split()
+    at = next((i for i, w in enumerate(words) if figure.text.split()[0] in w), 0)
+    context = " ".join(words[max(0, at - 3):at + 3])
+    return {"notebook": notebook_name, "figure": figure.written, "context": context,
+            "source": "AUTHOR (YEAR) as listed under References", "reason": "WHY this value is cited, not measured"}
+
+
 def stale_notebook_entries(allowlist: list, notebooks_dir) -> list:
     """Allowlist entries whose notebook does not exist in ``notebooks_dir``."""
     names = {p.name for p in Path(notebooks_dir).glob("*.ipynb")}
@@ -504,6 +568,9 @@ def main(argv=None) -> int:
     parser.add_argument("--allowlist", type=Path, default=None,
                         help=f"the allowlist file (default: {ALLOWLIST_NAME} beside each notebook)")
     parser.add_argument("--traced", action="store_true", help="also print how each traced figure was traced")
+    parser.add_argument("--suggest", action="store_true",
+                        help="print an allowlist entry to complete for each untraced figure (only for values "
+                             "cited from a source in the chapter's references)")
     args = parser.parse_args(argv)
     allowlist = load_allowlist(args.allowlist) if args.allowlist else None
     failed = 0
@@ -514,6 +581,9 @@ def main(argv=None) -> int:
         if args.traced:
             for figure, how in report.traced:
                 print(f"{path.name}: {how}, {figure.describe()}")
+        if args.suggest:
+            for figure in report.untraced:
+                print(json.dumps(suggested_entry(path.name, figure), ensure_ascii=False))
         n_figures = len(report.traced) + len(report.untraced)
         print(f"{path.name}: {'OK' if report.ok else 'FAILED'} ({n_figures} figures, {len(report.untraced)} "
               f"untraced, {len(report.phrases)} unseen-run phrases, {len(report.allowlist_problems)} "
