@@ -95,6 +95,14 @@ def test_soup_raw_is_ill_conditioned_and_standardised_converges_fast():
     assert np.all((steps > 0) & (steps < 30))
 
 
+def test_standardise_guards_a_constant_feature():
+    # (x - mean) / std would divide the constant column by 0 and give NaN
+    z = standardise(np.array([[1.0, 2.0], [1.0, 4.0], [1.0, 6.0]]))
+    assert np.all(np.isfinite(z))
+    np.testing.assert_allclose(z[:, 0], 0.0)
+    np.testing.assert_allclose(z[:, 1].std(), 1.0)
+
+
 def test_many_rates_equal_single_runs_of_the_engine_sgd():
     x, y = soup_data(n=20, seed=1)
     x_std = standardise(x)

@@ -33,6 +33,7 @@ from typing import Callable
 import numpy as np
 
 from .._validate import as_scalar, check_choice, check_positive, check_positive_int
+from ..datasets import Standardiser
 from ..nn.optimizers import LBFGS, SGD, AdaGrad, Adam, RMSProp
 
 __all__ = [
@@ -368,9 +369,12 @@ def soup_data(n=200, seed=0):
 
 
 def standardise(x):
-    """z-scores of the columns of x, shape (N, D): (x - mean) / standard deviation."""
-    x = np.asarray(x, dtype=float)
-    return (x - x.mean(axis=0)) / x.std(axis=0)
+    """z-scores of the columns of x, shape (N, D): (x - mean) / standard deviation.
+
+    The series' ``Standardiser`` fitted on x itself (the soup fit has no held-out data), so a
+    constant column is centred, not divided by ~0.
+    """
+    return Standardiser().fit(x).transform(x)
 
 
 def least_squares_hessian(x):
