@@ -231,22 +231,23 @@ def _adam_mistake(**wrong):
 
 
 _T_HINT = ("the bias correction uses the wrong t. t is the number of this step counting from 1 (the first step has "
-           "t = 1, and 1 - beta^t = 1 - beta then); a counter that starts at 0 must be increased before the correction.")
+           "t = 1); a counter that starts at 0 must be increased before the correction.")
 
 _ADAM_MISTAKES = [
     Mistake("wrong_sign", "the weights moved uphill: w' = w - eta m_hat / (sqrt(s_hat) + eps).",
             _adam_mistake(sign=-1.0)),
     Mistake("missing_bias_correction",
             "the bias correction is missing: m and s start at 0, so after t steps of a constant gradient they hold "
-            "only (1 - beta^t) of it. Divide by that factor before the step (m_hat, s_hat).",
+            "only a fraction of it. Unroll m for two or three steps of the same gradient to find that fraction as a "
+            "function of beta1 and t, then divide by it before the step (m_hat; the same for s and beta2).",
             _adam_mistake(correct=False)),
     Mistake("corrected_m_only",
-            "only m is corrected. s starts at 0 too and is too small by the factor (1 - beta2^t) in the same way: "
-            "without its correction the first steps are far too large (sqrt(1 - beta2) is small).",
+            "only m is corrected. s starts at 0 too and is too small in the same way (with beta2 where m has beta1): "
+            "without its correction the first steps are far too large.",
             _adam_mistake(correct_m_only=True)),
     Mistake("power_of_complement",
-            "the correction factor is 1 - beta^t (beta to the power t), not 1 - (1 - beta)^t: after t steps of a "
-            "constant gradient the weights beta^t of the starting 0 are what is missing.",
+            "the correction factor is not 1 - (1 - beta)^t. Unroll m_1, m_2, m_3 for a constant gradient g from "
+            "m_0 = 0 and compare each with g: the fraction of g that m_t holds is the factor.",
             _adam_mistake(power_of_complement=True)),
     Mistake("corrected_state",
             "you returned the corrected m_hat and s_hat as the new state. The correction is for this step's update "
