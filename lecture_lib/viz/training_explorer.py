@@ -72,7 +72,8 @@ def training_explorer(grid, learning_rate=None, batch_size=None, hidden_units=No
         start[name] = axis[TrainingGrid._index(axis, default if given is None else given, name)]
     grid.run(**start)  # validates the start
     sliders = {name: widgets.SelectionSlider(options=list(getattr(grid, axis_name)), value=start[name],
-                                             description=label, continuous_update=False)
+                                             description=label, continuous_update=False,
+                                             style={"description_width": "initial"})
                for name, axis_name, label in _AXES}
 
     figure = new_figure(figsize=(9.6, 3.9))
@@ -94,9 +95,9 @@ def training_explorer(grid, learning_rate=None, batch_size=None, hidden_units=No
     ax_loss.set(xlabel="epoch", ylabel="loss E (log scale)", yscale="log", ylim=_loss_limits(grid),
                 xlim=(1, grid.epochs))
     ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0.0, 1.02), xlim=(1, grid.epochs))
-    for ax in (ax_loss, ax_acc):
+    for ax, corner in ((ax_loss, "lower left"), (ax_acc, "lower right")):
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="best", fontsize=8)
+        ax.legend(loc=corner, fontsize=8)  # fixed: the curves change, the legend must not jump
     title = figure.suptitle("", fontsize=11)
     live = LiveFigure(figure, [*lines.values(), title])
 
