@@ -106,3 +106,20 @@ def test_one_at_a_time_adds_seeds_to_the_settings_of_the_static_twin(data, grid)
     plt.close(fig)
     with pytest.raises(ValueError, match="not on the grid"):
         tg.one_at_a_time(*data, grid, {**around, "batch_size": 64})
+
+
+def test_a_setting_seen_before_shows_its_kept_frame(grid, monkeypatch):
+    explorer = training_explorer(grid)
+    image, rate = explorer.children[1], find_control(explorer, "learning rate")
+    first = image.value
+    rate.value = 0.01
+    second = image.value
+
+    def no_lookup(*args, **kwargs):
+        raise AssertionError("a setting seen before must not be looked up and drawn again")
+
+    monkeypatch.setattr(TrainingGrid, "run", no_lookup)
+    rate.value = 0.001
+    assert image.value == first
+    rate.value = 0.01
+    assert image.value == second != first

@@ -5,7 +5,8 @@ hidden units) over a ``TrainingGrid`` (``lecture_lib.topics.training_grid``,
 trained beforehand) and redraws the training and validation curves of the
 chosen run, with the slides' own setting as a grey reference, in a
 ``LiveFigure``: a slider move only looks a run up and redraws, it never
-trains. ``draw_training_grid`` is its static twin: the same lesson on paper,
+trains, and a setting seen before is not even redrawn (its frame is kept).
+``draw_training_grid`` is its static twin: the same lesson on paper,
 one setting varied at a time from the slides' (columns), validation loss
 and accuracy (rows). matplotlib and ipywidgets are imported lazily.
 """
@@ -101,13 +102,18 @@ def training_explorer(grid, learning_rate=None, batch_size=None, hidden_units=No
     title = figure.suptitle("", fontsize=11)
     live = LiveFigure(figure, [*lines.values(), title])
 
+    frames = {}  # PNG per setting: the grid is fixed, so a setting seen once is never drawn again
+
     def redraw(change=None):
         setting = {name: slider.value for name, slider in sliders.items()}
-        curves = grid.run(**setting)
-        for key, line in lines.items():
-            line.set_ydata(curves[key])
-        title.set_text(_title(grid, setting, curves))
-        live.refresh()
+        key = tuple(setting.values())
+        if key not in frames:
+            curves = grid.run(**setting)
+            for curve, line in lines.items():
+                line.set_ydata(curves[curve])
+            title.set_text(_title(grid, setting, curves))
+            frames[key] = live.png()
+        live.image.value = frames[key]
 
     picture = live.image_widget()
     redraw()
