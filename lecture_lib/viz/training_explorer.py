@@ -64,6 +64,7 @@ def training_explorer(grid, learning_rate=None, batch_size=None, hidden_units=No
         Sliders labelled 'learning rate', 'batch size', 'hidden units', then the figure.
     """
     import ipywidgets as widgets
+    from matplotlib.ticker import MaxNLocator
 
     grid = _check_grid(grid)
     start = {}
@@ -97,6 +98,7 @@ def training_explorer(grid, learning_rate=None, batch_size=None, hidden_units=No
                 xlim=(1, grid.epochs))
     ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0.0, 1.02), xlim=(1, grid.epochs))
     for ax, corner in ((ax_loss, "lower left"), (ax_acc, "lower right")):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers (no 2.5 ticks)
         ax.grid(True, alpha=0.3)
         ax.legend(loc=corner, fontsize=8)  # fixed: the curves change, the legend must not jump
     title = figure.suptitle("", fontsize=11)
