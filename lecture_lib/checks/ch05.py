@@ -341,11 +341,11 @@ _LOGITS_MISTAKES = [
             "the sum in log sum_j exp(h_j) runs over the classes, axis=-1 (with keepdims=True).",
             _logits_variant(axis=0)),
     Mistake("max_not_added_back",
-            "after subtracting m = max_j h_j inside the exponentials you must keep it outside: "
-            "log sum_j exp(h_j) = m + log sum_j exp(h_j - m).",
+            "the row's maximum m was taken out inside the exponentials but not put back outside the log. "
+            "Compute log yhat with your log_softmax from part (a) (checked there) instead of a new formula.",
             _max_not_added_back),
     Mistake("logits_used_as_log_probabilities",
-            "the logits are not log-probabilities: log yhat_k = h_k - log sum_j exp(h_j).",
+            "the logits are not log-probabilities: log yhat is what your log_softmax from part (a) returns.",
             _logits_as_log_probabilities),
 ]
 
@@ -354,9 +354,8 @@ def _logits_overflow_hint(case, value):
     """A learner whose log-sum-exp overflows on large logits returns inf or NaN."""
     if _finite_or_none(value) is False and np.max(np.abs(case.kwargs["h"])) > 700:
         return [("no_max_subtraction",
-                 "exp(h) overflows for logits above ~709 (inf / inf = NaN). Subtract each row's maximum "
-                 "first: log sum_j exp(h_j) = m + log sum_j exp(h_j - m) with m = max_j h_j; every exponent "
-                 "is then <= 0.")]
+                 "exp(h) overflows for logits above ~709 (inf / inf = NaN). Build the loss on your log_softmax "
+                 "from part (a), which stays finite for any finite logits (its check tests logits of 1000).")]
     return []
 
 
