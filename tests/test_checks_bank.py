@@ -589,6 +589,31 @@ def huber_from_clipped(y, y_hat, delta):
     return float(np.sum(0.5 * quadratic ** 2 + delta * (r - quadratic)) / y_hat.shape[0])
 
 
+def huber_slope_loop(r, delta):
+    out = np.empty(np.shape(r))
+    for index in np.ndindex(out.shape):
+        value = float(r[index])
+        out[index] = value if abs(value) <= delta else (delta if value > 0 else -delta)
+    return out
+
+
+def huber_slope_clip(r, delta):
+    return np.minimum(np.maximum(r, -delta), delta)
+
+
+def log_softmax_loop(h):
+    out = np.empty(np.shape(h))
+    for n, row in enumerate(h):
+        m = max(row)
+        log_sum = m + np.log(sum(np.exp(v - m) for v in row))
+        out[n] = [v - log_sum for v in row]
+    return out
+
+
+def log_softmax_logaddexp(h):
+    return h - np.logaddexp.reduce(h, axis=1, keepdims=True)
+
+
 def huber_gradient_where(y, y_hat, delta):
     r = y_hat - y
     return np.where(np.abs(r) <= delta, r, delta * np.sign(r)) / len(y_hat)
@@ -701,7 +726,9 @@ RIGHT = {
     "magnitude_masks": [masks_threshold, masks_inf_for_pruned],
     "rewind": [rewind_where, rewind_loop],
     "huber_loss": [huber_loop, huber_from_clipped],
+    "huber_slope": [huber_slope_loop, huber_slope_clip],
     "huber_gradient": [huber_gradient_where, huber_gradient_loop],
+    "log_softmax": [log_softmax_loop, log_softmax_logaddexp],
     "cross_entropy_from_logits": [cross_entropy_logsumexp_rows, cross_entropy_logaddexp],
     "cross_entropy_from_probabilities": [cross_entropy_probabilities_loop, cross_entropy_probabilities_mean],
     "clip_by_global_norm": [clip_loop, clip_concatenated],
@@ -1044,6 +1071,13 @@ WRONG = {
     "huber_loss": [(lambda y, y_hat, delta: float(np.mean(0.5 * (y_hat - y) ** 2) * np.size(y_hat) / len(y_hat)),
                     "squared_error_only"),
                    (huber_not_shifted, "linear_part_not_shifted"), (huber_signed_residual, "signed_residual_compared")],
+    "huber_slope": [(lambda r, delta: np.where(np.abs(r) <= delta, r, delta), "slope_positive_on_both_sides"),
+                    (lambda r, delta: np.where(np.abs(r) <= delta, r, np.sign(r)), "slope_one_beyond_delta"),
+                    (lambda r, delta: np.array(r, dtype=float), "slope_of_squared_error")],
+    "log_softmax": [(lambda h: h - np.log(np.sum(np.exp(h - h.max(axis=1, keepdims=True)), axis=1, keepdims=True)),
+                     "max_not_added_back"),
+                    (lambda h: np.log(np.exp(h) / np.exp(h).sum(axis=1, keepdims=True)), "no_max_subtraction"),
+                    (lambda h: np.array(h, dtype=float), "logits_used_as_log_probabilities")],
     "huber_gradient": [(lambda y, y_hat, delta: np.clip(y - y_hat, -delta, delta) / len(y_hat), "wrong_sign"),
                        (lambda y, y_hat, delta: np.clip(y_hat - y, -delta, delta), "missing_division_by_n"),
                        (lambda y, y_hat, delta: np.minimum(y_hat - y, delta) / len(y_hat), "signed_residual_compared")],

@@ -33,7 +33,6 @@ NOT_YET_CHECKED = {
     "02_sigmoid_unit.ipynb",
     "03_feedforward_networks.ipynb",
     "04_backpropagation.ipynb",
-    "05_training_framework.ipynb",
     "07_training_pitfalls.ipynb",
     "08_dropout.ipynb",
     "09_batch_normalisation.ipynb",

@@ -394,6 +394,9 @@ def measure_gradient_costs(hidden_units=(1, 3, 10, 30, 100, 170), n_inputs=50, n
     """
     n_inputs, n_outputs, repeats = (check_positive_int(v, name) for v, name in
                                     [(n_inputs, "n_inputs"), (n_outputs, "n_outputs"), (repeats, "repeats")])
+    if isinstance(hidden_units, (str, bytes)) or not np.iterable(hidden_units):
+        raise TypeError(f"hidden_units must be a sequence of hidden-layer sizes such as (1, 3, 10), got"
+                        f" {hidden_units!r}; for one size write ({hidden_units!r},).")
     sizes = [check_positive_int(h, "hidden_units") for h in hidden_units]
     if not sizes:
         raise ValueError("hidden_units must hold at least one size.")

@@ -65,7 +65,8 @@ def _pairs(params, grads):
     if isinstance(params, dict):
         params, grads = [params], [grads]
     if not isinstance(params, (list, tuple)) or not isinstance(grads, (list, tuple)):
-        raise TypeError("params and grads must be dicts of arrays or lists of such dicts.")
+        raise TypeError("params and grads must be dicts of arrays or lists of such dicts, such as"
+                        f" step({{'W': W}}, {{'W': grad_W}}); got {type(params).__name__} and {type(grads).__name__}.")
     if len(params) != len(grads):
         raise ValueError(f"params has {len(params)} dict(s) but grads has {len(grads)}.")
     for i, (p_dict, g_dict) in enumerate(zip(params, grads)):
@@ -80,6 +81,11 @@ def _pairs(params, grads):
             if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
                 raise TypeError(
                     f"params[{i}][{key!r}] must be a float ndarray (it is updated in place), got {type(p).__name__}."
+                )
+            if isinstance(g, (str, bytes)) or np.asarray(g).dtype.kind not in "biuf":
+                raise TypeError(
+                    f"grads[{i}][{key!r}] must be an array of numbers (dE/dparam, shape {p.shape}),"
+                    f" got {type(g).__name__} {g!r:.60}."
                 )
             if np.shape(g) != p.shape:
                 raise ValueError(
