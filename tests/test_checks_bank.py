@@ -1326,11 +1326,25 @@ def test_session_in_raise_mode_does_not_fail_a_correct_answer(exercise):
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
-def test_correct_answer_is_checked_fast(exercise):
-    public(exercise, solution(exercise))  # warm
-    started = time.perf_counter()
-    assert public(exercise, solution(exercise)).status == PASSED
-    assert time.perf_counter() - started < 0.5
+def test_correct_answer_is_checked_with_few_calls(exercise):
+    """A check stays cheap: it calls the learner's function about once per case (plus the repeated first
+    call that shows kept state). Counted, not timed: a wall-clock limit fails on a loaded machine."""
+    import functools
+
+    from lecture_lib.checks.isolation import isolation
+
+    right = solution(exercise)
+    calls = []
+
+    @functools.wraps(right)
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return right(*args, **kwargs)
+
+    with isolation("inline"):
+        result = public(exercise, counted)
+    assert result.status == PASSED, result
+    assert 1 <= len(calls) <= 2 * max(result.cases_total, 1) + 2, (len(calls), result.cases_total)
 
 
 class ZeroDifference(sp.Expr):
