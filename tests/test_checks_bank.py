@@ -342,20 +342,37 @@ def _s(h):
 
 def symbolic_piecewise(h, y):
     s = sp.Piecewise((1 / (1 + sp.exp(-h)), h >= 0), (sp.exp(h) / (1 + sp.exp(h)), True))
-    return (s - y) * s * (1 - s)
+    return s - y
 
 
 def symbolic_tanh(h, y):
-    s = (1 + sp.tanh(h / 2)) / 2
-    return (s - y) * s * (1 - s)
+    return (1 + sp.tanh(h / 2)) / 2 - y
 
 
 def symbolic_sech(h, y):
-    return ((1 + sp.tanh(h / 2)) / 2 - y) * sp.sech(h / 2) ** 2 / 4
+    # the chain rule left unsimplified: dE/dyhat * dyhat/dh with sigma' = sech^2(h/2) / 4
+    s = (1 + sp.tanh(h / 2)) / 2
+    return (-y / s + (1 - y) / (1 - s)) * sp.sech(h / 2) ** 2 / 4
 
 
 def symbolic_exp_form(h, y):
-    return (_s(h) - y) * sp.exp(-h) / (1 + sp.exp(-h)) ** 2
+    return (1 - y) - 1 / (1 + sp.exp(h))
+
+
+def softmax_eps_loops(h, y):
+    out = np.zeros_like(h, dtype=float)
+    for n in range(h.shape[0]):
+        top = max(h[n])
+        total = sum(np.exp(v - top) for v in h[n])
+        for k in range(h.shape[1]):
+            out[n, k] = np.exp(h[n, k] - top) / total - y[n, k]
+    return out
+
+
+def softmax_eps_float32(h, y):
+    h32 = np.asarray(h, dtype=np.float32)
+    e = np.exp(h32 - h32.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True) - np.asarray(y, dtype=np.float32)
 
 
 def xor_or_nand_and():
@@ -686,6 +703,7 @@ RIGHT = {
     "xor_network": [xor_or_nand_and, xor_and_nor_nor, xor_as_lists],
     "parameter_shapes": [shapes_loop, shapes_numpy_ints],
     "count_parameters": [count_with_shapes, count_numpy],
+    "softmax_output_error_term": [softmax_eps_loops, softmax_eps_float32],
     "momentum_step": [momentum_loop, momentum_keras_sign],
     "rmsprop_step": [rmsprop_loop, rmsprop_lerp],
     "adam_step": [adam_loop, adam_counter_from_zero],
@@ -959,12 +977,14 @@ WRONG = {
                 (lambda h: np.exp(h) / np.exp(h).sum(axis=1, keepdims=True), "overflow")],
     "forward_two_layer": [(lambda x, W1, b1, W2, b2: softmax_rows(_sig(x @ W1) @ W2 + b2), "missing_bias")],
     "output_error_term": [(lambda y_hat, y: y_hat - y, "missing_sigma_prime")],
+    "softmax_output_error_term": [(lambda h, y: y - softmax_rows(h), "wrong_sign")],
     "hidden_error_term": [(lambda eps_next, W_next, g: eps_next @ W_next.T, "missing_sigma_prime")],
     "backprop_one_example": [(lambda x, y, W1, W2: (np.zeros_like(W1), np.zeros_like(W2)), None)],
     "central_difference_gradient": [(lambda f, w, step: np.array([(f(w + step * e) - f(w)) / step
                                                                    for e in np.eye(w.size)]).reshape(w.shape),
                                      "forward_difference")],
-    "output_unit_derivative": [(symbolic_expanded_power, None), (lambda h, y: _s(h) - y, "missing_sigma_prime")],
+    "output_unit_derivative": [(symbolic_expanded_power, None),
+                               (lambda h, y: (_s(h) - y) * _s(h) * (1 - _s(h)), "squared_error_habit")],
     "xor_network": [(lambda: (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -0.5]), np.array([[1.0], [1.0]]),
                               np.array([-1.5])), "same_hidden_units"),
                     (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[-1.0], [-1.0]]),

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lecture_lib.checks import FAILED, ch03
+from lecture_lib.checks import FAILED, PASSED, ch03
 from lecture_lib.nn.activations import softmax as reference_softmax
 from notebook_code import load_functions
 
@@ -266,3 +266,45 @@ def test_count_parameters_mistakes(answer, hint):
 def test_count_parameters_wants_an_int(answer):
     result = ch03.check_count_parameters(answer)
     assert result.status == FAILED and "Expected an int" in repr(result), result
+
+
+# --- exercise 6: the error term of a softmax output layer with cross-entropy ------------------------
+
+def _softmax_rows(h):
+    e = np.exp(h - h.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("right", [
+    lambda h, y: _softmax_rows(h) - y,
+    lambda h, y: (_softmax_rows(h.astype(np.float32)) - y.astype(np.float32)),                 # float32
+    lambda h, y: np.array([[np.exp(hk - row.max()) / np.exp(row - row.max()).sum() - yk for hk, yk in zip(row, t)]
+                           for row, t in zip(h, y)]),                                          # loops
+    # the chain rule through the Jacobian: dyhat_j/dh_k = yhat_j ([j = k] - yhat_k), dE/dyhat_j = -y_j / yhat_j
+    lambda h, y: np.stack([(-t / p) @ (np.diag(p) - np.outer(p, p)) for p, t in zip(_softmax_rows(h), y)]),
+])
+def test_softmax_output_error_term_right_answers_written_differently_pass(right):
+    assert ch03.check_softmax_output_error_term(right).status == PASSED
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda h, y: y - _softmax_rows(h), "wrong_sign"),
+    (lambda h, y: (_softmax_rows(h) - y) * _softmax_rows(h) * (1 - _softmax_rows(h)), "squared_error_habit"),
+    (lambda h, y: -y * (1 - _softmax_rows(h)), "only_true_class"),
+    (lambda h, y: -y / _softmax_rows(h), "stopped_at_dE_dyhat"),
+    (lambda h, y: (_softmax_rows(h) - y) / len(h), "mean_over_batch"),
+])
+def test_softmax_output_error_term_mistakes(wrong, hint):
+    result = ch03.check_softmax_output_error_term(wrong)
+    assert result.status == FAILED and hint in result.hints, result
+    assert "Hint:" in repr(result)
+
+
+def test_softmax_output_error_term_overflow_and_stub():
+    def naive(h, y):
+        with np.errstate(all="ignore"):
+            e = np.exp(h)
+            return e / e.sum(axis=1, keepdims=True) - y
+    result = ch03.check_softmax_output_error_term(naive)
+    assert result.status == FAILED and "overflow" in result.hints
+    assert ch03.check_softmax_output_error_term(lambda h, y: h).hints == []        # wrong, but no false hint

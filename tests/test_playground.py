@@ -394,3 +394,14 @@ def test_hidden_unit_maps_draw_one_image_per_unit_with_edges_and_a_colour_bar():
     with pytest.raises(ValueError, match="one Axes per unit"):
         draw_hidden_unit_maps(axes[:2], run)
     plt.close(fig)
+
+
+def test_edge_crosses_square_both_ways():
+    from lecture_lib.topics.playground import edge_crosses_square
+    assert edge_crosses_square([1.0, 1.0], 0.0)                      # through the centre
+    assert edge_crosses_square([1.0, 0.0], -1.5)                     # x1 = 1.5, inside [-1.6, 1.6]
+    assert not edge_crosses_square([1.0, 0.0], -1.7)                 # x1 = 1.7, outside
+    assert not edge_crosses_square([-0.01, 0.18], 1.25)              # x2 = -6.9: far below the square
+    assert edge_crosses_square([-0.01, 0.18], 1.25, lim=8.0)
+    with pytest.raises(ValueError, match="two input weights"):
+        edge_crosses_square([1.0, 2.0, 3.0], 0.0)

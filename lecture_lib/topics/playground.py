@@ -31,7 +31,7 @@ from ..nn.optimizers import SGD
 from .playground_data import make_playground_data, train_test_split
 
 __all__ = ["ACTIVATION_CHOICES", "LEARNING_RATES", "L2_STRENGTHS", "EPOCH_CHOICES", "LIM", "build_network",
-           "l2_penalty", "backward_with_l2", "train_step", "PlaygroundRun"]
+           "l2_penalty", "backward_with_l2", "train_step", "PlaygroundRun", "edge_crosses_square"]
 
 ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu")
 #: The playground's learning-rate menu.
@@ -121,6 +121,27 @@ def train_step(model, x, y, l2=0.0) -> float:
         with np.errstate(over="ignore", invalid="ignore"):
             model.optimizer.step(model.params, model.grads)
     return loss
+
+
+def edge_crosses_square(w, b, lim=LIM) -> bool:
+    """Does the edge w1 x1 + w2 x2 + b = 0 of a first-layer unit cross the square [-lim, lim]²?
+
+    True when h = w·x + b takes both signs (or 0) at the square's corners: h is linear, so it
+    changes sign inside the square exactly when it does between two corners.
+
+    Parameters
+    ----------
+    w : ndarray, shape (2,)
+    b : float
+    lim : float > 0
+    """
+    w = np.asarray(w, dtype=np.float64).reshape(-1)
+    if w.shape != (2,):
+        raise ValueError(f"w must hold the unit's two input weights, shape (2,); got shape {np.shape(w)}.")
+    lim = check_positive(lim, "lim")
+    corners = np.array([[-lim, -lim], [-lim, lim], [lim, -lim], [lim, lim]])
+    h = corners @ w + float(b)
+    return bool(h.min() <= 0 <= h.max())
 
 
 class PlaygroundRun:
