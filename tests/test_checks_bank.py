@@ -375,17 +375,17 @@ def softmax_eps_float32(h, y):
     return e / e.sum(axis=1, keepdims=True) - np.asarray(y, dtype=np.float32)
 
 
-def xor_or_nand_and():
-    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[1.0], [1.0]]), np.array([-1.5]))
+def xnor_and_nor_or():
+    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.5, 0.5]), np.array([[1.0], [1.0]]), np.array([-0.5]))
 
 
-def xor_and_nor_nor():
-    # hidden: AND and NOR; output: NOR of the two (1 when neither fires)
-    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.5, 0.5]), np.array([[-1.0], [-1.0]]), np.array([0.5]))
+def xnor_flipped_xor():
+    # the chapter's XOR (OR, NAND, AND) with the output unit flipped: NAND of the two hidden units
+    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[-1.0], [-1.0]]), np.array([1.5]))
 
 
-def xor_as_lists():
-    return [[2, -2], [2, -2]], [-1, 3], [[2], [2]], [-3]
+def xnor_as_lists():
+    return [[2, -2], [2, -2]], [-3, 1], [[2], [2]], [-1]
 
 
 def shapes_loop(layer_sizes):
@@ -700,7 +700,7 @@ RIGHT = {
     "backprop_one_example": [backprop_loops, backprop_float32],
     "central_difference_gradient": [central_flat, central_float32],
     "output_unit_derivative": [symbolic_piecewise, symbolic_tanh, symbolic_sech, symbolic_exp_form],
-    "xor_network": [xor_or_nand_and, xor_and_nor_nor, xor_as_lists],
+    "xnor_network": [xnor_and_nor_or, xnor_flipped_xor, xnor_as_lists],
     "parameter_shapes": [shapes_loop, shapes_numpy_ints],
     "count_parameters": [count_with_shapes, count_numpy],
     "softmax_output_error_term": [softmax_eps_loops, softmax_eps_float32],
@@ -985,12 +985,12 @@ WRONG = {
                                      "forward_difference")],
     "output_unit_derivative": [(symbolic_expanded_power, None),
                                (lambda h, y: (_s(h) - y) * _s(h) * (1 - _s(h)), "squared_error_habit")],
-    "xor_network": [(lambda: (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -0.5]), np.array([[1.0], [1.0]]),
-                              np.array([-1.5])), "same_hidden_units"),
-                    (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[-1.0], [-1.0]]),
-                              np.array([1.5])), "complement"),
-                    (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.0, 1.5]), np.array([[1.0], [1.0]]),
-                              np.array([-1.5])), "line_through_point")],
+    "xnor_network": [(lambda: (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-1.5, -1.5]), np.array([[1.0], [1.0]]),
+                               np.array([-0.5])), "same_hidden_units"),
+                     (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[1.0], [1.0]]),
+                               np.array([-1.5])), "complement"),
+                     (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-2.0, 0.5]), np.array([[1.0], [1.0]]),
+                               np.array([-0.5])), "line_through_point")],
     "parameter_shapes": [(lambda layer_sizes: [((b, a), (b,)) for a, b in zip(layer_sizes, layer_sizes[1:])],
                           "transposed_weights"),
                          (lambda layer_sizes: [((a, b), (b,)) for a, b in zip([0] + layer_sizes, layer_sizes)],
@@ -1149,7 +1149,7 @@ def _first_array_argument(kwargs):
 
 
 #: Exercises whose function takes no array or list argument that it could change.
-NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xor_network")
+NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xnor_network")
 #: Exercises whose function may change an argument in place: clip_by_global_norm may clip the caller's gradients
 #: in place, as torch.nn.utils.clip_grad_norm_ does (tests/test_checks_ch07.py accepts that answer).
 MAY_CHANGE_ARGUMENTS = ("clip_by_global_norm",)
@@ -1306,8 +1306,8 @@ class ZeroDifference(sp.Expr):
 WRONG["output_unit_derivative"].append((lambda h, y: ZeroDifference(h, y), "not_sympy_class"))
 
 
-@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.function != "xor_network"],
-                         ids=[str(e) for e in EXERCISES if e.function != "xor_network"])
+@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.function != "xnor_network"],
+                         ids=[str(e) for e in EXERCISES if e.function != "xnor_network"])
 def test_renamed_parameters_get_the_keep_the_names_hint(exercise):
     right = solution(exercise)
 

@@ -308,3 +308,33 @@ def test_softmax_output_error_term_overflow_and_stub():
     result = ch03.check_softmax_output_error_term(naive)
     assert result.status == FAILED and "overflow" in result.hints
     assert ch03.check_softmax_output_error_term(lambda h, y: h).hints == []        # wrong, but no false hint
+
+
+# --- exercise 3 asks for XNOR (the chapter prints XOR's weights): every hint ---------------------------
+
+def _xnor_weights(W1=((1.0, -1.0), (1.0, -1.0)), b1=(-1.5, 0.5), W2=((1.0,), (1.0,)), b2=(-0.5,)):
+    """Default: AND and NOR hidden units, OR output unit."""
+    return lambda: tuple(np.array(part, dtype=float) for part in (W1, b1, W2, b2))
+
+
+@pytest.mark.parametrize("answer", [
+    _xnor_weights(),
+    _xor_weights(W2=((-1.0,), (-1.0,)), b2=(1.5,)),                 # the chapter's XOR with the output flipped
+    lambda: ([[2, -2], [2, -2]], [-3, 1], [[2], [2]], [-1]),        # lists of ints
+])
+def test_xnor_network_right_answers_pass(answer):
+    assert ch03.check_xnor_network(answer).status == PASSED
+
+
+@pytest.mark.parametrize("answer, hint, words", [
+    (_xor_weights(), "complement", "computes XOR"),                   # the chapter's XOR copied
+    (_xnor_weights(W1=((1.0, 1.0), (1.0, 1.0)), b1=(-1.5, -1.5)), "same_hidden_units", "AND and NOR"),
+    (_xnor_weights(W2=((1.0,), (0.0,))), "computes_other_gate", "computes AND"),
+    (_xnor_weights(b2=(0.5,)), "constant_output", "output is 1 for all four inputs"),
+    (_xnor_weights(b1=(-2.0, 0.5)), "line_through_point", "hidden layer is exactly 0"),
+    (_xnor_weights(b2=(-1.0,)), "line_through_point", "output layer is exactly 0"),
+])
+def test_xnor_network_mistakes(answer, hint, words):
+    result = ch03.check_xnor_network(answer)
+    assert result.status == FAILED and result.hints == [hint], result
+    assert words in repr(result), result

@@ -13,11 +13,11 @@ import numpy as np
 
 from ..nn.activations import sigmoid as _sigmoid
 from ..nn.activations import softmax as _reference_softmax
-from .ch03_structure import check_count_parameters, check_parameter_shapes, check_xor_network
+from .ch03_structure import check_count_parameters, check_parameter_shapes, check_xnor_network, check_xor_network
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, precision_of,
                    same_answer)
 
-__all__ = ["check_softmax", "check_forward_two_layer", "check_xor_network", "check_parameter_shapes",
+__all__ = ["check_softmax", "check_forward_two_layer", "check_xor_network", "check_xnor_network", "check_parameter_shapes",
            "check_count_parameters", "check_softmax_output_error_term"]
 
 
