@@ -342,33 +342,50 @@ def _s(h):
 
 def symbolic_piecewise(h, y):
     s = sp.Piecewise((1 / (1 + sp.exp(-h)), h >= 0), (sp.exp(h) / (1 + sp.exp(h)), True))
-    return (s - y) * s * (1 - s)
+    return s - y
 
 
 def symbolic_tanh(h, y):
-    s = (1 + sp.tanh(h / 2)) / 2
-    return (s - y) * s * (1 - s)
+    return (1 + sp.tanh(h / 2)) / 2 - y
 
 
 def symbolic_sech(h, y):
-    return ((1 + sp.tanh(h / 2)) / 2 - y) * sp.sech(h / 2) ** 2 / 4
+    # the chain rule left unsimplified: dE/dyhat * dyhat/dh with sigma' = sech^2(h/2) / 4
+    s = (1 + sp.tanh(h / 2)) / 2
+    return (-y / s + (1 - y) / (1 - s)) * sp.sech(h / 2) ** 2 / 4
 
 
 def symbolic_exp_form(h, y):
-    return (_s(h) - y) * sp.exp(-h) / (1 + sp.exp(-h)) ** 2
+    return (1 - y) - 1 / (1 + sp.exp(h))
 
 
-def xor_or_nand_and():
-    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[1.0], [1.0]]), np.array([-1.5]))
+def softmax_eps_loops(h, y):
+    out = np.zeros_like(h, dtype=float)
+    for n in range(h.shape[0]):
+        top = max(h[n])
+        total = sum(np.exp(v - top) for v in h[n])
+        for k in range(h.shape[1]):
+            out[n, k] = np.exp(h[n, k] - top) / total - y[n, k]
+    return out
 
 
-def xor_and_nor_nor():
-    # hidden: AND and NOR; output: NOR of the two (1 when neither fires)
-    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.5, 0.5]), np.array([[-1.0], [-1.0]]), np.array([0.5]))
+def softmax_eps_float32(h, y):
+    h32 = np.asarray(h, dtype=np.float32)
+    e = np.exp(h32 - h32.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True) - np.asarray(y, dtype=np.float32)
 
 
-def xor_as_lists():
-    return [[2, -2], [2, -2]], [-1, 3], [[2], [2]], [-3]
+def xnor_and_nor_or():
+    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.5, 0.5]), np.array([[1.0], [1.0]]), np.array([-0.5]))
+
+
+def xnor_flipped_xor():
+    # the chapter's XOR (OR, NAND, AND) with the output unit flipped: NAND of the two hidden units
+    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[-1.0], [-1.0]]), np.array([1.5]))
+
+
+def xnor_as_lists():
+    return [[2, -2], [2, -2]], [-3, 1], [[2], [2]], [-1]
 
 
 def shapes_loop(layer_sizes):
@@ -708,9 +725,10 @@ RIGHT = {
     "backprop_one_example": [backprop_loops, backprop_float32],
     "central_difference_gradient": [central_flat, central_float32],
     "output_unit_derivative": [symbolic_piecewise, symbolic_tanh, symbolic_sech, symbolic_exp_form],
-    "xor_network": [xor_or_nand_and, xor_and_nor_nor, xor_as_lists],
+    "xnor_network": [xnor_and_nor_or, xnor_flipped_xor, xnor_as_lists],
     "parameter_shapes": [shapes_loop, shapes_numpy_ints],
     "count_parameters": [count_with_shapes, count_numpy],
+    "softmax_output_error_term": [softmax_eps_loops, softmax_eps_float32],
     "momentum_step": [momentum_loop, momentum_keras_sign],
     "rmsprop_step": [rmsprop_loop, rmsprop_lerp],
     "adam_step": [adam_loop, adam_counter_from_zero],
@@ -1010,18 +1028,20 @@ WRONG = {
                 (lambda h: np.exp(h) / np.exp(h).sum(axis=1, keepdims=True), "overflow")],
     "forward_two_layer": [(lambda x, W1, b1, W2, b2: softmax_rows(_sig(x @ W1) @ W2 + b2), "missing_bias")],
     "output_error_term": [(lambda y_hat, y: y_hat - y, "missing_sigma_prime")],
+    "softmax_output_error_term": [(lambda h, y: y - softmax_rows(h), "wrong_sign")],
     "hidden_error_term": [(lambda eps_next, W_next, g: eps_next @ W_next.T, "missing_sigma_prime")],
     "backprop_one_example": [(lambda x, y, W1, W2: (np.zeros_like(W1), np.zeros_like(W2)), None)],
     "central_difference_gradient": [(lambda f, w, step: np.array([(f(w + step * e) - f(w)) / step
                                                                    for e in np.eye(w.size)]).reshape(w.shape),
                                      "forward_difference")],
-    "output_unit_derivative": [(symbolic_expanded_power, None), (lambda h, y: _s(h) - y, "missing_sigma_prime")],
-    "xor_network": [(lambda: (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -0.5]), np.array([[1.0], [1.0]]),
-                              np.array([-1.5])), "same_hidden_units"),
-                    (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[-1.0], [-1.0]]),
-                              np.array([1.5])), "complement"),
-                    (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.0, 1.5]), np.array([[1.0], [1.0]]),
-                              np.array([-1.5])), "line_through_point")],
+    "output_unit_derivative": [(symbolic_expanded_power, None),
+                               (lambda h, y: (_s(h) - y) * _s(h) * (1 - _s(h)), "squared_error_habit")],
+    "xnor_network": [(lambda: (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-1.5, -1.5]), np.array([[1.0], [1.0]]),
+                               np.array([-0.5])), "same_hidden_units"),
+                     (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[1.0], [1.0]]),
+                               np.array([-1.5])), "complement"),
+                     (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-2.0, 0.5]), np.array([[1.0], [1.0]]),
+                               np.array([-0.5])), "line_through_point")],
     "parameter_shapes": [(lambda layer_sizes: [((b, a), (b,)) for a, b in zip(layer_sizes, layer_sizes[1:])],
                           "transposed_weights"),
                          (lambda layer_sizes: [((a, b), (b,)) for a, b in zip([0] + layer_sizes, layer_sizes)],
@@ -1189,7 +1209,7 @@ def _first_array_argument(kwargs):
 
 
 #: Exercises whose function takes no array or list argument that it could change.
-NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xor_network")
+NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xnor_network")
 #: Exercises whose function may change an argument in place: clip_by_global_norm may clip the caller's gradients
 #: in place, as torch.nn.utils.clip_grad_norm_ does (tests/test_checks_ch07.py accepts that answer).
 MAY_CHANGE_ARGUMENTS = ("clip_by_global_norm",)
@@ -1360,8 +1380,8 @@ class ZeroDifference(sp.Expr):
 WRONG["output_unit_derivative"].append((lambda h, y: ZeroDifference(h, y), "not_sympy_class"))
 
 
-@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.function != "xor_network"],
-                         ids=[str(e) for e in EXERCISES if e.function != "xor_network"])
+@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.function != "xnor_network"],
+                         ids=[str(e) for e in EXERCISES if e.function != "xnor_network"])
 def test_renamed_parameters_get_the_keep_the_names_hint(exercise):
     right = solution(exercise)
 
