@@ -42,7 +42,14 @@ from notebook_code import CHECK_CALL, load_functions
 # Right answers the chapter tests already write (loops, another formula): one copy each.
 from test_checks_ch09 import forward_loops as batchnorm_forward_loops  # noqa: E402
 from test_checks_ch09 import forward_np_var as batchnorm_forward_np_var  # noqa: E402
+from test_checks_ch10 import block_dW2_from_h as residual_dW2_from_h  # noqa: E402
+from test_checks_ch10 import block_no_identity as residual_no_identity  # noqa: E402
+from test_checks_ch10 import block_no_relu_derivative as residual_no_relu_derivative  # noqa: E402
+from test_checks_ch10 import block_through_W1 as residual_through_W  # noqa: E402
 from test_checks_ch10 import loops as residual_loops  # noqa: E402
+from test_checks_ch10 import steps_loop as branch_steps_loop  # noqa: E402
+from test_checks_ch10 import steps_no_relu_derivative as branch_steps_no_relu  # noqa: E402
+from test_checks_ch10 import steps_with_identity as branch_steps_with_identity  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 _HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -487,9 +494,17 @@ def batchnorm_backward_centred(dout, h, gamma, eps):
 
 # chapter 10: a residual block
 
-def residual_einsum_where(dout, h, W, b):
-    eps = np.where(h @ W + b > 0, dout, 0.0)
-    return dout + np.einsum("nj,kj->nk", eps, W), np.einsum("nk,nj->kj", h, eps), eps.sum(0)
+def residual_einsum_where(dout, h, W1, b1, W2, b2):
+    h1 = np.einsum("nd,dk->nk", h, W1) + b1
+    eps1 = np.where(h1 > 0, np.einsum("nd,kd->nk", dout, W2), 0.0)
+    return (dout + np.einsum("nk,dk->nd", eps1, W1), np.einsum("nd,nk->dk", h, eps1), eps1.sum(0),
+            np.einsum("nk,nd->kd", np.maximum(h1, 0), dout), dout.sum(0))
+
+
+def branch_steps_einsum(dout, h, W1, b1, W2):
+    dg1 = np.einsum("nd,kd->nk", dout, W2)
+    eps1 = dg1 * (h @ W1 + b1 > 0)
+    return dg1, eps1, np.einsum("nk,dk->nd", eps1, W1)
 
 
 # chapter 11: filter normalisation, rescaling a ReLU pair
@@ -694,6 +709,7 @@ RIGHT = {
     "batchnorm_forward": [batchnorm_forward_loops, batchnorm_forward_np_var],
     "batchnorm_backward": [batchnorm_backward_by_paths, batchnorm_backward_centred],
     "residual_block_backward": [residual_loops, residual_einsum_where],
+    "branch_steps": [branch_steps_loop, branch_steps_einsum],
     "filter_normalise": [filter_normalise_loop, filter_normalise_sums],
     "rescale_relu_pair": [rescale_divides_second, rescale_loop],
     "random_relu_features": [features_einsum_clip, features_scaled_first],
@@ -864,29 +880,6 @@ def batchnorm_backward_no_gamma(dout, h, gamma, eps):
     return (dout - dout.mean(axis=0) - u * (dout * u).mean(axis=0)) / sigma, (dout * u).sum(0), dout.sum(0)
 
 
-def _relu_error(dout, h, W, b):
-    return dout * (h @ W + b > 0)
-
-
-def residual_no_identity(dout, h, W, b):
-    eps = _relu_error(dout, h, W, b)
-    return eps @ W.T, h.T @ eps, eps.sum(0)
-
-
-def residual_no_relu_derivative(dout, h, W, b):
-    return dout + dout @ W.T, h.T @ dout, dout.sum(0)
-
-
-def residual_through_W(dout, h, W, b):
-    eps = _relu_error(dout, h, W, b)
-    return dout + eps @ W, h.T @ eps, eps.sum(0)
-
-
-def residual_dW_transposed(dout, h, W, b):
-    eps = _relu_error(dout, h, W, b)
-    return dout + eps @ W.T, eps.T @ h, eps.sum(0)
-
-
 def masks_repruned(params, masks, fractions):
     out = []
     for p, M, f in zip(params, masks, fractions):
@@ -1001,7 +994,9 @@ WRONG = {
     "residual_block_backward": [(residual_no_identity, "forgot_identity_path"),
                                 (residual_no_relu_derivative, "missing_relu_derivative"),
                                 (residual_through_W, "transposed_weights"),
-                                (residual_dW_transposed, "transposed_gradient")],
+                                (residual_dW2_from_h, "dW2_from_the_block_input")],
+    "branch_steps": [(branch_steps_no_relu, "missing_relu_derivative"),
+                     (branch_steps_with_identity, "identity_path_included")],
     "filter_normalise": [(lambda d, W: d * np.linalg.norm(W) / np.linalg.norm(d), "whole_matrix"),
                          (lambda d, W: d / np.linalg.norm(d, axis=0), "unit_columns")],
     "rescale_relu_pair": [(lambda W1, b1, W2, alpha: (alpha * W1, b1, W2 / alpha), "bias_not_scaled"),
