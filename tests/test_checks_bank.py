@@ -468,6 +468,11 @@ def dropout_fb_uniform_where(x, dout, p_drop, rng):
     return np.where(keep, x / (1 - p_drop), 0.0), np.where(keep, dout / (1 - p_drop), 0.0)
 
 
+def dropout_fb_other_dice_rule(x, dout, p_drop, rng):
+    keep = rng.random(x.shape) < 1 - p_drop
+    return np.where(keep, x / (1 - p_drop), 0.0), np.where(keep, dout / (1 - p_drop), 0.0)
+
+
 def dropout_fb_layer_mask(x, dout, p_drop, rng):
     mask = (rng.random(x.shape) >= p_drop).astype(float)
     scale = 1.0 / (1.0 - p_drop)
@@ -709,7 +714,7 @@ RIGHT = {
     "rmsprop_step": [rmsprop_loop, rmsprop_lerp],
     "adam_step": [adam_loop, adam_counter_from_zero],
     "dropout_forward": [dropout_loops, dropout_other_dice_rule],
-    "dropout_forward_backward": [dropout_fb_uniform_where, dropout_fb_layer_mask],
+    "dropout_forward_backward": [dropout_fb_uniform_where, dropout_fb_layer_mask, dropout_fb_other_dice_rule],
     "batchnorm_forward": [batchnorm_forward_loops, batchnorm_forward_np_var],
     "batchnorm_backward": [batchnorm_backward_by_paths, batchnorm_backward_centred],
     "batchnorm_backward_steps": [batchnorm_steps_loops, batchnorm_steps_float32],
