@@ -91,3 +91,16 @@ def test_hidden_activations_and_layer_gradients_show_the_batch_norm_factor():
     assert shrinking["weight_grad_norm"][0] < 1e-2 * shrinking["weight_grad_norm"][-1]
     assert kept["weight_grad_norm"][0] > 0.2 * kept["weight_grad_norm"][-1]
     assert np.all(kept["bn_factor"] > 1)  # gamma = 1 over sigma_B < 1: the backward factor that makes up for it
+
+
+@pytest.mark.parametrize("fraction, band", [(0.0, "under 10 %"), (0.099, "under 10 %"), (0.1, "between 10 and 90 %"),
+                                            (0.9, "between 10 and 90 %"), (0.91, "over 90 %"), (1.0, "over 90 %")])
+def test_saturation_band(fraction, band):
+    from lecture_lib.topics.normalisation import saturation_band
+    assert saturation_band(fraction) == band
+
+
+def test_saturation_band_refuses_a_share_outside_0_1():
+    from lecture_lib.topics.normalisation import saturation_band
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        saturation_band(1.5)

@@ -3,7 +3,8 @@
 * ``residual_block_backward``: the backward pass of one block h' = h + relu(h W1 + b1) W2 + b2, written out.
 * ``deep_relu_mlp``: a plain (Dense after Dense) or residual (Residual blocks) ReLU MLP.
 * ``variance_per_block``: the variance of the signal after each layer at initialisation.
-* ``gradient_norm_history``: ||dE/dW|| of every layer over the first training steps.
+* ``gradient_norm_history``: ||dE/dW|| of every layer over the first training steps
+  (``training_trace``: with the mini-batch loss; ``skip_traces``: for a grid of depths and branch scales).
 * ``train_deep_relu_mlp``: test accuracy and the training loss and accuracy per epoch (nan when training diverged).
 * ``hidden_cosine_across_digits``: how alike the last hidden layer's vectors of different digits are.
 * ``accuracy_without_block``: test accuracy with one block (or layer) removed at test time.
@@ -31,7 +32,7 @@ from ..nn import SGD, Dense, Residual, Sequential
 from ..nn.model import TrainingDivergedError
 
 __all__ = ["residual_block_backward", "deep_relu_mlp", "weight_layers", "variance_per_block",
-           "gradient_norm_history", "train_deep_relu_mlp", "hidden_cosine_across_digits",
+           "gradient_norm_history", "training_trace", "skip_traces", "train_deep_relu_mlp", "hidden_cosine_across_digits",
            "accuracy_without_block", "KINDS", "BRANCH_SCALES"]
 
 #: 'plain': Dense(relu) layers; the residual kinds: two-layer blocks (Dense(relu) -> Dense) whose last
@@ -120,24 +121,55 @@ def gradient_norm_history(model, x, y, steps=50, eta=0.05, batch_size=32, seed=0
         norm of the gradient of each layer's W (for a block: of its W1 and W2
         together, sqrt(||dW1||^2 + ||dW2||^2)); nan after divergence
     """
+    return training_trace(model, x, y, steps, eta, batch_size, seed)[0]
+
+
+def training_trace(model, x, y, steps=50, eta=0.05, batch_size=32, seed=0):
+    """``gradient_norm_history`` and the mini-batch loss E before each update.
+
+    Returns
+    -------
+    norms : ndarray, shape (steps, n_layers), as ``gradient_norm_history``
+    losses : ndarray, shape (steps,): the loss of each step's mini-batch before its update (nan after divergence)
+    """
     steps = check_positive_int(steps, "steps")
     rng = as_generator(seed, "seed")
     optimizer = SGD(eta=eta)
     keys = [[key for key in layer.params if key.endswith("W")] for layer in model.layers]
     norms = np.full((steps, len(model.layers)), np.nan)
+    losses = np.full(steps, np.nan)
     model.train()
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for step in range(steps):
             idx = rng.choice(len(x), batch_size, replace=False)
             y_hat = model.forward(x[idx])
             if not np.all(np.isfinite(y_hat)):
                 break
+            losses[step] = model.loss(y[idx], y_hat)
             model.backward(y[idx], y_hat)
             norms[step] = [np.sqrt(sum(np.sum(layer.grads[key] ** 2) for key in layer_keys))
                            for layer, layer_keys in zip(model.layers, keys)]
             optimizer.step(model.params, model.grads)
     model.eval()
-    return norms
+    return norms, losses
+
+
+def skip_traces(x, y, depths=(10, 20, 40), branch_scales=(0.0, 0.1, 0.3, 1.0), steps=60, eta=0.01, seed=0):
+    """``training_trace`` of a residual network for every depth and branch scale, and of the plain one per depth.
+
+    Precomputed for the chapter's slider (each redraw then only looks a trace up).
+
+    Returns
+    -------
+    dict with keys (depth, branch_scale) and (depth, 'plain'), values (norms, losses) as ``training_trace``
+    """
+    traces = {}
+    for depth in depths:
+        traces[(depth, "plain")] = training_trace(deep_relu_mlp(depth, "plain", seed=seed), x, y, steps, eta, seed=seed)
+        for scale in branch_scales:
+            model = deep_relu_mlp(depth, "residual", seed=seed, branch_scale=scale)
+            traces[(depth, scale)] = training_trace(model, x, y, steps, eta, seed=seed)
+    return traces
 
 
 def train_deep_relu_mlp(depth, kind, seed=0, eta=0.05, epochs=5, batch_size=32, branch_scale=None):

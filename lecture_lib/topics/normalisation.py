@@ -28,7 +28,7 @@ from ..nn.model import TrainingDivergedError
 
 __all__ = ["batchnorm_forward_formula", "batchnorm_backward_formula", "symbolic_batchnorm_gradient_check",
            "running_statistics_stream", "train_eval_gap", "deep_mlp", "train_deep_mlp", "train_deep_mlp_model",
-           "depth_eta_map", "hidden_activations", "saturated_fraction", "layer_gradients"]
+           "depth_eta_map", "hidden_activations", "saturated_fraction", "saturation_band", "layer_gradients"]
 
 
 def batchnorm_forward_formula(h, gamma, beta, eps=1e-5):
@@ -238,6 +238,18 @@ def saturated_fraction(g, activation="tanh", threshold=0.99):
     if activation == "sigmoid":
         return float(np.mean((g > threshold) | (g < 1 - threshold)))
     raise ValueError(f"activation must be 'tanh' or 'sigmoid', got {activation!r}.")
+
+
+def saturation_band(fraction):
+    """A share of saturated units in words every CPU kernel agrees on: 'under 10 %', 'between 10 and 90 %', 'over 90 %'.
+
+    (Chaotic runs move a share by a few points from one BLAS to another; the bands only change when
+    the share crosses 10 % or 90 %.)
+    """
+    fraction = float(fraction)
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"fraction must lie in [0, 1], got {fraction}.")
+    return "over 90 %" if fraction > 0.9 else "under 10 %" if fraction < 0.1 else "between 10 and 90 %"
 
 
 def layer_gradients(model, x, y):
