@@ -46,6 +46,8 @@ from test_checks_ch09 import steps_loops as batchnorm_steps_loops  # noqa: E402
 from test_checks_ch09 import steps_no_half as batchnorm_steps_no_half  # noqa: E402
 from test_checks_ch09 import steps_plus_sign as batchnorm_steps_plus_sign  # noqa: E402
 from test_checks_ch09 import steps_float32 as batchnorm_steps_float32  # noqa: E402
+from test_checks_ch09 import running_step_form, running_swapped, running_forgets  # noqa: E402
+from test_checks_ch09 import running_loop_float32  # noqa: E402
 from test_checks_ch10 import block_dW2_from_h as residual_dW2_from_h  # noqa: E402
 from test_checks_ch10 import block_no_identity as residual_no_identity  # noqa: E402
 from test_checks_ch10 import block_no_relu_derivative as residual_no_relu_derivative  # noqa: E402
@@ -718,6 +720,7 @@ RIGHT = {
     "batchnorm_forward": [batchnorm_forward_loops, batchnorm_forward_np_var],
     "batchnorm_backward": [batchnorm_backward_by_paths, batchnorm_backward_centred],
     "batchnorm_backward_steps": [batchnorm_steps_loops, batchnorm_steps_float32],
+    "running_average_update": [running_step_form, running_loop_float32],
     "residual_block_backward": [residual_loops, residual_einsum_where],
     "branch_steps": [branch_steps_loop, branch_steps_einsum],
     "filter_normalise": [filter_normalise_loop, filter_normalise_sums],
@@ -997,6 +1000,7 @@ WRONG = {
     "batchnorm_forward": [(batchnorm_per_example, "statistics_over_wrong_axis"), (batchnorm_unbiased, "unbiased_variance"),
                           (batchnorm_batch_stats_always, "batch_statistics_in_inference"),
                           (batchnorm_running_always, "running_statistics_in_training")],
+    "running_average_update": [(running_swapped, "keras_rule_for_pytorch"), (running_forgets, "old_value_forgotten")],
     "batchnorm_backward_steps": [(batchnorm_steps_no_half, "variance_missing_half"),
                                  (batchnorm_steps_plus_sign, "variance_sign")],
     "batchnorm_backward": [(batchnorm_backward_no_mean_path, "forgot_mean_path"),

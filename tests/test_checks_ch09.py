@@ -254,3 +254,53 @@ def test_steps_wrong_kind_and_stub():
     def stub(dout, h, gamma, eps):
         raise NotImplementedError()
     assert ch09.check_batchnorm_backward_steps(stub).status == NOT_ATTEMPTED
+
+
+# --- exercise 4: running averages -----------------------------------------------------------------
+
+def running_step_form(running, batch_stat, momentum, convention):
+    weight_new = momentum if convention == "pytorch" else 1 - momentum
+    return running + weight_new * (batch_stat - running)  # a step toward the batch statistic
+
+
+def running_loop_float32(running, batch_stat, momentum, convention):
+    out = np.empty(len(running), dtype=np.float32)
+    for j in range(len(running)):
+        old, new = np.float32(running[j]), np.float32(batch_stat[j])
+        out[j] = (1 - momentum) * old + momentum * new if convention == "pytorch" else momentum * old + (1 - momentum) * new
+    return out
+
+
+@pytest.mark.parametrize("answer", [running_step_form, running_loop_float32])
+def test_running_average_accepts_correct_answers_written_differently(answer):
+    assert ch09.check_running_average_update(answer).status == PASSED
+
+
+def running_swapped(running, batch_stat, momentum, convention):
+    if convention == "pytorch":
+        return momentum * running + (1 - momentum) * batch_stat
+    return (1 - momentum) * running + momentum * batch_stat
+
+
+def running_pytorch_always(running, batch_stat, momentum, convention):
+    return (1 - momentum) * running + momentum * batch_stat
+
+
+def running_forgets(running, batch_stat, momentum, convention):
+    return momentum * batch_stat
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (running_swapped, "keras_rule_for_pytorch"), (running_pytorch_always, "pytorch_rule_for_keras"),
+    (running_forgets, "old_value_forgotten"),
+])
+def test_running_average_mistakes_get_their_hint(wrong, hint):
+    _assert_hint(ch09.check_running_average_update(wrong), hint)
+
+
+def test_running_average_stub_and_wrong_kind():
+    def stub(running, batch_stat, momentum, convention):
+        raise NotImplementedError()
+    assert ch09.check_running_average_update(stub).status == NOT_ATTEMPTED
+    result = ch09.check_running_average_update(lambda running, batch_stat, momentum, convention: list(running))
+    assert result.status == FAILED and "shape of running" in repr(result)

@@ -15,7 +15,8 @@ from ..topics.normalisation import batchnorm_backward_formula, batchnorm_forward
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
                    matching_mistakes, same_answer)
 
-__all__ = ["check_batchnorm_forward", "check_batchnorm_backward_steps", "check_batchnorm_backward"]
+__all__ = ["check_batchnorm_forward", "check_batchnorm_backward_steps", "check_batchnorm_backward",
+           "check_running_average_update"]
 
 
 def _same(answer, expected):
@@ -289,6 +290,80 @@ def check_batchnorm_backward(batchnorm_backward, time_limit=DEFAULT_TIME_LIMIT):
             wrong = [name for name, a, b in zip(("dh", "dgamma", "dbeta"), answer, expected) if not _same(a, b)]
             problem = f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right."
             found = matching_mistakes(_BACKWARD_MISTAKES, case, answer, expected, _same)
+            run.fail(case, problem, returned=value, mistakes=found[:1])
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 4: the running averages of the two frameworks ------------------------------------------
+
+def _running_reference(running, batch_stat, momentum, convention):
+    if convention == "pytorch":
+        return (1 - momentum) * running + momentum * batch_stat
+    return momentum * running + (1 - momentum) * batch_stat
+
+
+def _running_variant(rule):
+    def variant(running, batch_stat, momentum, convention):
+        pytorch = (1 - momentum) * running + momentum * batch_stat
+        keras = momentum * running + (1 - momentum) * batch_stat
+        if rule == "pytorch_always":
+            return pytorch
+        if rule == "keras_always":
+            return keras
+        return momentum * batch_stat  # "no_old_value"
+    return variant
+
+
+# The first failing case shows which rule was used where: a PyTorch case computed with Keras's rule (a swapped
+# answer, or Keras's rule everywhere) or a Keras case computed with PyTorch's rule.
+_RUNNING_MISTAKES = [
+    Mistake("keras_rule_for_pytorch",
+            "for convention='pytorch' you used Keras's rule. PyTorch's momentum is the weight of the NEW batch: "
+            "(1 - momentum) running + momentum h_bar (default 0.1).",
+            _running_variant("keras_always")),
+    Mistake("pytorch_rule_for_keras",
+            "for convention='keras' you used PyTorch's rule. Keras's momentum is the weight of the OLD value: "
+            "momentum running + (1 - momentum) h_bar (default 0.99).",
+            _running_variant("pytorch_always")),
+    Mistake("old_value_forgotten",
+            "the running value must keep part of its old value: a running average mixes the old value and the "
+            "new batch's statistic, with weights that add up to 1.",
+            _running_variant("no_old_value")),
+]
+
+
+def _running_case(seed, d, momentum, convention, note):
+    rng = np.random.default_rng(seed)
+    return Case({"running": rng.normal(0, 1, d).round(2), "batch_stat": rng.normal(2, 1, d).round(2),
+                 "momentum": momentum, "convention": convention}, note)
+
+
+_RUNNING_CASES = [
+    _running_case(51, 3, 0.1, "pytorch", "PyTorch, momentum 0.1"),
+    _running_case(52, 3, 0.99, "keras", "Keras, momentum 0.99"),
+    _running_case(53, 2, 0.3, "keras", "Keras, momentum 0.3"),
+    _running_case(54, 4, 0.7, "pytorch", "PyTorch, momentum 0.7"),
+]
+
+
+@checks_learner_code
+def check_running_average_update(running_average_update, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``running_average_update(running, batch_stat, momentum, convention)`` → the new running value (D,)."""
+    run = CheckRun("ch09.running_average_update", running_average_update, time_limit, n_cases=len(_RUNNING_CASES))
+    for case in _RUNNING_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = _running_reference(**case.kwargs)
+        value = outcome.value
+        problem = array_kind_problem(value, expected.shape, "the new running value (shape of running)")
+        if problem is None and not _same(value, expected):
+            problem = (f"The new running value is not the {case.kwargs['convention']} convention's running average "
+                       f"with momentum {case.kwargs['momentum']}.")
+        if problem is not None:
+            found = matching_mistakes(_RUNNING_MISTAKES, case, value, expected, _same)
             run.fail(case, problem, returned=value, mistakes=found[:1])
             break
         run.case_passed()

@@ -68,7 +68,7 @@ def _status(losses):
 
 
 def _title(depth, scale, losses, plain_losses):
-    return (f"{depth} stages, W2 starts at {scale:g} x He: {_status(losses)}"
+    return (f"{depth} stages ({depth + 1} rows with the output layer), W2 starts at {scale:g} x He: {_status(losses)}"
             f"\nplain network of {depth} layers: {_status(plain_losses)}")
 
 
@@ -123,10 +123,12 @@ def skip_connection_explorer(traces, depth=None, branch_scale=None):
     ax_map = figure.add_axes((0.07, 0.14, 0.36, 0.66))
     ax_loss = figure.add_axes((0.55, 0.14, 0.43, 0.66))
     norms, _ = traces[(depth, branch_scale)]
+    # the layer axis runs from 0 (input side) to 1 (output side) whatever the depth: the axes keep their
+    # limits, so a slider move only redraws the image (a blit), not the whole figure
     image = ax_map.imshow(_log_norms(norms), origin="lower", aspect="auto", cmap=_cmap(), vmin=vmin, vmax=vmax,
-                          extent=(0.5, steps + 0.5, 0.5, norms.shape[1] + 0.5))
+                          extent=(0.5, steps + 0.5, 0.0, 1.0))
     ax_map.grid(False)
-    ax_map.set(xlabel="training step", ylabel="layer (1 = input side)")
+    ax_map.set(xlabel="training step", ylabel="layer, 0 = input side, 1 = output", ylim=(0.0, 1.0))
     figure.colorbar(image, ax=ax_map, label="log10 ||dE/dW||", extend="max")
     finite = np.concatenate([losses[np.isfinite(losses)] for _, losses in traces.values()])
     ax_loss.set(xlim=(0, steps + 1), ylim=(0, min(float(finite.max()), 6.0)), xlabel="training step",
@@ -142,9 +144,7 @@ def skip_connection_explorer(traces, depth=None, branch_scale=None):
         d, s = depth_slider.value, scale_slider.value
         norms, losses = traces[(d, s)]
         plain_losses = traces[(d, "plain")][1]
-        image.set_data(_log_norms(norms))
-        image.set_extent((0.5, steps + 0.5, 0.5, norms.shape[1] + 0.5))
-        ax_map.set_ylim(0.5, norms.shape[1] + 0.5)
+        image.set_data(_log_norms(norms))  # the extent stays (0, 1): the rows of any depth fill the panel
         x = np.arange(1, steps + 1)
         residual_line.set_data(x, losses)
         plain_line.set_data(x, plain_losses)
