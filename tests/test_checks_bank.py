@@ -42,7 +42,20 @@ from notebook_code import CHECK_CALL, load_functions
 # Right answers the chapter tests already write (loops, another formula): one copy each.
 from test_checks_ch09 import forward_loops as batchnorm_forward_loops  # noqa: E402
 from test_checks_ch09 import forward_np_var as batchnorm_forward_np_var  # noqa: E402
+from test_checks_ch09 import steps_loops as batchnorm_steps_loops  # noqa: E402
+from test_checks_ch09 import steps_no_half as batchnorm_steps_no_half  # noqa: E402
+from test_checks_ch09 import steps_plus_sign as batchnorm_steps_plus_sign  # noqa: E402
+from test_checks_ch09 import steps_float32 as batchnorm_steps_float32  # noqa: E402
+from test_checks_ch09 import running_step_form, running_swapped, running_forgets  # noqa: E402
+from test_checks_ch09 import running_loop_float32  # noqa: E402
+from test_checks_ch10 import block_dW2_from_h as residual_dW2_from_h  # noqa: E402
+from test_checks_ch10 import block_no_identity as residual_no_identity  # noqa: E402
+from test_checks_ch10 import block_no_relu_derivative as residual_no_relu_derivative  # noqa: E402
+from test_checks_ch10 import block_through_W1 as residual_through_W  # noqa: E402
 from test_checks_ch10 import loops as residual_loops  # noqa: E402
+from test_checks_ch10 import steps_loop as branch_steps_loop  # noqa: E402
+from test_checks_ch10 import steps_no_relu_derivative as branch_steps_no_relu  # noqa: E402
+from test_checks_ch10 import steps_with_identity as branch_steps_with_identity  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 _HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -474,6 +487,11 @@ def dropout_fb_uniform_where(x, dout, p_drop, rng):
     return np.where(keep, x / (1 - p_drop), 0.0), np.where(keep, dout / (1 - p_drop), 0.0)
 
 
+def dropout_fb_other_dice_rule(x, dout, p_drop, rng):
+    keep = rng.random(x.shape) < 1 - p_drop
+    return np.where(keep, x / (1 - p_drop), 0.0), np.where(keep, dout / (1 - p_drop), 0.0)
+
+
 def dropout_fb_layer_mask(x, dout, p_drop, rng):
     mask = (rng.random(x.shape) >= p_drop).astype(float)
     scale = 1.0 / (1.0 - p_drop)
@@ -504,9 +522,17 @@ def batchnorm_backward_centred(dout, h, gamma, eps):
 
 # chapter 10: a residual block
 
-def residual_einsum_where(dout, h, W, b):
-    eps = np.where(h @ W + b > 0, dout, 0.0)
-    return dout + np.einsum("nj,kj->nk", eps, W), np.einsum("nk,nj->kj", h, eps), eps.sum(0)
+def residual_einsum_where(dout, h, W1, b1, W2, b2):
+    h1 = np.einsum("nd,dk->nk", h, W1) + b1
+    eps1 = np.where(h1 > 0, np.einsum("nd,kd->nk", dout, W2), 0.0)
+    return (dout + np.einsum("nk,dk->nd", eps1, W1), np.einsum("nd,nk->dk", h, eps1), eps1.sum(0),
+            np.einsum("nk,nd->kd", np.maximum(h1, 0), dout), dout.sum(0))
+
+
+def branch_steps_einsum(dout, h, W1, b1, W2):
+    dg1 = np.einsum("nd,kd->nk", dout, W2)
+    eps1 = dg1 * (h @ W1 + b1 > 0)
+    return dg1, eps1, np.einsum("nk,dk->nd", eps1, W1)
 
 
 # chapter 11: filter normalisation, rescaling a ReLU pair
@@ -733,10 +759,13 @@ RIGHT = {
     "rmsprop_step": [rmsprop_loop, rmsprop_lerp],
     "adam_step": [adam_loop, adam_counter_from_zero],
     "dropout_forward": [dropout_loops, dropout_other_dice_rule],
-    "dropout_forward_backward": [dropout_fb_uniform_where, dropout_fb_layer_mask],
+    "dropout_forward_backward": [dropout_fb_uniform_where, dropout_fb_layer_mask, dropout_fb_other_dice_rule],
     "batchnorm_forward": [batchnorm_forward_loops, batchnorm_forward_np_var],
     "batchnorm_backward": [batchnorm_backward_by_paths, batchnorm_backward_centred],
+    "batchnorm_backward_steps": [batchnorm_steps_loops, batchnorm_steps_float32],
+    "running_average_update": [running_step_form, running_loop_float32],
     "residual_block_backward": [residual_loops, residual_einsum_where],
+    "branch_steps": [branch_steps_loop, branch_steps_einsum],
     "filter_normalise": [filter_normalise_loop, filter_normalise_sums],
     "rescale_relu_pair": [rescale_divides_second, rescale_loop],
     "random_relu_features": [features_einsum_clip, features_scaled_first],
@@ -933,29 +962,6 @@ def batchnorm_backward_no_gamma(dout, h, gamma, eps):
     return (dout - dout.mean(axis=0) - u * (dout * u).mean(axis=0)) / sigma, (dout * u).sum(0), dout.sum(0)
 
 
-def _relu_error(dout, h, W, b):
-    return dout * (h @ W + b > 0)
-
-
-def residual_no_identity(dout, h, W, b):
-    eps = _relu_error(dout, h, W, b)
-    return eps @ W.T, h.T @ eps, eps.sum(0)
-
-
-def residual_no_relu_derivative(dout, h, W, b):
-    return dout + dout @ W.T, h.T @ dout, dout.sum(0)
-
-
-def residual_through_W(dout, h, W, b):
-    eps = _relu_error(dout, h, W, b)
-    return dout + eps @ W, h.T @ eps, eps.sum(0)
-
-
-def residual_dW_transposed(dout, h, W, b):
-    eps = _relu_error(dout, h, W, b)
-    return dout + eps @ W.T, eps.T @ h, eps.sum(0)
-
-
 def masks_repruned(params, masks, fractions):
     out = []
     for p, M, f in zip(params, masks, fractions):
@@ -1067,6 +1073,9 @@ WRONG = {
     "batchnorm_forward": [(batchnorm_per_example, "statistics_over_wrong_axis"), (batchnorm_unbiased, "unbiased_variance"),
                           (batchnorm_batch_stats_always, "batch_statistics_in_inference"),
                           (batchnorm_running_always, "running_statistics_in_training")],
+    "running_average_update": [(running_swapped, "keras_rule_for_pytorch"), (running_forgets, "old_value_forgotten")],
+    "batchnorm_backward_steps": [(batchnorm_steps_no_half, "variance_missing_half"),
+                                 (batchnorm_steps_plus_sign, "variance_sign")],
     "batchnorm_backward": [(batchnorm_backward_no_mean_path, "forgot_mean_path"),
                            (batchnorm_backward_no_variance_path, "forgot_variance_path"),
                            (batchnorm_backward_constant_statistics, "constant_statistics"),
@@ -1074,7 +1083,9 @@ WRONG = {
     "residual_block_backward": [(residual_no_identity, "forgot_identity_path"),
                                 (residual_no_relu_derivative, "missing_relu_derivative"),
                                 (residual_through_W, "transposed_weights"),
-                                (residual_dW_transposed, "transposed_gradient")],
+                                (residual_dW2_from_h, "dW2_from_the_block_input")],
+    "branch_steps": [(branch_steps_no_relu, "missing_relu_derivative"),
+                     (branch_steps_with_identity, "identity_path_included")],
     "filter_normalise": [(lambda d, W: d * np.linalg.norm(W) / np.linalg.norm(d), "whole_matrix"),
                          (lambda d, W: d / np.linalg.norm(d, axis=0), "unit_columns")],
     "rescale_relu_pair": [(lambda W1, b1, W2, alpha: (alpha * W1, b1, W2 / alpha), "bias_not_scaled"),

@@ -113,8 +113,6 @@ SELECTION_PENDING = {
 }
 #: Package modules that still select on the test set.
 SELECTION_PENDING_MODULES = {
-    "topics/deep_training.py",
-    "topics/dropout_ensemble.py",
 }
 
 
@@ -238,9 +236,6 @@ NOTATION_PENDING = {
     "notebooks/03_feedforward_networks.ipynb",
     "notebooks/04_backpropagation.ipynb",
     "notebooks/07_training_pitfalls.ipynb",
-    "notebooks/08_dropout.ipynb",
-    "notebooks/09_batch_normalisation.ipynb",
-    "notebooks/10_skip_connections.ipynb",
     "notebooks/11_why_deep_networks_work.ipynb",
     "notebooks/12_double_descent.ipynb",
     "notebooks/13_lottery_tickets.ipynb",
