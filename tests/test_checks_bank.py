@@ -1147,7 +1147,7 @@ def test_typical_wrong_answers_fail_publicly_and_hidden_with_their_hint(exercise
         started = time.perf_counter()
         result = public(exercise, answer)
         assert result.status == FAILED, (answer, result)
-        assert time.perf_counter() - started < 12
+        assert time.perf_counter() - started < 60  # a hang guard, not a speed target (those live in benchmarks/)
         if hint:
             assert result.hints == [hint] or (hint in result.hints and "silenced_overflow" in result.hints), result
         assert not hidden_passes(exercise, answer), (answer, "passes the hidden tests")
