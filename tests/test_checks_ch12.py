@@ -41,6 +41,7 @@ def test_features_right_answers_pass(right):
     (lambda a, W: np.maximum(a @ W, 0) / W.shape[1], "divided_by_p"),
     (lambda a, W: np.maximum(a @ W, 0) / np.sqrt(W.shape[0]), "divided_by_root_d"),
     (lambda a, W: a @ W / np.sqrt(W.shape[1]), "missing_relu"),
+    (lambda a, W: np.maximum(a, 0) @ W / np.sqrt(W.shape[1]), "relu_before_weights"),
 ])
 def test_features_mistakes(wrong, hint):
     _assert_hint(ch12.check_random_relu_features(wrong), hint)
@@ -105,6 +106,9 @@ def normal_equations_solve(phi, y):
     (lambda phi, y: np.linalg.inv(phi.T @ phi) @ phi.T @ y, "normal_equations"),
     (lambda phi, y: phi.T @ np.linalg.inv(phi @ phi.T) @ y, "gram_inverse"),
     (lambda phi, y: np.linalg.lstsq(phi, y, rcond=None), "lstsq_tuple"),
+    (lambda phi, y: np.linalg.lstsq(phi, y, rcond=1e-4)[0], "lstsq_cutoff"),
+    (lambda phi, y: np.linalg.pinv(phi.T @ phi) @ phi.T @ y, "pinv_of_gram"),
+    (lambda phi, y: phi.T @ np.linalg.solve(phi @ phi.T, y), "solve_gram"),
     (lambda phi, y: phi @ np.linalg.lstsq(phi, y, rcond=None)[0], "predictions"),
     (lambda phi, y: np.linalg.solve(phi.T @ phi + 1e-3 * np.eye(phi.shape[1]), phi.T @ y), "ridge"),
 ])

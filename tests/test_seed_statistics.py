@@ -17,3 +17,7 @@ def test_holds_from_needs_the_run_to_reach_the_end():
 
 def test_seed_gap_sentence_reports_both_directions():
     assert seed_gap([1.0, 2.0], [0.0, 3.0])["sentence"] == "+0.0 (from -1.0 to +1.0), ahead in 1 of 2 seeds, behind in 1"
+
+
+def test_seed_gap_digits():
+    assert seed_gap([0.0183], [0.0150], digits=4)["sentence"] == "+0.0033 (from +0.0033 to +0.0033), ahead in 1 of 1 seeds"

@@ -6,7 +6,7 @@ minimum-norm check has cases where every least-squares formula agrees
 on a QR factorisation gets the right digits: p > n, where phi^T phi is
 singular, and nearly singular systems (condition number 1e6, as at the
 interpolation threshold p = n), where inverting phi phi^T (condition number
-1e12) loses about half of the digits.
+1e12) keeps only about 4 of float64's 16 digits.
 """
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ _FEATURE_MISTAKES = [
             "you divided by the square root of the input width d = W.shape[0]; the features are scaled by "
             "1/sqrt(p) with p = W.shape[1], the number of features.",
             lambda a, W: np.maximum(a @ W, 0) / np.sqrt(W.shape[0])),
+    Mistake("relu_before_weights",
+            "you applied the ReLU to the inputs and then multiplied by W, relu(a) @ W. The hidden units compute "
+            "h = a @ W first and then g = relu(h): the nonlinearity comes after the weighted sum.",
+            lambda a, W: np.maximum(a, 0) @ W / np.sqrt(W.shape[1])),
     Mistake("missing_relu",
             "negative values remain: apply the ReLU, max(0, h), to h = a @ W before scaling. Without it the "
             "features are linear in a and p > d of them are linearly dependent.",
@@ -98,6 +102,18 @@ def _predictions(phi, y):
     return phi @ np.linalg.lstsq(phi, y, rcond=None)[0]
 
 
+def _lstsq_cutoff(phi, y):
+    return np.linalg.lstsq(phi, y, rcond=1e-4)[0]
+
+
+def _pinv_gram(phi, y):
+    return np.linalg.pinv(phi.T @ phi) @ phi.T @ y
+
+
+def _solve_gram(phi, y):
+    return phi.T @ np.linalg.solve(phi @ phi.T, y)
+
+
 def _ridge(phi, y):
     return np.linalg.solve(phi.T @ phi + 1e-3 * np.eye(phi.shape[1]), phi.T @ y)
 
@@ -110,9 +126,25 @@ _MIN_NORM_MISTAKES = [
             _normal_equations),
     Mistake("gram_inverse",
             "this is phi^T (phi phi^T)^{-1} y with an explicit inverse. It is right in exact arithmetic, but "
-            "phi phi^T has the SQUARED condition number of phi (here 1e12), so inv() loses about half the "
-            "digits. Let a solver work on phi itself: np.linalg.lstsq(phi, y, rcond=None)[0] or np.linalg.pinv.",
+            "phi phi^T has the SQUARED condition number of phi (here 1e12), so inv() keeps only about 4 of "
+            "float64's 16 digits. Let a solver work on phi itself: np.linalg.lstsq(phi, y, rcond=None)[0] or np.linalg.pinv.",
             _gram_inverse),
+    Mistake("lstsq_cutoff",
+            "lstsq with rcond=1e-4 treats every singular value below 1e-4 times the largest as 0, so the small "
+            "directions of phi are dropped and the fit is no longer exact. Use rcond=None (the cut-off at machine "
+            "precision) for the minimum-norm least-squares solution.",
+            _lstsq_cutoff),
+    Mistake("pinv_of_gram",
+            "pinv(phi^T phi) @ phi^T @ y is the minimum-norm solution in exact arithmetic, but phi^T phi has the "
+            "SQUARED condition number of phi (here 1e12): pinv cuts or amplifies its smallest singular values and "
+            "keeps only a few digits. Apply the pseudo-inverse to phi itself: np.linalg.pinv(phi) @ y.",
+            _pinv_gram),
+    Mistake("solve_gram",
+            "phi^T solve(phi phi^T, y) is right in exact arithmetic for p >= n, but phi phi^T has the SQUARED "
+            "condition number of phi (here 1e12), so a solver on it keeps only about 4 of 16 digits (and fails "
+            "for p < n, where phi phi^T is singular). Let a solver work on phi itself: "
+            "np.linalg.lstsq(phi, y, rcond=None)[0].",
+            _solve_gram),
     Mistake("lstsq_tuple",
             "np.linalg.lstsq returns a tuple (w, residuals, rank, singular_values); return only its first "
             "element, w.",

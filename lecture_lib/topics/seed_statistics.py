@@ -6,10 +6,11 @@ import numpy as np
 __all__ = ["seed_gap", "holds_from"]
 
 
-def seed_gap(a, b):
+def seed_gap(a, b, digits=1):
     """How a beats b over seeds: the per-seed differences a - b summarised, and a sentence about them.
 
     a, b : (S,) scores of the same seeds (paired: seed s of a against seed s of b), S >= 1.
+    digits : decimals in the sentence (accuracies in points: 1; small losses: more).
     Returns dict with 'mean', 'min', 'max' of a - b, 'ahead' (seeds with a > b), 'behind' (a < b), 'n' and
     'sentence', e.g. '+3.3 (from +1.2 to +5.0), ahead in 5 of 5 seeds'.
     """
@@ -18,7 +19,8 @@ def seed_gap(a, b):
         raise ValueError(f"a and b must be 1-D, finite and of the same length >= 1; got shapes {a.shape}, {b.shape}.")
     d = a - b
     ahead, behind = int(np.sum(d > 0)), int(np.sum(d < 0))
-    sentence = f"{d.mean():+.1f} (from {d.min():+.1f} to {d.max():+.1f}), ahead in {ahead} of {d.size} seeds"
+    f = f"+.{int(digits)}f"
+    sentence = f"{d.mean():{f}} (from {d.min():{f}} to {d.max():{f}}), ahead in {ahead} of {d.size} seeds"
     if behind:
         sentence += f", behind in {behind}"
     return {"mean": float(d.mean()), "min": float(d.min()), "max": float(d.max()), "ahead": ahead,
