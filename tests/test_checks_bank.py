@@ -559,11 +559,11 @@ def masks_inf_for_pruned(params, masks, fractions):
     return out
 
 
-def rewind_where(initial_weights, trained_weights, masks):
+def rewind_where(initial_weights, masks):
     return [np.where(M > 0, W0, 0.0) for W0, M in zip(initial_weights, masks)]
 
 
-def rewind_loop(initial_weights, trained_weights, masks):
+def rewind_loop(initial_weights, masks):
     out = []
     for W0, M in zip(initial_weights, masks):
         new = np.zeros(W0.shape)
@@ -572,6 +572,34 @@ def rewind_loop(initial_weights, trained_weights, masks):
                 new[index] = W0[index]
         out.append(new)
     return out
+
+
+def round_masks_inf_then_where(initial_weights, trained_weights, masks, fractions):
+    new = []
+    for W, M, f in zip(trained_weights, masks, fractions):
+        ranked = np.where(M > 0, np.abs(W), np.inf).ravel()
+        m = M.astype(float).ravel()
+        m[np.argsort(ranked, kind="stable")[:int(round(f * M.sum()))]] = 0
+        new.append(m.reshape(M.shape))
+    return new, [np.where(m > 0, W0, 0.0) for W0, m in zip(initial_weights, new)]
+
+
+def round_threshold_float32(initial_weights, trained_weights, masks, fractions):
+    new = []
+    for W, M, f in zip(trained_weights, masks, fractions):
+        k = int(round(f * M.sum()))
+        cut = np.sort(np.abs(W[M == 1]))[k - 1] if k else -np.inf
+        new.append(((M == 1) & (np.abs(W) > cut)).astype(np.float32))
+    return new, [(W0 * m).astype(np.float32) for W0, m in zip(initial_weights, new)]
+
+
+def round_rewound_to_trained(initial_weights, trained_weights, masks, fractions):
+    new, _ = round_masks_inf_then_where(initial_weights, trained_weights, masks, fractions)
+    return new, [W * m for W, m in zip(trained_weights, new)]
+
+
+def round_ranked_initial(initial_weights, trained_weights, masks, fractions):
+    return round_masks_inf_then_where(initial_weights, initial_weights, masks, fractions)
 
 
 # chapter 05: losses of the training framework
@@ -700,6 +728,7 @@ RIGHT = {
     "min_norm_solution": [min_norm_pinv, min_norm_svd],
     "magnitude_masks": [masks_threshold, masks_inf_for_pruned],
     "rewind": [rewind_where, rewind_loop],
+    "prune_and_rewind": [round_masks_inf_then_where, round_threshold_float32],
     "huber_loss": [huber_loop, huber_from_clipped],
     "huber_gradient": [huber_gradient_where, huber_gradient_loop],
     "cross_entropy_from_logits": [cross_entropy_logsumexp_rows, cross_entropy_logaddexp],
@@ -1012,9 +1041,9 @@ WRONG = {
                           (lambda phi, y: np.linalg.lstsq(phi, y, rcond=None), "lstsq_tuple")],
     "magnitude_masks": [(masks_repruned, "repruned_pruned_weights"), (masks_largest, "pruned_largest"),
                         (masks_global, "global_instead_of_per_layer")],
-    "rewind": [(lambda initial_weights, trained_weights, masks: [W * M for W, M in zip(trained_weights, masks)],
-                "rewound_to_trained"),
-               (lambda initial_weights, trained_weights, masks: [W.copy() for W in initial_weights], "mask_not_applied")],
+    "rewind": [(lambda initial_weights, masks: [M.copy() for M in masks], "returned_masks"),
+               (lambda initial_weights, masks: [W.copy() for W in initial_weights], "mask_not_applied")],
+    "prune_and_rewind": [(round_rewound_to_trained, "rewound_to_trained"), (round_ranked_initial, "ranked_initial")],
     "huber_loss": [(lambda y, y_hat, delta: float(np.mean(0.5 * (y_hat - y) ** 2) * np.size(y_hat) / len(y_hat)),
                     "squared_error_only"),
                    (huber_not_shifted, "linear_part_not_shifted"), (huber_signed_residual, "signed_residual_compared")],
