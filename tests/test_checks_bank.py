@@ -518,7 +518,37 @@ def rescale_loop(W1, b1, W2, alpha):
     return new_W1, new_b1, new_W2
 
 
-# chapter 12: random ReLU features, the minimum-norm solution
+def alpha_polyfit_log2(n_params, errors):
+    return float(-np.polyfit(np.log2(n_params), np.log2(errors), 1)[0])
+
+
+def alpha_from_sums(n_params, errors):
+    x, y = np.log(n_params), np.log(errors)
+    k = len(x)
+    return float(-(k * np.sum(x * y) - x.sum() * y.sum()) / (k * np.sum(x * x) - x.sum() ** 2))
+
+
+# chapter 12: random ReLU features, the minimum-norm solution, ridge from the SVD
+
+def ridge_push_through(phi, y, lam):
+    return phi.T @ np.linalg.solve(phi @ phi.T + lam * np.eye(phi.shape[0]), y)
+
+
+def ridge_svd_columns(phi, y, lam):
+    U, s, Vt = np.linalg.svd(phi, full_matrices=False)
+    scaled = U.T @ y
+    return Vt.T @ (scaled * (s / (s * s + lam)).reshape((-1,) + (1,) * (scaled.ndim - 1)))
+
+
+def ridge_lam_ignored(phi, y, lam):
+    return np.linalg.pinv(phi) @ y
+
+
+def ridge_lam_added(phi, y, lam):
+    U, s, Vt = np.linalg.svd(phi, full_matrices=False)
+    scaled = U.T @ y
+    return Vt.T @ (scaled / (s + lam).reshape((-1,) + (1,) * (scaled.ndim - 1)))
+
 
 def features_einsum_clip(a, W):
     return np.clip(np.einsum("nd,dp->np", a, W), 0, None) * W.shape[1] ** -0.5
@@ -724,6 +754,8 @@ RIGHT = {
     "residual_block_backward": [residual_loops, residual_einsum_where],
     "filter_normalise": [filter_normalise_loop, filter_normalise_sums],
     "rescale_relu_pair": [rescale_divides_second, rescale_loop],
+    "fit_alpha": [alpha_polyfit_log2, alpha_from_sums],
+    "ridge_from_svd": [ridge_push_through, ridge_svd_columns],
     "random_relu_features": [features_einsum_clip, features_scaled_first],
     "min_norm_solution": [min_norm_pinv, min_norm_svd],
     "magnitude_masks": [masks_threshold, masks_inf_for_pruned],
@@ -1035,6 +1067,9 @@ WRONG = {
                          (lambda d, W: d / np.linalg.norm(d, axis=0), "unit_columns")],
     "rescale_relu_pair": [(lambda W1, b1, W2, alpha: (alpha * W1, b1, W2 / alpha), "bias_not_scaled"),
                           (lambda W1, b1, W2, alpha: (alpha * W1, alpha * b1, alpha * W2), "both_multiplied")],
+    "fit_alpha": [(lambda n_params, errors: float(np.polyfit(np.log(n_params), np.log(errors), 1)[0]), "returned_slope"),
+                  (lambda n_params, errors: float(-np.polyfit(n_params, errors, 1)[0]), "no_logarithms")],
+    "ridge_from_svd": [(ridge_lam_ignored, "lam_ignored"), (ridge_lam_added, "lam_added_to_s")],
     "random_relu_features": [(lambda a, W: np.maximum(a @ W, 0), "missing_scaling"),
                              (lambda a, W: a @ W / np.sqrt(W.shape[1]), "missing_relu")],
     "min_norm_solution": [(lambda phi, y: np.linalg.inv(phi.T @ phi) @ phi.T @ y, "normal_equations"),
