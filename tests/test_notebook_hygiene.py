@@ -245,9 +245,6 @@ NOTATION_PENDING = {
     "notebooks/08_dropout.ipynb",
     "notebooks/09_batch_normalisation.ipynb",
     "notebooks/10_skip_connections.ipynb",
-    "notebooks/11_why_deep_networks_work.ipynb",
-    "notebooks/12_double_descent.ipynb",
-    "notebooks/13_lottery_tickets.ipynb",
 }
 
 

@@ -39,9 +39,6 @@ NOT_YET_CHECKED = {
     "08_dropout.ipynb",
     "09_batch_normalisation.ipynb",
     "10_skip_connections.ipynb",
-    "11_why_deep_networks_work.ipynb",
-    "12_double_descent.ipynb",
-    "13_lottery_tickets.ipynb",
 }
 
 
