@@ -566,7 +566,8 @@ def lottery_experiment(x, y, x_test, labels_test, rounds, seeds=(0, 1, 2, 3, 4),
         what a shorter budget would have reported
     validation : (x_val, labels_val) or None. With it, the early-stopping iteration (lowest validation loss)
         and the test accuracy there are recorded; the validation data must not be the test data.
-    dtype : of the training ('float32' about twice as fast)
+    dtype : of the training ('float32' about twice as fast, but after many epochs its last digits, which differ
+        between BLAS libraries, change a few predictions; 'float64' gives the same tables on OpenBLAS and MKL)
 
     Returns
     -------
