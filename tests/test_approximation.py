@@ -71,3 +71,25 @@ def test_rate_figure_labels_each_curve_with_its_rate():
     assert rates["a"] == pytest.approx(2.0)
     assert "α = 2.00" in ax.get_legend().get_texts()[0].get_text()
     plt.close(fig)
+
+
+def test_shallow_sawtooth_bound_holds_for_built_networks_and_is_attained_by_a_constant():
+    x = np.linspace(0, 1, 4001)
+    for k in (3, 4, 5):
+        target = lambda t, k=k: ap.sawtooth(t, k)
+        for H in range(1, 2 ** k - 1):
+            bound = ap.shallow_sawtooth_error_bound(k, H)
+            assert bound == 0.5
+            net = ap.interpolating_relu_network(target, H)
+            assert ap.max_error(target, lambda t: ap.network_output(net, t), x) >= bound - 1e-12
+        assert ap.max_error(target, lambda t: np.full_like(t, 0.5), x) == pytest.approx(0.5)
+        assert ap.shallow_sawtooth_error_bound(k, 2 ** k) == 0.0       # enough pieces: the exact network exists
+        exact = ap.interpolating_relu_network(target, 2 ** k)
+        assert ap.max_error(target, lambda t: ap.network_output(exact, t), x) < 1e-9
+    with pytest.raises(ValueError, match="n_hidden"):
+        ap.shallow_sawtooth_error_bound(3, 0)
+
+
+def test_best_trained_error_is_the_minimum_over_restarts():
+    best, errors = ap.best_trained_error(ap.smooth_function, 4, (0, 1), np.linspace(0, 1, 101), epochs=50)
+    assert len(errors) == 2 and best == min(errors) and best > 0

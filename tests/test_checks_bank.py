@@ -561,7 +561,37 @@ def rescale_loop(W1, b1, W2, alpha):
     return new_W1, new_b1, new_W2
 
 
-# chapter 12: random ReLU features, the minimum-norm solution
+def alpha_polyfit_log2(n_params, errors):
+    return float(-np.polyfit(np.log2(n_params), np.log2(errors), 1)[0])
+
+
+def alpha_from_sums(n_params, errors):
+    x, y = np.log(n_params), np.log(errors)
+    k = len(x)
+    return float(-(k * np.sum(x * y) - x.sum() * y.sum()) / (k * np.sum(x * x) - x.sum() ** 2))
+
+
+# chapter 12: random ReLU features, the minimum-norm solution, ridge from the SVD
+
+def ridge_push_through(phi, y, lam):
+    return phi.T @ np.linalg.solve(phi @ phi.T + lam * np.eye(phi.shape[0]), y)
+
+
+def ridge_svd_columns(phi, y, lam):
+    U, s, Vt = np.linalg.svd(phi, full_matrices=False)
+    scaled = U.T @ y
+    return Vt.T @ (scaled * (s / (s * s + lam)).reshape((-1,) + (1,) * (scaled.ndim - 1)))
+
+
+def ridge_lam_ignored(phi, y, lam):
+    return np.linalg.pinv(phi) @ y
+
+
+def ridge_lam_added(phi, y, lam):
+    U, s, Vt = np.linalg.svd(phi, full_matrices=False)
+    scaled = U.T @ y
+    return Vt.T @ (scaled / (s + lam).reshape((-1,) + (1,) * (scaled.ndim - 1)))
+
 
 def features_einsum_clip(a, W):
     return np.clip(np.einsum("nd,dp->np", a, W), 0, None) * W.shape[1] ** -0.5
@@ -602,11 +632,11 @@ def masks_inf_for_pruned(params, masks, fractions):
     return out
 
 
-def rewind_where(initial_weights, trained_weights, masks):
+def rewind_where(initial_weights, masks):
     return [np.where(M > 0, W0, 0.0) for W0, M in zip(initial_weights, masks)]
 
 
-def rewind_loop(initial_weights, trained_weights, masks):
+def rewind_loop(initial_weights, masks):
     out = []
     for W0, M in zip(initial_weights, masks):
         new = np.zeros(W0.shape)
@@ -615,6 +645,34 @@ def rewind_loop(initial_weights, trained_weights, masks):
                 new[index] = W0[index]
         out.append(new)
     return out
+
+
+def round_masks_inf_then_where(initial_weights, trained_weights, masks, fractions):
+    new = []
+    for W, M, f in zip(trained_weights, masks, fractions):
+        ranked = np.where(M > 0, np.abs(W), np.inf).ravel()
+        m = M.astype(float).ravel()
+        m[np.argsort(ranked, kind="stable")[:int(round(f * M.sum()))]] = 0
+        new.append(m.reshape(M.shape))
+    return new, [np.where(m > 0, W0, 0.0) for W0, m in zip(initial_weights, new)]
+
+
+def round_threshold_float32(initial_weights, trained_weights, masks, fractions):
+    new = []
+    for W, M, f in zip(trained_weights, masks, fractions):
+        k = int(round(f * M.sum()))
+        cut = np.sort(np.abs(W[M == 1]))[k - 1] if k else -np.inf
+        new.append(((M == 1) & (np.abs(W) > cut)).astype(np.float32))
+    return new, [(W0 * m).astype(np.float32) for W0, m in zip(initial_weights, new)]
+
+
+def round_rewound_to_trained(initial_weights, trained_weights, masks, fractions):
+    new, _ = round_masks_inf_then_where(initial_weights, trained_weights, masks, fractions)
+    return new, [W * m for W, m in zip(trained_weights, new)]
+
+
+def round_ranked_initial(initial_weights, trained_weights, masks, fractions):
+    return round_masks_inf_then_where(initial_weights, initial_weights, masks, fractions)
 
 
 # chapter 05: losses of the training framework
@@ -768,10 +826,13 @@ RIGHT = {
     "branch_steps": [branch_steps_loop, branch_steps_einsum],
     "filter_normalise": [filter_normalise_loop, filter_normalise_sums],
     "rescale_relu_pair": [rescale_divides_second, rescale_loop],
+    "fit_alpha": [alpha_polyfit_log2, alpha_from_sums],
+    "ridge_from_svd": [ridge_push_through, ridge_svd_columns],
     "random_relu_features": [features_einsum_clip, features_scaled_first],
     "min_norm_solution": [min_norm_pinv, min_norm_svd],
     "magnitude_masks": [masks_threshold, masks_inf_for_pruned],
     "rewind": [rewind_where, rewind_loop],
+    "prune_and_rewind": [round_masks_inf_then_where, round_threshold_float32],
     "huber_loss": [huber_loop, huber_from_clipped],
     "huber_slope": [huber_slope_loop, huber_slope_clip],
     "huber_gradient": [huber_gradient_where, huber_gradient_loop],
@@ -1090,15 +1151,18 @@ WRONG = {
                          (lambda d, W: d / np.linalg.norm(d, axis=0), "unit_columns")],
     "rescale_relu_pair": [(lambda W1, b1, W2, alpha: (alpha * W1, b1, W2 / alpha), "bias_not_scaled"),
                           (lambda W1, b1, W2, alpha: (alpha * W1, alpha * b1, alpha * W2), "both_multiplied")],
+    "fit_alpha": [(lambda n_params, errors: float(np.polyfit(np.log(n_params), np.log(errors), 1)[0]), "returned_slope"),
+                  (lambda n_params, errors: float(-np.polyfit(n_params, errors, 1)[0]), "no_logarithms")],
+    "ridge_from_svd": [(ridge_lam_ignored, "lam_ignored"), (ridge_lam_added, "lam_added_to_s")],
     "random_relu_features": [(lambda a, W: np.maximum(a @ W, 0), "missing_scaling"),
                              (lambda a, W: a @ W / np.sqrt(W.shape[1]), "missing_relu")],
     "min_norm_solution": [(lambda phi, y: np.linalg.inv(phi.T @ phi) @ phi.T @ y, "normal_equations"),
                           (lambda phi, y: np.linalg.lstsq(phi, y, rcond=None), "lstsq_tuple")],
     "magnitude_masks": [(masks_repruned, "repruned_pruned_weights"), (masks_largest, "pruned_largest"),
                         (masks_global, "global_instead_of_per_layer")],
-    "rewind": [(lambda initial_weights, trained_weights, masks: [W * M for W, M in zip(trained_weights, masks)],
-                "rewound_to_trained"),
-               (lambda initial_weights, trained_weights, masks: [W.copy() for W in initial_weights], "mask_not_applied")],
+    "rewind": [(lambda initial_weights, masks: [M.copy() for M in masks], "returned_masks"),
+               (lambda initial_weights, masks: [W.copy() for W in initial_weights], "mask_not_applied")],
+    "prune_and_rewind": [(round_rewound_to_trained, "rewound_to_trained"), (round_ranked_initial, "ranked_initial")],
     "huber_loss": [(lambda y, y_hat, delta: float(np.mean(0.5 * (y_hat - y) ** 2) * np.size(y_hat) / len(y_hat)),
                     "squared_error_only"),
                    (huber_not_shifted, "linear_part_not_shifted"), (huber_signed_residual, "signed_residual_compared")],

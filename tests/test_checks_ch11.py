@@ -100,3 +100,39 @@ def test_wrong_kinds_and_stub_and_errors():
     def stub(d, W):
         raise NotImplementedError()
     assert ch11.check_filter_normalise(stub).status == NOT_ATTEMPTED
+
+
+def alpha_polyfit(n_params, errors):
+    return -np.polyfit(np.log10(n_params), np.log10(errors), 1)[0]    # any base: the slope is the same
+
+
+def alpha_normal_equations(n_params, errors):
+    X = np.column_stack([np.ones(len(n_params)), np.log(n_params)]).astype(np.float32)
+    return float(-np.linalg.lstsq(X, np.log(errors).astype(np.float32), rcond=None)[0][1])
+
+
+@pytest.mark.parametrize("right", [alpha_polyfit, alpha_normal_equations])
+def test_fit_alpha_right_answers_pass(right):
+    assert ch11.check_fit_alpha(right).status == PASSED
+
+
+def _slope(x, y):
+    return np.polyfit(x, y, 1)[0]
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda n_params, errors: _slope(np.log(n_params), np.log(errors)), "returned_slope"),
+    (lambda n_params, errors: -_slope(n_params, errors), "no_logarithms"),
+    (lambda n_params, errors: -_slope(n_params, np.log(errors)), "log_of_errors_only"),
+    (lambda n_params, errors: -(np.log(errors[-1] / errors[0]) / np.log(n_params[-1] / n_params[0])), "two_endpoints"),
+])
+def test_fit_alpha_mistakes(wrong, hint):
+    result = ch11.check_fit_alpha(wrong)
+    assert result.status == FAILED and hint in result.hints, result
+
+
+def test_fit_alpha_wrong_kinds():
+    result = ch11.check_fit_alpha(lambda n_params, errors: np.array([1.0, 2.0]))
+    assert result.status == FAILED
+    result = ch11.check_fit_alpha(lambda n_params, errors: "2.0")
+    assert result.status == FAILED and "str" in repr(result)

@@ -41,6 +41,7 @@ def test_features_right_answers_pass(right):
     (lambda a, W: np.maximum(a @ W, 0) / W.shape[1], "divided_by_p"),
     (lambda a, W: np.maximum(a @ W, 0) / np.sqrt(W.shape[0]), "divided_by_root_d"),
     (lambda a, W: a @ W / np.sqrt(W.shape[1]), "missing_relu"),
+    (lambda a, W: np.maximum(a, 0) @ W / np.sqrt(W.shape[1]), "relu_before_weights"),
 ])
 def test_features_mistakes(wrong, hint):
     _assert_hint(ch12.check_random_relu_features(wrong), hint)
@@ -105,6 +106,9 @@ def normal_equations_solve(phi, y):
     (lambda phi, y: np.linalg.inv(phi.T @ phi) @ phi.T @ y, "normal_equations"),
     (lambda phi, y: phi.T @ np.linalg.inv(phi @ phi.T) @ y, "gram_inverse"),
     (lambda phi, y: np.linalg.lstsq(phi, y, rcond=None), "lstsq_tuple"),
+    (lambda phi, y: np.linalg.lstsq(phi, y, rcond=1e-4)[0], "lstsq_cutoff"),
+    (lambda phi, y: np.linalg.pinv(phi.T @ phi) @ phi.T @ y, "pinv_of_gram"),
+    (lambda phi, y: phi.T @ np.linalg.solve(phi @ phi.T, y), "solve_gram"),
     (lambda phi, y: phi @ np.linalg.lstsq(phi, y, rcond=None)[0], "predictions"),
     (lambda phi, y: np.linalg.solve(phi.T @ phi + 1e-3 * np.eye(phi.shape[1]), phi.T @ y), "ridge"),
 ])
@@ -138,3 +142,41 @@ def test_broken_learner_code_is_feedback():
     assert result.status == FAILED and "raised an exception" in result.summary
     result = ch12.check_min_norm_solution(lambda phi, y: None)
     assert result.status == FAILED and "Expected the weights w" in repr(result)
+
+
+def ridge_normal_equations(phi, y, lam):
+    return np.linalg.solve(phi.T @ phi + lam * np.eye(phi.shape[1]), phi.T @ y)
+
+
+def ridge_push_through_float32(phi, y, lam):
+    return (phi.T @ np.linalg.solve(phi @ phi.T + lam * np.eye(phi.shape[0]), y)).astype(np.float64)
+
+
+def ridge_svd_loop(phi, y, lam):
+    U, s, Vt = np.linalg.svd(phi, full_matrices=False)
+    w = np.zeros((phi.shape[1],) + y.shape[1:])
+    for i in range(s.size):
+        w += np.multiply.outer(Vt[i], s[i] / (s[i] ** 2 + lam) * (U[:, i] @ y))
+    return w
+
+
+@pytest.mark.parametrize("right", [ridge_normal_equations, ridge_push_through_float32, ridge_svd_loop])
+def test_ridge_right_answers_pass(right):
+    assert ch12.check_ridge_from_svd(right).status == PASSED
+
+
+def _svd_with(factor):
+    def ridge(phi, y, lam):
+        U, s, Vt = np.linalg.svd(phi, full_matrices=False)
+        return Vt.T @ np.diag(factor(s, lam)) @ U.T @ y
+    return ridge
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (_svd_with(lambda s, lam: 1 / (s + lam)), "lam_added_to_s"),
+    (_svd_with(lambda s, lam: 1 / s), "lam_ignored"),
+    (_svd_with(lambda s, lam: s / (s ** 2 + lam ** 2)), "lam_squared"),
+    (_svd_with(lambda s, lam: s ** 2 / (s ** 2 + lam)), "s_squared_over"),
+])
+def test_ridge_mistakes(wrong, hint):
+    _assert_hint(ch12.check_ridge_from_svd(wrong), hint)

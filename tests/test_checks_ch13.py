@@ -86,6 +86,16 @@ def largest(params, masks, fractions):
     return out
 
 
+def signed(params, masks, fractions):
+    out = []
+    for p, M, f in zip(params, masks, fractions):
+        ranked = np.where(M == 1, p["W"], np.inf).ravel()       # w, not |w|
+        m = M.copy().ravel()
+        m[np.argsort(ranked)[:int(round(f * M.sum()))]] = 0
+        out.append(m.reshape(M.shape))
+    return out
+
+
 def global_threshold(params, masks, fractions):
     flat = np.concatenate([np.where(M == 1, np.abs(p["W"]), np.inf).ravel() for p, M in zip(params, masks)])
     alive = sum(M.sum() for M in masks)
@@ -112,6 +122,7 @@ def with_biases(params, masks, fractions):
     (largest, "pruned_largest"),
     (global_threshold, "global_instead_of_per_layer"),
     (with_biases, "pruned_biases"),
+    (signed, "signed_weights"),
 ])
 def test_mask_mistakes(wrong, hint):
     _assert_hint(ch13.check_magnitude_masks(wrong), hint)
@@ -129,23 +140,88 @@ def test_mask_wrong_kinds():
 
 
 @pytest.mark.parametrize("right", [
-    lambda initial_weights, trained_weights, masks: [W0 * M for W0, M in zip(initial_weights, masks)],
-    lambda initial_weights, trained_weights, masks: [np.where(M > 0, W0, 0.0) for W0, M in zip(initial_weights, masks)],
-    lambda initial_weights, trained_weights, masks: [(W0 * M).astype(np.float32) for W0, M in zip(initial_weights, masks)],
+    lambda initial_weights, masks: [W0 * M for W0, M in zip(initial_weights, masks)],
+    lambda initial_weights, masks: [np.where(M > 0, W0, 0.0) for W0, M in zip(initial_weights, masks)],
+    lambda initial_weights, masks: [(W0 * M).astype(np.float32) for W0, M in zip(initial_weights, masks)],
 ])
 def test_rewind_right_answers_pass(right):
     assert ch13.check_rewind(right).status == PASSED
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda initial_weights, trained_weights, masks: [W * M for W, M in zip(trained_weights, masks)], "rewound_to_trained"),
-    (lambda initial_weights, trained_weights, masks: list(initial_weights), "mask_not_applied"),
-    (lambda initial_weights, trained_weights, masks: list(masks), "returned_masks"),
+    (lambda initial_weights, masks: list(initial_weights), "mask_not_applied"),
+    (lambda initial_weights, masks: list(masks), "returned_masks"),
 ])
 def test_rewind_mistakes(wrong, hint):
     _assert_hint(ch13.check_rewind(wrong), hint)
 
 
 def test_rewind_broken_code_is_feedback():
-    result = ch13.check_rewind(lambda initial_weights, trained_weights, masks: initial_weights.shape)
+    result = ch13.check_rewind(lambda initial_weights, masks: initial_weights.shape)
     assert result.status == FAILED and "raised an exception" in result.summary
+
+
+def round_loop(initial_weights, trained_weights, masks, fractions):
+    """One round written with loops: rank |trained w| among the survivors, then rewind on the new masks."""
+    new_masks, starts = [], []
+    for W0, W, M, f in zip(initial_weights, trained_weights, masks, fractions):
+        alive = sorted((abs(w), i) for i, (w, m) in enumerate(zip(W.ravel(), M.ravel())) if m)
+        m = M.ravel().copy()
+        for _, i in alive[:int(f * len(alive) + 0.5)]:
+            m[i] = 0
+        m = m.reshape(M.shape)
+        new_masks.append(m)
+        starts.append(np.where(m == 1, W0, 0.0).astype(np.float32))
+    return new_masks, starts
+
+
+def round_threshold(initial_weights, trained_weights, masks, fractions):
+    new = []
+    for W, M, f in zip(trained_weights, masks, fractions):
+        k = int(round(f * M.sum()))
+        cut = np.sort(np.abs(W[M == 1]))[k - 1] if k else -np.inf
+        new.append(((M == 1) & (np.abs(W) > cut)).astype(float))
+    return tuple([new, [W0 * m for W0, m in zip(initial_weights, new)]])
+
+
+@pytest.mark.parametrize("right", [round_loop, round_threshold])
+def test_round_right_answers_pass(right):
+    assert ch13.check_prune_and_rewind(right).status == PASSED
+
+
+def round_ranked_initial(initial_weights, trained_weights, masks, fractions):
+    return round_loop(initial_weights, initial_weights, masks, fractions)
+
+
+def round_rewound_to_trained(initial_weights, trained_weights, masks, fractions):
+    new, _ = round_loop(initial_weights, trained_weights, masks, fractions)
+    return new, [W * m for W, m in zip(trained_weights, new)]
+
+
+def round_old_masks(initial_weights, trained_weights, masks, fractions):
+    new, _ = round_loop(initial_weights, trained_weights, masks, fractions)
+    return new, [W0 * M for W0, M in zip(initial_weights, masks)]
+
+
+def round_signed(initial_weights, trained_weights, masks, fractions):
+    new = signed([{"W": W} for W in trained_weights], masks, fractions)
+    return new, [W0 * m for W0, m in zip(initial_weights, new)]
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (round_ranked_initial, "ranked_initial"),
+    (round_rewound_to_trained, "rewound_to_trained"),
+    (round_old_masks, "rewound_with_old_masks"),
+    (round_signed, "signed_weights"),
+])
+def test_round_mistakes(wrong, hint):
+    _assert_hint(ch13.check_prune_and_rewind(wrong), hint)
+
+
+def test_round_wrong_kinds():
+    result = ch13.check_prune_and_rewind(lambda initial_weights, trained_weights, masks, fractions: masks)
+    assert result.status == FAILED and "tuple (new_masks, start_weights)" in repr(result)
+
+    def stub(initial_weights, trained_weights, masks, fractions):
+        raise NotImplementedError()
+    assert ch13.check_prune_and_rewind(stub).status == NOT_ATTEMPTED

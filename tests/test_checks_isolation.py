@@ -114,7 +114,7 @@ def test_changes_inside_lists_and_dicts_of_arrays_are_caught(mode, function, cha
 def test_a_check_taking_lists_of_arrays_fails_an_answer_that_changes_one_in_place():
     from lecture_lib.checks import ch13
 
-    def rewind_in_place(initial_weights, trained_weights, masks):
+    def rewind_in_place(initial_weights, masks):
         for W0, M in zip(initial_weights, masks):
             W0 *= M                # the caller's initial weights, zeroed where pruned
         return initial_weights

@@ -9,8 +9,8 @@ import pytest  # noqa: E402
 
 from lecture_lib.datasets.digits import load_digits  # noqa: E402
 from lecture_lib.topics.double_descent import FeatureSweep  # noqa: E402
-from lecture_lib.viz.double_descent_curves import (double_descent_explorer, draw_parameter_sweep,  # noqa: E402
-                                                   draw_sample_sweep)
+from lecture_lib.viz.double_descent_curves import (double_descent_explorer, draw_linear_panel,  # noqa: E402
+                                                   draw_parameter_sweep, draw_sample_sweep)
 from lecture_lib.topics.double_descent import sample_sweep  # noqa: E402
 from widget_tools import find_control  # noqa: E402
 
@@ -39,6 +39,19 @@ def test_parameter_sweep_panels_plot_the_sweep(small_sweep):
     plt.close(fig)
     with pytest.raises(TypeError, match="SweepResult"):
         draw_parameter_sweep(axes, "not a result", n=30)
+
+
+def test_linear_panel_shows_the_training_error_zero_from_the_threshold(small_sweep):
+    result = small_sweep.evaluate()
+    fig, ax = plt.subplots()
+    draw_linear_panel(ax, result, threshold=30, top=1.5)
+    assert ax.get_yscale() == "linear" and ax.get_ylim() == (0.0, 1.5)
+    train = [line for line in ax.lines if line.get_label() == "training error (median)"][0]
+    y = np.asarray(train.get_ydata())
+    assert np.all(y[np.asarray(result.values) >= 30] < 1e-12) and y[0] > 0.01     # interpolation from p = n on
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "each of 2 seeds" in labels and "median" in labels
+    plt.close(fig)
 
 
 def test_sample_sweep_figure(data):

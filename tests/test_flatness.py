@@ -59,6 +59,21 @@ def test_rescaling_keeps_the_function_changes_raw_curvature_not_filter_sharpness
         fl.rescaled_relu_layers(model, -1.0)
 
 
+def test_per_unit_rescaling_keeps_the_function_but_changes_filter_normalised_sharpness(trained):
+    """Dinh et al.'s argument reaches the filter-normalised measure too: one factor per unit, not per layer."""
+    model, x, y, _ = trained
+    alphas = np.geomspace(0.05, 20.0, 16)[np.random.default_rng(0).permutation(16)]
+    twin = fl.rescaled_relu_layers(model, alphas)
+    np.testing.assert_allclose(twin.predict(x), model.predict(x), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(twin.layers[0].params["W"], model.layers[0].params["W"] * alphas)
+    before, after = fl.sharpness(model, x, y, seed=3), fl.sharpness(twin, x, y, seed=3)
+    assert after > 3 * before or after < before / 3
+    with pytest.raises(ValueError, match="one per unit"):
+        fl.rescaled_relu_layers(model, np.ones(3))
+    with pytest.raises(ValueError, match="one per unit"):
+        fl.rescaled_relu_layers(model, -alphas)
+
+
 def test_perturbations_lower_accuracy_and_segment_endpoints(trained):
     model, x, y, labels = trained
     clean = float(np.mean(model.predict(x).argmax(1) == labels))
@@ -77,3 +92,16 @@ def test_loss_slice_figure(trained):
     draw_loss_slices(ax, np.linspace(-1, 1, 5), {"a": np.ones((2, 5)), "b": 2 * np.ones((1, 5))})
     assert len(ax.lines) == 3 and ax.get_yscale() == "log"
     plt.close(fig)
+
+
+def test_initial_mlp_is_where_train_mlp_starts():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((20, 4))
+    y = to_one_hot((x[:, 0] > 0).astype(int), 2)
+    start = fl.initial_mlp(x, y, 6, seed=3)
+    untrained, _ = fl.train_mlp(x, y, 6, seed=3, epochs=1, batch_size=20, optimizer=SGD(eta=1e-12))
+    trained, _ = fl.train_mlp(x, y, 6, seed=3, epochs=5, batch_size=20, optimizer=SGD(eta=0.1))
+    np.testing.assert_allclose(fl.weights_of(start), fl.weights_of(untrained), atol=1e-10)
+    assert not np.array_equal(fl.weights_of(start), fl.weights_of(trained))
+    other = fl.initial_mlp(x, y, 6, seed=4)
+    assert not np.array_equal(fl.weights_of(start), fl.weights_of(other))

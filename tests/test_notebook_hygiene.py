@@ -236,9 +236,6 @@ NOTATION_PENDING = {
     "notebooks/03_feedforward_networks.ipynb",
     "notebooks/04_backpropagation.ipynb",
     "notebooks/07_training_pitfalls.ipynb",
-    "notebooks/11_why_deep_networks_work.ipynb",
-    "notebooks/12_double_descent.ipynb",
-    "notebooks/13_lottery_tickets.ipynb",
 }
 
 

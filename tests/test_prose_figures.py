@@ -32,9 +32,6 @@ NOT_YET_CHECKED = {
     "01_threshold_units.ipynb",
     "02_sigmoid_unit.ipynb",
     "07_training_pitfalls.ipynb",
-    "11_why_deep_networks_work.ipynb",
-    "12_double_descent.ipynb",
-    "13_lottery_tickets.ipynb",
 }
 
 

@@ -44,6 +44,79 @@ def test_rewind_density_overlap():
     assert pr.mask_overlap([np.array([[1.0, 0.0]])], [np.array([[0.0, 1.0]])]) == 0.0
 
 
+def test_chance_overlap_matches_random_masks_per_layer_and_pooled():
+    """Two layers pruned at very different rates: the pooled chance is not rho/(2 - rho) of the pooled density."""
+    rng = np.random.default_rng(0)
+    shapes, keep = [(80, 50), (50, 10)], [0.05, 0.6]
+
+    def random_masks():
+        return [(rng.permutation(np.prod(s)) < round(k * np.prod(s))).reshape(s).astype(float)
+                for s, k in zip(shapes, keep)]
+
+    draws = [(random_masks(), random_masks()) for _ in range(400)]
+    a, b = draws[0]
+    simulated_pooled = np.mean([pr.mask_overlap(x, y) for x, y in draws])
+    simulated_layers = np.mean([pr.mask_overlap(x, y, per_layer=True) for x, y in draws], axis=0)
+    assert pr.chance_overlap(a, b) == pytest.approx(simulated_pooled, rel=0.02)
+    np.testing.assert_allclose(pr.chance_overlap(a, b, per_layer=True), simulated_layers, rtol=0.05)
+    for k, got in zip(keep, pr.chance_overlap(a, b, per_layer=True)):
+        assert got == pytest.approx(k / (2 - k), rel=1e-3)          # one layer: rho / (2 - rho)
+    rho = pr.density(a)
+    assert abs(rho / (2 - rho) - simulated_pooled) > 0.05             # the old pooled formula is wrong here
+    z = np.array([pr.overlap_z(x, y) for x, y in draws])
+    assert abs(z.mean()) < 0.2 and 0.8 < z.std() < 1.2                # standardised under chance
+
+
+def test_overlap_verdict_tells_chance_from_shared_structure():
+    rng = np.random.default_rng(1)
+    base = (rng.random((100, 40)) < 0.1).astype(float)
+    same_ish = base.copy()
+    same_ish[rng.random(base.shape) < 0.01] = 1.0                      # nearly the same mask
+    others = [(rng.random((100, 40)) < 0.1).astype(float) for _ in range(4)]
+    z_same = [pr.overlap_z([base], [same_ish])[0]]
+    z_random = [pr.overlap_z([base], [m])[0] for m in others]
+    assert pr.overlap_verdict(z_same).startswith("above chance in every pair")
+    assert pr.overlap_verdict([abs(z) % 2.9 for z in z_random]).startswith("within chance")
+    assert pr.overlap_verdict([5.0, 1.0]) == "above chance in 1 of 2 pairs (z > 3)"
+    with pytest.raises(ValueError, match="z_values"):
+        pr.overlap_verdict([])
+
+
+def test_held_down_to_needs_an_unbroken_run():
+    remaining = [100.0, 80.0, 64.0, 51.2, 41.0, 32.8]
+    unbroken = [90.0, 89.5, 89.0, 88.5, 88.2, 88.1]
+    assert pr.held_down_to(remaining, unbroken, 90.0, 2.0) == 32.8
+    broken = [90.0, 89.5, 87.9, 88.5, 88.2, 88.1]                      # out at 64 %, back in later
+    assert pr.held_down_to(remaining, broken, 90.0, 2.0) == 80.0
+    with_gaps = [90.0, np.nan, 89.0, np.nan, 87.0, 88.5]
+    assert pr.held_down_to(remaining, with_gaps, 90.0, 2.0) == 64.0
+    assert pr.held_down_to(remaining, [85.0] * 6, 90.0, 2.0) is None
+    with pytest.raises(ValueError, match="fall"):
+        pr.held_down_to(remaining[::-1], unbroken, 90.0, 2.0)
+
+
+def test_grouped_dense_equals_a_masked_block_diagonal_dense():
+    rng = np.random.default_rng(2)
+    G, H, C, N = 3, 4, 2, 5
+    layer = pr.GroupedDense(G, C)
+    layer.build((G * H,))
+    layer.params["W"][...] = rng.standard_normal((G, H, C))
+    layer.params["b"][...] = rng.standard_normal(G * C)
+    big = np.zeros((G * H, G * C))
+    for g in range(G):
+        big[g * H:(g + 1) * H, g * C:(g + 1) * C] = layer.params["W"][g]
+    x, dout = rng.standard_normal((N, G * H)), rng.standard_normal((N, G * C))
+    np.testing.assert_allclose(layer.forward(x), x @ big + layer.params["b"], rtol=1e-12)
+    dx = layer.backward(dout)
+    np.testing.assert_allclose(dx, dout @ big.T, rtol=1e-12)
+    full_dW = x.T @ dout
+    for g in range(G):
+        np.testing.assert_allclose(layer.grads["W"][g], full_dW[g * H:(g + 1) * H, g * C:(g + 1) * C], rtol=1e-12)
+    np.testing.assert_allclose(layer.grads["b"], dout.sum(axis=0), rtol=1e-12)
+    with pytest.raises(ValueError, match="groups"):
+        pr.GroupedDense(3, 2).build((7,))
+
+
 def test_grouped_loss_equals_separate_softmax_crossentropies_and_its_gradient():
     rng = np.random.default_rng(0)
     h, labels = rng.standard_normal((4, 6)), rng.integers(0, 3, (4, 2))
@@ -109,6 +182,7 @@ def test_pruned_weights_stay_zero_although_adam_has_momentum_for_them():
     # and the training loop re-applies the mask after every step
     net.train(x, y, epochs=2, batch_size=8, eta=0.01, seed=1)
     for layer, mask in zip(model.layers, masks):
+        mask = np.broadcast_to(mask, layer.params["W"].shape)   # the output layer's W is (1, H, C)
         assert np.all(layer.params["W"][mask == 0] == 0)
         assert np.any(layer.params["W"][mask == 1] != 0)
 
@@ -117,16 +191,47 @@ def test_lottery_experiment_runs_every_variant_and_records_sparsity():
     x, y = _data()
     labels = y.argmax(1)
     result = pr.lottery_experiment(x, y, x, labels, rounds=2, seeds=(0, 1), hidden=8, epochs=2, batch_size=10,
-                                   variants=("ticket", "late", "reinit", "random"), late_step=3)
+                                   variants=("ticket", "late", "reinit", "random", "global"), late_step=3,
+                                   global_fraction=0.5)
     assert result.remaining[0] == 100.0 and result.remaining[1] < 100.0 and result.remaining[2] < result.remaining[1]
     for variant, acc in result.accuracy.items():
         assert acc.shape == (2, 3) and np.all((acc >= 0) & (acc <= 1)), variant
+        assert result.train_accuracy[variant].shape == (2, 3)
+        assert result.curves[variant]["running_accuracy"].shape == (2, 3, 2)    # 2 epochs
+        assert result.fit_epoch[variant].shape == result.initial_accuracy[variant].shape == (2, 3)
+    global_mask = result.masks["global"][2][0]
+    assert pr.density(global_mask) == pytest.approx(0.25, abs=0.02)              # two rounds of half of all weights
     ticket_mask, random_mask = result.masks["ticket"][2][0], result.masks["random"][2][0]
     assert [m.sum() for m in ticket_mask] == [m.sum() for m in random_mask]
+    assert result.stop_iteration == {}                                      # no validation data, no early stop
+    checked = pr.lottery_experiment(x[:30], y[:30], x, labels, rounds=1, seeds=(0, 1), hidden=8, epochs=3,
+                                    batch_size=10, validation=(x[30:], labels[30:]), test_at=(3,))
+    np.testing.assert_array_equal(checked.checkpoint_accuracy["ticket"][3], checked.accuracy["ticket"])
+    best = checked.curves["ticket"]["val_loss"].argmin(axis=2)                  # index 0: before training
+    np.testing.assert_array_equal(checked.stop_iteration["ticket"], best * 3)   # 3 steps per epoch
+    assert checked.curves["ticket"]["val_loss"].shape == (2, 2, 4)
     with pytest.raises(ValueError, match="late_step"):
-        pr.lottery_experiment(x, y, x, labels, rounds=1, seeds=(0,), hidden=4, epochs=1, variants=("late",))
+        pr.lottery_experiment(x, y, x, labels, rounds=1, seeds=(0,), hidden=4, epochs=1, variants=("ticket", "late"))
     with pytest.raises(ValueError, match="Unknown variant"):
-        pr.lottery_experiment(x, y, x, labels, rounds=1, seeds=(0,), hidden=4, epochs=1, variants=("nope",))
+        pr.lottery_experiment(x, y, x, labels, rounds=1, seeds=(0,), hidden=4, epochs=1, variants=("ticket", "nope"))
+
+
+def test_best_weights_are_those_of_the_lowest_validation_loss_per_network():
+    x, y = _data()
+    rng = np.random.default_rng(0)
+    W = [[pr.glorot_normal(6, 5, rng), pr.glorot_normal(5, 3, rng)] for _ in range(2)]
+    B = [[np.zeros(5), np.zeros(3)] for _ in range(2)]
+    M = [[np.ones((6, 5)), np.ones((5, 3))] for _ in range(2)]
+    net = pr.SeedBatchMLP(W, B, M)
+    labels = y.argmax(1)
+    net.train(x[:30], y[:30], epochs=6, batch_size=10, eta=0.05, seed=0, validation=(x[30:], labels[30:]))
+    losses = net.history["val_loss"]
+    np.testing.assert_array_equal(net.history["best_epoch"], losses.argmin(axis=0))
+    np.testing.assert_allclose(net.scores(x[30:], labels[30:], at="best")[1], losses.min(axis=0), rtol=1e-9)
+    np.testing.assert_allclose(net.scores(x[30:], labels[30:])[1], losses[-1], rtol=1e-9)   # weights restored
+    assert net.history["running_accuracy"].shape == (6, 2)
+    with pytest.raises(ValueError, match="'end' or 'best'"):
+        net.scores(x, labels, at="middle")
 
 
 def test_accuracy_figure_skips_rounds_a_control_did_not_run():
@@ -141,8 +246,10 @@ def test_accuracy_figure_skips_rounds_a_control_did_not_run():
     fig, ax = plt.subplots()
     draw_accuracy_against_remaining(ax, result)
     lines = {line.get_label(): line for line in ax.lines}
-    assert list(lines["same masks, fresh init"].get_xdata()) == [100.0, 25.0]
+    assert list(lines["same masks, fresh init: mean of 1 seeds"].get_xdata()) == [100.0, 25.0]
     assert ax.get_xscale() == "log" and ax.xaxis_inverted()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["100", "50", "25"]      # every round labelled
+    assert "band: worst to best seed" in [t.get_text() for t in ax.get_legend().get_texts()]
     plt.close(fig)
     with pytest.raises(TypeError, match="LotteryResult"):
         draw_accuracy_against_remaining(ax, {"ticket": 1})
@@ -153,3 +260,13 @@ def test_one_shot_pruning_reaches_the_requested_density():
     out = pr.one_shot_pruning(x, y, x, y.argmax(1), keep=(0.5, 0.5), seeds=(0,), hidden=8, epochs=1, batch_size=10)
     assert out["remaining"] == pytest.approx(50.0, abs=1.0)
     assert out["ticket"].shape == out["reinit"].shape == (1,)
+
+
+def test_seed_gap_is_paired_and_says_when_a_seed_goes_the_other_way():
+    everywhere = pr.seed_gap([90.0, 88.0, 91.0], [85.0, 87.0, 86.0])
+    assert everywhere["sentence"] == "+3.7 (from +1.0 to +5.0), ahead in 3 of 3 seeds"
+    mixed = pr.seed_gap([90.0, 86.0, 91.0], [85.0, 87.0, 91.0])
+    assert mixed["ahead"] == 1 and mixed["behind"] == 1
+    assert mixed["sentence"].endswith("ahead in 1 of 3 seeds, behind in 1")
+    with pytest.raises(ValueError, match="same length"):
+        pr.seed_gap([1.0, 2.0], [1.0])

@@ -1,4 +1,4 @@
-"""Checks of the chapter 11 exercises (filter-normalised directions, rescaling a ReLU layer).
+"""Checks of the chapter 11 exercises (filter-normalised directions, rescaling a ReLU layer, the rate alpha).
 
 The references are written here in two lines each (the package computes the
 same inside ``lecture_lib.topics.flatness.random_direction`` and
@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
-                   matching_mistakes, same_answer)
+                   matching_mistakes, real_number_problem, same_answer)
 
-__all__ = ["check_filter_normalise", "check_rescale_relu_pair"]
+__all__ = ["check_filter_normalise", "check_rescale_relu_pair", "check_fit_alpha"]
 
 
 def _same(a, b):
@@ -140,6 +140,76 @@ def check_rescale_relu_pair(rescale_relu_pair, time_limit=DEFAULT_TIME_LIMIT):
             if not np.allclose(outputs(*value), outputs(case.kwargs["W1"], case.kwargs["b1"], case.kwargs["W2"])):
                 problem += " They compute a different function: the outputs changed."
             found = matching_mistakes(_RESCALE_MISTAKES, case, value, expected, _same)
+            run.fail(case, problem, returned=value, mistakes=found[:1])
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 3: the approximation rate by least squares on the log-log points -------------------------
+
+def _reference_alpha(n_params, errors):
+    x, y = np.log(np.asarray(n_params, dtype=float)), np.log(np.asarray(errors, dtype=float))
+    slope = np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2)
+    return float(-slope)
+
+
+def _slope_of(x, y):
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    return float(np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2))
+
+
+_ALPHA_MISTAKES = [
+    Mistake("returned_slope",
+            "you returned the slope of log error against log W. The error FALLS as C W^(-alpha): the slope is "
+            "-alpha, so alpha is minus the slope (positive for a method that gets better with W).",
+            lambda n_params, errors: _slope_of(np.log(n_params), np.log(errors))),
+    Mistake("no_logarithms",
+            "you fitted a line to the raw values. A power law error = C W^(-alpha) is a line only on log-log "
+            "axes: log error = log C - alpha log W. Fit log(errors) against log(n_params).",
+            lambda n_params, errors: -_slope_of(n_params, errors)),
+    Mistake("log_of_errors_only",
+            "you took the logarithm of the errors but not of W: that fits an exponential C exp(-alpha W). Take "
+            "the log of both.",
+            lambda n_params, errors: -_slope_of(n_params, np.log(errors))),
+    Mistake("two_endpoints",
+            "you used only the first and the last point. Least squares uses all points: the slope is "
+            "sum((x - mean x)(y - mean y)) / sum((x - mean x)^2) with x = log W, y = log error.",
+            lambda n_params, errors: -float((np.log(errors[-1]) - np.log(errors[0]))
+                                            / (np.log(n_params[-1]) - np.log(n_params[0])))),
+]
+
+
+def _alpha_case(seed, W, alpha, C, noise, note):
+    rng = np.random.default_rng(seed)
+    W = np.asarray(W, dtype=float)
+    errors = C * W ** -alpha * np.exp(noise * rng.standard_normal(W.size))
+    return Case({"n_params": W, "errors": errors}, note)
+
+
+_ALPHA_CASES = [
+    _alpha_case(1, [10, 100], 2.0, 3.0, 0.0, "two points of an exact power law, alpha = 2"),
+    _alpha_case(2, [13, 25, 49, 97, 193], 1.0, 0.5, 0.2, "five noisy points, alpha about 1"),
+    _alpha_case(3, [7, 19, 31, 43, 55, 67], 0.5, 2.0, 0.3, "six noisy points, unevenly spaced in log W"),
+    _alpha_case(4, [20, 40, 80, 160], -0.5, 1.0, 0.1, "an error that GROWS with W (negative alpha)"),
+]
+
+
+@checks_learner_code
+def check_fit_alpha(fit_alpha, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``fit_alpha(n_params, errors)`` → alpha, minus the least-squares slope of log error against log W."""
+    run = CheckRun("ch11.fit_alpha", fit_alpha, time_limit, n_cases=len(_ALPHA_CASES))
+    for case in _ALPHA_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = _reference_alpha(**case.kwargs)
+        value = outcome.value
+        problem = real_number_problem(value, "the rate alpha, a single number")
+        if problem is None and not _same(float(value), expected):
+            problem = "That is not minus the least-squares slope of log(errors) against log(n_params)."
+        if problem is not None:
+            found = matching_mistakes(_ALPHA_MISTAKES, case, value, expected, _same)
             run.fail(case, problem, returned=value, mistakes=found[:1])
             break
         run.case_passed()

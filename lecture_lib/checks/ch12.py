@@ -1,4 +1,4 @@
-"""Checks of the chapter 12 exercises (random ReLU features, the minimum-norm solution).
+"""Checks of the chapter 12 exercises (random ReLU features, the minimum-norm solution, ridge from the SVD).
 
 The references come from ``lecture_lib.topics.double_descent``. The
 minimum-norm check has cases where every least-squares formula agrees
@@ -6,7 +6,7 @@ minimum-norm check has cases where every least-squares formula agrees
 on a QR factorisation gets the right digits: p > n, where phi^T phi is
 singular, and nearly singular systems (condition number 1e6, as at the
 interpolation threshold p = n), where inverting phi phi^T (condition number
-1e12) loses about half of the digits.
+1e12) keeps only about 4 of float64's 16 digits.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ..topics.double_descent import random_relu_features as _reference_features
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
                    matching_mistakes, same_answer)
 
-__all__ = ["check_random_relu_features", "check_min_norm_solution"]
+__all__ = ["check_random_relu_features", "check_min_norm_solution", "check_ridge_from_svd"]
 
 
 # --- Exercise 1: random ReLU features -----------------------------------------------------------
@@ -35,6 +35,10 @@ _FEATURE_MISTAKES = [
             "you divided by the square root of the input width d = W.shape[0]; the features are scaled by "
             "1/sqrt(p) with p = W.shape[1], the number of features.",
             lambda a, W: np.maximum(a @ W, 0) / np.sqrt(W.shape[0])),
+    Mistake("relu_before_weights",
+            "you applied the ReLU to the inputs and then multiplied by W, relu(a) @ W. The hidden units compute "
+            "h = a @ W first and then g = relu(h): the nonlinearity comes after the weighted sum.",
+            lambda a, W: np.maximum(a, 0) @ W / np.sqrt(W.shape[1])),
     Mistake("missing_relu",
             "negative values remain: apply the ReLU, max(0, h), to h = a @ W before scaling. Without it the "
             "features are linear in a and p > d of them are linearly dependent.",
@@ -98,6 +102,18 @@ def _predictions(phi, y):
     return phi @ np.linalg.lstsq(phi, y, rcond=None)[0]
 
 
+def _lstsq_cutoff(phi, y):
+    return np.linalg.lstsq(phi, y, rcond=1e-4)[0]
+
+
+def _pinv_gram(phi, y):
+    return np.linalg.pinv(phi.T @ phi) @ phi.T @ y
+
+
+def _solve_gram(phi, y):
+    return phi.T @ np.linalg.solve(phi @ phi.T, y)
+
+
 def _ridge(phi, y):
     return np.linalg.solve(phi.T @ phi + 1e-3 * np.eye(phi.shape[1]), phi.T @ y)
 
@@ -110,9 +126,25 @@ _MIN_NORM_MISTAKES = [
             _normal_equations),
     Mistake("gram_inverse",
             "this is phi^T (phi phi^T)^{-1} y with an explicit inverse. It is right in exact arithmetic, but "
-            "phi phi^T has the SQUARED condition number of phi (here 1e12), so inv() loses about half the "
-            "digits. Let a solver work on phi itself: np.linalg.lstsq(phi, y, rcond=None)[0] or np.linalg.pinv.",
+            "phi phi^T has the SQUARED condition number of phi (here 1e12), so inv() keeps only about 4 of "
+            "float64's 16 digits. Let a solver work on phi itself: np.linalg.lstsq(phi, y, rcond=None)[0] or np.linalg.pinv.",
             _gram_inverse),
+    Mistake("lstsq_cutoff",
+            "lstsq with rcond=1e-4 treats every singular value below 1e-4 times the largest as 0, so the small "
+            "directions of phi are dropped and the fit is no longer exact. Use rcond=None (the cut-off at machine "
+            "precision) for the minimum-norm least-squares solution.",
+            _lstsq_cutoff),
+    Mistake("pinv_of_gram",
+            "pinv(phi^T phi) @ phi^T @ y is the minimum-norm solution in exact arithmetic, but phi^T phi has the "
+            "SQUARED condition number of phi (here 1e12): pinv cuts or amplifies its smallest singular values and "
+            "keeps only a few digits. Apply the pseudo-inverse to phi itself: np.linalg.pinv(phi) @ y.",
+            _pinv_gram),
+    Mistake("solve_gram",
+            "phi^T solve(phi phi^T, y) is right in exact arithmetic for p >= n, but phi phi^T has the SQUARED "
+            "condition number of phi (here 1e12), so a solver on it keeps only about 4 of 16 digits (and fails "
+            "for p < n, where phi phi^T is singular). Let a solver work on phi itself: "
+            "np.linalg.lstsq(phi, y, rcond=None)[0].",
+            _solve_gram),
     Mistake("lstsq_tuple",
             "np.linalg.lstsq returns a tuple (w, residuals, rank, singular_values); return only its first "
             "element, w.",
@@ -180,6 +212,68 @@ def check_min_norm_solution(min_norm_solution, time_limit=DEFAULT_TIME_LIMIT):
                             "you need the one with the smallest norm ||w||.")
         if problem is not None:
             found = matching_mistakes(_MIN_NORM_MISTAKES, case, value, expected, _same_weights)
+            run.fail(case, problem, returned=value, mistakes=found[:1])
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 3: the ridge solution from the SVD ---------------------------------------------------------
+
+def _reference_ridge(phi, y, lam):
+    U, s, Vt = np.linalg.svd(phi, full_matrices=False)
+    factors = s / (s * s + lam)
+    return Vt.T @ (factors[:, None] * (U.T @ y)) if np.ndim(y) == 2 else Vt.T @ (factors * (U.T @ y))
+
+
+def _svd_variant(factor):
+    def variant(phi, y, lam):
+        U, s, Vt = np.linalg.svd(phi, full_matrices=False)
+        f = factor(s, lam)
+        return Vt.T @ (f[:, None] * (U.T @ y)) if np.ndim(y) == 2 else Vt.T @ (f * (U.T @ y))
+    return variant
+
+
+_RIDGE_MISTAKES = [
+    Mistake("lam_added_to_s",
+            "you used 1 / (s + lam). Ridge changes each direction's factor 1/s into s / (s^2 + lam): set the "
+            "gradient of ||phi w - y||^2 + lam ||w||^2 to zero and write phi = U diag(s) V^T.",
+            _svd_variant(lambda s, lam: 1.0 / (s + lam))),
+    Mistake("lam_ignored",
+            "this is the minimum-norm solution, factor 1/s: lam is missing. With ridge the factor is "
+            "s / (s^2 + lam), which never exceeds 1 / (2 sqrt(lam)).",
+            _svd_variant(lambda s, lam: 1.0 / s)),
+    Mistake("lam_squared",
+            "you used s / (s^2 + lam^2). The penalty lam ||w||^2 adds lam (not lam^2) to each s^2.",
+            _svd_variant(lambda s, lam: s / (s * s + lam * lam))),
+    Mistake("s_squared_over",
+            "you used s^2 / (s^2 + lam): that is the factor by which ridge shrinks the FITTED values along each "
+            "direction. The weights get s / (s^2 + lam) (one factor s fewer).",
+            _svd_variant(lambda s, lam: s * s / (s * s + lam))),
+]
+
+_RIDGE_CASES = [
+    Case({**_conditioned(11, 8, 3, 10.0), "lam": 0.5}, "n = 8, p = 3, lam = 0.5"),
+    Case({**_conditioned(12, 4, 9, 10.0, c=2), "lam": 0.1}, "n = 4, p = 9 (p > n), two outputs, lam = 0.1"),
+    Case({**_conditioned(13, 6, 6, 1e6, c=3), "lam": 1e-4}, "n = p = 6, condition number 1e6, lam = 1e-4"),
+]
+
+
+@checks_learner_code
+def check_ridge_from_svd(ridge_from_svd, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``ridge_from_svd(phi, y, lam)`` → w minimising ||phi w - y||^2 + lam ||w||^2, shape (p,) or (p, C)."""
+    run = CheckRun("ch12.ridge_from_svd", ridge_from_svd, time_limit, n_cases=len(_RIDGE_CASES))
+    for case in _RIDGE_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = _reference_ridge(**case.kwargs)
+        value = outcome.value
+        problem = array_kind_problem(value, expected.shape, "the weights w, one row per feature (column of phi)")
+        if problem is None and not _same_weights(value, expected):
+            problem = "The weights do not minimise ||phi w - y||^2 + lam ||w||^2."
+        if problem is not None:
+            found = matching_mistakes(_RIDGE_MISTAKES, case, value, expected, _same_weights)
             run.fail(case, problem, returned=value, mistakes=found[:1])
             break
         run.case_passed()

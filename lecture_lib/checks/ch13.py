@@ -1,4 +1,5 @@
-"""Checks of the chapter 13 exercises (a magnitude-pruning mask per layer, rewinding).
+"""Checks of the chapter 13 exercises (a magnitude-pruning mask per layer, rewinding, one round of iterative
+magnitude pruning with rewinding).
 
 The references are ``lecture_lib.topics.pruning.prune_by_magnitude`` and
 ``rewind``. In every case the number of weights to prune, fraction x
@@ -14,7 +15,7 @@ from ..topics.pruning import rewind as _reference_rewind
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, matching_mistakes,
                    real_array_problem, same_answer)
 
-__all__ = ["check_magnitude_masks", "check_rewind"]
+__all__ = ["check_magnitude_masks", "check_rewind", "check_prune_and_rewind"]
 
 
 def _as_list_of_arrays(value, shapes):
@@ -84,6 +85,18 @@ def _prune_largest(W, M, f):
     return m.reshape(M.shape)
 
 
+def _signed_variant(params, masks, fractions):
+    """Ranks the signed weights: the most negative ones count as the 'smallest'."""
+    new = []
+    for W, M, f in zip(_weights(params), masks, fractions):
+        alive = np.flatnonzero(M.ravel())
+        order = alive[np.argsort(W.ravel()[alive], kind="stable")[:int(round(f * M.sum()))]]
+        m = M.copy().ravel()
+        m[order] = 0
+        new.append(m.reshape(M.shape))
+    return new
+
+
 def _bias_variant(params, masks, fractions):
     """Ranks the biases together with the weights (and prunes some of them instead of weights)."""
     new = []
@@ -115,6 +128,10 @@ _MASK_MISTAKES = [
     Mistake("pruned_largest",
             "you removed the LARGEST weights. Magnitude pruning removes the smallest |w| and keeps the large ones.",
             _largest_variant),
+    Mistake("signed_weights",
+            "you ranked the signed weights w, so large NEGATIVE weights counted as the smallest and were removed. "
+            "Magnitude pruning ranks |w|: a weight of -2 matters as much as one of +2.",
+            _signed_variant),
     Mistake("pruned_biases",
             "you ranked the biases together with the weights. Biases are never pruned: rank only the entries of W.",
             _bias_variant),
@@ -173,17 +190,13 @@ def check_magnitude_masks(magnitude_masks, time_limit=DEFAULT_TIME_LIMIT):
 # --- Exercise 2: rewinding ----------------------------------------------------------------------------------
 
 _REWIND_MISTAKES = [
-    Mistake("rewound_to_trained",
-            "these are the TRAINED weights with the mask applied. Rewinding sets the survivors back to their INITIAL "
-            "values w^(0).",
-            lambda initial_weights, trained_weights, masks: [W * M for W, M in zip(trained_weights, masks)]),
     Mistake("mask_not_applied",
             "you returned the initial weights with every weight present: the mask was rewound too. Only the VALUES go "
             "back; the pruned weights stay 0.",
-            lambda initial_weights, trained_weights, masks: [W.copy() for W in initial_weights]),
+            lambda initial_weights, masks: [W.copy() for W in initial_weights]),
     Mistake("returned_masks",
             "you returned the masks themselves. Return the weights the next round starts from: w^(0) where the mask is 1.",
-            lambda initial_weights, trained_weights, masks: [M.copy() for M in masks]),
+            lambda initial_weights, masks: [M.copy() for M in masks]),
 ]
 
 
@@ -191,8 +204,7 @@ def _rewind_case(seed, shapes, note):
     rng = np.random.default_rng(seed)
     init = [rng.standard_normal(s) for s in shapes]
     masks = [(rng.random(s) > 0.4).astype(float) for s in shapes]
-    trained = [rng.standard_normal(s) * M for s, M in zip(shapes, masks)]
-    return Case({"initial_weights": init, "trained_weights": trained, "masks": masks}, note)
+    return Case({"initial_weights": init, "masks": masks}, note)
 
 
 _REWIND_CASES = [
@@ -204,7 +216,7 @@ _REWIND_CASES = [
 
 @checks_learner_code
 def check_rewind(rewind, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``rewind(initial_weights, trained_weights, masks)`` → [w0 * mask per layer]."""
+    """Check ``rewind(initial_weights, masks)`` → [w0 * mask per layer]."""
     run = CheckRun("ch13.rewind", rewind, time_limit, n_cases=len(_REWIND_CASES))
     for case in _REWIND_CASES:
         outcome = run.call(case)
@@ -218,6 +230,107 @@ def check_rewind(rewind, time_limit=DEFAULT_TIME_LIMIT):
             found = matching_mistakes(_REWIND_MISTAKES, case, answer if answer is not None else outcome.value,
                                       expected, same_answer)
             run.fail(case, problem, returned=outcome.value, mistakes=found[:1])
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 3: one round of iterative magnitude pruning with rewinding -------------------------------------
+
+def _reference_round(initial_weights, trained_weights, masks, fractions):
+    new = _reference_prune(trained_weights, masks, fractions)
+    return new, _reference_rewind(initial_weights, new)
+
+
+def _round_ranked_initial(initial_weights, trained_weights, masks, fractions):
+    new = _reference_prune(initial_weights, masks, fractions)
+    return new, _reference_rewind(initial_weights, new)
+
+
+def _round_rewound_to_trained(initial_weights, trained_weights, masks, fractions):
+    new = _reference_prune(trained_weights, masks, fractions)
+    return new, [W * M for W, M in zip(trained_weights, new)]
+
+
+def _round_old_masks(initial_weights, trained_weights, masks, fractions):
+    new = _reference_prune(trained_weights, masks, fractions)
+    return new, [W0 * M for W0, M in zip(initial_weights, masks)]
+
+
+def _round_signed(initial_weights, trained_weights, masks, fractions):
+    new = _signed_variant([{"W": W} for W in trained_weights], masks, fractions)
+    return new, _reference_rewind(initial_weights, new)
+
+
+_ROUND_MISTAKES = [
+    Mistake("ranked_initial",
+            "you ranked the INITIAL weights. Pruning ranks the TRAINED weights (training decides which connections "
+            "matter); only the survivors' values are then set back to w^(0).",
+            _round_ranked_initial),
+    Mistake("rewound_to_trained",
+            "the starting weights are the TRAINED values of the survivors. Rewinding sets them back to their INITIAL "
+            "values w^(0): that is what makes a winning ticket.",
+            _round_rewound_to_trained),
+    Mistake("rewound_with_old_masks",
+            "you rewound with the masks you were given, so the weights pruned in this round start again. Rewind "
+            "with the NEW masks.",
+            _round_old_masks),
+    Mistake("signed_weights",
+            "you ranked the signed trained weights, so large negative weights were removed. Rank |w|.",
+            _round_signed),
+]
+
+
+def _round_case(seed, shapes, fractions, dead, note):
+    rng = np.random.default_rng(seed)
+    init, trained, masks = [], [], []
+    for shape, n_dead in zip(shapes, dead):
+        M = np.ones(shape)
+        M.ravel()[rng.choice(M.size, n_dead, replace=False)] = 0
+        W0 = rng.standard_normal(shape)
+        # trained weights: the initial ones moved, some signs flipped, so that ranking init and trained differ
+        init.append(W0 * M)
+        trained.append((W0 + 1.5 * rng.standard_normal(shape)) * M)
+        masks.append(M)
+    return Case({"initial_weights": init, "trained_weights": trained, "masks": masks,
+                 "fractions": list(fractions)}, note)
+
+
+_ROUND_CASES = [
+    _round_case(1, [(4, 5)], [0.2], [0], "one layer of 20 weights, the first round, prune 20 %"),
+    _round_case(2, [(4, 5), (5, 2)], [0.2, 0.1], [0, 0], "two layers, 20 % and 10 %"),
+    _round_case(3, [(5, 6), (6, 4)], [0.25, 0.5], [10, 4], "two layers, some weights pruned in earlier rounds"),
+]
+
+
+@checks_learner_code
+def check_prune_and_rewind(prune_and_rewind, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``prune_and_rewind(initial_weights, trained_weights, masks, fractions)`` → (new masks, start weights)."""
+    run = CheckRun("ch13.prune_and_rewind", prune_and_rewind, time_limit, n_cases=len(_ROUND_CASES))
+    for case in _ROUND_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = _reference_round(**case.kwargs)
+        shapes = [M.shape for M in expected[0]]
+        value = outcome.value
+        problem, answer = None, None
+        if not isinstance(value, tuple) or len(value) != 2:
+            problem = ("Expected a tuple (new_masks, start_weights): return new_masks, start_weights; got "
+                       f"{describe_value(value)}.")
+        else:
+            masks, problem = _as_list_of_arrays(value[0], shapes)
+            if problem is None:
+                start, problem = _as_list_of_arrays(value[1], shapes)
+                answer = (masks, start)
+        if problem is None and not same_answer(answer[0], expected[0]):
+            problem = "The new masks do not remove the smallest-magnitude remaining TRAINED weights of each layer."
+        if problem is None and not same_answer(answer[1], expected[1]):
+            problem = "The masks are right, but the starting weights are not w^(0) on the new masks (0 elsewhere)."
+        if problem is not None:
+            found = matching_mistakes(_ROUND_MISTAKES, case, answer if answer is not None else value, expected,
+                                      same_answer)
+            run.fail(case, problem, returned=value, mistakes=found[:1])
             break
         run.case_passed()
     return run.finish()

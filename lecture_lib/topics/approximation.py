@@ -12,7 +12,8 @@ instead of hoping that training finds them:
   01's activation) added beside the ReLU units;
 * ``sawtooth_network``: k ReLU layers of 2 units whose composition is the
   tent map applied k times, a sawtooth with 2^(k-1) teeth from 6k + 1
-  parameters (Telgarsky 2016); one hidden layer needs 2^k + 1 units for it.
+  parameters (Telgarsky 2016); one hidden layer needs 2^k units for it, and with fewer than
+  2^k - 1 units no choice of weights gets closer than 1/2 (``shallow_sawtooth_error_bound``).
 
 Inputs x : (N,) or (N, 1) in [0, 1]; functions f map an (N,) array to (N,).
 """
@@ -26,7 +27,8 @@ from ..nn.model import Sequential
 from ..nn.optimizers import Adam
 
 __all__ = ["interpolating_relu_network", "sawtooth_network", "sawtooth", "tent", "max_error", "fit_rate",
-           "step_unit", "network_output", "smooth_function", "jump_function", "JUMP_AT", "trained_relu_network"]
+           "step_unit", "network_output", "smooth_function", "jump_function", "JUMP_AT", "trained_relu_network",
+           "shallow_sawtooth_error_bound", "best_trained_error"]
 
 #: Where ``jump_function`` jumps (not on any knot k/H of the interpolating networks for H < 1000 not divisible by 3).
 JUMP_AT = 1 / 3
@@ -174,3 +176,30 @@ def trained_relu_network(f, n_hidden, seed, epochs=3000, eta=0.01, n_points=256)
     model.fit(x, np.asarray(f(x[:, 0]), dtype=float).reshape(-1, 1), batch_size=x.shape[0], epochs=epochs,
               shuffle=False)
     return model
+
+
+def shallow_sawtooth_error_bound(k, n_hidden):
+    """A lower bound on max_x |sawtooth(x, k) - g(x)| for EVERY network g with one hidden layer of H ReLU units.
+
+    Telgarsky's counting argument (2016), in the max norm: on [0, 1] such a g is piecewise linear with at
+    most H + 1 pieces. The sawtooth takes the values 0, 1, 0, 1, ... at the 2^k + 1 points j / 2^k. If g were
+    within less than 1/2 everywhere, it would cross 1/2 between every two neighbouring points, alternately
+    upwards and downwards: 2^k - 1 changes of direction, so at least 2^k pieces. Hence with H + 1 < 2^k
+    pieces the error is at least 1/2 (a constant 1/2 attains it); otherwise the bound is 0 (the
+    interpolating network with H = 2^k is exact).
+    """
+    k = check_int_at_least(k, "k", 1)
+    H = check_int_at_least(n_hidden, "n_hidden", 1)
+    return 0.5 if H + 1 < 2 ** k else 0.0
+
+
+def best_trained_error(f, n_hidden, seeds, x, epochs=1500, eta=0.01):
+    """The smallest max_x |f - g| over networks trained from several seeds (``trained_relu_network``).
+
+    x : (N,) points where the error is measured. Returns (best error, the errors of all seeds).
+    """
+    errors = [max_error(f, lambda t, m=trained_relu_network(f, n_hidden, seed, epochs=epochs, eta=eta):
+                        network_output(m, t), x) for seed in seeds]
+    if not errors:
+        raise ValueError("seeds must name at least one restart.")
+    return min(errors), errors

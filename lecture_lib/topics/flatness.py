@@ -31,7 +31,7 @@ from ..nn.layers import Dense
 from ..nn.model import Sequential
 
 __all__ = ["random_direction", "loss_along_direction", "sharpness", "rescaled_relu_layers",
-           "accuracy_under_weight_noise", "accuracy_under_input_noise", "weights_of", "train_mlp", "loss_on_segment",
+           "accuracy_under_weight_noise", "accuracy_under_input_noise", "weights_of", "train_mlp", "initial_mlp", "loss_on_segment",
            "curvature_along"]
 
 
@@ -110,21 +110,32 @@ def sharpness(model, x, y, n_directions=5, t=0.5, seed=0, filter_normalised=True
 def rescaled_relu_layers(model, alpha, layer_index=0):
     """A copy of the model with layer ``layer_index`` (ReLU) times alpha and the next layer's W times 1/alpha.
 
+    alpha : a number > 0 (one factor for the whole layer), or an array of shape (units,) with one factor
+    > 0 per hidden unit: unit i's incoming weights and bias times alpha_i, its outgoing weights (row i of the
+    next W) times 1/alpha_i.
+
     The copy computes the same function (up to rounding): relu(alpha h) =
     alpha relu(h) for alpha > 0, and the next layer divides by alpha again.
     """
-    alpha = check_positive(alpha, "alpha")
     layers = _dense_layers(model)
     if layer_index + 1 >= len(layers):
         raise ValueError(f"layer_index must leave a next Dense layer: the model has {len(layers)}.")
     if layers[layer_index].activation.name != "relu":
         raise ValueError("only a ReLU layer can be rescaled without changing the function, "
                          f"layer {layer_index} has activation {layers[layer_index].activation.name!r}.")
+    units = layers[layer_index].params["W"].shape[1]
+    if np.ndim(alpha) == 0:
+        alpha = check_positive(alpha, "alpha")
+    else:
+        alpha = np.asarray(alpha, dtype=float)
+        if alpha.shape != (units,) or not np.all(np.isfinite(alpha)) or np.any(alpha <= 0):
+            raise ValueError(f"alpha must be a number > 0 or an array of {units} numbers > 0 (one per unit); "
+                             f"got shape {alpha.shape}.")
     twin = copy.deepcopy(model)
     first, second = _dense_layers(twin)[layer_index], _dense_layers(twin)[layer_index + 1]
     first.params["W"] *= alpha
     first.params["b"] *= alpha
-    second.params["W"] /= alpha
+    second.params["W"] /= np.reshape(alpha, (-1, 1)) if np.ndim(alpha) else alpha
     return twin
 
 
@@ -156,15 +167,28 @@ def accuracy_under_input_noise(model, x, labels, sigma, n_draws=5, seed=0):
                           for _ in range(n_draws)]))
 
 
+def initial_mlp(x, y, hidden, seed, optimizer=None, loss="categorical_crossentropy"):
+    """The model ``train_mlp`` starts from: the same architecture and seed, built and compiled, not trained.
+
+    x : (N, D); y : (N, C) one-hot (only their widths are used). Its weights are the initial weights
+    theta_0 of ``train_mlp(x, y, hidden, seed, ...)``.
+    """
+    from ..nn.optimizers import SGD
+
+    model = Sequential([Dense(hidden, activation="relu", input_dim=x.shape[1]),
+                        Dense(y.shape[1], activation="softmax")], seed=seed)
+    model.compile(loss=loss, optimizer=optimizer or SGD(eta=0.1), metrics=["acc"])
+    model.build((x.shape[1],))
+    return model
+
+
 def train_mlp(x, y, hidden, seed, epochs, batch_size, optimizer, loss="categorical_crossentropy"):
     """A 64-hidden-10 style MLP (ReLU hidden layer, softmax output), trained by the engine's ``fit``.
 
     x : (N, D); y : (N, C) one-hot; hidden : int units; optimizer : an engine optimiser instance
-    (a fresh one per call). Returns (model, history).
+    (a fresh one per call). Returns (model, history). It starts from ``initial_mlp(x, y, hidden, seed)``.
     """
-    model = Sequential([Dense(hidden, activation="relu", input_dim=x.shape[1]),
-                        Dense(y.shape[1], activation="softmax")], seed=seed)
-    model.compile(loss=loss, optimizer=optimizer, metrics=["acc"])
+    model = initial_mlp(x, y, hidden, seed, optimizer, loss)
     history = model.fit(x, y, batch_size=batch_size, epochs=epochs, seed=seed)
     return model, history
 

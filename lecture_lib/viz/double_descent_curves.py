@@ -19,7 +19,8 @@ from ..topics.double_descent import FeatureSweep, SweepResult, log_spaced_widths
 from .live_figure import LiveFigure, new_figure
 from .plotting import COLORS
 
-__all__ = ["draw_parameter_sweep", "draw_sample_sweep", "draw_error_curve", "double_descent_explorer"]
+__all__ = ["draw_parameter_sweep", "draw_sample_sweep", "draw_error_curve", "draw_linear_panel",
+           "double_descent_explorer"]
 
 _LAM_ZERO = 1e-8  # the ridge slider's leftmost value, shown and used as λ = 0
 
@@ -40,8 +41,9 @@ def draw_error_curve(ax, result, key="test_error", label=None, color=None, seeds
     values = getattr(result, key)
     color = color or COLORS["test"]
     if seeds:
-        for row in values:
-            ax.plot(result.values, row, color=color, alpha=0.25, linewidth=0.8)
+        for k, row in enumerate(values):
+            ax.plot(result.values, row, color=color, alpha=0.25, linewidth=0.8,
+                    label=f"each of {len(values)} seeds" if k == 0 else None)
     ax.plot(result.values, values.mean(axis=0), color=color, linewidth=2, label=label or "mean over seeds")
     if median:
         ax.plot(result.values, np.median(values, axis=0), color=color, linewidth=1.5, linestyle="dashed",
@@ -49,6 +51,26 @@ def draw_error_curve(ax, result, key="test_error", label=None, color=None, seeds
     if threshold is not None:
         ax.axvline(threshold, color=COLORS["grey"], linestyle="dotted", linewidth=1.5)
     ax.set(xscale="log", yscale="log", xlabel=xlabel)
+
+
+def draw_linear_panel(ax, result, threshold, top=1.0, xlabel="number of features p", title=None):
+    """The test error on a LINEAR axis clipped to [0, top], with the median training error.
+
+    On log axes from 0.1 to 10^8 the U and the second descent flatten into one line; here they show, and so
+    does the training error, exactly 0 (up to rounding) from the interpolation threshold on. The seeds'
+    values above ``top`` (the peak) leave the panel.
+    """
+    if not isinstance(result, SweepResult):
+        raise TypeError(f"result must be a SweepResult, got {type(result).__name__}.")
+    draw_error_curve(ax, result, threshold=threshold, xlabel=xlabel)
+    ax.plot(result.values, np.median(result.train_error, axis=0), color=COLORS["train"], linewidth=1.5,
+            marker="o", markersize=3, label="training error (median)")
+    ax.set_yscale("linear")
+    ax.set_ylim(0.0, top)
+    ax.set_ylabel("error (MSE on one-hot targets), linear axis")
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="upper right")
 
 
 def draw_parameter_sweep(axes, result, n, title=None):
