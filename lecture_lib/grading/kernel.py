@@ -424,7 +424,7 @@ class KernelSession:
             raise CannotSend(str(exc)) from None
         arguments = {str(i): a for i, a in enumerate(args)} | {str(k): v for k, v in kwargs.items()}
         # The grader, not the kernel, decides what the call changed: it asks for the final state of every
-        # argument that can be changed in place and compares it with what it sent (issue 23, item 2).
+        # argument that can be changed in place and compares it with what it sent.
         watched = [key for key, value in arguments.items() if _changeable(value)]
         message["watch"] = watched
         reply = self._conversation(lambda: self._exchange(message, callbacks))
