@@ -162,7 +162,7 @@ def bce_returns_string(y, y_hat):
     (bce_swapped, "swapped_terms", "swapped"),
     (bce_no_clipping, "log_of_zero", "NaN or inf"),
     (bce_per_example, "per_example_losses", "their mean"),
-    (bce_huge_eps, None, "eps small"),
+    (bce_huge_eps, None, "small, around 1e-7"),
     (bce_returns_string, None, "Expected a single number"),
 ])
 def test_binary_cross_entropy_mistakes(wrong, hint, words):

@@ -38,15 +38,20 @@ def test_explorer_has_the_lecture_controls_and_redraws_on_change():
     image, status = explorer.children[2], explorer.children[3]
     assert isinstance(image, ipywidgets.Image) and isinstance(status, ipywidgets.Label)
     first = image.value
-    assert status.value == "AND: w = (1, 1), b = -0.5: 2/4 correct"
+    assert status.value == "AND: w = (1, 1), b = -0.5: 2/4 correct; the unit computes OR"
     find_control(explorer, "b").value = -1.5
-    assert status.value.endswith("4/4 correct") and image.value != first     # the plot follows
+    assert status.value.endswith("4/4 correct; the unit computes AND") and image.value != first  # the plot follows
     find_control(explorer, "gate").value = "XOR"
-    assert status.value.startswith("XOR") and "4/4" not in status.value
+    assert status.value.startswith("XOR") and "4/4" not in status.value and status.value.endswith("computes AND")
     find_control(explorer, "gate").value = "AND"
     find_control(explorer, "b").value = -0.5
     assert image.value == first                                             # same setting, same frame
     assert plt.get_fignums() == open_before          # the widget opened no pyplot figure
+
+
+def test_explorer_opens_on_a_bias_that_computes_its_gate():
+    explorer = threshold_unit_explorer()
+    assert explorer.children[3].value == "AND: w = (1, 1), b = -1.5: 4/4 correct; the unit computes AND"
 
 
 def test_explorer_on_a_data_set_counts_its_points():

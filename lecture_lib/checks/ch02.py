@@ -29,7 +29,7 @@ def _start(exercise, function, time_limit, cases):
 
 
 def _same_loss(a, b) -> bool:
-    """Equal losses up to 1e-5 relative: adding a tiny eps inside the log (log(yhat + 1e-7)) is fine."""
+    """Equal losses up to 1e-5 relative: adding a tiny constant κ inside the log (log(yhat + 1e-7)) is fine."""
     return bool(np.isclose(float(a), float(b), rtol=1e-5, atol=1e-9))
 
 
@@ -193,8 +193,8 @@ _BCE_MISTAKES = [
 _LOG_OF_ZERO = Mistake(
     "log_of_zero",
     "log(0) = -inf: a prediction of exactly 0 or 1 breaks the naive formula (and 0 * log(0) is NaN even "
-    "when the prediction is right). Clip the predictions first, np.clip(y_hat, eps, 1 - eps) with a small "
-    "eps such as 1e-7.", lambda y, y_hat: None)
+    "when the prediction is right). Clip the predictions first into [κ, 1 - κ], "
+    "np.clip(y_hat, eps, 1 - eps) with a small constant κ (eps in the code) such as 1e-7.", lambda y, y_hat: None)
 
 _BCE_CASES = [
     Case({"y": np.array([1, 0, 1, 0]), "y_hat": np.array([0.9, 0.2, 0.6, 0.4])}, "ordinary predictions"),
@@ -249,11 +249,11 @@ def check_binary_cross_entropy(binary_cross_entropy, time_limit=DEFAULT_TIME_LIM
             break
         elif index == 2 and value > 1e-3:
             run.fail(case, "Every prediction is right and certain, so the loss should be (almost) 0; yours is "
-                     f"{value:g}. Is your clipping eps small (around 1e-7)?", returned=value)
+                     f"{value:g}. Is your clipping constant κ (eps in the code) small, around 1e-7?", returned=value)
             break
         elif index == 3 and value < -np.log(1e-3) / n_rows:
             run.fail(case, "A certain and wrong prediction (yhat = 0 for y = 1) should cost a very large loss, "
-                     f"but your mean loss is only {value:g}. Is your clipping eps small (around 1e-7)?",
+                     f"but your mean loss is only {value:g}. Is your clipping constant κ (eps in the code) small, around 1e-7?",
                      returned=value)
             break
         run.case_passed()

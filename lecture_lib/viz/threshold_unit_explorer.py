@@ -14,7 +14,7 @@ from .._validate import as_binary_labels, as_matrix, as_scalar, as_vector, check
 from ..datasets import GATE_TRUTH_TABLES, logic_gate_data
 from .live_figure import LiveFigure, new_figure
 from .plotting import CLASS_COLORS, COLORS, line_through_box, plot_decision_line, plot_points
-from ..topics.units import threshold_unit
+from ..topics.units import gate_computed, threshold_unit
 
 __all__ = ["draw_threshold_unit", "threshold_unit_explorer", "truth_table_text", "step_function_slider"]
 
@@ -75,8 +75,12 @@ def draw_threshold_unit(ax, x, y, w, b, title=None, lim=None):
     return n_correct
 
 
-def threshold_unit_explorer(gate="AND", w=(1.0, 1.0), b=-0.5, x=None, y=None, slider_range=(-2.0, 2.0)):
+def threshold_unit_explorer(gate="AND", w=(1.0, 1.0), b=-1.5, x=None, y=None, slider_range=(-2.0, 2.0)):
     """Sliders for w1, w2, b moving the decision line; the truth table follows.
+
+    On a logic gate the title also names the gate the current weights compute
+    (:func:`~lecture_lib.topics.units.gate_computed`), which need not be the
+    gate chosen in the dropdown: with w = (1, 1), b = -0.5 computes OR.
 
     Parameters
     ----------
@@ -154,7 +158,9 @@ def threshold_unit_explorer(gate="AND", w=(1.0, 1.0), b=-0.5, x=None, y=None, sl
             marker.set_data(data_x[data_y == label, 0], data_x[data_y == label, 1])
         n_correct = int(np.sum(threshold_unit(data_x, weights, bias) == data_y))
         summary = f"w = ({weights[0]:g}, {weights[1]:g}), b = {bias:g}: {n_correct}/{len(data_y)} correct"
-        ax_plot.set_title(summary)
+        if use_gates:
+            summary += f"; the unit computes {gate_computed(weights, bias)}"
+        ax_plot.set_title(summary.replace("; ", "\n"))
         if use_gates:
             table.set_text(f"{controls['gate'].value}\n" + truth_table_text(data_x, data_y, weights, bias))
         status.value = (f"{controls['gate'].value}: " if use_gates else "") + summary
