@@ -416,3 +416,58 @@ def test_bias_gradient_steps_written_with_the_simplified_error_pass():
         p = good_sigmoid(x @ w + b)
         return (p - y) / (p * (1 - p)), p * (1 - p), p - y, float(np.mean(p - y))
     assert ch02.check_bias_gradient_steps(simplified).status == PASSED
+
+
+# --- exercise 5: h_change, the derivation (a chapter 01 rule, derived in chapter 02) of what an update does to h ----------------------------------
+
+def h_change_norm(x, y, y_hat, eta):
+    return eta * (y - y_hat) * float(np.linalg.norm(x)), eta * (y - y_hat)
+
+
+def h_change_sum(x, y, y_hat, eta):
+    return eta * (y - y_hat) * float(np.sum(x)), eta * (y - y_hat)
+
+
+def h_change_no_bias(x, y, y_hat, eta):
+    return eta * (y - y_hat) * float(x @ x), 0.0
+
+
+def h_change_reversed(x, y, y_hat, eta):
+    return -eta * (y - y_hat) * float(x @ x), -eta * (y - y_hat)
+
+
+def h_change_bias_reversed(x, y, y_hat, eta):
+    return eta * (y - y_hat) * float(x @ x), -eta * (y - y_hat)
+
+
+def h_change_total_only(x, y, y_hat, eta):
+    return eta * (y - y_hat) * (float(x @ x) + 1)
+
+
+def h_change_array(x, y, y_hat, eta):
+    return np.array([eta * (y - y_hat) * float(x @ x), eta * (y - y_hat)])
+
+
+@pytest.mark.parametrize("wrong, hint, words", [
+    (h_change_norm, "norm_not_squared", "(w' - w)·x, is wrong"),
+    (h_change_sum, "inputs_not_squared", "each input appears twice"),
+    (h_change_no_bias, "bias_part_missing", "weights' part is right"),
+    (h_change_reversed, "reversed_sign", "must raise h"),
+    (h_change_bias_reversed, "reversed_sign", "the bias grows"),
+    (h_change_total_only, None, "Expected a tuple (from_weights, from_bias)"),
+    (h_change_array, None, "Expected a tuple (from_weights, from_bias)"),
+])
+def test_h_change_mistakes_name_the_wrong_step(wrong, hint, words):
+    result = ch02.check_h_change(wrong)
+    assert result.status == FAILED, result
+    assert words in repr(result), result
+    assert result.hints == ([hint] if hint else []), result
+
+
+def test_h_change_written_as_an_actual_update_passes():
+    """Computing h' - h from an update with made-up weights is another correct derivation: it passes."""
+    def by_update(x, y, y_hat, eta):
+        w, b = np.zeros_like(x), 0.0
+        w_new, b_new = w + eta * (y - y_hat) * x, b + eta * (y - y_hat)
+        return float((w_new - w) @ x), float(b_new - b)
+    assert ch02.check_h_change(by_update).status == PASSED

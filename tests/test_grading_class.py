@@ -26,7 +26,7 @@ from notebook_code import region_lines
 SOLUTIONS = "solutions/01_threshold_units.ipynb"
 EXERCISE = "exercises/01_threshold_units.ipynb"
 # Cell indices of chapter 01: 1 imports; 3/4 threshold_unit and its check; 6/7 gate_weights;
-# 9/10 perceptron_update; 12/13 train_perceptron; 15/16 h_change (every student's own, untouched answer).
+# 9/10 perceptron_update; 12/13 train_perceptron.
 CHECK_CELL = {"threshold_unit": 4, "gate_weights": 7, "perceptron_update": 10, "train_perceptron": 13}
 DEF_CELL = {name: index - 1 for name, index in CHECK_CELL.items()}
 
@@ -36,77 +36,62 @@ correct,threshold_unit,1,1,passed
 correct,gate_weights,1,1,passed
 correct,perceptron_update,2,2,passed
 correct,train_perceptron,2,2,passed
-correct,h_change,2,2,passed
 deleted_check,threshold_unit,1,1,passed
 deleted_check,gate_weights,1,1,passed
 deleted_check,perceptron_update,2,2,passed
 deleted_check,train_perceptron,2,2,passed
-deleted_check,h_change,2,2,passed
 edited_check,threshold_unit,0,1,failed
 edited_check,gate_weights,1,1,passed
 edited_check,perceptron_update,2,2,passed
 edited_check,train_perceptron,2,2,passed
-edited_check,h_change,2,2,passed
 endless_loop,threshold_unit,0,1,failed
 endless_loop,gate_weights,1,1,passed
 endless_loop,perceptron_update,2,2,passed
 endless_loop,train_perceptron,2,2,passed
-endless_loop,h_change,2,2,passed
 fake_passed,threshold_unit,0,1,not attempted
 fake_passed,gate_weights,0,1,not attempted
 fake_passed,perceptron_update,0,2,not attempted
 fake_passed,train_perceptron,0,2,not attempted
-fake_passed,h_change,0,2,not attempted
 kernel_killer,threshold_unit,1,1,passed
 kernel_killer,gate_weights,0,1,kernel died
 kernel_killer,perceptron_update,2,2,passed
 kernel_killer,train_perceptron,2,2,passed
-kernel_killer,h_change,2,2,passed
 memory_hog,threshold_unit,0,1,failed
 memory_hog,gate_weights,1,1,passed
 memory_hog,perceptron_update,2,2,passed
 memory_hog,train_perceptron,2,2,passed
-memory_hog,h_change,2,2,passed
 monkeypatch,threshold_unit,0,1,not attempted
 monkeypatch,gate_weights,0,1,not attempted
 monkeypatch,perceptron_update,0,2,not attempted
 monkeypatch,train_perceptron,0,2,not attempted
-monkeypatch,h_change,0,2,not attempted
 not_json,threshold_unit,0,1,invalid notebook
 not_json,gate_weights,0,1,invalid notebook
 not_json,perceptron_update,0,2,invalid notebook
 not_json,train_perceptron,0,2,invalid notebook
-not_json,h_change,0,2,invalid notebook
 numpy_patch,threshold_unit,1,1,passed
 numpy_patch,gate_weights,1,1,passed
 numpy_patch,perceptron_update,0,2,failed
 numpy_patch,train_perceptron,0,2,failed
-numpy_patch,h_change,2,2,passed
 partial,threshold_unit,1,1,passed
 partial,gate_weights,0,1,failed
 partial,perceptron_update,0,2,failed
 partial,train_perceptron,0,2,not attempted
-partial,h_change,2,2,passed
 sneaky_patch,threshold_unit,0,1,failed
 sneaky_patch,gate_weights,1,1,passed
 sneaky_patch,perceptron_update,2,2,passed
 sneaky_patch,train_perceptron,2,2,passed
-sneaky_patch,h_change,2,2,passed
 toplevel_exit,threshold_unit,0,1,failed
 toplevel_exit,gate_weights,1,1,passed
 toplevel_exit,perceptron_update,2,2,passed
 toplevel_exit,train_perceptron,2,2,passed
-toplevel_exit,h_change,2,2,passed
 untouched,threshold_unit,0,1,not attempted
 untouched,gate_weights,0,1,not attempted
 untouched,perceptron_update,0,2,not attempted
 untouched,train_perceptron,0,2,not attempted
-untouched,h_change,0,2,not attempted
 wrong_schema,threshold_unit,0,1,invalid notebook
 wrong_schema,gate_weights,0,1,invalid notebook
 wrong_schema,perceptron_update,0,2,invalid notebook
 wrong_schema,train_perceptron,0,2,invalid notebook
-wrong_schema,h_change,0,2,invalid notebook
 """
 
 MONKEYPATCH = """\
@@ -239,9 +224,9 @@ def _feedback(out, student):
 
 def test_feedback_explains_each_case(graded):
     out, _, _ = graded
-    assert "Score: 8 / 8 points" in _feedback(out, "correct")
+    assert "Score: 6 / 6 points" in _feedback(out, "correct")
     partial = _feedback(out, "partial")
-    assert "Score: 3 / 8 points" in partial and "For NAND" in partial and "additional tests" in partial
+    assert "Score: 1 / 6 points" in partial and "For NAND" in partial and "additional tests" in partial
     assert "Hint: an input with h exactly 0 came out as 0" in _feedback(out, "edited_check")
     assert "ran longer than the time limit and was skipped" in _feedback(out, "endless_loop")
     assert "did not finish within" in _feedback(out, "endless_loop")
@@ -281,7 +266,7 @@ def test_a_second_run_resumes_and_regrades_only_what_changed(graded, repo_root):
     assert (out / "grades.csv").read_text(encoding="utf-8") == EXPECTED_CSV
     nbformat.write(reference_submission(repo_root / SOLUTIONS), folder / "untouched.ipynb")
     log = _run(repo_root, folder, out)
-    assert log.count("skipped ") == 14 and "graded untouched: 8/8 points" in log
+    assert log.count("skipped ") == 14 and "graded untouched: 6/6 points" in log
     assert "untouched,train_perceptron,2,2,passed" in (out / "grades.csv").read_text(encoding="utf-8")
 
 
@@ -293,7 +278,7 @@ def test_the_notebook_time_limit_costs_only_what_was_not_graded_yet(repo_root, t
     slow.cells.insert(8, nbformat.v4.new_code_cell("import time\ntime.sleep(120)"))
     nbformat.write(slow, tmp_path / "slow.ipynb")
     record = grade_submission(tmp_path / "slow.ipynb", assignment, Limits(cell_timeout=60, notebook_timeout=10))
-    assert [e["status"] for e in record["exercises"]] == ["passed", "passed", "timeout", "timeout", "timeout"]
+    assert [e["status"] for e in record["exercises"]] == ["passed", "passed", "timeout", "timeout"]
     assert "notebook time limit" in record["flags"]
 
 

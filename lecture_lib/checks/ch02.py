@@ -1,4 +1,5 @@
-"""Checks of the chapter 02 exercises (stable log-sigmoid and sigmoid, derivative, cross-entropy, the gradient).
+"""Checks of the chapter 02 exercises (stable log-sigmoid and sigmoid, derivative, cross-entropy, the gradient,
+and what one perceptron update does to h, for the comparison with gradient descent).
 
 Each ``check_*`` function takes the learner's function and returns a
 :class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
@@ -21,7 +22,7 @@ from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_and_number
                    tolerance_for)
 
 __all__ = ["check_log_sigmoid", "check_sigmoid", "check_sigmoid_derivative", "check_binary_cross_entropy",
-           "check_bias_gradient_steps", "check_logistic_gradient"]
+           "check_bias_gradient_steps", "check_logistic_gradient", "check_h_change"]
 
 
 def _start(exercise, function, time_limit, cases):
@@ -533,4 +534,106 @@ def check_logistic_gradient(logistic_gradient, time_limit=DEFAULT_TIME_LIMIT):
             run.fail(case, where, returned=outcome.value, mistakes=found)
             break
         run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 5: what one perceptron update does to h, derived ------------------------------------------
+
+def _reference_h_change(x, y, y_hat, eta):
+    """(change of h from the new weights, change from the new bias) after one update on (x, y)."""
+    step = eta * (y - y_hat)
+    return float(step * np.dot(x, x)), float(step)
+
+
+_H_CHANGE_MISTAKES = {
+    "weights": [
+        Mistake("norm_not_squared",
+                "the weights' part grows like |x|², yours like |x|: w' - w is a multiple of x, and "
+                "(w' - w)·x multiplies each input by its own change, x_i times x_i.",
+                lambda x, y, y_hat, eta: eta * (y - y_hat) * float(np.linalg.norm(x))),
+        Mistake("inputs_not_squared",
+                "you added up the inputs once. h = sum_i w_i x_i, so a change of w_i by c x_i changes h by "
+                "c x_i times x_i: each input appears twice.",
+                lambda x, y, y_hat, eta: eta * (y - y_hat) * float(np.sum(x))),
+        Mistake("reversed_sign",
+                "the sign is reversed: for a missed positive (y = 1, ŷ = 0) the rule adds η x to w, which must raise h.",
+                lambda x, y, y_hat, eta: -eta * (y - y_hat) * float(np.dot(x, x))),
+    ],
+    "bias": [
+        Mistake("bias_part_missing",
+                "the bias changes too (it is the weight w_0 of the constant input x_0 = 1), and h contains b: "
+                "its change adds to h directly.",
+                lambda x, y, y_hat, eta: 0.0),
+        Mistake("reversed_sign",
+                "the sign is reversed: for a missed positive (y = 1, ŷ = 0) the bias grows, which raises h.",
+                lambda x, y, y_hat, eta: -eta * (y - y_hat)),
+    ],
+}
+
+_H_CHANGE_CASES = [
+    Case({"x": np.array([1.0, 2.0]), "y": 1, "y_hat": 0, "eta": 0.5}, "a missed positive"),
+    Case({"x": np.array([1.0, -2.0, 0.5]), "y": 0, "y_hat": 1, "eta": 0.1}, "a false positive, three inputs"),
+    Case({"x": np.array([3.0, -1.0]), "y": 1, "y_hat": 1, "eta": 1.0}, "already correct"),
+    Case({"x": np.array([-1.5]), "y": 0, "y_hat": 1, "eta": 2.0}, "one input, a false positive"),
+    Case({"x": np.array([0.5, 0.5, -2.0, 1.0]), "y": 1, "y_hat": 0, "eta": 0.25}, "four inputs, a missed positive"),
+]
+
+
+def _pair_problem(value):
+    """What is wrong with the kind of a (weights' part, bias' part) answer, or None."""
+    if not (isinstance(value, tuple) and len(value) == 2):
+        return ("Expected a tuple (from_weights, from_bias) of two numbers: the change of h due to the new "
+                f"weights and the change due to the new bias; got {describe_value(value)}.")
+    for part, name in zip(value, ("from_weights", "from_bias")):
+        problem = real_number_problem(part, f"{name} a single number")
+        if problem is not None:
+            return problem
+    return None
+
+
+@checks_learner_code
+def check_h_change(h_change, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``h_change(x, y, y_hat, eta)`` → ``(from_weights, from_bias)``: the two parts of h' - h.
+
+    After one perceptron update on the example (x, y) with prediction ŷ, h
+    changes by (w' - w)·x + (b' - b) = η(y - ŷ)|x|² + η(y - ŷ), whatever w and b
+    were (the function gets neither). Each part is checked on its own, so the
+    feedback says which step of the derivation went wrong.
+    """
+    run = CheckRun("ch02.h_change", h_change, time_limit, n_cases=len(_H_CHANGE_CASES))
+    run.prefetch(_H_CHANGE_CASES)
+    for case in _H_CHANGE_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        value = outcome.value
+        problem = _pair_problem(value)
+        if problem is not None:
+            run.fail(case, problem, returned=value)
+            break
+        precision = precision_of(value)
+        expected = _reference_h_change(**case.kwargs)
+        wrong_part = None
+        for index, part in enumerate(("weights", "bias")):
+            if not same_answer(float(value[index]), expected[index], precision=precision):
+                wrong_part = (index, part)
+                break
+        if wrong_part is None:
+            run.case_passed()
+            continue
+        index, part = wrong_part
+
+        def same(a, b, precision=precision):
+            return same_answer(a, b, precision=precision)
+
+        def component(returned, index=index):
+            return float(returned[index])
+
+        mistakes = [Mistake(m.id, m.hint, lambda index=index, m=m, **kwargs: m.variant(**kwargs))
+                    for m in _H_CHANGE_MISTAKES[part]]
+        found = run.mistakes_for(mistakes, case, float(value[index]), expected[index], same, answer=component)
+        what = ("The change of h due to the new weights, (w' - w)·x, is wrong." if part == "weights" else
+                "The weights' part is right, but the change of h due to the new bias, b' - b, is wrong.")
+        run.fail(case, what, returned=value, mistakes=found)
+        break
     return run.finish()
