@@ -230,3 +230,14 @@ def test_chapter_02_figures_are_labelled_with_legends():
     assert set(accuracies) == set(runs) and all(len(a) == 6 for a in accuracies.values())   # step 0 to 5
     assert accuracies["cross_entropy"][-1] == np.mean((x @ runs["cross_entropy"].w + runs["cross_entropy"].b >= 0) == y)
     plt.close(fig)
+
+
+def test_probability_range_on_a_box_is_its_corners_range_and_says_when_a_contour_crosses():
+    from lecture_lib.topics.logistic import probability_range_on_box
+    w, b = np.array([0.3, -0.2]), 0.1
+    low, high = probability_range_on_box(w, b, (-3, 3), (-3, 3))
+    grid = np.stack(np.meshgrid(np.linspace(-3, 3, 61), np.linspace(-3, 3, 61)), axis=-1).reshape(-1, 2)
+    assert np.isclose(low, sigmoid(grid @ w + b).min()) and np.isclose(high, sigmoid(grid @ w + b).max())
+    assert 0.1 < low and high < 0.9                                   # small weights: both contours outside
+    low, high = probability_range_on_box(10 * w, b, (-3, 3), (-3, 3))
+    assert low < 0.1 and high > 0.9                                   # larger weights: both cross the box

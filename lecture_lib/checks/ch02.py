@@ -599,6 +599,11 @@ def check_h_change(h_change, time_limit=DEFAULT_TIME_LIMIT):
     changes by (w' - w)·x + (b' - b) = η(y - ŷ)|x|² + η(y - ŷ), whatever w and b
     were (the function gets neither). Each part is checked on its own, so the
     feedback says which step of the derivation went wrong.
+
+    A chapter 01 rule derived in chapter 02's exercises (beside gradient
+    descent, whose one-example step has the same form): chapter 01's graded
+    exercises stay the four that the grading suite uses as its fixture
+    (tests/test_grading_*.py grade solutions/01 and count its exercises).
     """
     run = CheckRun("ch02.h_change", h_change, time_limit, n_cases=len(_H_CHANGE_CASES))
     run.prefetch(_H_CHANGE_CASES)
