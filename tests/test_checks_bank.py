@@ -42,7 +42,20 @@ from notebook_code import CHECK_CALL, load_functions
 # Right answers the chapter tests already write (loops, another formula): one copy each.
 from test_checks_ch09 import forward_loops as batchnorm_forward_loops  # noqa: E402
 from test_checks_ch09 import forward_np_var as batchnorm_forward_np_var  # noqa: E402
+from test_checks_ch09 import steps_loops as batchnorm_steps_loops  # noqa: E402
+from test_checks_ch09 import steps_no_half as batchnorm_steps_no_half  # noqa: E402
+from test_checks_ch09 import steps_plus_sign as batchnorm_steps_plus_sign  # noqa: E402
+from test_checks_ch09 import steps_float32 as batchnorm_steps_float32  # noqa: E402
+from test_checks_ch09 import running_step_form, running_swapped, running_forgets  # noqa: E402
+from test_checks_ch09 import running_loop_float32  # noqa: E402
+from test_checks_ch10 import block_dW2_from_h as residual_dW2_from_h  # noqa: E402
+from test_checks_ch10 import block_no_identity as residual_no_identity  # noqa: E402
+from test_checks_ch10 import block_no_relu_derivative as residual_no_relu_derivative  # noqa: E402
+from test_checks_ch10 import block_through_W1 as residual_through_W  # noqa: E402
 from test_checks_ch10 import loops as residual_loops  # noqa: E402
+from test_checks_ch10 import steps_loop as branch_steps_loop  # noqa: E402
+from test_checks_ch10 import steps_no_relu_derivative as branch_steps_no_relu  # noqa: E402
+from test_checks_ch10 import steps_with_identity as branch_steps_with_identity  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 _HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -385,33 +398,50 @@ def _s(h):
 
 def symbolic_piecewise(h, y):
     s = sp.Piecewise((1 / (1 + sp.exp(-h)), h >= 0), (sp.exp(h) / (1 + sp.exp(h)), True))
-    return (s - y) * s * (1 - s)
+    return s - y
 
 
 def symbolic_tanh(h, y):
-    s = (1 + sp.tanh(h / 2)) / 2
-    return (s - y) * s * (1 - s)
+    return (1 + sp.tanh(h / 2)) / 2 - y
 
 
 def symbolic_sech(h, y):
-    return ((1 + sp.tanh(h / 2)) / 2 - y) * sp.sech(h / 2) ** 2 / 4
+    # the chain rule left unsimplified: dE/dyhat * dyhat/dh with sigma' = sech^2(h/2) / 4
+    s = (1 + sp.tanh(h / 2)) / 2
+    return (-y / s + (1 - y) / (1 - s)) * sp.sech(h / 2) ** 2 / 4
 
 
 def symbolic_exp_form(h, y):
-    return (_s(h) - y) * sp.exp(-h) / (1 + sp.exp(-h)) ** 2
+    return (1 - y) - 1 / (1 + sp.exp(h))
 
 
-def xor_or_nand_and():
-    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[1.0], [1.0]]), np.array([-1.5]))
+def softmax_eps_loops(h, y):
+    out = np.zeros_like(h, dtype=float)
+    for n in range(h.shape[0]):
+        top = max(h[n])
+        total = sum(np.exp(v - top) for v in h[n])
+        for k in range(h.shape[1]):
+            out[n, k] = np.exp(h[n, k] - top) / total - y[n, k]
+    return out
 
 
-def xor_and_nor_nor():
-    # hidden: AND and NOR; output: NOR of the two (1 when neither fires)
-    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.5, 0.5]), np.array([[-1.0], [-1.0]]), np.array([0.5]))
+def softmax_eps_float32(h, y):
+    h32 = np.asarray(h, dtype=np.float32)
+    e = np.exp(h32 - h32.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True) - np.asarray(y, dtype=np.float32)
 
 
-def xor_as_lists():
-    return [[2, -2], [2, -2]], [-1, 3], [[2], [2]], [-3]
+def xnor_and_nor_or():
+    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.5, 0.5]), np.array([[1.0], [1.0]]), np.array([-0.5]))
+
+
+def xnor_flipped_xor():
+    # the chapter's XOR (OR, NAND, AND) with the output unit flipped: NAND of the two hidden units
+    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[-1.0], [-1.0]]), np.array([1.5]))
+
+
+def xnor_as_lists():
+    return [[2, -2], [2, -2]], [-3, 1], [[2], [2]], [-1]
 
 
 def shapes_loop(layer_sizes):
@@ -437,16 +467,16 @@ def count_numpy(layer_sizes):
 
 # chapter 06: optimiser steps
 
-def momentum_loop(w, v, grad, eta, gamma):
+def momentum_loop(w, v, grad, eta, mu):
     w_new, v_new = np.empty_like(w), np.empty_like(v)
     for index in np.ndindex(w.shape):
-        v_new[index] = gamma * v[index] + eta * grad[index]
+        v_new[index] = mu * v[index] + eta * grad[index]
         w_new[index] = w[index] - v_new[index]
     return w_new, v_new
 
 
-def momentum_keras_sign(w, v, grad, eta, gamma):
-    velocity = -gamma * v - eta * grad  # Keras keeps the velocity with the opposite sign
+def momentum_keras_sign(w, v, grad, eta, mu):
+    velocity = -mu * v - eta * grad  # Keras keeps the velocity with the opposite sign
     return w + velocity, -velocity
 
 
@@ -463,22 +493,22 @@ def rmsprop_lerp(w, s, grad, eta, rho, eps):
     return w - eta * grad / (np.sqrt(s_new) + eps), s_new
 
 
-def adam_loop(w, m, v, grad, t, eta, beta1, beta2, eps):
-    w_new, m_new, v_new = w.copy(), m.copy(), v.copy()
+def adam_loop(w, m, s, grad, t, eta, beta1, beta2, eps):
+    w_new, m_new, s_new = w.copy(), m.copy(), s.copy()
     for index in np.ndindex(w.shape):
         m_new[index] = beta1 * m[index] + (1 - beta1) * grad[index]
-        v_new[index] = beta2 * v[index] + (1 - beta2) * grad[index] ** 2
+        s_new[index] = beta2 * s[index] + (1 - beta2) * grad[index] ** 2
         w_new[index] = w[index] - eta * (m_new[index] / (1 - beta1 ** t)) / (
-            np.sqrt(v_new[index] / (1 - beta2 ** t)) + eps)
-    return w_new, m_new, v_new
+            np.sqrt(s_new[index] / (1 - beta2 ** t)) + eps)
+    return w_new, m_new, s_new
 
 
-def adam_counter_from_zero(w, m, v, grad, t, eta, beta1, beta2, eps):
+def adam_counter_from_zero(w, m, s, grad, t, eta, beta1, beta2, eps):
     step = t - 1
     step += 1  # a counter that starts at 0, increased before the correction
     m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad * grad
-    return w - eta * (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps), m, v
+    s = beta2 * s + (1 - beta2) * grad * grad
+    return w - eta * (m / (1 - beta1 ** step)) / (np.sqrt(s / (1 - beta2 ** step)) + eps), m, s
 
 
 # chapter 08: dropout
@@ -497,6 +527,11 @@ def dropout_other_dice_rule(x, p_drop, u, training):
 
 def dropout_fb_uniform_where(x, dout, p_drop, rng):
     keep = rng.uniform(0.0, 1.0, size=x.shape) >= p_drop
+    return np.where(keep, x / (1 - p_drop), 0.0), np.where(keep, dout / (1 - p_drop), 0.0)
+
+
+def dropout_fb_other_dice_rule(x, dout, p_drop, rng):
+    keep = rng.random(x.shape) < 1 - p_drop
     return np.where(keep, x / (1 - p_drop), 0.0), np.where(keep, dout / (1 - p_drop), 0.0)
 
 
@@ -530,9 +565,17 @@ def batchnorm_backward_centred(dout, h, gamma, eps):
 
 # chapter 10: a residual block
 
-def residual_einsum_where(dout, h, W, b):
-    eps = np.where(h @ W + b > 0, dout, 0.0)
-    return dout + np.einsum("nj,kj->nk", eps, W), np.einsum("nk,nj->kj", h, eps), eps.sum(0)
+def residual_einsum_where(dout, h, W1, b1, W2, b2):
+    h1 = np.einsum("nd,dk->nk", h, W1) + b1
+    eps1 = np.where(h1 > 0, np.einsum("nd,kd->nk", dout, W2), 0.0)
+    return (dout + np.einsum("nk,dk->nd", eps1, W1), np.einsum("nd,nk->dk", h, eps1), eps1.sum(0),
+            np.einsum("nk,nd->kd", np.maximum(h1, 0), dout), dout.sum(0))
+
+
+def branch_steps_einsum(dout, h, W1, b1, W2):
+    dg1 = np.einsum("nd,kd->nk", dout, W2)
+    eps1 = dg1 * (h @ W1 + b1 > 0)
+    return dg1, eps1, np.einsum("nk,dk->nd", eps1, W1)
 
 
 # chapter 11: filter normalisation, rescaling a ReLU pair
@@ -632,6 +675,31 @@ def huber_from_clipped(y, y_hat, delta):
     return float(np.sum(0.5 * quadratic ** 2 + delta * (r - quadratic)) / y_hat.shape[0])
 
 
+def huber_slope_loop(r, delta):
+    out = np.empty(np.shape(r))
+    for index in np.ndindex(out.shape):
+        value = float(r[index])
+        out[index] = value if abs(value) <= delta else (delta if value > 0 else -delta)
+    return out
+
+
+def huber_slope_clip(r, delta):
+    return np.minimum(np.maximum(r, -delta), delta)
+
+
+def log_softmax_loop(h):
+    out = np.empty(np.shape(h))
+    for n, row in enumerate(h):
+        m = max(row)
+        log_sum = m + np.log(sum(np.exp(v - m) for v in row))
+        out[n] = [v - log_sum for v in row]
+    return out
+
+
+def log_softmax_logaddexp(h):
+    return h - np.logaddexp.reduce(h, axis=1, keepdims=True)
+
+
 def huber_gradient_where(y, y_hat, delta):
     r = y_hat - y
     return np.where(np.abs(r) <= delta, r, delta * np.sign(r)) / len(y_hat)
@@ -729,17 +797,21 @@ RIGHT = {
     "backprop_one_example": [backprop_loops, backprop_float32],
     "central_difference_gradient": [central_flat, central_float32],
     "output_unit_derivative": [symbolic_piecewise, symbolic_tanh, symbolic_sech, symbolic_exp_form],
-    "xor_network": [xor_or_nand_and, xor_and_nor_nor, xor_as_lists],
+    "xnor_network": [xnor_and_nor_or, xnor_flipped_xor, xnor_as_lists],
     "parameter_shapes": [shapes_loop, shapes_numpy_ints],
     "count_parameters": [count_with_shapes, count_numpy],
+    "softmax_output_error_term": [softmax_eps_loops, softmax_eps_float32],
     "momentum_step": [momentum_loop, momentum_keras_sign],
     "rmsprop_step": [rmsprop_loop, rmsprop_lerp],
     "adam_step": [adam_loop, adam_counter_from_zero],
     "dropout_forward": [dropout_loops, dropout_other_dice_rule],
-    "dropout_forward_backward": [dropout_fb_uniform_where, dropout_fb_layer_mask],
+    "dropout_forward_backward": [dropout_fb_uniform_where, dropout_fb_layer_mask, dropout_fb_other_dice_rule],
     "batchnorm_forward": [batchnorm_forward_loops, batchnorm_forward_np_var],
     "batchnorm_backward": [batchnorm_backward_by_paths, batchnorm_backward_centred],
+    "batchnorm_backward_steps": [batchnorm_steps_loops, batchnorm_steps_float32],
+    "running_average_update": [running_step_form, running_loop_float32],
     "residual_block_backward": [residual_loops, residual_einsum_where],
+    "branch_steps": [branch_steps_loop, branch_steps_einsum],
     "filter_normalise": [filter_normalise_loop, filter_normalise_sums],
     "rescale_relu_pair": [rescale_divides_second, rescale_loop],
     "random_relu_features": [features_einsum_clip, features_scaled_first],
@@ -747,7 +819,9 @@ RIGHT = {
     "magnitude_masks": [masks_threshold, masks_inf_for_pruned],
     "rewind": [rewind_where, rewind_loop],
     "huber_loss": [huber_loop, huber_from_clipped],
+    "huber_slope": [huber_slope_loop, huber_slope_clip],
     "huber_gradient": [huber_gradient_where, huber_gradient_loop],
+    "log_softmax": [log_softmax_loop, log_softmax_logaddexp],
     "cross_entropy_from_logits": [cross_entropy_logsumexp_rows, cross_entropy_logaddexp],
     "cross_entropy_from_probabilities": [cross_entropy_probabilities_loop, cross_entropy_probabilities_mean],
     "clip_by_global_norm": [clip_loop, clip_concatenated],
@@ -802,8 +876,8 @@ def derivative_naive_silenced(h):
 
 # chapters 06-13: typical wrong answers (hint ids from lecture_lib/checks/chNN.py)
 
-def momentum_pytorch_form(w, v, grad, eta, gamma):
-    v_new = gamma * v + grad
+def momentum_pytorch_form(w, v, grad, eta, mu):
+    v_new = mu * v + grad
     return w - eta * v_new, v_new
 
 
@@ -816,24 +890,48 @@ def rmsprop_swapped_rho(w, s, grad, eta, rho, eps):
     return w - eta * grad / (np.sqrt(s_new) + eps), s_new
 
 
-def adam_without_correction(w, m, v, grad, t, eta, beta1, beta2, eps):
+def adam_without_correction(w, m, s, grad, t, eta, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad ** 2
-    return w - eta * m / (np.sqrt(v) + eps), m, v
+    s = beta2 * s + (1 - beta2) * grad ** 2
+    return w - eta * m / (np.sqrt(s) + eps), m, s
 
 
-def adam_t_from_zero(w, m, v, grad, t, eta, beta1, beta2, eps):
+def adam_t_from_zero(w, m, s, grad, t, eta, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad ** 2
+    s = beta2 * s + (1 - beta2) * grad ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        return w - eta * (m / (1 - beta1 ** (t - 1))) / (np.sqrt(v / (1 - beta2 ** (t - 1))) + eps), m, v
+        return w - eta * (m / (1 - beta1 ** (t - 1))) / (np.sqrt(s / (1 - beta2 ** (t - 1))) + eps), m, s
 
 
-def adam_plain_gradient(w, m, v, grad, t, eta, beta1, beta2, eps):
+def adam_plain_gradient(w, m, s, grad, t, eta, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad
+    s = beta2 * s + (1 - beta2) * grad
     with np.errstate(invalid="ignore"):
-        return w - eta * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), m, v
+        return w - eta * (m / (1 - beta1 ** t)) / (np.sqrt(s / (1 - beta2 ** t)) + eps), m, s
+
+
+def adam_corrected_state(w, m, s, grad, t, eta, beta1, beta2, eps):
+    m_hat = (beta1 * m + (1 - beta1) * grad) / (1 - beta1 ** t)
+    s_hat = (beta2 * s + (1 - beta2) * grad ** 2) / (1 - beta2 ** t)
+    return w - eta * m_hat / (np.sqrt(s_hat) + eps), m_hat, s_hat  # the corrected moments kept as the state
+
+
+def adam_tensorflow(w, m, s, grad, t, eta, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    s = beta2 * s + (1 - beta2) * grad ** 2
+    return w - eta * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t) * m / (np.sqrt(s) + eps), m, s
+
+
+def adam_m_only(w, m, s, grad, t, eta, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    s = beta2 * s + (1 - beta2) * grad ** 2
+    return w - eta * m / (1 - beta1 ** t) / (np.sqrt(s) + eps), m, s
+
+
+def adam_complement_power(w, m, s, grad, t, eta, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    s = beta2 * s + (1 - beta2) * grad ** 2
+    return w - eta * (m / (1 - (1 - beta1) ** t)) / (np.sqrt(s / (1 - (1 - beta2) ** t)) + eps), m, s
 
 
 def dropout_keep_as_p(x, p_drop, u, training):
@@ -908,29 +1006,6 @@ def batchnorm_backward_constant_statistics(dout, h, gamma, eps):
 def batchnorm_backward_no_gamma(dout, h, gamma, eps):
     u, sigma, _ = _bn_parts(dout, h, gamma, eps)
     return (dout - dout.mean(axis=0) - u * (dout * u).mean(axis=0)) / sigma, (dout * u).sum(0), dout.sum(0)
-
-
-def _relu_error(dout, h, W, b):
-    return dout * (h @ W + b > 0)
-
-
-def residual_no_identity(dout, h, W, b):
-    eps = _relu_error(dout, h, W, b)
-    return eps @ W.T, h.T @ eps, eps.sum(0)
-
-
-def residual_no_relu_derivative(dout, h, W, b):
-    return dout + dout @ W.T, h.T @ dout, dout.sum(0)
-
-
-def residual_through_W(dout, h, W, b):
-    eps = _relu_error(dout, h, W, b)
-    return dout + eps @ W, h.T @ eps, eps.sum(0)
-
-
-def residual_dW_transposed(dout, h, W, b):
-    eps = _relu_error(dout, h, W, b)
-    return dout + eps @ W.T, eps.T @ h, eps.sum(0)
 
 
 def masks_repruned(params, masks, fractions):
@@ -1013,32 +1088,36 @@ WRONG = {
                 (lambda h: np.exp(h) / np.exp(h).sum(axis=1, keepdims=True), "overflow")],
     "forward_two_layer": [(lambda x, W1, b1, W2, b2: softmax_rows(_sig(x @ W1) @ W2 + b2), "missing_bias")],
     "output_error_term": [(lambda y_hat, y: y_hat - y, "missing_sigma_prime")],
+    "softmax_output_error_term": [(lambda h, y: y - softmax_rows(h), "wrong_sign")],
     "hidden_error_term": [(lambda eps_next, W_next, g: eps_next @ W_next.T, "missing_sigma_prime")],
     "backprop_one_example": [(lambda x, y, W1, W2: (np.zeros_like(W1), np.zeros_like(W2)), None)],
     "central_difference_gradient": [(lambda f, w, step: np.array([(f(w + step * e) - f(w)) / step
                                                                    for e in np.eye(w.size)]).reshape(w.shape),
                                      "forward_difference")],
-    "output_unit_derivative": [(symbolic_expanded_power, None), (lambda h, y: _s(h) - y, "missing_sigma_prime")],
-    "xor_network": [(lambda: (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -0.5]), np.array([[1.0], [1.0]]),
-                              np.array([-1.5])), "same_hidden_units"),
-                    (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[-1.0], [-1.0]]),
-                              np.array([1.5])), "complement"),
-                    (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.0, 1.5]), np.array([[1.0], [1.0]]),
-                              np.array([-1.5])), "line_through_point")],
+    "output_unit_derivative": [(symbolic_expanded_power, None),
+                               (lambda h, y: (_s(h) - y) * _s(h) * (1 - _s(h)), "squared_error_habit")],
+    "xnor_network": [(lambda: (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-1.5, -1.5]), np.array([[1.0], [1.0]]),
+                               np.array([-0.5])), "same_hidden_units"),
+                     (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[1.0], [1.0]]),
+                               np.array([-1.5])), "complement"),
+                     (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-2.0, 0.5]), np.array([[1.0], [1.0]]),
+                               np.array([-0.5])), "line_through_point")],
     "parameter_shapes": [(lambda layer_sizes: [((b, a), (b,)) for a, b in zip(layer_sizes, layer_sizes[1:])],
                           "transposed_weights"),
                          (lambda layer_sizes: [((a, b), (b,)) for a, b in zip([0] + layer_sizes, layer_sizes)],
                           "layer_count")],
     "count_parameters": [(lambda layer_sizes: sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:])), "missing_biases"),
                          (lambda layer_sizes: sum(layer_sizes), "counted_units")],
-    "momentum_step": [(lambda w, v, grad, eta, gamma: (w + (gamma * v + eta * grad), gamma * v + eta * grad), "wrong_sign"),
-                      (lambda w, v, grad, eta, gamma: (w - v, gamma * v + eta * grad), "old_velocity"),
+    "momentum_step": [(lambda w, v, grad, eta, mu: (w + (mu * v + eta * grad), mu * v + eta * grad), "wrong_sign"),
+                      (lambda w, v, grad, eta, mu: (w - v, mu * v + eta * grad), "old_velocity"),
                       (momentum_pytorch_form, "pytorch_form")],
     "rmsprop_step": [(rmsprop_old_average, "old_average"), (rmsprop_swapped_rho, "swapped_rho"),
                      (lambda w, s, grad, eta, rho, eps: (w - eta * grad / (np.sqrt(rho * s + (1 - rho) * grad) + eps),
                                                          rho * s + (1 - rho) * grad), "gradient_not_squared")],
     "adam_step": [(adam_without_correction, "missing_bias_correction"), (adam_t_from_zero, "t_starts_at_zero"),
-                  (adam_plain_gradient, "gradient_not_squared")],
+                  (adam_plain_gradient, "gradient_not_squared"), (adam_corrected_state, "corrected_state"),
+                  (adam_tensorflow, "tensorflow_form"), (adam_m_only, "corrected_m_only"),
+                  (adam_complement_power, "power_of_complement")],
     "dropout_forward": [(dropout_keep_as_p, "p_as_keep_probability"), (dropout_unscaled, "missing_scale"),
                         (dropout_always_on, "dropout_left_on_in_eval"),
                         (dropout_classic_inference, "classic_scaling_at_inference")],
@@ -1048,6 +1127,9 @@ WRONG = {
     "batchnorm_forward": [(batchnorm_per_example, "statistics_over_wrong_axis"), (batchnorm_unbiased, "unbiased_variance"),
                           (batchnorm_batch_stats_always, "batch_statistics_in_inference"),
                           (batchnorm_running_always, "running_statistics_in_training")],
+    "running_average_update": [(running_swapped, "keras_rule_for_pytorch"), (running_forgets, "old_value_forgotten")],
+    "batchnorm_backward_steps": [(batchnorm_steps_no_half, "variance_missing_half"),
+                                 (batchnorm_steps_plus_sign, "variance_sign")],
     "batchnorm_backward": [(batchnorm_backward_no_mean_path, "forgot_mean_path"),
                            (batchnorm_backward_no_variance_path, "forgot_variance_path"),
                            (batchnorm_backward_constant_statistics, "constant_statistics"),
@@ -1055,7 +1137,9 @@ WRONG = {
     "residual_block_backward": [(residual_no_identity, "forgot_identity_path"),
                                 (residual_no_relu_derivative, "missing_relu_derivative"),
                                 (residual_through_W, "transposed_weights"),
-                                (residual_dW_transposed, "transposed_gradient")],
+                                (residual_dW2_from_h, "dW2_from_the_block_input")],
+    "branch_steps": [(branch_steps_no_relu, "missing_relu_derivative"),
+                     (branch_steps_with_identity, "identity_path_included")],
     "filter_normalise": [(lambda d, W: d * np.linalg.norm(W) / np.linalg.norm(d), "whole_matrix"),
                          (lambda d, W: d / np.linalg.norm(d, axis=0), "unit_columns")],
     "rescale_relu_pair": [(lambda W1, b1, W2, alpha: (alpha * W1, b1, W2 / alpha), "bias_not_scaled"),
@@ -1072,6 +1156,13 @@ WRONG = {
     "huber_loss": [(lambda y, y_hat, delta: float(np.mean(0.5 * (y_hat - y) ** 2) * np.size(y_hat) / len(y_hat)),
                     "squared_error_only"),
                    (huber_not_shifted, "linear_part_not_shifted"), (huber_signed_residual, "signed_residual_compared")],
+    "huber_slope": [(lambda r, delta: np.where(np.abs(r) <= delta, r, delta), "slope_positive_on_both_sides"),
+                    (lambda r, delta: np.where(np.abs(r) <= delta, r, np.sign(r)), "slope_one_beyond_delta"),
+                    (lambda r, delta: np.array(r, dtype=float), "slope_of_squared_error")],
+    "log_softmax": [(lambda h: h - np.log(np.sum(np.exp(h - h.max(axis=1, keepdims=True)), axis=1, keepdims=True)),
+                     "max_not_added_back"),
+                    (lambda h: np.log(np.exp(h) / np.exp(h).sum(axis=1, keepdims=True)), "no_max_subtraction"),
+                    (lambda h: np.array(h, dtype=float), "logits_used_as_log_probabilities")],
     "huber_gradient": [(lambda y, y_hat, delta: np.clip(y - y_hat, -delta, delta) / len(y_hat), "wrong_sign"),
                        (lambda y, y_hat, delta: np.clip(y_hat - y, -delta, delta), "missing_division_by_n"),
                        (lambda y, y_hat, delta: np.minimum(y_hat - y, delta) / len(y_hat), "signed_residual_compared")],
@@ -1110,7 +1201,7 @@ def test_typical_wrong_answers_fail_publicly_and_hidden_with_their_hint(exercise
         started = time.perf_counter()
         result = public(exercise, answer)
         assert result.status == FAILED, (answer, result)
-        assert time.perf_counter() - started < 12
+        assert time.perf_counter() - started < 60  # a hang guard, not a speed target (those live in benchmarks/)
         if hint:
             assert result.hints == [hint] or (hint in result.hints and "silenced_overflow" in result.hints), result
         assert not hidden_passes(exercise, answer), (answer, "passes the hidden tests")
@@ -1183,7 +1274,7 @@ def _first_array_argument(kwargs):
 
 
 #: Exercises whose function takes no array or list argument that it could change.
-NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xor_network")
+NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xnor_network")
 #: Exercises whose function may change an argument in place: clip_by_global_norm may clip the caller's gradients
 #: in place, as torch.nn.utils.clip_grad_norm_ does (tests/test_checks_ch07.py accepts that answer).
 MAY_CHANGE_ARGUMENTS = ("clip_by_global_norm",)
@@ -1320,11 +1411,25 @@ def test_session_in_raise_mode_does_not_fail_a_correct_answer(exercise):
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
-def test_correct_answer_is_checked_fast(exercise):
-    public(exercise, solution(exercise))  # warm
-    started = time.perf_counter()
-    assert public(exercise, solution(exercise)).status == PASSED
-    assert time.perf_counter() - started < 0.5
+def test_correct_answer_is_checked_with_few_calls(exercise):
+    """A check stays cheap: it calls the learner's function about once per case (plus the repeated first
+    call that shows kept state). Counted, not timed: a wall-clock limit fails on a loaded machine."""
+    import functools
+
+    from lecture_lib.checks.isolation import isolation
+
+    right = solution(exercise)
+    calls = []
+
+    @functools.wraps(right)
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return right(*args, **kwargs)
+
+    with isolation("inline"):
+        result = public(exercise, counted)
+    assert result.status == PASSED, result
+    assert 1 <= len(calls) <= 2 * max(result.cases_total, 1) + 2, (len(calls), result.cases_total)
 
 
 class ZeroDifference(sp.Expr):
@@ -1340,8 +1445,8 @@ class ZeroDifference(sp.Expr):
 WRONG["output_unit_derivative"].append((lambda h, y: ZeroDifference(h, y), "not_sympy_class"))
 
 
-@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.function != "xor_network"],
-                         ids=[str(e) for e in EXERCISES if e.function != "xor_network"])
+@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.function != "xnor_network"],
+                         ids=[str(e) for e in EXERCISES if e.function != "xnor_network"])
 def test_renamed_parameters_get_the_keep_the_names_hint(exercise):
     right = solution(exercise)
 

@@ -90,7 +90,18 @@ def fb_float32(x, dout, p_drop, rng):
     return x.astype(np.float32) * mask, dout.astype(np.float32) * mask
 
 
-@pytest.mark.parametrize("answer", [fb_uniform_and_where, fb_float32])
+def fb_other_dice_rule(x, dout, p_drop, rng):
+    """Keeps when u < 1 - p_drop: the other correct rule, accepted as in exercise 1."""
+    keep = rng.random(x.shape) < 1 - p_drop
+    return np.where(keep, x / (1 - p_drop), 0.0), np.where(keep, dout / (1 - p_drop), 0.0)
+
+
+def fb_other_rule_unmasked_backward(x, dout, p_drop, rng):
+    keep = rng.random(x.shape) < 1 - p_drop
+    return np.where(keep, x / (1 - p_drop), 0.0), dout / (1 - p_drop)
+
+
+@pytest.mark.parametrize("answer", [fb_uniform_and_where, fb_float32, fb_other_dice_rule])
 def test_forward_backward_accepts_correct_answers_written_differently(answer):
     result = ch08.check_dropout_forward_backward(answer)
     assert result.status == PASSED, result
@@ -131,6 +142,11 @@ def fb_keep_as_p(x, dout, p_drop, rng):
 def test_forward_backward_mistakes_get_their_hint(wrong, hint):
     result = ch08.check_dropout_forward_backward(wrong)
     _assert_hint(result, hint)
+
+
+def test_the_other_keep_rule_with_a_wrong_backward_still_fails():
+    result = ch08.check_dropout_forward_backward(fb_other_rule_unmasked_backward)
+    assert result.status == FAILED and "out is right, dx is not" in repr(result)
 
 
 def test_forward_backward_says_which_part_is_wrong():

@@ -172,3 +172,135 @@ def test_backward_names_the_wrong_part_and_the_kind():
     assert result.status == FAILED and "tuple (dh, dgamma, dbeta)" in repr(result)
     result = ch09.check_batchnorm_backward(lambda dout, h, gamma, eps: (dout, gamma, gamma[:1]))
     assert result.status == FAILED and "dbeta" in repr(result)
+
+
+# --- exercise 2: the nodes of the graph -----------------------------------------------------------
+
+def steps_loops(dout, h, gamma, eps):
+    n, d = h.shape
+    dh_hat, dvar, dmean = np.empty((n, d)), np.empty(d), np.empty(d)
+    for j in range(d):
+        mean = sum(h[:, j]) / n
+        sigma = (sum((h[i, j] - mean) ** 2 for i in range(n)) / n + eps) ** 0.5
+        for i in range(n):
+            dh_hat[i, j] = dout[i, j] * gamma[j]
+        dvar[j] = sum(dh_hat[i, j] * (h[i, j] - mean) for i in range(n)) * (-0.5) * sigma ** -3
+        # the sigma_B^2 path's share written out too: it is 0 up to rounding
+        dmean[j] = -sum(dh_hat[:, j]) / sigma + dvar[j] * (-2 / n) * sum(h[:, j] - mean)
+    return dh_hat, dvar, dmean
+
+
+def steps_float32(dout, h, gamma, eps):
+    dout, h, gamma = dout.astype(np.float32), h.astype(np.float32), gamma.astype(np.float32)
+    var = h.var(axis=0)
+    dh_hat = gamma * dout
+    return dh_hat, -np.einsum("nd,nd->d", dh_hat, h - h.mean(0)) / (2 * (var + np.float32(eps)) ** 1.5), \
+        -dh_hat.sum(0) * (var + np.float32(eps)) ** -0.5
+
+
+@pytest.mark.parametrize("answer", [steps_loops, steps_float32])
+def test_steps_accept_correct_answers_written_differently(answer):
+    assert ch09.check_batchnorm_backward_steps(answer).status == PASSED
+
+
+def _steps_parts(dout, h, gamma, eps):
+    h_bar = h.mean(axis=0)
+    return h_bar, np.sqrt(h.var(axis=0) + eps), dout * gamma
+
+
+def steps_no_gamma(dout, h, gamma, eps):
+    h_bar, s, _ = _steps_parts(dout, h, gamma, eps)
+    return dout, -0.5 * (dout * (h - h_bar)).sum(0) / s ** 3, -dout.sum(0) / s
+
+
+def steps_power_one(dout, h, gamma, eps):
+    h_bar, s, d = _steps_parts(dout, h, gamma, eps)
+    return d, -0.5 * (d * (h - h_bar)).sum(0) / s, -d.sum(0) / s
+
+
+def steps_no_half(dout, h, gamma, eps):
+    h_bar, s, d = _steps_parts(dout, h, gamma, eps)
+    return d, -(d * (h - h_bar)).sum(0) / s ** 3, -d.sum(0) / s
+
+
+def steps_plus_sign(dout, h, gamma, eps):
+    h_bar, s, d = _steps_parts(dout, h, gamma, eps)
+    return d, 0.5 * (d * (h - h_bar)).sum(0) / s ** 3, -d.sum(0) / s
+
+
+def steps_mean_from_dout(dout, h, gamma, eps):
+    h_bar, s, d = _steps_parts(dout, h, gamma, eps)
+    return d, -0.5 * (d * (h - h_bar)).sum(0) / s ** 3, -dout.sum(0) / s
+
+
+def steps_mean_without_sigma(dout, h, gamma, eps):
+    h_bar, s, d = _steps_parts(dout, h, gamma, eps)
+    return d, -0.5 * (d * (h - h_bar)).sum(0) / s ** 3, -d.sum(0)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (steps_no_gamma, "missing_gamma"), (steps_power_one, "variance_power"), (steps_no_half, "variance_missing_half"),
+    (steps_plus_sign, "variance_sign"), (steps_mean_from_dout, "mean_from_dout"),
+    (steps_mean_without_sigma, "mean_missing_sigma"),
+])
+def test_step_mistakes_get_their_hint(wrong, hint):
+    _assert_hint(ch09.check_batchnorm_backward_steps(wrong), hint)
+
+
+def test_steps_wrong_kind_and_stub():
+    result = ch09.check_batchnorm_backward_steps(lambda dout, h, gamma, eps: dout)
+    assert result.status == FAILED and "tuple (dh_hat, dvar, dmean)" in repr(result)
+
+    def stub(dout, h, gamma, eps):
+        raise NotImplementedError()
+    assert ch09.check_batchnorm_backward_steps(stub).status == NOT_ATTEMPTED
+
+
+# --- exercise 4: running averages -----------------------------------------------------------------
+
+def running_step_form(running, batch_stat, momentum, convention):
+    weight_new = momentum if convention == "pytorch" else 1 - momentum
+    return running + weight_new * (batch_stat - running)  # a step toward the batch statistic
+
+
+def running_loop_float32(running, batch_stat, momentum, convention):
+    out = np.empty(len(running), dtype=np.float32)
+    for j in range(len(running)):
+        old, new = np.float32(running[j]), np.float32(batch_stat[j])
+        out[j] = (1 - momentum) * old + momentum * new if convention == "pytorch" else momentum * old + (1 - momentum) * new
+    return out
+
+
+@pytest.mark.parametrize("answer", [running_step_form, running_loop_float32])
+def test_running_average_accepts_correct_answers_written_differently(answer):
+    assert ch09.check_running_average_update(answer).status == PASSED
+
+
+def running_swapped(running, batch_stat, momentum, convention):
+    if convention == "pytorch":
+        return momentum * running + (1 - momentum) * batch_stat
+    return (1 - momentum) * running + momentum * batch_stat
+
+
+def running_pytorch_always(running, batch_stat, momentum, convention):
+    return (1 - momentum) * running + momentum * batch_stat
+
+
+def running_forgets(running, batch_stat, momentum, convention):
+    return momentum * batch_stat
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (running_swapped, "keras_rule_for_pytorch"), (running_pytorch_always, "pytorch_rule_for_keras"),
+    (running_forgets, "old_value_forgotten"),
+])
+def test_running_average_mistakes_get_their_hint(wrong, hint):
+    _assert_hint(ch09.check_running_average_update(wrong), hint)
+
+
+def test_running_average_stub_and_wrong_kind():
+    def stub(running, batch_stat, momentum, convention):
+        raise NotImplementedError()
+    assert ch09.check_running_average_update(stub).status == NOT_ATTEMPTED
+    result = ch09.check_running_average_update(lambda running, batch_stat, momentum, convention: list(running))
+    assert result.status == FAILED and "shape of running" in repr(result)

@@ -1,4 +1,4 @@
-"""Chapter 10 check: correct answers written differently pass, typical mistakes fail with their hint.
+"""Chapter 10 checks: correct answers written differently pass, typical mistakes fail with their hint.
 
 (Both-way tests on the solution and the stub: test_checks_both_ways.py.)
 """
@@ -14,58 +14,162 @@ def _assert_hint(result, hint):
     assert "Hint:" in repr(result)
 
 
-def loops(dout, h, W, b):
+def loops(dout, h, W1, b1, W2, b2):
     n, d = h.shape
-    dh, dW, db = dout.astype(float).copy(), np.zeros((d, d)), np.zeros(d)
+    k = W1.shape[1]
+    dh, dW1, db1 = dout.astype(float).copy(), np.zeros((d, k)), np.zeros(k)
+    dW2, db2 = np.zeros((k, d)), np.zeros(d)
     for i in range(n):
-        z = h[i] @ W + b
-        for j in range(d):
-            if z[j] > 0:
-                db[j] += dout[i, j]
-                for k in range(d):
-                    dW[k, j] += h[i, k] * dout[i, j]
-                    dh[i, k] += dout[i, j] * W[k, j]
-    return dh, dW, db
+        h1 = h[i] @ W1 + b1
+        for j in range(k):
+            g = max(h1[j], 0.0)
+            dg = sum(dout[i, m] * W2[j, m] for m in range(d))
+            for m in range(d):
+                dW2[j, m] += g * dout[i, m]
+            if h1[j] > 0:
+                db1[j] += dg
+                for m in range(d):
+                    dW1[m, j] += h[i, m] * dg
+                    dh[i, m] += dg * W1[m, j]
+        db2 += dout[i]
+    return dh, dW1, db1, dW2, db2
 
 
-def with_where_float32(dout, h, W, b):
-    dout, h, W, b = (a.astype(np.float32) for a in (dout, h, W, b))
-    eps = np.where(h @ W + b > 0, dout, np.float32(0))
-    return dout + np.einsum("nj,kj->nk", eps, W), np.einsum("nk,nj->kj", h, eps), eps.sum(0)
+def with_where_float32(dout, h, W1, b1, W2, b2):
+    dout, h, W1, b1, W2 = (a.astype(np.float32) for a in (dout, h, W1, b1, W2))
+    h1 = h @ W1 + b1
+    eps1 = np.where(h1 > 0, np.einsum("nd,kd->nk", dout, W2), np.float32(0))
+    return (dout + np.einsum("nk,dk->nd", eps1, W1), np.einsum("nd,nk->dk", h, eps1), eps1.sum(0),
+            np.einsum("nk,nd->kd", np.clip(h1, 0, None), dout), dout.sum(0))
+
+
+def steps_loop(dout, h, W1, b1, W2):
+    dg1 = np.array([[dout[n] @ W2[k] for k in range(W2.shape[0])] for n in range(len(h))])
+    eps1 = np.where(h @ W1 + b1 > 0, dg1, 0.0)
+    return dg1, eps1, np.array([[eps1[n] @ W1[m] for m in range(W1.shape[0])] for n in range(len(h))])
+
+
+def steps_float32(dout, h, W1, b1, W2):
+    dout, h, W1, b1, W2 = (a.astype(np.float32) for a in (dout, h, W1, b1, W2))
+    g1 = np.maximum(h @ W1 + b1, 0)
+    dg1 = dout @ W2.T
+    eps1 = dg1 * np.sign(g1)  # relu'(h1) from the output: 1 where g1 > 0
+    return dg1, eps1, eps1 @ W1.T
 
 
 @pytest.mark.parametrize("answer", [loops, with_where_float32])
-def test_accepts_correct_answers_written_differently(answer):
+def test_block_accepts_correct_answers_written_differently(answer):
     assert ch10.check_residual_block_backward(answer).status == PASSED
 
 
-def _eps(dout, h, W, b):
-    return dout * (h @ W + b > 0)
+@pytest.mark.parametrize("answer", [steps_loop, steps_float32])
+def test_steps_accept_correct_answers_written_differently(answer):
+    assert ch10.check_branch_steps(answer).status == PASSED
+
+
+def _parts(dout, h, W1, b1, W2):
+    h1 = h @ W1 + b1
+    return h1, np.maximum(h1, 0), (dout @ W2.T) * (h1 > 0)
+
+
+def block_no_identity(dout, h, W1, b1, W2, b2):
+    h1, g1, eps1 = _parts(dout, h, W1, b1, W2)
+    return eps1 @ W1.T, h.T @ eps1, eps1.sum(0), g1.T @ dout, dout.sum(0)
+
+
+def block_no_branch(dout, h, W1, b1, W2, b2):
+    h1, g1, eps1 = _parts(dout, h, W1, b1, W2)
+    return dout.copy(), h.T @ eps1, eps1.sum(0), g1.T @ dout, dout.sum(0)
+
+
+def block_no_relu_derivative(dout, h, W1, b1, W2, b2):
+    h1, g1, _ = _parts(dout, h, W1, b1, W2)
+    eps1 = dout @ W2.T
+    return dout + eps1 @ W1.T, h.T @ eps1, eps1.sum(0), g1.T @ dout, dout.sum(0)
+
+
+def block_dW2_from_h(dout, h, W1, b1, W2, b2):
+    h1, g1, eps1 = _parts(dout, h, W1, b1, W2)
+    return dout + eps1 @ W1.T, h.T @ eps1, eps1.sum(0), h.T @ dout, dout.sum(0)
+
+
+def block_dW2_from_h1(dout, h, W1, b1, W2, b2):
+    h1, g1, eps1 = _parts(dout, h, W1, b1, W2)
+    return dout + eps1 @ W1.T, h.T @ eps1, eps1.sum(0), h1.T @ dout, dout.sum(0)
+
+
+def block_dW1_transposed(dout, h, W1, b1, W2, b2):
+    h1, g1, eps1 = _parts(dout, h, W1, b1, W2)
+    return dout + eps1 @ W1.T, eps1.T @ h, eps1.sum(0), g1.T @ dout, dout.sum(0)
+
+
+def block_through_W1(dout, h, W1, b1, W2, b2):
+    h1, g1, eps1 = _parts(dout, h, W1, b1, W2)
+    return dout + eps1 @ W1, h.T @ eps1, eps1.sum(0), g1.T @ dout, dout.sum(0)
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda dout, h, W, b: (_eps(dout, h, W, b) @ W.T, h.T @ _eps(dout, h, W, b), _eps(dout, h, W, b).sum(0)),
-     "forgot_identity_path"),
-    (lambda dout, h, W, b: (dout.copy(), h.T @ _eps(dout, h, W, b), _eps(dout, h, W, b).sum(0)), "forgot_branch_path"),
-    (lambda dout, h, W, b: (dout + dout @ W.T, h.T @ dout, dout.sum(0)), "missing_relu_derivative"),
-    (lambda dout, h, W, b: (dout + _eps(dout, h, W, b) @ W, h.T @ _eps(dout, h, W, b), _eps(dout, h, W, b).sum(0)),
-     "transposed_weights"),
-    (lambda dout, h, W, b: (dout + _eps(dout, h, W, b) @ W.T, _eps(dout, h, W, b).T @ h, _eps(dout, h, W, b).sum(0)),
-     "transposed_gradient"),
+    (block_no_identity, "forgot_identity_path"), (block_no_branch, "forgot_branch_path"),
+    (block_no_relu_derivative, "missing_relu_derivative"), (block_dW2_from_h, "dW2_from_the_block_input"),
+    (block_dW2_from_h1, "dW2_from_the_weighted_sum"), (block_dW1_transposed, "transposed_gradient"),
+    (block_through_W1, "transposed_weights"),
 ])
-def test_mistakes_get_their_hint(wrong, hint):
+def test_block_mistakes_get_their_hint(wrong, hint):
     _assert_hint(ch10.check_residual_block_backward(wrong), hint)
 
 
-def test_wrong_kind_names_the_part_and_stub():
-    result = ch10.check_residual_block_backward(lambda dout, h, W, b: dout)
-    assert result.status == FAILED and "tuple (dh, dW, db)" in repr(result)
-    result = ch10.check_residual_block_backward(lambda dout, h, W, b: (dout, W, b[:1]))
-    assert result.status == FAILED and "db" in repr(result)
-    result = ch10.check_residual_block_backward(
-        lambda dout, h, W, b: (dout + _eps(dout, h, W, b) @ W.T, h.T @ _eps(dout, h, W, b), dout.sum(0)))
-    assert "db is not right" in repr(result)
+def steps_W2_not_transposed(dout, h, W1, b1, W2):
+    h1 = h @ W1 + b1
+    dg1 = dout @ W2
+    return dg1, dg1 * (h1 > 0), (dg1 * (h1 > 0)) @ W1.T
 
-    def stub(dout, h, W, b):
+
+def steps_no_relu_derivative(dout, h, W1, b1, W2):
+    dg1 = dout @ W2.T
+    return dg1, dg1, dg1 @ W1.T
+
+
+def steps_relu_of_input(dout, h, W1, b1, W2):
+    dg1 = dout @ W2.T
+    return dg1, dg1 * (h > 0), (dg1 * (h > 0)) @ W1.T
+
+
+def steps_W1_not_transposed(dout, h, W1, b1, W2):
+    h1, _, eps1 = _parts(dout, h, W1, b1, W2)
+    return dout @ W2.T, eps1, eps1 @ W1
+
+
+def steps_with_identity(dout, h, W1, b1, W2):
+    h1, _, eps1 = _parts(dout, h, W1, b1, W2)
+    return dout @ W2.T, eps1, dout + eps1 @ W1.T
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (steps_W2_not_transposed, "W2_not_transposed"), (steps_no_relu_derivative, "missing_relu_derivative"),
+    (steps_relu_of_input, "relu_derivative_of_the_input"), (steps_W1_not_transposed, "W1_not_transposed"),
+    (steps_with_identity, "identity_path_included"),
+])
+def test_step_mistakes_get_their_hint(wrong, hint):
+    _assert_hint(ch10.check_branch_steps(wrong), hint)
+
+
+def test_wrong_kind_names_the_part_and_stub():
+    result = ch10.check_residual_block_backward(lambda dout, h, W1, b1, W2, b2: dout)
+    assert result.status == FAILED and "tuple (dh, dW1, db1, dW2, db2)" in repr(result)
+    result = ch10.check_residual_block_backward(lambda dout, h, W1, b1, W2, b2: (dout, W1, b1[:1], W2, b2))
+    assert result.status == FAILED and "db1" in repr(result)
+
+    def wrong_db2(dout, h, W1, b1, W2, b2):
+        out = loops(dout, h, W1, b1, W2, b2)
+        return out[:4] + (2 * out[4],)
+    assert "db2 is not right" in repr(ch10.check_residual_block_backward(wrong_db2))
+    result = ch10.check_branch_steps(lambda dout, h, W1, b1, W2: (dout, dout))
+    assert result.status == FAILED and "tuple (dg1, eps1, dh_branch)" in repr(result)
+
+    def stub(dout, h, W1, b1, W2, b2):
+        raise NotImplementedError()
+
+    def steps_stub(dout, h, W1, b1, W2):
         raise NotImplementedError()
     assert ch10.check_residual_block_backward(stub).status == NOT_ATTEMPTED
+    assert ch10.check_branch_steps(steps_stub).status == NOT_ATTEMPTED

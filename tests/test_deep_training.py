@@ -9,27 +9,37 @@ import pytest  # noqa: E402
 from lecture_lib.datasets.digits import load_digits  # noqa: E402
 from lecture_lib.nn import Dense, Residual  # noqa: E402
 from lecture_lib.topics.deep_training import (accuracy_without_block, deep_relu_mlp, gradient_norm_history,  # noqa: E402
-                                              residual_block_backward, train_deep_relu_mlp, variance_per_block)
-from lecture_lib.viz.deep_training_plots import draw_gradient_norm_map, draw_variance_per_block  # noqa: E402
+                                              hidden_cosine_across_digits, residual_block_backward,
+                                              train_deep_relu_mlp, variance_per_block, weight_layers)
+from lecture_lib.viz.deep_training_plots import (draw_gradient_norm_map, draw_training_loss_over_seeds,  # noqa: E402
+                                                 draw_variance_per_block)
 
 
 def test_block_backward_matches_the_engine():
     rng = np.random.default_rng(0)
-    branch = Dense(4, activation="relu", input_dim=4, rng=rng)
-    branch.params["b"][:] = rng.normal(size=4)
-    block = Residual([branch], branch_scale=1.0)
+    first, second = Dense(6, activation="relu", input_dim=4, rng=rng), Dense(4, input_dim=6, rng=rng)
+    first.params["b"][:] = rng.normal(size=6)
+    second.params["b"][:] = rng.normal(size=4)
+    block = Residual([first, second], branch_scale=1.0)
     h, dout = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
     block.forward(h)
-    dh, dW, db = residual_block_backward(dout, h, branch.params["W"], branch.params["b"])
+    dh, dW1, db1, dW2, db2 = residual_block_backward(dout, h, first.params["W"], first.params["b"],
+                                                     second.params["W"], second.params["b"])
     np.testing.assert_allclose(block.backward(dout), dh, rtol=1e-12)
-    np.testing.assert_allclose(block.grads["dense_1.W"], dW, rtol=1e-12)
-    np.testing.assert_allclose(block.grads["dense_1.b"], db, rtol=1e-12)
+    for key, value in (("dense_1.W", dW1), ("dense_1.b", db1), ("dense_2.W", dW2), ("dense_2.b", db2)):
+        np.testing.assert_allclose(block.grads[key], value, rtol=1e-12)
 
 
 def test_networks_and_the_variance_per_block():
     x = load_digits("train", flatten=True)[0][:64]
-    assert [type(layer).__name__ for layer in deep_relu_mlp(3, "residual").layers] == [
-        "Dense", "Residual", "Residual", "Dense"]
+    model = deep_relu_mlp(3, "residual")
+    assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Residual", "Residual", "Dense"]
+    assert weight_layers(model) == 5 and weight_layers(deep_relu_mlp(3, "plain")) == 3
+    zero = deep_relu_mlp(3, "residual_zero")
+    assert not np.any(zero.layers[1].layers[1].params["W"]) and np.any(zero.layers[1].layers[0].params["W"])
+    np.testing.assert_allclose(variance_per_block(zero, x)[1:], variance_per_block(zero, x)[0])  # identity blocks
+    with pytest.raises(ValueError, match="plain network has no branches"):
+        deep_relu_mlp(3, "plain", branch_scale=0.5)
     unscaled = variance_per_block(deep_relu_mlp(12, "residual_unscaled"), x)
     scaled = variance_per_block(deep_relu_mlp(12, "residual"), x)
     assert unscaled.shape == (12,) and unscaled[-1] > 100 * unscaled[0]
@@ -44,14 +54,36 @@ def test_gradient_norms_and_a_short_training_run():
     assert norms.shape == (5, 5) and np.all(np.isfinite(norms)) and np.all(norms > 0)
     exploding = gradient_norm_history(deep_relu_mlp(40, "residual_unscaled"), x, y, steps=3)
     assert exploding[0].min() > 1e6 and not np.isfinite(exploding[1:]).all()  # huge, then inf/NaN
-    model, acc, curve = train_deep_relu_mlp(3, "residual", epochs=1)
-    assert 0.3 < acc <= 1 and len(curve) == 1
+    model, acc, history = train_deep_relu_mlp(3, "residual", epochs=2)
+    assert 0.3 < acc <= 1 and len(history["loss"]) == len(history["acc"]) == 2
+    assert history["loss"][1] < history["loss"][0] < np.log(10)
     x_test, y_test = load_digits("test", one_hot=True, flatten=True)
     assert 0 <= accuracy_without_block(model, 1, x_test, y_test) <= 1
     with pytest.raises(ValueError, match="hidden layer"):
         accuracy_without_block(model, 3, x_test, y_test)
-    _, diverged, curve = train_deep_relu_mlp(40, "residual_unscaled", epochs=1)
-    assert np.isnan(diverged) and curve == []
+    _, diverged, history = train_deep_relu_mlp(40, "residual_unscaled", epochs=1)
+    assert np.isnan(diverged) and history == {"loss": [], "acc": []}
+    zero_model, zero_acc, _ = train_deep_relu_mlp(3, "residual_zero", epochs=1)
+    assert zero_acc > 0.3 and np.any(zero_model.layers[1].layers[1].params["W"])  # a zero start learns
+
+
+def test_hidden_cosine_across_digits_tells_collapse_from_spread():
+    labels = np.repeat(np.arange(10), 3)
+    collapsed = deep_relu_mlp(1, "plain")
+    collapsed.layers[0].params["W"][:] = 0
+    collapsed.layers[0].params["b"][:] = np.linspace(0.5, 1.0, 64)  # the same vector for every input
+    x = np.random.default_rng(0).normal(size=(30, 64))
+    assert hidden_cosine_across_digits(collapsed, x, labels) == pytest.approx(1.0)
+    spread = deep_relu_mlp(1, "plain")
+    spread.layers[0].params["W"][:] = 0
+    spread.layers[0].params["b"][:] = 0
+    spread.layers[0].params["W"][np.arange(10), np.arange(10)] = 1.0  # digit d lights unit d only
+    x = np.zeros((30, 64))
+    x[np.arange(30), labels] = 1.0
+    assert hidden_cosine_across_digits(spread, x, np.eye(10)[labels]) == pytest.approx(0.0)
+    spread.layers[0].params["W"][:] = 0
+    with pytest.raises(ValueError, match="non-zero last hidden vector"):
+        hidden_cosine_across_digits(spread, x, labels)
 
 
 def test_drawings_check_their_input():
@@ -62,6 +94,14 @@ def test_drawings_check_their_input():
         draw_gradient_norm_map(a, np.ones(4))
     draw_variance_per_block(b, {"x": [1.0, 2.0]})
     assert len(b.lines) == 1
+    fig2, c = plt.subplots()
+    draw_training_loss_over_seeds(c, {"net": [[2.0, 1.0], [2.2, 1.4]]}, chance=2.3)
+    assert len(c.lines) == 2 and len(c.collections) == 1 and "3 seeds" not in c.get_legend().texts[0].get_text()
+    with pytest.raises(ValueError, match="n_seeds, epochs"):
+        draw_training_loss_over_seeds(c, {"net": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="empty"):
+        draw_training_loss_over_seeds(c, {})
+    plt.close(fig2)
     with pytest.raises(ValueError, match="empty"):
         draw_variance_per_block(b, {})
     plt.close(fig)

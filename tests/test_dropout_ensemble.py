@@ -70,6 +70,39 @@ def test_a_short_run_and_forgot_eval():
     assert np.isnan(clean.memorised_wrong)
 
 
+def test_the_best_epoch_is_chosen_on_the_validation_split_and_its_weights_are_tested():
+    run = train_dropout_mlp(0.0, seed=1, n_train=60, n_val=20, label_noise=0.3, width=16, epochs=6)
+    val = run.history["val_acc"]
+    assert run.best_epoch == 1 + int(np.argmax(val))  # the first epoch with the highest validation accuracy
+    assert len(val) == 6 and all(0 <= acc <= 1 for acc in val)
+    # the validation digits are not the test digits: 20 of them give accuracies in steps of 1/20
+    assert all(abs(acc * 20 - round(acc * 20)) < 1e-9 for acc in val)
+    assert 0 <= run.early_stopped_test_acc <= 1
+    from lecture_lib.datasets.digits import load_digits
+    x, y = load_digits("test", one_hot=True, flatten=True)
+    assert run.model.evaluate(x, y)[1] == pytest.approx(run.test_acc)  # the final weights were put back
+    # the same replicate trained for best_epoch epochs only has the weights that were tested
+    short = train_dropout_mlp(0.0, seed=1, n_train=60, n_val=20, label_noise=0.3, width=16, epochs=run.best_epoch)
+    assert short.test_acc == pytest.approx(run.early_stopped_test_acc)
+    assert run.best_epoch < 6 and run.early_stopped_test_acc != pytest.approx(run.test_acc)  # this seed stops early
+
+
 def test_mean_and_spread_uses_the_sample_deviation():
     mean, spread = mean_and_spread([[1.0, 2.0, 3.0]])
     assert mean[0] == 2.0 and spread[0] == 1.0
+
+
+def test_evaluate_with_inference_factor_changes_only_the_factor():
+    from lecture_lib.topics.dropout_ensemble import evaluate_with_inference_factor
+    x = np.random.default_rng(2).uniform(size=(20, 64))
+    y = np.eye(10)[np.arange(20) % 10]
+    model = dropout_mlp(0.2, width=16, seed=0, variant="classic")
+    keep = model.evaluate(x, y)
+    np.testing.assert_allclose(evaluate_with_inference_factor(model, x, y, 0.8), keep)  # 1 - p: the usual rule
+    drop = evaluate_with_inference_factor(model, x, y, 0.2)  # the slide's literal drop ratio
+    assert drop[0] != pytest.approx(keep[0])
+    np.testing.assert_allclose(model.evaluate(x, y), keep)  # the model is left as it was
+    half = dropout_mlp(0.5, width=16, seed=0, variant="classic")
+    np.testing.assert_allclose(evaluate_with_inference_factor(half, x, y, 0.5), half.evaluate(x, y))  # p = 1 - p
+    with pytest.raises(ValueError, match="classic"):
+        evaluate_with_inference_factor(dropout_mlp(0.5, width=16, seed=0), x, y, 0.5)

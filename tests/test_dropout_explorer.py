@@ -25,8 +25,11 @@ def test_sample_keeps_the_expectation_and_counts_kept_units():
 
 
 def test_small_multiples_has_two_rows():
-    fig = dropout_small_multiples(IMAGE, p_values=(0.0, 0.5))
-    assert len(fig.axes) == 4 and "kept" in fig.axes[0].get_title()
+    fig = dropout_small_multiples(IMAGE, p_values=(0.0, 0.8, 1.0))
+    assert len(fig.axes) == 7 and "kept" in fig.axes[0].get_title()  # 2 x 3 panels and a colour bar
+    vmin, vmax = fig.axes[0].images[0].get_clim()
+    assert vmin == 0 and 2 * IMAGE.max() < vmax <= IMAGE.max() / 0.2 + 1e-12  # p = 0.8: x5, not clipped at x2
+    assert any("dropped" in text.get_text() for text in fig.axes[2].texts)  # p = 1 says why it is empty
     plt.close(fig)
 
 

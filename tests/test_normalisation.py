@@ -62,3 +62,45 @@ def test_deep_mlp_layers_and_a_short_run():
 
 def test_divergence_is_nan():
     assert np.isnan(train_deep_mlp(3, 1e3, activation="linear", epochs=2))
+
+
+def test_saturated_fraction_counts_the_flat_tails_only():
+    from lecture_lib.topics.normalisation import saturated_fraction
+    g = np.array([-0.999, -0.5, 0.0, 0.995, 0.98])
+    assert saturated_fraction(g, "tanh") == pytest.approx(2 / 5)
+    assert saturated_fraction(np.tanh(np.linspace(-1, 1, 11)), "tanh") == 0.0  # a centred, unsaturated layer
+    assert saturated_fraction(np.array([0.001, 0.5, 0.999, 0.3]), "sigmoid") == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="threshold"):
+        saturated_fraction(g, "tanh", threshold=1.2)
+    with pytest.raises(ValueError, match="'tanh' or 'sigmoid'"):
+        saturated_fraction(g, "relu")
+
+
+def test_hidden_activations_and_layer_gradients_show_the_batch_norm_factor():
+    from lecture_lib.datasets.digits import load_digits
+    from lecture_lib.topics.normalisation import deep_mlp, hidden_activations, layer_gradients
+    x, y = load_digits("train", one_hot=True, flatten=True)
+    plain, normalised = deep_mlp(6, "sigmoid", seed=0), deep_mlp(6, "sigmoid", batch_norm=True, seed=0)
+    for model in (plain, normalised):
+        model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    outputs = hidden_activations(normalised, x[:50])
+    assert len(outputs) == 6 and all(g.shape == (50, 64) and g.min() > 0 and g.max() < 1 for g in outputs)
+    shrinking, kept = layer_gradients(plain, x[:128], y[:128]), layer_gradients(normalised, x[:128], y[:128])
+    assert shrinking["bn_factor"].size == 0 and kept["bn_factor"].shape == (6,)
+    # without batch norm the gradient shrinks toward the input by sigma' <= 1/4 per layer; with it, it does not
+    assert shrinking["weight_grad_norm"][0] < 1e-2 * shrinking["weight_grad_norm"][-1]
+    assert kept["weight_grad_norm"][0] > 0.2 * kept["weight_grad_norm"][-1]
+    assert np.all(kept["bn_factor"] > 1)  # gamma = 1 over sigma_B < 1: the backward factor that makes up for it
+
+
+@pytest.mark.parametrize("fraction, band", [(0.0, "under 10 %"), (0.099, "under 10 %"), (0.1, "between 10 and 90 %"),
+                                            (0.9, "between 10 and 90 %"), (0.91, "over 90 %"), (1.0, "over 90 %")])
+def test_saturation_band(fraction, band):
+    from lecture_lib.topics.normalisation import saturation_band
+    assert saturation_band(fraction) == band
+
+
+def test_saturation_band_refuses_a_share_outside_0_1():
+    from lecture_lib.topics.normalisation import saturation_band
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        saturation_band(1.5)

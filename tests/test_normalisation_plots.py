@@ -28,3 +28,21 @@ def test_accuracy_map_marks_diverged_runs_and_checks_the_shape():
     with pytest.raises(ValueError, match="shape"):
         draw_accuracy_map(ax, acc, depths=(3, 4), etas=(0.1, 1.0))
     plt.close(fig)
+
+
+def test_saturation_and_gradient_drawings():
+    import matplotlib.pyplot as plt
+
+    from lecture_lib.viz.normalisation_plots import (draw_gradient_norms_per_layer, draw_last_layer_histograms,
+                                                     draw_saturation_per_layer)
+    fig, (a, b, c) = plt.subplots(1, 3)
+    draw_last_layer_histograms(a, {"net": [np.zeros((4, 3)), np.array([[-1.0, 0.995], [0.2, 0.3]])]})
+    assert len(a.patches) == 1 and "last hidden layer" in a.get_xlabel()
+    draw_saturation_per_layer(b, {"net": [0.0, 0.5, 1.0]})
+    np.testing.assert_allclose(b.lines[0].get_ydata(), [0, 50, 100])
+    draw_gradient_norms_per_layer(c, {"a": [1e-6, 1e-3], "b": [0.5, 0.4]})
+    assert len(c.lines) == 2 and c.get_yscale() == "log"
+    for draw in (draw_last_layer_histograms, draw_saturation_per_layer, draw_gradient_norms_per_layer):
+        with pytest.raises(ValueError, match="empty"):
+            draw(a, {})
+    plt.close(fig)

@@ -102,3 +102,61 @@ def test_nested_blocks_prefix_twice_and_check():
     assert set(outer.params) == {"inner.dense_1.W", "inner.dense_1.b"}
     x = np.random.default_rng(6).normal(size=(3, 3))
     assert max(check_layer_gradients(outer, x).values()) < 1e-7
+
+
+def _train_steps(model, steps=3, seed=7):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(32, 4))
+    y = np.eye(3)[rng.integers(0, 3, 32)]
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    model.fit(x, y, batch_size=8, epochs=steps)
+
+
+def test_a_zero_initialised_branch_ending_in_a_linear_layer_learns():
+    block = Residual([Dense(6, activation="relu"), Dense(4)], branch_scale=0.0)
+    model = Sequential([Dense(4, activation="tanh"), block, Dense(3, activation="softmax")], seed=0)
+    model.build((4,))
+    first, last = block.layers
+    assert not np.any(last.params["W"]) and np.any(first.params["W"])
+    x = np.random.default_rng(8).normal(size=(5, 4))
+    np.testing.assert_array_equal(block.forward(model.layers[0].forward(x)), model.layers[0].forward(x))  # identity
+    _train_steps(model)
+    assert np.abs(last.params["W"]).max() > 1e-3  # the last layer left zero at once
+    first_before = Sequential([Dense(4, activation="tanh"), Residual([Dense(6, activation="relu"), Dense(4)],
+                                                                      branch_scale=0.0), Dense(3)], seed=0)
+    first_before.build((4,))
+    assert not np.allclose(first.params["W"], first_before.layers[1].layers[0].params["W"])  # and then the first
+
+
+@pytest.mark.parametrize("branch", [
+    lambda: [Dense(4, activation="relu")],
+    lambda: [Dense(6, activation="tanh"), Dense(4, activation="relu")],
+    lambda: [Dense(6, activation="tanh"), Dense(4), Activation("relu")],
+])
+def test_a_zero_branch_that_could_never_learn_is_refused(branch):
+    with pytest.raises(ValueError, match=r"branch_scale=0.*'relu'.*slope 0.*End the branch in a linear layer"):
+        Residual(branch(), branch_scale=0.0).build((4,))
+
+
+@pytest.mark.parametrize("branch", [
+    lambda: [Dense(4, activation="tanh")],  # tanh'(0) = 1
+    lambda: [Dense(4, activation="sigmoid"), Activation("relu")],  # relu'(sigmoid(0)) = relu'(0.5) = 1
+    lambda: [Dense(6, activation="relu"), Dense(4), BatchNorm()],
+])
+def test_zero_branches_that_get_a_gradient_are_accepted(branch):
+    block = Residual(branch(), branch_scale=0.0)
+    block.build((4,), rng=np.random.default_rng(0))
+    x = np.random.default_rng(9).normal(size=(6, 4))
+    block.forward(x)
+    block.backward(np.random.default_rng(10).normal(size=(6, 4)))
+    assert any(np.any(g) for g in block.grads.values())
+
+
+def test_the_dead_branch_the_guard_prevents_really_gets_no_gradient():
+    """The case the guard refuses, built by hand: a ReLU-ending branch with W = 0 never changes."""
+    block = Residual([Dense(4, activation="relu")], branch_scale=1.0)
+    model = Sequential([Dense(4, activation="tanh"), block, Dense(3, activation="softmax")], seed=0)
+    model.build((4,))
+    block.layers[0].params["W"][:] = 0
+    _train_steps(model)
+    assert not np.any(block.layers[0].params["W"]) and not np.any(block.layers[0].params["b"])

@@ -8,7 +8,7 @@ variants defined here.
 
 Keep rule: the exercises say "unit i is kept when u_i >= p_drop". The
 other rule that keeps with probability 1 - p, u_i < 1 - p_drop, is accepted
-as well (a correct dropout with other dice).
+as well (a correct dropout with other dice), in both exercises.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ _FORWARD_MISTAKES = [
             lambda x, p_drop, u, training: x * _kept(u, p_drop) if training else x.copy()),
     Mistake("multiplied_by_keep_ratio",
             "you multiplied by the keep ratio (1 - p_drop); inverted dropout DIVIDES the kept units by it in training "
-            "(the slides' older form multiplies by it at inference instead).",
+            "(the classic form multiplies by it at inference instead).",
             lambda x, p_drop, u, training: x * _kept(u, p_drop) * (1 - p_drop) if training else x.copy()),
     Mistake("dropout_left_on_in_eval",
             "with training=False dropout must be switched off: inference uses every unit, unchanged (the identity "
@@ -117,6 +117,12 @@ def _reference_forward_backward(x, dout, p_drop, rng):
     return out, layer.backward(dout)
 
 
+def _other_keep_rule_forward_backward(x, dout, p_drop, rng):
+    """The other correct dice rule with a generator: u = rng.random(x.shape), keep when u < 1 - p_drop."""
+    mask = (rng.random(x.shape) < 1 - p_drop) / (1 - p_drop)
+    return x * mask, dout * mask
+
+
 def _forward_backward_variant(fresh_mask=False, backward_scaled=True, backward_masked=True, keep_as_p=False):
     def variant(x, dout, p_drop, rng):
         u = rng.random(x.shape)
@@ -178,6 +184,7 @@ def check_dropout_forward_backward(dropout_forward_backward, time_limit=DEFAULT_
             break
         value = outcome.value
         expected = _reference_forward_backward(**copy.deepcopy(case.kwargs))  # the case's generator stays fresh
+        other = _other_keep_rule_forward_backward(**copy.deepcopy(case.kwargs))
         if not (isinstance(value, tuple) and len(value) == 2):
             run.fail(case, "Expected a tuple (out, dx).", returned=value)
             break
@@ -188,8 +195,11 @@ def check_dropout_forward_backward(dropout_forward_backward, time_limit=DEFAULT_
             break
         answer = tuple(np.asarray(v) if np.asarray(v).dtype == np.float32 else np.asarray(v, dtype=float)
                        for v in value)
+        if _same(answer, other):  # the other keep rule (u < 1 - p_drop), as in Exercise 1
+            run.case_passed()
+            continue
         if not _same(answer, expected):
-            if _same(answer[0], expected[0]):
+            if _same(answer[0], expected[0]) or _same(answer[0], other[0]):
                 problem = "out is right, dx is not: look at the backward pass."
             else:
                 problem = ("out is not inverted dropout of x with the dice u = rng.random(x.shape) (drawn once; keep "

@@ -1,9 +1,11 @@
-"""Checks of the chapter 09 exercises (batch normalisation forward in both modes, backward in training).
+"""Checks of the chapter 09 exercises (batch normalisation forward in both modes, backward in training,
+derived through the computational graph, and the running averages of the two frameworks).
 
 Each ``check_*`` function takes the learner's function and returns a
 :class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
 from ``lecture_lib.topics.normalisation``; the typical mistakes are the
-wrong variants defined here.
+wrong variants defined here. Messages use the series' notation in plain text: h_bar the batch mean,
+sigma_B^2 the batch variance, h_hat the normalised value, kappa the stabiliser (the argument ``eps``).
 """
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from ..topics.normalisation import batchnorm_backward_formula, batchnorm_forward
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
                    matching_mistakes, same_answer)
 
-__all__ = ["check_batchnorm_forward", "check_batchnorm_backward"]
+__all__ = ["check_batchnorm_forward", "check_batchnorm_backward_steps", "check_batchnorm_backward",
+           "check_running_average_update"]
 
 
 def _same(answer, expected):
@@ -56,14 +59,15 @@ _FORWARD_MISTAKES = [
             _forward_variant(axis=1)),
     Mistake("unbiased_variance",
             "you normalised with the unbiased variance (divided by N - 1). The normalisation uses the batch's "
-            "biased variance v = (1/N) sum (h - m)^2, as PyTorch and Keras do (PyTorch stores the unbiased one only "
+            "biased variance sigma_B^2 = (1/N) sum (h - h_bar)^2, as PyTorch and Keras do (PyTorch stores the unbiased one only "
             "in running_var).",
             _forward_variant(ddof=1)),
     Mistake("divided_by_variance",
-            "you divided by v + eps instead of its square root: u = (h - m) / sqrt(v + eps), the standard deviation.",
+            "you divided by sigma_B^2 + kappa instead of its square root: h_hat = (h - h_bar) / sqrt(sigma_B^2 + kappa), "
+            "a standard deviation.",
             _forward_variant(root=False)),
     Mistake("eps_outside_root",
-            "eps goes inside the square root: sqrt(v + eps), not sqrt(v) + eps.",
+            "kappa (eps) goes inside the square root: sqrt(sigma_B^2 + kappa), not sqrt(sigma_B^2) + kappa.",
             _forward_variant(eps_inside=False)),
     Mistake("running_statistics_in_training",
             "in training mode you used the running statistics. Training normalises with the statistics of the "
@@ -105,7 +109,7 @@ def check_batchnorm_forward(batchnorm_forward, time_limit=DEFAULT_TIME_LIMIT):
         value = outcome.value
         problem = array_kind_problem(value, expected.shape, "the normalised output (shape of h)")
         if problem is None and not _same(value, expected):
-            problem = ("The output is not gamma * (h - m) / sqrt(v + eps) + beta with the right statistics: the "
+            problem = ("The output is not gamma * (h - h_bar) / sqrt(sigma_B^2 + kappa) + beta with the right statistics: the "
                        "batch's (training) or the running ones (inference).")
         if problem is not None:
             found = matching_mistakes(_FORWARD_MISTAKES, case, value, expected, _same)
@@ -115,7 +119,94 @@ def check_batchnorm_forward(batchnorm_forward, time_limit=DEFAULT_TIME_LIMIT):
     return run.finish()
 
 
-# --- Exercise 2: backward in training mode ------------------------------------------------------------
+# --- Exercise 2: the nodes of the computational graph, one at a time -------------------------------
+
+def _steps_reference(dout, h, gamma, eps):
+    h_bar = h.mean(axis=0)
+    sigma_B = np.sqrt(((h - h_bar) ** 2).mean(axis=0) + eps)
+    dh_hat = dout * gamma
+    dvar = -0.5 * (dh_hat * (h - h_bar)).sum(axis=0) / sigma_B ** 3
+    dmean = -dh_hat.sum(axis=0) / sigma_B
+    return dh_hat, dvar, dmean
+
+
+def _steps_variant(gamma_in=True, power=3, half=True, sign=-1, mean_from="dh_hat", mean_sigma=True):
+    def variant(dout, h, gamma, eps):
+        h_bar = h.mean(axis=0)
+        sigma_B = np.sqrt(((h - h_bar) ** 2).mean(axis=0) + eps)
+        dh_hat = dout * gamma if gamma_in else dout.copy()
+        dvar = sign * (0.5 if half else 1.0) * (dh_hat * (h - h_bar)).sum(axis=0) / sigma_B ** power
+        source = dh_hat if mean_from == "dh_hat" else dout
+        dmean = -source.sum(axis=0) / (sigma_B if mean_sigma else 1.0)
+        return dh_hat, dvar, dmean
+    return variant
+
+
+_STEP_MISTAKES = [
+    Mistake("missing_gamma",
+            "dE/dh_hat misses gamma: out = gamma h_hat + beta, so dE/dh_hat = dout * gamma.",
+            _steps_variant(gamma_in=False)),
+    Mistake("variance_power",
+            "dE/dsigma_B^2: h_hat = (h - h_bar) (sigma_B^2 + kappa)^(-1/2), and d/dx of x^(-1/2) is "
+            "-(1/2) x^(-3/2): the power of sigma_B is 3.",
+            _steps_variant(power=1)),
+    Mistake("variance_missing_half",
+            "dE/dsigma_B^2 misses the factor 1/2 of d/dx x^(-1/2) = -(1/2) x^(-3/2).",
+            _steps_variant(half=False)),
+    Mistake("variance_sign",
+            "dE/dsigma_B^2 has the wrong sign: a larger variance makes every |h_hat| smaller, "
+            "d/dx x^(-1/2) = -(1/2) x^(-3/2) < 0.",
+            _steps_variant(sign=1)),
+    Mistake("mean_from_dout",
+            "dE/dh_bar is built from dout; the mean enters through h_hat, so use dE/dh_hat = dout * gamma.",
+            _steps_variant(mean_from="dout")),
+    Mistake("mean_missing_sigma",
+            "dE/dh_bar misses 1/sigma_B: d h_hat_n / d h_bar = -1 / sigma_B for every n.",
+            _steps_variant(mean_sigma=False)),
+]
+
+
+def _steps_case(seed, n, d, note, eps=1e-5):
+    rng = np.random.default_rng(seed)
+    return Case({"dout": rng.normal(0, 1, (n, d)).round(2), "h": rng.normal(0.5, 1.5, (n, d)).round(2),
+                 "gamma": rng.uniform(0.5, 2.0, d).round(2), "eps": eps}, note)
+
+
+_STEP_CASES = [_steps_case(41, 4, 3, "a batch of 4, 3 features"), _steps_case(42, 2, 2, "a batch of 2"),
+               _steps_case(43, 6, 1, "one feature, kappa = 0.1", eps=0.1), _steps_case(44, 5, 4, "a batch of 5")]
+
+
+@checks_learner_code
+def check_batchnorm_backward_steps(batchnorm_backward_steps, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``batchnorm_backward_steps(dout, h, gamma, eps)`` → ``(dE/dh_hat, dE/dsigma_B^2, dE/dh_bar)``."""
+    run = CheckRun("ch09.batchnorm_backward_steps", batchnorm_backward_steps, time_limit, n_cases=len(_STEP_CASES))
+    names = ("dE/dh_hat", "dE/dsigma_B^2", "dE/dh_bar")
+    for case in _STEP_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        value = outcome.value
+        expected = _steps_reference(**case.kwargs)
+        if not (isinstance(value, tuple) and len(value) == 3):
+            run.fail(case, "Expected a tuple (dh_hat, dvar, dmean).", returned=value)
+            break
+        shapes = (case.kwargs["h"].shape, case.kwargs["gamma"].shape, case.kwargs["gamma"].shape)
+        problems = [p for p in (array_kind_problem(v, s, name) for v, s, name in zip(value, shapes, names)) if p]
+        if problems:
+            run.fail(case, "\n".join(problems), returned=value)
+            break
+        answer = tuple(np.asarray(v) for v in value)
+        if not _same(answer, expected):
+            wrong = [name for name, a, b in zip(names, answer, expected) if not _same(a, b)]
+            problem = f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right."
+            found = matching_mistakes(_STEP_MISTAKES, case, answer, expected, _same)
+            run.fail(case, problem, returned=value, mistakes=found[:1])
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 3: backward in training mode ------------------------------------------------------------
 
 def _backward_variant(path="full", gamma_in_du=True, dgamma_with_u=True):
     def variant(dout, h, gamma, eps):
@@ -140,22 +231,23 @@ def _backward_variant(path="full", gamma_in_du=True, dgamma_with_u=True):
 
 _BACKWARD_MISTAKES = [
     Mistake("forgot_mean_path",
-            "dh misses the path through the batch mean m: every h_n moves m, and m enters every u. That path "
-            "contributes -(1/N) sum_n du_n / sigma to each dh.",
+            "dh misses the path through the batch mean h_bar: every h_n moves h_bar, and h_bar enters every h_hat. "
+            "That path contributes (dE/dh_bar) / N = -(1/N) sum_n (dE/dh_hat_n) / sigma_B to each dh.",
             _backward_variant(path="no_mean")),
     Mistake("forgot_variance_path",
-            "dh misses the path through the batch variance v: every h_n moves v, and v enters every u. That path "
-            "contributes -u (1/N) sum_n (du_n u_n) / sigma.",
+            "dh misses the path through the batch variance sigma_B^2: every h_n moves sigma_B^2, and sigma_B^2 enters "
+            "every h_hat. That path contributes (dE/dsigma_B^2) 2 (h_n - h_bar) / N.",
             _backward_variant(path="no_variance")),
     Mistake("constant_statistics",
-            "dh = dout * gamma / sigma treats m and v as constants: that is the inference-mode gradient. In training "
-            "they are computed from the batch, so dh has two more terms (the mean's and the variance's paths).",
+            "dh = dout * gamma / sigma_B treats h_bar and sigma_B^2 as constants: that is the inference-mode gradient. "
+            "In training they are computed from the batch, so dh has two more terms (the mean's and the variance's "
+            "paths).",
             _backward_variant(path="none")),
     Mistake("missing_gamma",
-            "gamma is missing from dh: out = gamma u + beta, so dE/du = dout * gamma.",
+            "gamma is missing from dh: out = gamma h_hat + beta, so dE/dh_hat = dout * gamma.",
             _backward_variant(gamma_in_du=False)),
     Mistake("dgamma_without_u",
-            "dgamma is sum_n dout_n * u_n (gamma multiplies u), not sum_n dout_n (that is dbeta).",
+            "dgamma is sum_n dout_n * h_hat_n (gamma multiplies h_hat), not sum_n dout_n (that is dbeta).",
             _backward_variant(dgamma_with_u=False)),
 ]
 
@@ -198,6 +290,80 @@ def check_batchnorm_backward(batchnorm_backward, time_limit=DEFAULT_TIME_LIMIT):
             wrong = [name for name, a, b in zip(("dh", "dgamma", "dbeta"), answer, expected) if not _same(a, b)]
             problem = f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right."
             found = matching_mistakes(_BACKWARD_MISTAKES, case, answer, expected, _same)
+            run.fail(case, problem, returned=value, mistakes=found[:1])
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 4: the running averages of the two frameworks ------------------------------------------
+
+def _running_reference(running, batch_stat, momentum, convention):
+    if convention == "pytorch":
+        return (1 - momentum) * running + momentum * batch_stat
+    return momentum * running + (1 - momentum) * batch_stat
+
+
+def _running_variant(rule):
+    def variant(running, batch_stat, momentum, convention):
+        pytorch = (1 - momentum) * running + momentum * batch_stat
+        keras = momentum * running + (1 - momentum) * batch_stat
+        if rule == "pytorch_always":
+            return pytorch
+        if rule == "keras_always":
+            return keras
+        return momentum * batch_stat  # "no_old_value"
+    return variant
+
+
+# The first failing case shows which rule was used where: a PyTorch case computed with Keras's rule (a swapped
+# answer, or Keras's rule everywhere) or a Keras case computed with PyTorch's rule.
+_RUNNING_MISTAKES = [
+    Mistake("keras_rule_for_pytorch",
+            "for convention='pytorch' you used Keras's rule. PyTorch's momentum is the weight of the NEW batch: "
+            "(1 - momentum) running + momentum h_bar (default 0.1).",
+            _running_variant("keras_always")),
+    Mistake("pytorch_rule_for_keras",
+            "for convention='keras' you used PyTorch's rule. Keras's momentum is the weight of the OLD value: "
+            "momentum running + (1 - momentum) h_bar (default 0.99).",
+            _running_variant("pytorch_always")),
+    Mistake("old_value_forgotten",
+            "the running value must keep part of its old value: a running average mixes the old value and the "
+            "new batch's statistic, with weights that add up to 1.",
+            _running_variant("no_old_value")),
+]
+
+
+def _running_case(seed, d, momentum, convention, note):
+    rng = np.random.default_rng(seed)
+    return Case({"running": rng.normal(0, 1, d).round(2), "batch_stat": rng.normal(2, 1, d).round(2),
+                 "momentum": momentum, "convention": convention}, note)
+
+
+_RUNNING_CASES = [
+    _running_case(51, 3, 0.1, "pytorch", "PyTorch, momentum 0.1"),
+    _running_case(52, 3, 0.99, "keras", "Keras, momentum 0.99"),
+    _running_case(53, 2, 0.3, "keras", "Keras, momentum 0.3"),
+    _running_case(54, 4, 0.7, "pytorch", "PyTorch, momentum 0.7"),
+]
+
+
+@checks_learner_code
+def check_running_average_update(running_average_update, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``running_average_update(running, batch_stat, momentum, convention)`` → the new running value (D,)."""
+    run = CheckRun("ch09.running_average_update", running_average_update, time_limit, n_cases=len(_RUNNING_CASES))
+    for case in _RUNNING_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = _running_reference(**case.kwargs)
+        value = outcome.value
+        problem = array_kind_problem(value, expected.shape, "the new running value (shape of running)")
+        if problem is None and not _same(value, expected):
+            problem = (f"The new running value is not the {case.kwargs['convention']} convention's running average "
+                       f"with momentum {case.kwargs['momentum']}.")
+        if problem is not None:
+            found = matching_mistakes(_RUNNING_MISTAKES, case, value, expected, _same)
             run.fail(case, problem, returned=value, mistakes=found[:1])
             break
         run.case_passed()

@@ -12,7 +12,8 @@ Two forms, equal in expectation:
   Keras's ``Dropout(rate)``, both drop probabilities): in training
   g = x * m / (1 - p) with a mask m_i ~ Bernoulli(1 - p); in inference
   g = x. E[g] = x in both modes, so inference needs no change.
-* ``variant="classic"`` (the slides' older form, Srivastava et al. 2014):
+* ``variant="classic"`` (Srivastava et al. 2014; slide 8.3's form, but the
+  slide's factor is the drop ratio p, correct only at p = 0.5):
   in training g = x * m (no scaling); in inference g = (1 - p) x, i.e. the
   outgoing weights multiplied by the keep ratio. E[g] = (1 - p) x in both
   modes.

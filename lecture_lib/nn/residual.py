@@ -3,16 +3,30 @@
 The block adds its input to the output of its branch f (any list of
 layers whose output has the input's shape), so f only has to model the
 residual f(h) = h' - h. Backward, dE/dh = dE/dh' + dE/dh' (df/dh): the
-first term is the identity path, which passes the error back unchanged
-however deep the network; the block's backward ADDS the two paths.
+first term is the identity path, which passes the error back; the
+block's backward ADDS the two paths.
 
 Initialisation: every block adds the variance of its branch's output to
 the signal, Var(h') = Var(h) + Var(f(h)) for an uncorrelated branch, so
 after L blocks with He-initialised branches (Var f ~ Var h) the signal
 grows like 2^L and overflows in a deep network. ``branch_scale`` (default
 0.1) multiplies the initial weights of the branch's last layer with
-weights, so each block starts close to the identity (the idea of
-Fixup/SkipInit; 0 makes every block start exactly as the identity).
+weights, so each block starts close to the identity; 0 makes every block
+start exactly as the identity (Fixup's zero-initialised last layer).
+
+A zero start must still be able to learn. Decision: the branch is
+expected to END IN A LINEAR LAYER, as real residual blocks do
+(Dense -> ReLU -> Dense; He et al.'s pre-activation block, Fixup). With
+its W = 0 and b = 0 the branch outputs 0, but that layer's gradient
+dE/dW = g^T dE/dh' (g: the output of the layers before it) is not 0, so
+the branch leaves zero at the first update. A branch whose last weighted
+layer is followed by an activation with zero slope at 0 (a ReLU:
+relu'(0) = 0 in this engine) would have weighted sum 0 for every example
+and get no gradient ever; ``build`` refuses ``branch_scale=0`` for such a
+branch with an error naming the fix. (The other known remedy, a learned
+scalar gate h + alpha f(h) with alpha = 0 at the start (SkipInit), adds a
+parameter that PyTorch's and Keras's layers do not have; a linear last
+layer needs nothing new.)
 
 Parameters are exposed as ONE dict with prefixed keys, 'dense_1.W',
 'dense_1.b', 'batchnorm_1.gamma', ... holding the branch layers' own arrays
@@ -26,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import as_scalar
-from .layers import Layer
+from .layers import Activation, Layer
 
 __all__ = ["Residual"]
 
@@ -120,11 +134,40 @@ class Residual(Layer):
                 f" (N, {', '.join(map(str, shape))}), but h + f(h) needs f(h) of the same shape as h. Make the"
                 f" branch's last layer output {', '.join(map(str, input_shape))} units."
             )
-        with_weights = [layer for layer in self.layers if "W" in layer.params]
+        with_weights = [i for i, layer in enumerate(self.layers) if "W" in layer.params]
         if with_weights:
-            with_weights[-1].params["W"] *= self.branch_scale  # in place: the layer keeps its array
+            if self.branch_scale == 0:
+                self._refuse_a_dead_zero_branch(with_weights[-1])
+            self.layers[with_weights[-1]].params["W"] *= self.branch_scale  # in place: the layer keeps its array
         self.params = {f"{layer.name}.{key}": p for layer in self.layers for key, p in layer.params.items()}
         self.grads = {f"{layer.name}.{key}": g for layer in self.layers for key, g in layer.grads.items()}
+
+    def _refuse_a_dead_zero_branch(self, last):
+        """Raise if, with the W of ``self.layers[last]`` at 0, an activation after it has zero slope.
+
+        With W = 0 (and its bias at 0, as built) that layer's weighted sum is 0
+        for every example; the activations applied to it in turn (its own and
+        any ``Activation`` layers right after it) see constant values. A zero
+        slope there stops every gradient of the branch, for ever.
+        """
+        value = np.zeros(1, dtype=self.dtype)
+        for layer in self.layers[last:]:
+            activation = getattr(layer, "activation", None)
+            if activation is None or activation.derivative is None:
+                break  # a layer that is not an activation (or softmax): nothing to decide here
+            if layer is self.layers[last]:
+                value = value + layer.params.get("b", np.zeros(1, dtype=self.dtype))[:1]
+            value = activation.forward(value)
+            if np.all(activation.derivative(value) == 0):
+                self.input_shape = None  # not built
+                raise ValueError(
+                    f"{self.describe()}: branch_scale=0 sets the W of {self.layers[last].describe()} to 0, so the"
+                    f" weighted sum after it is constant and the '{activation.name}' after it has slope 0 there:"
+                    " no gradient would ever reach the branch, which would stay 0. End the branch in a linear"
+                    " layer, e.g. Residual([Dense(n, activation='relu'), Dense(n)], branch_scale=0), as real"
+                    " residual blocks do, or use branch_scale > 0.")
+            if layer is not self.layers[last] and not isinstance(layer, Activation):
+                break
 
     def _shape_hint(self, x):
         return " A residual block keeps the shape: its input is that of the layer before it."

@@ -20,12 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import as_generator, check_int_at_least, check_positive_int, check_probability
+from ..datasets import validation_split
 from ..datasets.digits import load_digits
 from ..nn import Dense, Dropout, Sequential
+from ..nn.callbacks import Callback
 from ..nn.one_hot import to_one_hot
 
 __all__ = ["inverted_dropout", "noisy_digits_subset", "dropout_mlp", "DropoutRun", "train_dropout_mlp", "dropout_sweep",
            "enumerate_masks", "exact_mask_average", "mc_dropout_predict", "forgot_eval_accuracy",
+           "evaluate_with_inference_factor",
            "mean_and_spread"]
 
 
@@ -110,9 +113,14 @@ class DropoutRun:
 
     train_acc is measured on the training labels the network saw (noisy
     ones included) in inference mode; test_acc and test_loss on the 359
-    test digits; memorised_wrong is the fraction of the training examples
-    with a wrong label that the network predicts with that wrong label (nan
-    without label noise); history holds 'val_acc' per epoch (the test set).
+    test digits, after the last epoch; memorised_wrong is the fraction of
+    the training examples with a wrong label that the network predicts with
+    that wrong label (nan without label noise); history holds 'val_acc' per
+    epoch on the validation split (carved from the training data, its
+    labels as noisy as the training labels); best_epoch is the epoch with
+    the highest validation accuracy (the first of ties) and
+    early_stopped_test_acc the test accuracy of the weights of that epoch
+    (early stopping chosen on the validation split, the test set used once).
     """
 
     p_drop: float
@@ -123,24 +131,85 @@ class DropoutRun:
     test_loss: float
     memorised_wrong: float
     history: dict
+    best_epoch: int = 0
+    early_stopped_test_acc: float = float("nan")
+
+
+class _KeepBestWeights(Callback):
+    """Copies of the parameters at the epoch with the highest 'val_acc' so far (the first of ties)."""
+
+    def __init__(self):
+        self.best_acc, self.best_epoch, self.weights = -np.inf, 0, None
+
+    def on_epoch_end(self, model, logs):
+        if logs["val_acc"] > self.best_acc:
+            self.best_acc, self.best_epoch = logs["val_acc"], logs["epoch"]
+            self.weights = [{key: p.copy() for key, p in params.items()} for params in model.params]
 
 
 def train_dropout_mlp(p_drop, seed=0, n_train=300, label_noise=0.0, width=128, epochs=40, batch_size=32,
-                      variant="inverted"):
-    """Train ``dropout_mlp(p_drop)`` on ``noisy_digits_subset(n_train, label_noise, seed)``; a ``DropoutRun``.
+                      variant="inverted", n_val=75):
+    """Train ``dropout_mlp(p_drop)`` on ``n_train`` noisy digits, validated on ``n_val`` more; a ``DropoutRun``.
 
-    The seed chooses the subset, the noise, the initial weights, the masks
-    and the shuffling: one seed, one complete replicate.
+    ``noisy_digits_subset(n_train + n_val, label_noise)`` is split by
+    ``datasets.validation_split`` (stratified) into the ``n_train`` rows the
+    network is fitted on and the ``n_val`` rows that choose the best epoch.
+    The seed chooses the subset, the noise, the split, the initial weights,
+    the masks and the shuffling: one seed, one complete replicate.
     """
-    x, y, wrong = noisy_digits_subset(n_train, label_noise, seed=1000 + seed)
+    n_val = check_int_at_least(n_val, "n_val", 1)
+    x_all, y_all, wrong_all = noisy_digits_subset(n_train + n_val, label_noise, seed=1000 + seed)
+    # the 'wrong label' flag rides along as an extra column so that it is split with its row
+    rows = np.column_stack([x_all, wrong_all])
+    rows_fit, y, rows_val, y_val = validation_split(rows, y_all, fraction=n_val / (n_train + n_val), seed=seed)
+    x, wrong, x_val = rows_fit[:, :-1], rows_fit[:, -1].astype(bool), rows_val[:, :-1]
     x_test, y_test = load_digits("test", one_hot=True, flatten=True)
     model = dropout_mlp(p_drop, width=width, seed=seed, variant=variant)
-    history = model.fit(x, y, batch_size=batch_size, epochs=epochs, seed=seed, validation_data=(x_test, y_test))
+    best = _KeepBestWeights()
+    history = model.fit(x, y, batch_size=batch_size, epochs=epochs, seed=seed, validation_data=(x_val, y_val),
+                        callbacks=[best])
     train_acc = model.evaluate(x, y)[1]
     test_loss, test_acc = model.evaluate(x_test, y_test)
     predicted = np.argmax(model.predict(x[wrong]), axis=1) if wrong.any() else None
     memorised = float(np.mean(predicted == np.argmax(y[wrong], axis=1))) if wrong.any() else float("nan")
-    return DropoutRun(float(p_drop), seed, model, train_acc, test_acc, test_loss, memorised, dict(history.history))
+    final = [{key: p.copy() for key, p in params.items()} for params in model.params]
+    for params, saved in zip(model.params, best.weights):
+        for key in params:
+            params[key][...] = saved[key]
+    early_stopped = model.evaluate(x_test, y_test)[1]
+    for params, saved in zip(model.params, final):  # the model stays the trained one
+        for key in params:
+            params[key][...] = saved[key]
+    return DropoutRun(float(p_drop), seed, model, train_acc, test_acc, test_loss, memorised, dict(history.history),
+                      best.best_epoch, early_stopped)
+
+
+def evaluate_with_inference_factor(model, x, y, factor):
+    """[loss, accuracy] of a classic-dropout model whose dropout layers multiply by ``factor`` at inference.
+
+    The classic form multiplies by the keep ratio 1 - p at inference (what
+    ``model.evaluate`` does); slide 8.3 says to multiply by the 消去割合, the
+    drop ratio p. This evaluates the model with any factor, e.g. p, and
+    leaves the model as it was.
+
+    Raises
+    ------
+    ValueError
+        If the model has no dropout layer or an inverted one (its inference applies no factor).
+    """
+    factor = check_probability(factor, "factor")
+    layers = [layer for layer in model.layers if isinstance(layer, Dropout)]
+    if not layers or any(layer.variant != "classic" for layer in layers):
+        raise ValueError("evaluate_with_inference_factor needs a model whose dropout layers are all "
+                         "variant='classic' (inverted dropout applies no factor at inference).")
+    saved = [layer.p_drop for layer in layers]
+    try:
+        for layer in layers:
+            layer.p_drop = 1.0 - factor  # classic inference multiplies by 1 - p_drop
+        return model.evaluate(x, y)
+    finally:
+        for layer, p_drop in zip(layers, saved):
+            layer.p_drop = p_drop
 
 
 def dropout_sweep(p_values, seeds=(0, 1, 2), **kwargs):
@@ -150,11 +219,12 @@ def dropout_sweep(p_values, seeds=(0, 1, 2), **kwargs):
     -------
     runs : list of list of DropoutRun, runs[i][s] for p_values[i] and seeds[s]
     scores : dict of str -> ndarray, shape (len(p_values), len(seeds))
-        'train_acc', 'test_acc', 'test_loss', 'memorised_wrong'.
+        'train_acc', 'test_acc', 'test_loss', 'memorised_wrong', 'best_epoch', 'early_stopped_test_acc'.
     """
     runs = [[train_dropout_mlp(p, seed=s, **kwargs) for s in seeds] for p in p_values]
     scores = {key: np.array([[getattr(run, key) for run in row] for row in runs])
-              for key in ("train_acc", "test_acc", "test_loss", "memorised_wrong")}
+              for key in ("train_acc", "test_acc", "test_loss", "memorised_wrong", "best_epoch",
+                          "early_stopped_test_acc")}
     return runs, scores
 
 

@@ -11,6 +11,9 @@
 * ``deep_mlp``, ``train_deep_mlp``, ``depth_eta_map``: deep tanh/sigmoid
   networks with and without batch normalisation, over learning rates,
   depths and seeds.
+* ``hidden_activations``, ``saturated_fraction``: how many units sit in the
+  flat tails of tanh/sigmoid; ``layer_gradients``: ||dE/dW|| per layer and
+  batch norm's backward factor gamma / sigma_B.
 
 Shapes: a mini-batch h : (N, D); gamma, beta, m, v : (D,).
 """
@@ -24,7 +27,8 @@ from ..nn import SGD, Activation, BatchNorm, Dense, Sequential
 from ..nn.model import TrainingDivergedError
 
 __all__ = ["batchnorm_forward_formula", "batchnorm_backward_formula", "symbolic_batchnorm_gradient_check",
-           "running_statistics_stream", "train_eval_gap", "deep_mlp", "train_deep_mlp", "depth_eta_map"]
+           "running_statistics_stream", "train_eval_gap", "deep_mlp", "train_deep_mlp", "train_deep_mlp_model",
+           "depth_eta_map", "hidden_activations", "saturated_fraction", "saturation_band", "layer_gradients"]
 
 
 def batchnorm_forward_formula(h, gamma, beta, eps=1e-5):
@@ -172,8 +176,14 @@ def deep_mlp(depth, activation="tanh", batch_norm=False, width=64, seed=0):
     return model
 
 
-def train_deep_mlp(depth, eta, activation="tanh", batch_norm=False, seed=0, epochs=5, batch_size=32):
-    """Test accuracy of ``deep_mlp`` after SGD(eta) on the 1438 training digits; nan if training diverged."""
+def train_deep_mlp_model(depth, eta, activation="tanh", batch_norm=False, seed=0, epochs=5, batch_size=32):
+    """``deep_mlp`` trained with SGD(eta) on the 1438 training digits; the test set once at the end.
+
+    Returns
+    -------
+    model : Sequential (eval mode; after divergence, as it was when training stopped)
+    test_acc : float, nan if training diverged
+    """
     x, y = load_digits("train", one_hot=True, flatten=True)
     x_test, y_test = load_digits("test", one_hot=True, flatten=True)
     model = deep_mlp(depth, activation, batch_norm, seed=seed)
@@ -181,8 +191,87 @@ def train_deep_mlp(depth, eta, activation="tanh", batch_norm=False, seed=0, epoc
     try:
         model.fit(x, y, batch_size=batch_size, epochs=epochs, seed=seed)
     except TrainingDivergedError:
-        return float("nan")
-    return model.evaluate(x_test, y_test)[1]
+        model.eval()
+        return model, float("nan")
+    return model, model.evaluate(x_test, y_test)[1]
+
+
+def train_deep_mlp(depth, eta, activation="tanh", batch_norm=False, seed=0, epochs=5, batch_size=32):
+    """Test accuracy of ``deep_mlp`` after SGD(eta) on the 1438 training digits; nan if training diverged."""
+    return train_deep_mlp_model(depth, eta, activation, batch_norm, seed, epochs, batch_size)[1]
+
+
+def _nonlinear_layers(model):
+    """Indices of the hidden layers that apply the activation f (Dense with one, or Activation layers)."""
+    found = []
+    for i, layer in enumerate(model.layers[:-1]):
+        activation = getattr(layer, "activation", None)
+        if activation is not None and activation.name != "linear":
+            found.append(i)
+    return found
+
+
+def hidden_activations(model, x):
+    """The outputs g = f(h) of every hidden layer (inference mode), input side first.
+
+    Returns
+    -------
+    list of ndarray, each of shape (N, width)
+    """
+    outputs = []
+    model.eval()
+    model.forward(x, outputs=outputs)
+    return [outputs[i] for i in _nonlinear_layers(model)]
+
+
+def saturated_fraction(g, activation="tanh", threshold=0.99):
+    """Fraction of the values g = f(h) in the flat tails of f: where f'(h) is nearly 0.
+
+    tanh: |g| > threshold; sigmoid: g > threshold or g < 1 - threshold.
+    (tanh'(h) = 1 - g^2 < 0.02 and sigmoid'(h) = g (1 - g) < 0.0099 there for threshold 0.99.)
+    """
+    g = as_float_array(g, "g")
+    if not 0.5 < threshold < 1:
+        raise ValueError(f"threshold must lie in (0.5, 1), got {threshold}.")
+    if activation == "tanh":
+        return float(np.mean(np.abs(g) > threshold))
+    if activation == "sigmoid":
+        return float(np.mean((g > threshold) | (g < 1 - threshold)))
+    raise ValueError(f"activation must be 'tanh' or 'sigmoid', got {activation!r}.")
+
+
+def saturation_band(fraction):
+    """A share of saturated units in words every CPU kernel agrees on: 'under 10 %', 'between 10 and 90 %', 'over 90 %'.
+
+    (Chaotic runs move a share by a few points from one BLAS to another; the bands only change when
+    the share crosses 10 % or 90 %.)
+    """
+    fraction = float(fraction)
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"fraction must lie in [0, 1], got {fraction}.")
+    return "over 90 %" if fraction > 0.9 else "under 10 %" if fraction < 0.1 else "between 10 and 90 %"
+
+
+def layer_gradients(model, x, y):
+    """One training-mode forward and backward pass on the batch (x, y): what reaches each hidden layer.
+
+    Returns
+    -------
+    dict with
+        'weight_grad_norm' : ndarray, shape (n_hidden,): ||dE/dW|| of each hidden Dense layer, input side first
+        'bn_factor' : ndarray, shape (n_batchnorm,): for each BatchNorm layer the mean over its units of
+            gamma / sigma_B, sigma_B = sqrt(sigma_B^2 + kappa) of this batch: the factor by which the
+            layer's backward multiplies the error on its direct path (empty without batch norm)
+    """
+    model.train()
+    y_hat = model.forward(x)
+    model.backward(y, y_hat)
+    dense = [layer for layer in model.layers[:-1] if "W" in layer.params]
+    norms = np.array([np.linalg.norm(layer.grads["W"]) for layer in dense])
+    factors = np.array([np.mean(layer.params["gamma"] / layer._sigma) for layer in model.layers
+                        if isinstance(layer, BatchNorm)])
+    model.eval()
+    return {"weight_grad_norm": norms, "bn_factor": factors}
 
 
 def depth_eta_map(depths, etas, batch_norm, seeds=(0, 1, 2), activation="tanh", epochs=5):

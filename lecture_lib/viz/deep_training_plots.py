@@ -1,4 +1,4 @@
-"""Chapter 10 drawings: gradient norms as a layer x training-step map, and the variance per block.
+"""Chapter 10 drawings: gradient norms as a layer x training-step map, the variance per block, training losses.
 
 matplotlib is imported by the caller's figure.
 """
@@ -8,7 +8,7 @@ import numpy as np
 
 from .plotting import COLORS
 
-__all__ = ["draw_gradient_norm_map", "draw_variance_per_block"]
+__all__ = ["draw_gradient_norm_map", "draw_variance_per_block", "draw_training_loss_over_seeds"]
 
 
 def draw_gradient_norm_map(ax, norms, title=None, vmin=-3.0, vmax=2.0):
@@ -38,11 +38,40 @@ def draw_variance_per_block(ax, variances, title=None):
     """
     if not variances:
         raise ValueError("variances is empty: give at least one network's variances.")
-    colours = (COLORS["test"], COLORS["class0"], COLORS["class1"], COLORS["train"])
-    for (name, values), colour in zip(variances.items(), colours):
+    # four hues far apart (no two reds), and a line style each for print in grey
+    styles = ((COLORS["test"], "-"), (COLORS["class0"], "--"), (COLORS["train"], "-."), (COLORS["highlight"], ":"))
+    for (name, values), (colour, style) in zip(variances.items(), styles):
         values = np.asarray(values, dtype=float)
-        ax.semilogy(np.arange(1, values.size + 1), values, color=colour, marker=".", label=name)
+        ax.semilogy(np.arange(1, values.size + 1), values, color=colour, linestyle=style, marker=".", label=name)
     ax.set(xlabel="hidden layer / block", ylabel="variance of its output")
     if title:
         ax.set_title(title)
     ax.legend()
+
+
+def draw_training_loss_over_seeds(ax, curves, chance=None, title=None):
+    """Training loss per epoch: for each network the mean over seeds, a band from the lowest to the highest seed.
+
+    curves : dict of str -> array_like, shape (n_seeds, epochs) (one row per seed, loss after epochs 1, 2, ...)
+    chance : float or None
+        A dashed line at this loss (e.g. ln 10, the loss of predicting 1/10 for every class).
+    """
+    if not curves:
+        raise ValueError("curves is empty: give at least one network's losses.")
+    colours = (COLORS["test"], COLORS["train"], COLORS["class0"], COLORS["class1"], "0.35")
+    for (name, values), colour in zip(curves.items(), colours):
+        values = np.asarray(values, dtype=float)
+        if values.ndim != 2 or values.size == 0:
+            raise ValueError(f"curves[{name!r}] must have shape (n_seeds, epochs), got {values.shape}.")
+        epochs = np.arange(1, values.shape[1] + 1)
+        ax.plot(epochs, values.mean(axis=0), color=colour, marker="o", label=f"{name} (mean of {len(values)} seeds)")
+        ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.2, linewidth=0)
+    if chance is not None:
+        ax.axhline(chance, color="0.5", linestyle="--", linewidth=1, label=f"chance level {chance:.3g}")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only
+    ax.set(xlabel="epoch", ylabel="training loss (bands: min to max over seeds)")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=9)

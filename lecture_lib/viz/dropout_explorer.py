@@ -55,36 +55,50 @@ def _title(p_drop, n_kept, n_units):
     return f"p_drop = {p_drop:.2f}\n{n_kept}/{n_units} kept, ×{scale}"
 
 
-def draw_dropout_sample(ax_one, ax_average, image, p_drop, seed=0):
+def draw_dropout_sample(ax_one, ax_average, image, p_drop, seed=0, vmax=None):
     """Draw one mask's output (``ax_one``) and the average over 500 masks (``ax_average``, may be None).
 
-    Colour scale: 0 to twice the image's maximum, so the 1/(1 - p) scaling of
-    kept units shows. Returns n_kept.
+    Colour scale: 0 to ``vmax`` (default: the largest value of this mask's
+    output, at least the image's maximum), so the 1/(1 - p) scaling of the
+    kept units shows at its full size. Returns (n_kept, the image artist of ``ax_one``).
     """
     one, average, n_kept = dropout_sample(image, p_drop, seed)
-    vmax = 2 * float(np.max(image))
-    ax_one.imshow(one, cmap="Greys", vmin=0, vmax=vmax)
+    if vmax is None:
+        vmax = max(float(np.max(one)), float(np.max(image)))
+    artist = ax_one.imshow(one, cmap="Greys", vmin=0, vmax=vmax)
     ax_one.set_title(_title(p_drop, n_kept, one.size), fontsize=10)
     ax_one.set_xticks([]), ax_one.set_yticks([])
+    if n_kept == 0:
+        ax_one.text(0.5, 0.5, "every unit\ndropped: all 0", transform=ax_one.transAxes, ha="center", va="center",
+                    fontsize=9, color=COLORS["test"])
     if ax_average is not None:
         ax_average.imshow(average, cmap="Greys", vmin=0, vmax=vmax)
         ax_average.set_title(f"average of {_N_AVERAGE} masks", fontsize=10)
         ax_average.set_xticks([]), ax_average.set_yticks([])
-    return n_kept
+        if n_kept == 0 and not np.any(average):
+            ax_average.text(0.5, 0.5, "all 0", transform=ax_average.transAxes, ha="center", va="center",
+                            fontsize=9, color=COLORS["test"])
+    return n_kept, artist
 
 
 def dropout_small_multiples(image, p_values=(0.0, 0.2, 0.5, 0.8, 1.0), seed=0):
-    """The widget's lesson as a static figure: one row per p (one mask, then the 500-mask average)."""
+    """The widget's lesson as a static figure: one column per p (one mask above, the 500-mask average below).
+
+    One colour scale for every panel, from 0 to the largest value any panel shows (the x 1/(1 - p) of
+    the largest p < 1), with a colour bar, so that the scaling of the kept units compares across p.
+    """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, len(p_values), figsize=(2.4 * len(p_values), 5.6))
+    vmax = max(float(np.max(dropout_sample(image, p_drop, seed)[0])) for p_drop in p_values)
+    vmax = max(vmax, float(np.max(image)))
+    fig, axes = plt.subplots(2, len(p_values), figsize=(2.4 * len(p_values) + 1.0, 5.6))
     for column, p_drop in enumerate(p_values):
-        draw_dropout_sample(axes[0, column], axes[1, column], image, p_drop, seed)
+        _, artist = draw_dropout_sample(axes[0, column], axes[1, column], image, p_drop, seed, vmax=vmax)
     axes[0, 0].set_ylabel("one training pass")
     axes[1, 0].set_ylabel("mean over masks")
-    fig.suptitle("Dropout on the 64 pixels of a digit: each pass keeps a random subset;"
+    fig.suptitle("Dropout on the 64 pixels of a digit: each pass keeps a random subset, scaled by 1/(1 - p);"
                  " on average the digit comes back (p < 1)", fontsize=11)
-    fig.tight_layout()
+    fig.colorbar(artist, ax=axes, label="unit output (pixel value)", shrink=0.8)
     return fig
 
 
@@ -106,7 +120,7 @@ def dropout_explorer(image, p_drop=0.5, seed=0):
     figure = new_figure(figsize=(6.4, 3.4))
     ax_one, ax_average = figure.subplots(1, 2, gridspec_kw={"left": 0.02, "right": 0.98, "bottom": 0.03,
                                                             "top": 0.84, "wspace": 0.08})
-    vmax = 2 * float(np.max(image))
+    vmax = float(np.max(image)) / (1 - 0.8)  # the scale of p = 0.8's kept units; above that they saturate
     one_image = ax_one.imshow(np.zeros_like(image), cmap="Greys", vmin=0, vmax=vmax)
     average_image = ax_average.imshow(np.zeros_like(image), cmap="Greys", vmin=0, vmax=vmax)
     for ax in (ax_one, ax_average):

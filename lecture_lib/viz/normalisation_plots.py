@@ -2,8 +2,10 @@
 
 ``draw_running_means`` draws how each convention's running mean follows
 one stream of batches; ``draw_accuracy_map`` draws test accuracy over depth
-x learning rate (mean over seeds, diverged runs marked). matplotlib is
-imported by the caller's figure.
+x learning rate (mean over seeds, diverged runs marked);
+``draw_last_layer_histograms`` and ``draw_saturation_per_layer`` show how
+many units sit in the flat tails of tanh; ``draw_gradient_norms_per_layer``
+the gradient per layer. matplotlib is imported by the caller's figure.
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import numpy as np
 
 from .plotting import COLORS
 
-__all__ = ["draw_running_means", "draw_accuracy_map"]
+__all__ = ["draw_running_means", "draw_accuracy_map", "draw_last_layer_histograms", "draw_saturation_per_layer",
+           "draw_gradient_norms_per_layer"]
 
 _LINE_COLOURS = (COLORS["class0"], COLORS["class1"], COLORS["train"], COLORS["test"], COLORS["highlight"],
                  COLORS["grey"])
@@ -25,9 +28,13 @@ def draw_running_means(ax, traces, true_value, feature=0, title=None):
     """
     if not traces:
         raise ValueError("traces is empty: give at least one convention's running statistics.")
-    for (name, (means, _)), colour in zip(traces.items(), _LINE_COLOURS):
+    # a line style as well as a colour each, drawn thick-to-thin, so a line that runs on top of another
+    # (two conventions that agree) leaves the one below visible
+    styles = ("-", "--", "-.", ":", "-", "--")
+    for k, ((name, (means, _)), colour, style) in enumerate(zip(traces.items(), _LINE_COLOURS, styles)):
         means = np.asarray(means)
-        ax.plot(np.arange(1, len(means) + 1), means[:, feature], color=colour, label=name)
+        ax.plot(np.arange(1, len(means) + 1), means[:, feature], color=colour, linestyle=style,
+                linewidth=2.6 - 0.4 * k, label=name)
     ax.axhline(true_value, color=COLORS["line"], linestyle="dashed", linewidth=1, label="mean over all data")
     ax.set(xlabel="training batch", ylabel=f"running mean of feature {feature}")
     if title:
@@ -60,3 +67,58 @@ def draw_accuracy_map(ax, accuracy, depths, etas, title=None):
     if title:
         ax.set_title(title)
     return image
+
+
+def draw_last_layer_histograms(ax, activations, activation="tanh", bins=40):
+    """Histogram of the last hidden layer's outputs g = f(h), one step line per network.
+
+    activations : dict of str -> list of ndarray, from ``topics.normalisation.hidden_activations``
+    (only the last array of each list is drawn). y: the fraction of all values (examples x units).
+    """
+    if not activations:
+        raise ValueError("activations is empty: give at least one network's hidden outputs.")
+    low = -1.0 if activation == "tanh" else 0.0
+    edges = np.linspace(low, 1.0, bins + 1)
+    for (name, layers), colour in zip(activations.items(), _LINE_COLOURS):
+        values = np.asarray(layers[-1], dtype=float).ravel()
+        counts, _ = np.histogram(values, bins=edges)
+        ax.stairs(counts / values.size, edges, color=colour, linewidth=1.6, label=name)
+    ax.set(xlabel=f"g = {activation}(h) of the last hidden layer", ylabel="fraction of the values")
+    ax.legend(fontsize=9)
+
+
+def draw_saturation_per_layer(ax, fractions, threshold=0.99, activation="tanh"):
+    """Saturated fraction of each hidden layer's outputs, one line per network.
+
+    fractions : dict of str -> array_like of shape (n_hidden,), values in [0, 1]
+    """
+    if not fractions:
+        raise ValueError("fractions is empty: give at least one network's saturated fractions.")
+    for (name, values), colour in zip(fractions.items(), _LINE_COLOURS):
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.arange(1, values.size + 1), 100 * values, color=colour, marker="o", label=name)
+    tail = f"|g| > {threshold}" if activation == "tanh" else f"g < {1 - threshold:.2g} or g > {threshold}"
+    ax.set(xlabel="hidden layer (1 = input side)", ylabel=f"saturated units, % ({tail})", ylim=(-3, 103))
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=9)
+
+
+def draw_gradient_norms_per_layer(ax, norms, title=None):
+    """||dE/dW|| of each hidden layer (log scale), one line per network.
+
+    norms : dict of str -> array_like of shape (n_hidden,)
+    """
+    if not norms:
+        raise ValueError("norms is empty: give at least one network's gradient norms.")
+    for (name, values), colour in zip(norms.items(), _LINE_COLOURS):
+        values = np.asarray(values, dtype=float)
+        ax.semilogy(np.arange(1, values.size + 1), values, color=colour, marker="o", label=name)
+    ax.set(xlabel="hidden layer (1 = input side)", ylabel="||dE/dW|| at initialisation")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=9)

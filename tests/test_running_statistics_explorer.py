@@ -1,0 +1,50 @@
+"""viz.running_statistics_explorer: the trace it draws, the static twin and the widget."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from lecture_lib.viz.running_statistics_explorer import (running_mean_trace, running_statistics_explorer,  # noqa: E402
+                                                         running_statistics_small_multiples)
+from widget_tools import find_control  # noqa: E402
+
+H = np.random.default_rng(0).normal(3.0, 2.0, size=(500, 2))
+
+
+def test_trace_converges_with_large_batches_and_small_momentum_lags():
+    trace, error = running_mean_trace(H, 256, 0.1, n_batches=200)
+    assert error < 0.1 and trace.shape == (200,)
+    slow, slow_error = running_mean_trace(H, 256, 0.001, n_batches=50)
+    assert slow_error > 2.0  # after 50 batches with 0.1 % weight the running mean is still near its start, 0
+    noisy = [running_mean_trace(H, 2, 0.9, n_batches=100, seed=s)[1] for s in range(10)]
+    calm = [running_mean_trace(H, 2, 0.01, n_batches=1000, seed=s)[1] for s in range(10)]
+    assert np.mean(noisy) > 2 * np.mean(calm)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"batch_size": 1}, "batch_size"), ({"batch_size": 501}, "at most"),
+                                           ({"feature": 2}, "feature")])
+def test_trace_refuses_bad_arguments(kwargs, match):
+    args = {"batch_size": 4, "momentum": 0.1} | kwargs
+    with pytest.raises(ValueError, match=match):
+        running_mean_trace(H, **args)
+
+
+def test_small_multiples_has_a_panel_per_pair():
+    fig = running_statistics_small_multiples(H, batch_sizes=(4, 32), momenta=(0.1, 0.9), n_batches=20)
+    assert len(fig.axes) == 4 and "error" in fig.axes[0].get_title()
+    plt.close(fig)
+
+
+def test_explorer_redraws_on_both_sliders():
+    explorer = running_statistics_explorer(H, n_batches=30)
+    image = explorer.children[1]
+    first = image.value
+    find_control(explorer, "batch size").value = 256
+    assert image.value != first
+    second = image.value
+    find_control(explorer, "momentum").value = 0.9
+    assert image.value != second
+    with pytest.raises(ValueError, match="one of"):
+        running_statistics_explorer(H, batch_size=5)
