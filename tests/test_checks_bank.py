@@ -202,6 +202,49 @@ def train_counting_errors(x, y, eta=1.0, max_epochs=100):
     return w, b, max_epochs
 
 
+def h_change_loop(x, y, y_hat, eta):
+    weights_part = 0.0
+    for x_i in x:
+        weights_part += eta * (y - y_hat) * x_i * x_i
+    return weights_part, eta * (y - y_hat) * 1.0
+
+
+def h_change_float32(x, y, y_hat, eta):
+    step = np.float32(eta) * np.float32(y - y_hat)
+    return step * np.float32(np.dot(x.astype(np.float32), x.astype(np.float32))), step
+
+
+def log_sigmoid_two_forms(h):
+    h = np.asarray(h, dtype=float)
+    out = np.empty_like(h)
+    positive = h >= 0
+    out[positive] = -np.log1p(np.exp(-h[positive]))
+    out[~positive] = h[~positive] - np.log1p(np.exp(h[~positive]))
+    return out
+
+
+def log_sigmoid_float32(h):
+    h = np.asarray(h, dtype=np.float32)
+    return np.minimum(h, np.float32(0)) - np.log1p(np.exp(-np.abs(h)))
+
+
+def steps_loop(x, y, w, b):
+    n = len(y)
+    d_loss, d_sig, eps = np.zeros(n), np.zeros(n), np.zeros(n)
+    for i in range(n):
+        p = 1 / (1 + np.exp(-(sum(x[i, j] * w[j] for j in range(len(w))) + b)))
+        d_loss[i] = (p - y[i]) / (p * (1 - p))
+        d_sig[i] = p * (1 - p)
+        eps[i] = p - y[i]
+    return d_loss, d_sig, eps, sum(eps) / n
+
+
+def steps_float32(x, y, w, b):
+    p = sigmoid_float32(x.astype(np.float32) @ w.astype(np.float32) + np.float32(b))
+    y = y.astype(np.float32)
+    return -y / p + (1 - y) / (1 - p), p * (1 - p), p - y, np.float32(np.mean(p - y))
+
+
 def sigmoid_two_forms(h):
     h = np.asarray(h, dtype=float)
     out = np.empty_like(h)
@@ -798,9 +841,12 @@ RIGHT = {
     "gate_weights": [gates_as_lists, gates_float32],
     "perceptron_update": [update_if, update_loop, update_float32],
     "train_perceptron": [train_while, train_counting_errors],
+    "h_change": [h_change_loop, h_change_float32],
+    "log_sigmoid": [log_sigmoid_two_forms, log_sigmoid_float32],
     "sigmoid": [sigmoid_two_forms, sigmoid_tanh, sigmoid_float32],
     "sigmoid_derivative": [derivative_direct, derivative_float32],
     "binary_cross_entropy": [bce_loop, bce_float32],
+    "bias_gradient_steps": [steps_loop, steps_float32],
     "logistic_gradient": [gradient_loop, gradient_float32],
     "softmax": [softmax_logsumexp, softmax_rows, softmax_float32],
     "forward_two_layer": [forward_tanh_form, forward_float32],
@@ -1083,6 +1129,14 @@ WRONG = {
     "train_perceptron": [(train_returns_max_epochs, "epochs_not_counted"),
                          (train_never_resets_counter, "epochs_not_counted"),
                          (train_epoch_minus_one, "epochs_off_by_one")],
+    "h_change": [(lambda x, y, y_hat, eta: (eta * (y - y_hat) * float(x @ x), 0.0), "bias_part_missing"),
+                 (lambda x, y, y_hat, eta: (eta * (y - y_hat) * float(np.sum(x)), eta * (y - y_hat)),
+                  "inputs_not_squared")],
+    "log_sigmoid": [(lambda h: np.log(_stable_sig(h)), "log_of_underflow"),
+                    (lambda h: -np.log1p(np.exp(-np.abs(h))), None)],
+    "bias_gradient_steps": [(lambda x, y, w, b: (lambda p: ((p - y) / (p * (1 - p)), p * (1 - p), p - y,
+                                                            float(np.sum(p - y))))(_stable_sig(x @ w + b)),
+                             "sum_not_mean")],
     "sigmoid": [(sigmoid_naive_silenced, "naive_exp_overflow"), (lambda h: _stable_sig(-h), "wrong_sign_exponent")],
     "sigmoid_derivative": [(derivative_naive_silenced, "naive_exp_overflow"),
                            (lambda h: -_stable_sig(h) * (1 - _stable_sig(h)), "negative_derivative")],

@@ -176,3 +176,4 @@ def test_answers_that_are_not_numbers_are_feedback_not_a_crash(check, wrong):
     result = check(wrong)  # must not raise
     assert result.status == FAILED
     assert "Expected" in repr(result)
+

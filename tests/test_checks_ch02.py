@@ -162,7 +162,7 @@ def bce_returns_string(y, y_hat):
     (bce_swapped, "swapped_terms", "swapped"),
     (bce_no_clipping, "log_of_zero", "NaN or inf"),
     (bce_per_example, "per_example_losses", "their mean"),
-    (bce_huge_eps, None, "eps small"),
+    (bce_huge_eps, None, "small, around 1e-7"),
     (bce_returns_string, None, "Expected a single number"),
 ])
 def test_binary_cross_entropy_mistakes(wrong, hint, words):
@@ -262,3 +262,212 @@ def test_checks_do_not_change_the_callers_warning_state():
     before = (np.geterr(), list(warnings.filters))
     ch02.check_sigmoid(sigmoid_naive)
     assert (np.geterr(), list(warnings.filters)) == before
+
+
+# --- exercise 1a: log_sigmoid, derived --------------------------------------------------------------------
+
+def good_log_sigmoid(h):
+    h = np.asarray(h, dtype=float)
+    tail = np.log1p(np.exp(-np.abs(h)))
+    return np.where(h >= 0, -tail, h - tail)
+
+
+def log_sigmoid_naive(h):
+    return -np.log(1 + np.exp(-h))                     # exp overflows for h < -709: -inf
+
+
+def log_sigmoid_of_sigmoid(h):
+    return np.log(good_sigmoid(h))                     # sigma underflows to 0 below -745: log 0
+
+
+def log_sigmoid_where_both_branches(h):
+    return np.where(h >= 0, -np.log1p(np.exp(-h)), h - np.log1p(np.exp(h)))   # right values, overflow warning
+
+
+def log_sigmoid_negative_branch_wrong(h):
+    h = np.asarray(h, dtype=float)
+    tail = np.log1p(np.exp(-np.abs(h)))
+    return np.where(h >= 0, -tail, -tail)              # forgot the h of the h < 0 form
+
+
+def log_sigmoid_positive_branch_wrong(h):
+    h = np.asarray(h, dtype=float)
+    tail = np.log1p(np.exp(-np.abs(h)))
+    return np.where(h >= 0, -np.exp(-np.abs(h)), h - tail)   # log(1 + t) taken as t for h >= 0
+
+
+def log_sigmoid_negated(h):
+    return -good_log_sigmoid(h)
+
+
+def log_sigmoid_wrong_sign(h):
+    return good_log_sigmoid(-np.asarray(h, dtype=float))
+
+
+def log_sigmoid_plain_log(h):
+    h = np.asarray(h, dtype=float)                     # log(1 + t) instead of log1p: still right to 1e-12
+    tail = np.log(1 + np.exp(-np.abs(h)))
+    return np.where(h >= 0, -tail, h - tail)
+
+
+@pytest.mark.parametrize("wrong, hint, words", [
+    (log_sigmoid_naive, "naive_exp_overflow", "NaN or inf at h = -1000, -745"),
+    (log_sigmoid_of_sigmoid, "log_of_underflow", "NaN or inf at h = -1000"),
+    (log_sigmoid_where_both_branches, "naive_exp_overflow", "overflow encountered in exp"),
+    (log_sigmoid_negative_branch_wrong, None, "wrong for h < 0 (at h = -2, -0.5). Your form for h >= 0 is right"),
+    (log_sigmoid_positive_branch_wrong, None, "wrong for h >= 0 (at h = 0, 0.5, 2). Your form for h < 0 is right"),
+    (log_sigmoid_negated, "negated", "range from"),
+    (log_sigmoid_wrong_sign, "wrong_sign_exponent", "wrong for h >= 0 and for h < 0"),
+])
+def test_log_sigmoid_mistakes_name_the_wrong_branch(wrong, hint, words):
+    result = ch02.check_log_sigmoid(wrong)
+    assert result.status == FAILED, result
+    assert words in repr(result), result
+    assert result.hints == ([hint] if hint else []), result
+
+
+@pytest.mark.parametrize("fine", [good_log_sigmoid, log_sigmoid_plain_log])
+def test_log_sigmoid_forms_that_never_overflow_pass(fine):
+    assert ch02.check_log_sigmoid(fine).status == PASSED
+
+
+def test_right_values_with_a_log_of_zero_in_a_discarded_branch_get_the_underflow_hint():
+    def discarded_log_zero(h):
+        h = np.asarray(h, dtype=float)
+        return np.where(h >= 0, np.log(good_sigmoid(h)), h - np.log1p(np.exp(-np.abs(h))))
+    result = ch02.check_log_sigmoid(discarded_log_zero)
+    assert result.status == FAILED and "divide by zero" in repr(result) and result.hints == ["log_of_underflow"]
+
+
+# --- exercise 3: bias_gradient_steps, the derivation checked step by step --------------------------------
+
+def _steps_from(x, y, w, b, step1=None, step2=None, step3=None, step4=None):
+    p = good_sigmoid(x @ w + b)
+    s1 = (p - y) / (p * (1 - p)) if step1 is None else step1(p, y)
+    s2 = p * (1 - p) if step2 is None else step2(p, x @ w + b)
+    s3 = s1 * s2 if step3 is None else step3(s1, s2, p, y)
+    s4 = float(np.mean(s3)) if step4 is None else step4(s1, s3)
+    return s1, s2, s3, s4
+
+
+def steps_reversed_first(x, y, w, b):
+    return _steps_from(x, y, w, b, step1=lambda p, y: y / p - (1 - y) / (1 - p))
+
+
+def steps_missing_inner_derivative(x, y, w, b):
+    return _steps_from(x, y, w, b, step1=lambda p, y: -y / p - (1 - y) / (1 - p))
+
+
+def steps_averaged_too_early(x, y, w, b):
+    return _steps_from(x, y, w, b, step1=lambda p, y: (p - y) / (p * (1 - p)) / len(y),
+                       step3=lambda s1, s2, p, y: p - y)
+
+
+def steps_h_not_sigma(x, y, w, b):
+    return _steps_from(x, y, w, b, step2=lambda p, h: h * (1 - h))
+
+
+def steps_not_multiplied(x, y, w, b):
+    return _steps_from(x, y, w, b, step3=lambda s1, s2, p, y: s1)
+
+
+def steps_eps_reversed(x, y, w, b):
+    return _steps_from(x, y, w, b, step3=lambda s1, s2, p, y: y - p)
+
+
+def steps_db_summed(x, y, w, b):
+    return _steps_from(x, y, w, b, step4=lambda s1, s3: float(np.sum(s3)))
+
+
+def steps_db_from_first_step(x, y, w, b):
+    return _steps_from(x, y, w, b, step4=lambda s1, s3: float(np.mean(s1)))
+
+
+def steps_db_as_array(x, y, w, b):
+    return _steps_from(x, y, w, b, step4=lambda s1, s3: s3 / len(s3))
+
+
+def steps_three_only(x, y, w, b):
+    return _steps_from(x, y, w, b)[:3]
+
+
+@pytest.mark.parametrize("wrong, hint, words", [
+    (steps_reversed_first, "reversed_sign", "Step 1, dE_dyhat"),
+    (steps_missing_inner_derivative, "inner_derivative_missing", "Step 1, dE_dyhat"),
+    (steps_averaged_too_early, "averaged_too_early", "Step 1, dE_dyhat"),
+    (steps_h_not_sigma, "h_not_sigma", "step 2, dyhat_dh"),
+    (steps_not_multiplied, "not_multiplied", "step 3, eps"),
+    (steps_eps_reversed, "reversed_sign", "step 3, eps"),
+    (steps_db_summed, "sum_not_mean", "step 4, db"),
+    (steps_db_from_first_step, "chain_stopped_at_yhat", "step 4, db"),
+    (steps_db_as_array, None, "Expected db a single number"),
+    (steps_three_only, None, "Expected a tuple of the four steps"),
+])
+def test_bias_gradient_steps_mistakes_name_the_first_wrong_step(wrong, hint, words):
+    result = ch02.check_bias_gradient_steps(wrong)
+    assert result.status == FAILED, result
+    assert words in repr(result), result
+    assert result.hints == ([hint] if hint else []), result
+
+
+def test_bias_gradient_steps_written_with_the_simplified_error_pass():
+    """Step 3 written as y_hat - y (the simplified chain rule) and step 1 as one fraction are right too."""
+    def simplified(x, y, w, b):
+        p = good_sigmoid(x @ w + b)
+        return (p - y) / (p * (1 - p)), p * (1 - p), p - y, float(np.mean(p - y))
+    assert ch02.check_bias_gradient_steps(simplified).status == PASSED
+
+
+# --- exercise 5: h_change, the derivation (a chapter 01 rule, derived in chapter 02) of what an update does to h ----------------------------------
+
+def h_change_norm(x, y, y_hat, eta):
+    return eta * (y - y_hat) * float(np.linalg.norm(x)), eta * (y - y_hat)
+
+
+def h_change_sum(x, y, y_hat, eta):
+    return eta * (y - y_hat) * float(np.sum(x)), eta * (y - y_hat)
+
+
+def h_change_no_bias(x, y, y_hat, eta):
+    return eta * (y - y_hat) * float(x @ x), 0.0
+
+
+def h_change_reversed(x, y, y_hat, eta):
+    return -eta * (y - y_hat) * float(x @ x), -eta * (y - y_hat)
+
+
+def h_change_bias_reversed(x, y, y_hat, eta):
+    return eta * (y - y_hat) * float(x @ x), -eta * (y - y_hat)
+
+
+def h_change_total_only(x, y, y_hat, eta):
+    return eta * (y - y_hat) * (float(x @ x) + 1)
+
+
+def h_change_array(x, y, y_hat, eta):
+    return np.array([eta * (y - y_hat) * float(x @ x), eta * (y - y_hat)])
+
+
+@pytest.mark.parametrize("wrong, hint, words", [
+    (h_change_norm, "norm_not_squared", "(w' - w)·x, is wrong"),
+    (h_change_sum, "inputs_not_squared", "each input appears twice"),
+    (h_change_no_bias, "bias_part_missing", "weights' part is right"),
+    (h_change_reversed, "reversed_sign", "must raise h"),
+    (h_change_bias_reversed, "reversed_sign", "the bias grows"),
+    (h_change_total_only, None, "Expected a tuple (from_weights, from_bias)"),
+    (h_change_array, None, "Expected a tuple (from_weights, from_bias)"),
+])
+def test_h_change_mistakes_name_the_wrong_step(wrong, hint, words):
+    result = ch02.check_h_change(wrong)
+    assert result.status == FAILED, result
+    assert words in repr(result), result
+    assert result.hints == ([hint] if hint else []), result
+
+
+def test_h_change_written_as_an_actual_update_passes():
+    """Computing h' - h from an update with made-up weights is another correct derivation: it passes."""
+    def by_update(x, y, y_hat, eta):
+        w, b = np.zeros_like(x), 0.0
+        w_new, b_new = w + eta * (y - y_hat) * x, b + eta * (y - y_hat)
+        return float((w_new - w) @ x), float(b_new - b)
+    assert ch02.check_h_change(by_update).status == PASSED

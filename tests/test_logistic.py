@@ -212,3 +212,32 @@ def test_explorer_validates_its_arguments():
         logistic_regression_explorer(x=np.zeros((3, 2)))
     with pytest.raises(ValueError, match="eta must be > 0"):
         logistic_regression_explorer(eta=-1.0)
+
+
+def test_chapter_02_figures_are_labelled_with_legends():
+    import matplotlib.pyplot as plt
+
+    from lecture_lib.viz.logistic_explorer import draw_loss_and_accuracy, draw_saturation_error_terms, draw_sigmoid_and_step
+    fig, axes = plt.subplots(1, 5)
+    draw_sigmoid_and_step(axes[0], axes[1])
+    draw_saturation_error_terms(axes[2])
+    x, y = overlapping_blobs(n_samples=40, seed=1)
+    runs = {name: train_logistic_regression(x, y, eta=1.0, n_steps=5, loss=name) for name in ["cross_entropy", "squared_error"]}
+    accuracies = draw_loss_and_accuracy(axes[3], axes[4], x, y, runs)
+    for ax in axes:
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_legend() is not None
+    assert axes[2].get_yscale() == "log"
+    assert set(accuracies) == set(runs) and all(len(a) == 6 for a in accuracies.values())   # step 0 to 5
+    assert accuracies["cross_entropy"][-1] == np.mean((x @ runs["cross_entropy"].w + runs["cross_entropy"].b >= 0) == y)
+    plt.close(fig)
+
+
+def test_probability_range_on_a_box_is_its_corners_range_and_says_when_a_contour_crosses():
+    from lecture_lib.topics.logistic import probability_range_on_box
+    w, b = np.array([0.3, -0.2]), 0.1
+    low, high = probability_range_on_box(w, b, (-3, 3), (-3, 3))
+    grid = np.stack(np.meshgrid(np.linspace(-3, 3, 61), np.linspace(-3, 3, 61)), axis=-1).reshape(-1, 2)
+    assert np.isclose(low, sigmoid(grid @ w + b).min()) and np.isclose(high, sigmoid(grid @ w + b).max())
+    assert 0.1 < low and high < 0.9                                   # small weights: both contours outside
+    low, high = probability_range_on_box(10 * w, b, (-3, 3), (-3, 3))
+    assert low < 0.1 and high > 0.9                                   # larger weights: both cross the box

@@ -229,8 +229,6 @@ def test_development_notes_are_found(line, note):
 NOTATION_LINK = "00_start_here.ipynb#Notation"
 #: Chapters that do not link to the notation page yet.
 NOTATION_PENDING = {
-    "notebooks/01_threshold_units.ipynb",
-    "notebooks/02_sigmoid_unit.ipynb",
     "notebooks/07_training_pitfalls.ipynb",
 }
 

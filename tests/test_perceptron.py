@@ -75,3 +75,29 @@ def test_update_rejects_wrong_length_example():
     with pytest.raises(ValueError, match="x must have length 2"):
         perceptron_update(np.zeros(2), 0.0, np.ones(3), 1)
     assert weighted_sum(np.ones((1, 2)), np.ones(2), 0.0)[0] == 2.0
+
+
+# --- an exact test of linear separability -----------------------------------------------------------
+
+from lecture_lib.topics.logistic import overlapping_blobs  # noqa: E402
+from lecture_lib.topics.perceptron import linearly_separable  # noqa: E402
+
+
+@pytest.mark.parametrize("gate, separable", [("AND", True), ("OR", True), ("NAND", True), ("XOR", False)])
+def test_linear_separability_of_the_gates(gate, separable):
+    assert linearly_separable(*logic_gate_data(gate)) is separable
+
+
+def test_separable_blobs_are_separable_and_overlapping_ones_are_not():
+    assert linearly_separable(*linearly_separable_blobs(n_samples=40, margin=0.2, seed=8))
+    x, y = overlapping_blobs(n_samples=100, seed=0)
+    assert not linearly_separable(x, y)
+    # the perceptron's line, when it converges, is a witness: separable data it separates exactly
+    result = train_perceptron(*linearly_separable_blobs(n_samples=30, margin=0.4, seed=1), eta=1.0, max_epochs=100)
+    assert result.converged
+
+
+def test_one_point_moved_across_breaks_separability():
+    x = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [3.0, 3.0]])
+    assert linearly_separable(x, np.array([0, 0, 0, 1, 1]))
+    assert not linearly_separable(x, np.array([0, 0, 0, 1, 0]))    # (3, 3) of class 0 beyond (1, 1)

@@ -38,15 +38,20 @@ def test_explorer_has_the_lecture_controls_and_redraws_on_change():
     image, status = explorer.children[2], explorer.children[3]
     assert isinstance(image, ipywidgets.Image) and isinstance(status, ipywidgets.Label)
     first = image.value
-    assert status.value == "AND: w = (1, 1), b = -0.5: 2/4 correct"
+    assert status.value == "AND: w = (1, 1), b = -0.5: 2/4 correct; the unit computes OR"
     find_control(explorer, "b").value = -1.5
-    assert status.value.endswith("4/4 correct") and image.value != first     # the plot follows
+    assert status.value.endswith("4/4 correct; the unit computes AND") and image.value != first  # the plot follows
     find_control(explorer, "gate").value = "XOR"
-    assert status.value.startswith("XOR") and "4/4" not in status.value
+    assert status.value.startswith("XOR") and "4/4" not in status.value and status.value.endswith("computes AND")
     find_control(explorer, "gate").value = "AND"
     find_control(explorer, "b").value = -0.5
     assert image.value == first                                             # same setting, same frame
     assert plt.get_fignums() == open_before          # the widget opened no pyplot figure
+
+
+def test_explorer_opens_on_a_bias_that_computes_its_gate():
+    explorer = threshold_unit_explorer()
+    assert explorer.children[3].value == "AND: w = (1, 1), b = -1.5: 4/4 correct; the unit computes AND"
 
 
 def test_explorer_on_a_data_set_counts_its_points():
@@ -79,3 +84,28 @@ def test_start_here_slider_title_has_no_negative_zero(monkeypatch):
     find_control(demo, "b").value = 0.0
     assert titles[-1] == "The step moves to x = 0.0 as b changes"
     plt.close("all")
+
+
+def test_threshold_function_figure_marks_f_of_zero_and_is_labelled():
+    from lecture_lib.viz.threshold_unit_explorer import draw_threshold_function
+    fig, ax = plt.subplots()
+    draw_threshold_function(ax)
+    assert ax.get_xlabel() and ax.get_ylabel() and "geq" in ax.get_title()
+    step, filled, hollow = ax.lines
+    assert filled.get_ydata()[0] == 1 and hollow.get_ydata()[0] == 0 and hollow.get_markerfacecolor() == "white"
+    with pytest.raises(ValueError, match="contain 0"):
+        draw_threshold_function(ax, h_range=(1.0, 3.0))
+    plt.close(fig)
+
+
+def test_mistakes_per_epoch_draws_one_labelled_line_per_run():
+    from lecture_lib.topics.perceptron import train_perceptron
+    from lecture_lib.viz.threshold_unit_explorer import draw_mistakes_per_epoch
+    runs = {"AND": train_perceptron(*logic_gate_data("AND")), "XOR": train_perceptron(*logic_gate_data("XOR"), max_epochs=7)}
+    fig, ax = plt.subplots()
+    draw_mistakes_per_epoch(ax, runs)
+    assert [line.get_label() for line in ax.lines] == ["AND", "XOR"]
+    assert len(ax.lines[1].get_xdata()) == 7 and ax.get_legend() is not None and ax.get_xlabel() == "epoch"
+    with pytest.raises(ValueError, match="at least one"):
+        draw_mistakes_per_epoch(ax, {})
+    plt.close(fig)

@@ -77,3 +77,63 @@ def test_bias_must_be_a_number():
 
 def test_gate_table_names_match():
     assert set(GATE_TRUTH_TABLES) >= {"AND", "OR", "NAND", "NOR", "XOR"}
+
+
+# --- which biases compute a gate, and which gate given weights compute ------------------------------
+
+from lecture_lib.topics.units import TWO_INPUT_FUNCTIONS, bias_interval, gate_computed  # noqa: E402
+
+
+@pytest.mark.parametrize("gate, w, low, high", [
+    ("AND", (1.0, 1.0), -2.0, -1.0), ("OR", (1.0, 1.0), -1.0, 0.0),
+    ("NAND", (-1.0, -1.0), 1.0, 2.0), ("AND", (2.0, 1.0), -3.0, -2.0),
+])
+def test_bias_interval_has_closed_low_and_open_high_end(gate, w, low, high):
+    x, y = logic_gate_data(gate)
+    interval = bias_interval(x, y, w)
+    assert (interval.low, interval.high) == (low, high)
+    assert low in interval and high not in interval        # f(0) = 1: the low end works, the high end does not
+    assert np.array_equal(threshold_unit(x, w, low), y)
+    assert not np.array_equal(threshold_unit(x, w, high), y)
+    assert str(interval) == f"{low:g} <= b < {high:g}" and "-0" not in str(interval)
+
+
+@given(st.sampled_from(sorted(GATE_TRUTH_TABLES)), st.tuples(finite, finite), finite)
+@settings(max_examples=200, deadline=None)
+def test_a_bias_works_exactly_when_it_lies_in_the_interval(gate, w, b):
+    x, y = logic_gate_data(gate)
+    works = np.array_equal(threshold_unit(x, w, b), y)
+    assert works == (b in bias_interval(x, y, w))
+
+
+def test_no_bias_computes_xor_and_wrong_weights_give_an_empty_interval():
+    x, y = logic_gate_data("XOR")
+    assert bias_interval(x, y, (1.0, 1.0)).empty and str(bias_interval(x, y, (1.0, 1.0))) == "no bias works"
+    x, y = logic_gate_data("AND")
+    assert bias_interval(x, y, (-1.0, -1.0)).empty        # AND's weights must be positive
+    assert not bias_interval(x, y, (1.0, 1.0)).empty
+
+
+def test_bias_interval_of_one_class_is_unbounded():
+    x = np.array([[0.0], [1.0]])
+    assert str(bias_interval(x, np.array([1, 1]), [1.0])) == "0 <= b"
+    assert str(bias_interval(x, np.array([0, 0]), [1.0])) == "b < -1"
+
+
+@pytest.mark.parametrize("w, b, name", [
+    ((1.0, 1.0), -1.5, "AND"), ((1.0, 1.0), -0.5, "OR"), ((1.0, 1.0), -1.0, "OR"), ((1.0, 1.0), -2.0, "AND"), ((1.0, 1.0), 0.0, "always 1"),
+    ((1.0, 1.0), -2.5, "always 0"), ((-1.0, -1.0), 1.5, "NAND"), ((1.0, -1.0), -0.5, "x1 AND NOT x2"),
+    ((0.0, 1.0), -0.5, "x2"),
+])
+def test_gate_computed_names_what_the_weights_compute(w, b, name):
+    assert gate_computed(w, b) == name
+
+
+def test_gate_computed_is_not_fooled_by_the_gate_the_weights_were_meant_for():
+    w_and, b_and = logic_gate_unit("AND")
+    assert gate_computed(w_and, b_and) == "AND"
+    assert gate_computed(w_and, b_and + 1.0) != "AND"      # the widget's old opening: AND's weights with b = -0.5
+
+
+def test_every_two_input_function_has_one_name():
+    assert len(TWO_INPUT_FUNCTIONS) == 16 and len(set(TWO_INPUT_FUNCTIONS.values())) == 16

@@ -36,7 +36,7 @@ __all__ = [
     "overlapping_blobs", "naive_sigmoid", "naive_binary_cross_entropy", "catch_float_warnings",
     "predict_proba", "cross_entropy_from_h", "cross_entropy_loss", "squared_error_loss",
     "cross_entropy_gradient", "squared_error_gradient", "LogisticResult", "train_logistic_regression",
-    "LOSS_NAMES",
+    "LOSS_NAMES", "probability_range_on_box",
 ]
 
 #: The two losses a sigmoid unit can be trained with here.
@@ -163,6 +163,28 @@ def predict_proba(x, w, b):
     y_hat : ndarray, shape (N,), values in [0, 1]
     """
     return sigmoid(weighted_sum(x, w, b))  # the threshold unit's h, with sigma instead of the step
+
+
+def probability_range_on_box(w, b, xlim, ylim):
+    """Smallest and largest ŷ = σ(w·x + b) of a two-input sigmoid unit on the rectangle ``xlim × ylim``.
+
+    h is linear in x, so its extremes on a rectangle lie at corners, and σ is
+    increasing: the range of ŷ is the range over the four corners. A figure can
+    then say, computed, whether a contour such as ŷ = 0.1 crosses its panel.
+
+    Parameters
+    ----------
+    w : ndarray, shape (2,)
+    b : float
+    xlim, ylim : (float, float)
+
+    Returns
+    -------
+    (low, high) : two floats in [0, 1]
+    """
+    corners = np.array([[x1, x2] for x1 in xlim for x2 in ylim], dtype=float)
+    y_hat = predict_proba(corners, w, b)
+    return float(y_hat.min()), float(y_hat.max())
 
 
 def cross_entropy_from_h(y, h):

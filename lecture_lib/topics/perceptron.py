@@ -18,7 +18,7 @@ import numpy as np
 from .._validate import as_binary_labels, as_matrix, as_scalar, as_vector, check_int_at_least, check_positive
 from .units import threshold
 
-__all__ = ["perceptron_update", "train_perceptron", "PerceptronResult"]
+__all__ = ["perceptron_update", "train_perceptron", "PerceptronResult", "linearly_separable"]
 
 
 def perceptron_update(w, b, x, y, eta=1.0):
@@ -121,3 +121,36 @@ def train_perceptron(x, y, eta=1.0, max_epochs=100, w0=None, b0=0.0, shuffle=Fal
             break
     result.w, result.b = w, b
     return result
+
+
+def linearly_separable(x, y) -> bool:
+    """Whether some line (hyperplane) ``w·x + b = 0`` puts every example of class 1 strictly on one side
+    and every example of class 0 strictly on the other.
+
+    Decided exactly by a linear program (SciPy's HiGHS): the data are
+    separable if and only if weights exist with ``(2 y_n - 1)(w·x_n + b) >= 1``
+    for every n (any strict separation can be scaled to margin 1). So a
+    notebook can *state* "no line classifies every point" as a computed fact,
+    not as an inference from a perceptron that did not converge.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D)
+    y : ndarray of 0/1, shape (N,)
+
+    Returns
+    -------
+    bool
+    """
+    from scipy.optimize import linprog
+
+    x = as_matrix(x, "x")
+    y = as_binary_labels(y, "y", n_rows=x.shape[0])
+    signs = (2.0 * y - 1.0)[:, None]
+    # variables (w_1..w_D, b), no objective: feasibility of -(2y - 1)(x w + b) <= -1
+    constraints = -signs * np.hstack([x, np.ones((x.shape[0], 1))])
+    result = linprog(np.zeros(x.shape[1] + 1), A_ub=constraints, b_ub=-np.ones(x.shape[0]),
+                     bounds=[(None, None)] * (x.shape[1] + 1), method="highs")
+    if result.status not in (0, 2):   # 0 feasible, 2 infeasible; anything else is a solver failure
+        raise RuntimeError(f"linear program failed: {result.message}")
+    return result.status == 0

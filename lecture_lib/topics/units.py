@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_matrix, as_scalar, as_vector, check_choice
+from dataclasses import dataclass
+
+from .._validate import as_binary_labels, as_matrix, as_scalar, as_vector, check_choice
+from ..datasets import GATE_TRUTH_TABLES, logic_gate_data
 
 __all__ = [
     "weighted_sum",
@@ -22,6 +25,10 @@ __all__ = [
     "add_bias_column",
     "LOGIC_GATE_WEIGHTS",
     "logic_gate_unit",
+    "BiasInterval",
+    "bias_interval",
+    "TWO_INPUT_FUNCTIONS",
+    "gate_computed",
 ]
 
 
@@ -135,3 +142,97 @@ def logic_gate_unit(gate: str):
     check_choice(gate, "gate", LOGIC_GATE_WEIGHTS)
     w, b = LOGIC_GATE_WEIGHTS[gate]
     return np.array(w), float(b)
+
+
+@dataclass(frozen=True)
+class BiasInterval:
+    """The biases b with ``low <= b < high`` (``low`` included, ``high`` excluded: f(0) = 1).
+
+    ``empty`` when no bias works (``low >= high``); ``low = -inf`` or
+    ``high = inf`` when one side is unbounded.
+    """
+
+    low: float
+    high: float
+
+    @property
+    def empty(self) -> bool:
+        return not self.low < self.high
+
+    def __contains__(self, b) -> bool:
+        return bool(self.low <= b < self.high)
+
+    def __str__(self) -> str:
+        if self.empty:
+            return "no bias works"
+        left = "" if np.isinf(self.low) else f"{self.low:g} <= "
+        right = "" if np.isinf(self.high) else f" < {self.high:g}"
+        return f"{left}b{right}" if left or right else "every b"
+
+
+def bias_interval(x, y, w) -> BiasInterval:
+    """The biases b for which the threshold unit ``f(x @ w + b)`` outputs exactly the labels ``y``.
+
+    Each example gives one inequality on b, because f(h) = 1 exactly when
+    h >= 0: an example with label 1 needs ``x_n·w + b >= 0``, i.e.
+    ``b >= -x_n·w``; an example with label 0 needs ``b < -x_n·w``. The
+    biases that satisfy all of them form the interval
+    ``max over label-1 examples of -x_n·w  <=  b  <  min over label-0 examples of -x_n·w``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D)
+    y : ndarray of 0/1, shape (N,)
+    w : ndarray, shape (D,)
+
+    Returns
+    -------
+    BiasInterval
+        Empty when no bias works with these weights (e.g. XOR, for every w).
+    """
+    x = as_matrix(x, "x")
+    y = as_binary_labels(y, "y", n_rows=x.shape[0])
+    w = as_vector(w, "w", length=x.shape[1])
+    needed = -(x @ w) + 0.0                 # the bias at which h_n is exactly 0 (+ 0.0: no -0)
+    low = float(needed[y == 1].max()) if np.any(y == 1) else -np.inf
+    high = float(needed[y == 0].min()) if np.any(y == 0) else np.inf
+    return BiasInterval(low, high)
+
+
+#: Names of the 16 Boolean functions of two inputs, by their outputs on the inputs 00, 01, 10, 11
+#: (x = (x1, x2)). A single threshold unit computes all of them except XOR and XNOR.
+TWO_INPUT_FUNCTIONS: dict[tuple[int, int, int, int], str] = {
+    **{table: name for name, table in GATE_TRUTH_TABLES.items()},
+    (1, 0, 0, 1): "XNOR",
+    (0, 0, 0, 0): "always 0",
+    (1, 1, 1, 1): "always 1",
+    (0, 0, 1, 1): "x1",
+    (0, 1, 0, 1): "x2",
+    (1, 1, 0, 0): "NOT x1",
+    (1, 0, 1, 0): "NOT x2",
+    (0, 0, 1, 0): "x1 AND NOT x2",
+    (0, 1, 0, 0): "x2 AND NOT x1",
+    (1, 0, 1, 1): "x1 OR NOT x2",
+    (1, 1, 0, 1): "x2 OR NOT x1",
+}
+
+
+def gate_computed(w, b) -> str:
+    """The name of the logic function a two-input threshold unit computes on inputs in {0, 1}.
+
+    Evaluates the unit on the four inputs 00, 01, 10, 11 and looks the
+    outputs up in :data:`TWO_INPUT_FUNCTIONS`, so a figure or a widget can
+    say which gate its current weights compute instead of assuming it.
+
+    Parameters
+    ----------
+    w : ndarray, shape (2,)
+    b : float
+
+    Returns
+    -------
+    str, e.g. ``"AND"``, ``"OR"``, ``"always 1"``, ``"x1 AND NOT x2"``
+    """
+    x, _ = logic_gate_data("AND")
+    outputs = tuple(int(v) for v in threshold_unit(x, as_vector(w, "w", length=2), as_scalar(b, "b")))
+    return TWO_INPUT_FUNCTIONS[outputs]

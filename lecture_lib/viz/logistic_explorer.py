@@ -13,12 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import as_binary_labels, as_matrix, check_positive, check_positive_int
-from ..nn.activations import sigmoid
-from ..topics.logistic import LogisticResult, overlapping_blobs, train_logistic_regression
+from ..nn.activations import sigmoid, sigmoid_derivative, threshold
+from ..topics.logistic import LogisticResult, cross_entropy_loss, overlapping_blobs, train_logistic_regression
 from .live_figure import LiveFigure, new_figure
 from .plotting import COLORS, line_through_box, plot_decision_line, plot_points
 
-__all__ = ["draw_logistic_training", "logistic_regression_explorer"]
+__all__ = ["draw_logistic_training", "logistic_regression_explorer", "draw_sigmoid_and_step",
+           "draw_saturation_error_terms", "draw_loss_and_accuracy"]
 
 
 def draw_logistic_training(ax_data, ax_loss, x, y, result, lim=None, title=None):
@@ -162,3 +163,61 @@ def _probability_colormap():
     from matplotlib.colors import LinearSegmentedColormap
 
     return LinearSegmentedColormap.from_list("probability", [COLORS["class0"], "#ffffff", COLORS["class1"]])
+
+
+def draw_sigmoid_and_step(ax_f, ax_d, h_range=(-8.0, 8.0)):
+    """The sigmoid beside the step (``ax_f``) and their derivatives (``ax_d``), with legends."""
+    h_grid = np.linspace(*h_range, 401)
+    g_grid = sigmoid(h_grid)
+    ax_f.plot(h_grid, threshold(h_grid), color=COLORS["grey"], drawstyle="steps-post", label="step $f(h)$")
+    ax_f.plot(h_grid, g_grid, color=COLORS["line"], label=r"sigmoid $\sigma(h)$")
+    ax_f.set(xlabel="weighted sum $h$", ylabel="unit output $g$", title="The sigmoid is a smooth step")
+    ax_f.legend(loc="upper left")
+    ax_d.plot(h_grid, np.zeros_like(h_grid), color=COLORS["grey"], label="step: 0 (for $h \\neq 0$)")
+    ax_d.plot(h_grid, sigmoid_derivative(g_grid), color=COLORS["line"], label=r"sigmoid: $\sigma'(h)$")
+    ax_d.set(xlabel="weighted sum $h$", ylabel="derivative", ylim=(-0.01, 0.34),   # room for the legend
+             title="Only the sigmoid has a slope to follow")
+    ax_d.legend(loc="upper left")
+
+
+def draw_saturation_error_terms(ax, h_range=(-15.0, 5.0), saturated_below=-4.0):
+    """|dE/dh| of cross-entropy and of squared error for target y = 1, on a log axis, the saturated side shaded."""
+    h_wrong = np.linspace(*h_range, 401)          # y = 1 throughout: h < 0 is the wrong side
+    g_wrong = sigmoid(h_wrong)
+    ax.semilogy(h_wrong, np.abs(g_wrong - 1), color=COLORS["train"], label="cross-entropy $|\\hat y - y|$")
+    ax.semilogy(h_wrong, np.abs((g_wrong - 1) * g_wrong * (1 - g_wrong)), color=COLORS["test"],
+                label="squared error $|\\hat y - y|\\,\\hat y(1-\\hat y)$")
+    ax.axvspan(h_range[0], saturated_below, color=COLORS["grey"], alpha=0.15, label="saturated and wrong")
+    ax.set(xlabel="weighted sum $h$ (target $y = 1$)", ylabel="$|\\partial E / \\partial h|$ (log scale)",
+           title="Squared error's gradient vanishes when the unit is confidently wrong")
+    ax.legend(loc="lower right", fontsize=9)
+
+
+def draw_loss_and_accuracy(ax_loss, ax_acc, x, y, runs):
+    """Cross-entropy (``ax_loss``) and training accuracy (``ax_acc``) after every step of each run.
+
+    Parameters
+    ----------
+    ax_loss, ax_acc : matplotlib Axes
+    x : ndarray, shape (N, D);  y : ndarray of 0/1, shape (N,)
+    runs : dict of str -> LogisticResult
+        Legend label -> a run on (x, y) that kept its weights (``result.weights``, ``result.biases``).
+
+    Returns
+    -------
+    dict of str -> ndarray
+        The training accuracy after every step of each run (step 0 first), for printing.
+    """
+    x = as_matrix(x, "x")
+    y = as_binary_labels(y, "y", n_rows=x.shape[0])
+    accuracies = {}
+    for (label, run), colour in zip(runs.items(), [COLORS["train"], COLORS["test"], COLORS["line"], COLORS["grey"]]):
+        losses = [cross_entropy_loss(x, y, w_t, b_t) for w_t, b_t in zip(run.weights, run.biases)]
+        accuracies[label] = np.array([np.mean((x @ w_t + b_t >= 0) == y) for w_t, b_t in zip(run.weights, run.biases)])
+        ax_loss.plot(losses, color=colour, label=label)
+        ax_acc.plot(accuracies[label], color=colour, label=label)
+    ax_loss.set(xlabel="gradient-descent step", ylabel="cross-entropy $E(w)$")
+    ax_acc.set(xlabel="gradient-descent step", ylabel="training accuracy")
+    ax_loss.legend()
+    ax_acc.legend(loc="center right")
+    return accuracies

@@ -14,9 +14,10 @@ from .._validate import as_binary_labels, as_matrix, as_scalar, as_vector, check
 from ..datasets import GATE_TRUTH_TABLES, logic_gate_data
 from .live_figure import LiveFigure, new_figure
 from .plotting import CLASS_COLORS, COLORS, line_through_box, plot_decision_line, plot_points
-from ..topics.units import threshold_unit
+from ..topics.units import gate_computed, threshold, threshold_unit
 
-__all__ = ["draw_threshold_unit", "threshold_unit_explorer", "truth_table_text", "step_function_slider"]
+__all__ = ["draw_threshold_unit", "threshold_unit_explorer", "truth_table_text", "step_function_slider",
+           "draw_threshold_function", "draw_mistakes_per_epoch"]
 
 
 def truth_table_text(x, y_true, w, b) -> str:
@@ -75,8 +76,12 @@ def draw_threshold_unit(ax, x, y, w, b, title=None, lim=None):
     return n_correct
 
 
-def threshold_unit_explorer(gate="AND", w=(1.0, 1.0), b=-0.5, x=None, y=None, slider_range=(-2.0, 2.0)):
+def threshold_unit_explorer(gate="AND", w=(1.0, 1.0), b=-1.5, x=None, y=None, slider_range=(-2.0, 2.0)):
     """Sliders for w1, w2, b moving the decision line; the truth table follows.
+
+    On a logic gate the title also names the gate the current weights compute
+    (:func:`~lecture_lib.topics.units.gate_computed`), which need not be the
+    gate chosen in the dropdown: with w = (1, 1), b = -0.5 computes OR.
 
     Parameters
     ----------
@@ -154,7 +159,9 @@ def threshold_unit_explorer(gate="AND", w=(1.0, 1.0), b=-0.5, x=None, y=None, sl
             marker.set_data(data_x[data_y == label, 0], data_x[data_y == label, 1])
         n_correct = int(np.sum(threshold_unit(data_x, weights, bias) == data_y))
         summary = f"w = ({weights[0]:g}, {weights[1]:g}), b = {bias:g}: {n_correct}/{len(data_y)} correct"
-        ax_plot.set_title(summary)
+        if use_gates:
+            summary += f"; the unit computes {gate_computed(weights, bias)}"
+        ax_plot.set_title(summary.replace("; ", "\n"))
         if use_gates:
             table.set_text(f"{controls['gate'].value}\n" + truth_table_text(data_x, data_y, weights, bias))
         status.value = (f"{controls['gate'].value}: " if use_gates else "") + summary
@@ -189,3 +196,43 @@ def step_function_slider(b=0.0):
 
     slider = widgets.FloatSlider(value=b, min=-2.5, max=2.5, step=0.1, description="b")
     return widgets.VBox([slider, widgets.interactive_output(redraw, {"b": slider})])
+
+
+def draw_threshold_function(ax, h_range=(-3.0, 3.0)):
+    """The threshold activation f(h) as a step, with f(0) = 1 marked (filled dot) and the open end at 0.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    h_range : (float, float)
+        The weighted sums shown.
+    """
+    low, high = (as_scalar(v, "h_range") for v in h_range)
+    if not low < 0 < high:
+        raise ValueError(f"h_range must contain 0 (low < 0 < high), got {h_range}.")
+    h_grid = np.linspace(low, high, 601)
+    ax.plot(h_grid, threshold(h_grid), color=COLORS["line"], drawstyle="steps-post")
+    ax.plot([0], [1], "o", color=COLORS["line"])
+    ax.plot([0], [0], "o", markerfacecolor="white", color=COLORS["line"])
+    ax.set(xlabel="weighted sum $h$", ylabel="unit output $g = f(h)$",
+           title="Threshold activation: fires (1) as soon as $h \\geq 0$")
+    return ax
+
+
+def draw_mistakes_per_epoch(ax, runs):
+    """Mistakes per epoch (counted online) of perceptron runs, one line per run, with a legend.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    runs : dict of str -> PerceptronResult
+        Legend label -> a result of ``topics.perceptron.train_perceptron``.
+    """
+    if not runs:
+        raise ValueError("runs must hold at least one perceptron result.")
+    for (label, run), marker, colour in zip(runs.items(), "os^v", [COLORS["train"], COLORS["test"], COLORS["line"],
+                                                                  COLORS["grey"]]):
+        ax.plot(np.arange(1, run.epochs + 1), run.mistakes_per_epoch, f"{marker}-", color=colour, label=label)
+    ax.set(xlabel="epoch", ylabel="mistakes in the epoch (online)")
+    ax.legend()
+    return ax
