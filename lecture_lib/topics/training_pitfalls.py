@@ -12,8 +12,7 @@ Initialisation. Every weight matrix W of shape (fan_in, fan_out) is drawn
 from N(0, gain² / fan_in), biases 0; the names of ``INITIALISATIONS`` give
 the gain:
 
-* ``'lecun'``: gain 1, std √(1/fan_in) (LeCun; what the issue calls the
-  sigmoid's √(1/fan_in) start): keeps the variance of h about constant for
+* ``'lecun'``: gain 1, std √(1/fan_in) (LeCun): keeps the variance of h about constant for
   a linear unit, but a sigmoid's slope is at most 1/4, so every sigmoid
   layer shrinks the back-propagated error by 4 or more;
 * ``'he'``: gain √2, std √(2/fan_in) (He et al. 2015): ReLU zeroes half its
@@ -45,12 +44,14 @@ from ..nn.model import Sequential, TrainingDivergedError
 from ..nn.optimizers import SGD, Adam
 
 __all__ = ["INITIALISATIONS", "ACTIVATIONS", "OPTIMIZERS", "digits_split", "deep_network", "PitfallRun",
-           "train_deep_network", "mean_dead_fraction", "seed_summary", "CHUNK"]
+           "train_deep_network", "mean_dead_fraction", "seed_summary", "CHUNK", "ADAM_KAPPA", "layer_outputs",
+           "output_spread", "batch_gradient_rms", "adam_step_fraction", "OutputCollapse", "output_collapse",
+           "tally", "RangeTest", "learning_rate_range_test"]
 
 #: gain of N(0, gain² / fan_in) for each initialisation name (None: the engine's Glorot uniform).
 INITIALISATIONS = {"lecun": 1.0, "he": math.sqrt(2.0), "large": 2.0, "glorot": None}
 #: hidden activations the experiments use
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 OPTIMIZERS = ("sgd", "adam")
 #: examples per forward/backward pass of the diagnostics and of the test evaluation
 CHUNK = 32
@@ -90,7 +91,7 @@ def deep_network(depth, width=64, activation="relu", init="he", seed=0, n_inputs
         Number of hidden layers.
     width : int
         Units per hidden layer.
-    activation : {'sigmoid', 'tanh', 'relu', 'leaky_relu'}
+    activation : {'sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu'}
     init : {'lecun', 'he', 'large', 'glorot'}
         See the module docstring; the output layer is drawn the same way.
     seed : int
@@ -140,6 +141,10 @@ class PitfallRun:
         On the 359 test images (nan when diverged).
     losses : list of float
         Training loss per completed epoch.
+    diverged_epoch : int or None
+        The epoch (1 = first) in which training produced NaN/inf.
+    model : Sequential
+        The network as training left it (for further measurements).
     """
 
     setting: dict
@@ -150,6 +155,8 @@ class PitfallRun:
     nan_report: object = None
     test_accuracy: float = math.nan
     losses: list = field(default_factory=list)
+    diverged_epoch: int | None = None
+    model: object = None
 
 
 def _optimizer(name, eta):
@@ -206,7 +213,10 @@ def train_deep_network(depth=10, width=64, activation="relu", init="he", optimiz
     except TrainingDivergedError as error:
         run.diverged, run.error = True, str(error)
     run.losses = epoch_losses
-    if not run.diverged:
+    run.model = model
+    if run.diverged:
+        run.diverged_epoch = len(epoch_losses) + 1
+    else:
         run.test_accuracy = model.evaluate(x_test, y_test, batch_size=CHUNK)[1]
         if diagnose_after:
             run.after = diagnose(model, x_train, y_train, batch_size=CHUNK)
@@ -235,3 +245,191 @@ def seed_summary(values, digits=2):
     fmt = f"{{:.{digits}g}}"
     return (f"{fmt.format(values.mean())} (range {fmt.format(values.min())}–{fmt.format(values.max())},"
             f" {values.size} seeds)")
+
+
+#: Adam's stabiliser κ in the experiments (the engine's default, as Keras's epsilon=1e-7)
+ADAM_KAPPA = Adam().eps
+
+
+def layer_outputs(model, x):
+    """Every layer's output g for all of x: a list (one per layer) of arrays (N, units), in chunks of CHUNK."""
+    chunks = []
+    model.eval()
+    for start in range(0, x.shape[0], CHUNK):
+        outputs = []
+        model.forward(x[start:start + CHUNK], outputs=outputs)
+        chunks.append(outputs)
+    return [np.concatenate([c[i] for c in chunks]) for i in range(len(model.layers))]
+
+
+def output_spread(model, x):
+    """How much each layer's output varies from example to example: [one float per layer].
+
+    For each unit, the standard deviation of its output g over the N
+    examples of x; averaged over the layer's units. A layer whose spread is
+    far below the first layer's has forgotten its input (the forward
+    signal collapsed): every example gives almost the same output.
+    """
+    return [float(np.mean(np.std(g, axis=0))) for g in layer_outputs(model, np.asarray(x))]
+
+
+def batch_gradient_rms(model, x, y, batch_size=32):
+    """Root mean square of the mini-batch gradient's entries ∂E/∂w, per weight matrix: [one float per layer].
+
+    Over one pass of x in batches of ``batch_size`` (the batches the
+    optimiser sees): √(mean over batches and entries of (∂E/∂w)²). This is
+    what Adam's second moment ŝ estimates for a weight, so it is the size of
+    √ŝ that Adam divides by. The model is not changed.
+    """
+    check_positive_int(batch_size, "batch_size")
+    if model.loss is None:
+        raise RuntimeError("Compile the model first: the gradient needs its loss (model.compile(loss=...)).")
+    x, y = np.asarray(x), np.asarray(y)
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"x has {x.shape[0]} examples but y has {y.shape[0]}.")
+    model.eval()
+    sums, count = None, 0
+    for start in range(0, x.shape[0], batch_size):
+        y_hat = model.forward(x[start:start + batch_size])
+        model.backward(y[start:start + batch_size], y_hat)
+        squares = [float(np.mean(g["W"] ** 2)) for g in model.grads if "W" in g]
+        sums = squares if sums is None else [a + b for a, b in zip(sums, squares)]
+        count += 1
+    return [math.sqrt(v / count) for v in sums]
+
+
+def adam_step_fraction(gradient_rms, kappa=ADAM_KAPPA):
+    """The fraction of Adam's full step η that a weight with gradients of size ``gradient_rms`` takes.
+
+    Adam's step is η m̂ / (√ŝ + κ); for a gradient of steady size r, m̂ ≈ ±r
+    and √ŝ ≈ r, so the step is η r / (r + κ): about η when r ≫ κ (Adam's
+    normalisation), about η r/κ when r ≪ κ (then κ, not the gradient, sets
+    the step). Accepts a float or a sequence; returns the same.
+    """
+    kappa = check_positive(kappa, "kappa")
+    r = np.asarray(gradient_rms, dtype=float)
+    if np.any(r < 0) or not np.all(np.isfinite(r)):
+        raise ValueError("gradient_rms must be finite and >= 0 (a root mean square).")
+    fraction = r / (r + kappa)
+    return float(fraction) if fraction.ndim == 0 else fraction.tolist()
+
+
+@dataclass
+class OutputCollapse:
+    """How far a classifier's outputs ŷ have collapsed to the class proportions (``output_collapse``).
+
+    Attributes
+    ----------
+    spread : float
+        Standard deviation of ŷ over the examples, averaged over the classes
+        (0: the same output for every input).
+    largest_gap : float
+        max over classes c of |mean of ŷ_c − proportion of class c|.
+    loss : float
+        The mean cross-entropy of ŷ on (x, y).
+    proportion_loss : float
+        The cross-entropy of predicting the class proportions for every
+        input, −Σ_c p_c log p_c: the best a network that ignores its input
+        can do.
+    """
+
+    spread: float
+    largest_gap: float
+    loss: float
+    proportion_loss: float
+
+    def collapsed(self, tol=0.01):
+        """True when every output is within ``tol`` of the class proportions on average and barely varies."""
+        return self.spread < tol and self.largest_gap < tol
+
+
+def output_collapse(model, x, y):
+    """Compare a softmax classifier's outputs with the class proportions of the one-hot targets y (N, C)."""
+    y = np.asarray(y, dtype=float)
+    y_hat = layer_outputs(model, np.asarray(x))[-1]
+    if y_hat.shape != y.shape:
+        raise ValueError(f"y must be one-hot of the output's shape {y_hat.shape}, got {y.shape}.")
+    proportions = y.mean(axis=0)
+    loss = float(-np.mean(np.sum(y * np.log(np.clip(y_hat, 1e-300, None)), axis=1)))
+    present = proportions > 0
+    return OutputCollapse(spread=float(np.mean(np.std(y_hat, axis=0))),
+                          largest_gap=float(np.max(np.abs(y_hat.mean(axis=0) - proportions))),
+                          loss=loss, proportion_loss=float(-np.sum(proportions[present] * np.log(proportions[present]))))
+
+
+def tally(flags):
+    """'k/n': how many of the n flags are true (e.g. ``tally([a > 80 for a in accuracies])``)."""
+    flags = [bool(f) for f in flags]
+    if not flags:
+        raise ValueError("tally needs at least one flag.")
+    return f"{sum(flags)}/{len(flags)}"
+
+
+@dataclass
+class RangeTest:
+    """A learning-rate range test (``learning_rate_range_test``).
+
+    Attributes
+    ----------
+    etas, losses : list of float
+        The learning rate of every step and the loss of its batch (measured before the update; inf once diverged).
+    smoothed : list of float
+        The losses averaged over the last ``window`` steps.
+    lowest_eta : float
+        The learning rate at the lowest smoothed loss.
+    blow_up_eta : float or None
+        The first learning rate at which the smoothed loss exceeds 4 times its lowest value so far
+        or a loss is NaN/inf (None: it never blew up).
+    """
+
+    etas: list
+    losses: list
+    smoothed: list
+    lowest_eta: float
+    blow_up_eta: float | None
+
+
+def learning_rate_range_test(depth=3, activation="relu", init="he", optimizer="adam", eta_min=1e-5, eta_max=1.0,
+                             steps=90, batch_size=32, window=5, seed=0):
+    """Train once while η grows geometrically from eta_min to eta_max, one batch per value (Smith 2017).
+
+    The loss first barely moves (η too small), then falls (a useful η),
+    then rises or overflows (too large). The usual reading: take η a few
+    times below the one where the loss is lowest, well below where it blows
+    up. Batches cycle through the digits' training split in a seeded order.
+
+    Returns
+    -------
+    RangeTest
+    """
+    eta_min, eta_max = check_positive(eta_min, "eta_min"), check_positive(eta_max, "eta_max")
+    if eta_max <= eta_min:
+        raise ValueError(f"eta_max must exceed eta_min, got {eta_min} and {eta_max}.")
+    steps, window = check_positive_int(steps, "steps"), check_positive_int(window, "window")
+    x_train, y_train, _, _ = digits_split()
+    model = deep_network(depth, activation=activation, init=init, seed=seed)
+    model.compile(loss="categorical_crossentropy", optimizer=_optimizer(optimizer, eta_min))
+    order = as_generator(seed, "seed").permutation(x_train.shape[0])
+    etas = list(eta_min * (eta_max / eta_min) ** (np.arange(steps) / max(steps - 1, 1)))
+    losses = []
+    for step, eta in enumerate(etas):
+        model.optimizer.eta = float(eta)
+        rows = order[(step * batch_size + np.arange(batch_size)) % x_train.shape[0]]
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss = float(model.train_on_batch(x_train[rows], y_train[rows])[0])
+        except TrainingDivergedError:
+            loss = math.inf
+        losses.append(loss if math.isfinite(loss) else math.inf)
+        if not math.isfinite(loss):
+            break
+    etas = [float(e) for e in etas[:len(losses)]]
+    smoothed = [float(np.mean(losses[max(0, i - window + 1):i + 1])) for i in range(len(losses))]
+    lowest = int(np.argmin(smoothed))
+    blow_up, best = None, math.inf
+    for eta, value in zip(etas, smoothed):
+        if not math.isfinite(value) or value > 4 * best:
+            blow_up = eta
+            break
+        best = min(best, value)
+    return RangeTest(etas, losses, smoothed, etas[lowest], blow_up)
