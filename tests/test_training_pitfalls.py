@@ -170,3 +170,15 @@ def test_runs_keep_their_model_and_the_epoch_they_diverged_in():
     assert run.diverged and run.diverged_epoch == len(run.losses) + 1
     fine = train_deep_network(depth=2, activation="elu", n_train=64, epochs=1)
     assert fine.diverged_epoch is None and fine.model.layers[0].activation.name == "elu"
+    assert fine.train_accuracy == pytest.approx(fine.model.evaluate(*digits_split(64)[:2])[1])
+    assert math.isnan(run.train_accuracy)
+
+
+def test_start_gradients_alone_give_the_same_ratio_as_diagnose():
+    full = train_deep_network(depth=4, activation="sigmoid", init="lecun", n_train=64, epochs=1)
+    light = train_deep_network(depth=4, activation="sigmoid", init="lecun", n_train=64, epochs=1, diagnose_before=False)
+    assert light.before.gradient_ratio == pytest.approx(full.before.gradient_ratio, rel=1e-9)
+    assert light.before.column("grad_norm") == pytest.approx(full.before.column("grad_norm"), rel=1e-9)
+    assert light.test_accuracy == full.test_accuracy  # the measurement does not change the training
+    with pytest.raises(ValueError, match="only 'grad_norm'"):
+        light.before.column("saturation")

@@ -38,7 +38,7 @@ import numpy as np
 from .._validate import as_generator, check_choice, check_positive, check_positive_int
 from ..datasets import load_digits
 from ..nn.activations import get_activation
-from ..nn.diagnostics import NaNTrap, NonFiniteError, diagnose
+from ..nn.diagnostics import NaNTrap, NonFiniteError, diagnose, gradient_norms
 from ..nn.layers import Dense
 from ..nn.model import Sequential, TrainingDivergedError
 from ..nn.optimizers import SGD, Adam
@@ -119,6 +119,24 @@ def deep_network(depth, width=64, activation="relu", init="he", seed=0, n_inputs
 
 
 @dataclass
+class StartGradients:
+    """The per-layer gradient norms alone (``train_deep_network(diagnose_before=False)``), {layer name: norm}."""
+
+    grad_norms: dict
+
+    @property
+    def gradient_ratio(self):
+        """||∇W|| of the first layer over that of the last, as ``Diagnostics.gradient_ratio``."""
+        norms = list(self.grad_norms.values())
+        return norms[0] / norms[-1] if len(norms) >= 2 and norms[-1] != 0 else math.nan
+
+    def column(self, name):
+        if name != "grad_norm":
+            raise ValueError(f"only 'grad_norm' was measured (diagnose_before=False), not {name!r}.")
+        return dict(self.grad_norms)
+
+
+@dataclass
 class PitfallRun:
     """One training run of ``train_deep_network`` and what was measured.
 
@@ -126,7 +144,7 @@ class PitfallRun:
     ----------
     setting : dict
         The arguments of the run.
-    before : Diagnostics
+    before : Diagnostics or StartGradients
         ``diagnose`` on the training set at the start (per-layer gradient
         norms, saturation, dead units, update ratios).
     after : Diagnostics or None
@@ -139,6 +157,8 @@ class PitfallRun:
         What the NaN trap found (with ``nan_trap=True``).
     test_accuracy : float
         On the 359 test images (nan when diverged).
+    train_accuracy : float
+        On the training images it was trained on (nan when diverged).
     losses : list of float
         Training loss per completed epoch.
     diverged_epoch : int or None
@@ -154,6 +174,7 @@ class PitfallRun:
     error: str | None = None
     nan_report: object = None
     test_accuracy: float = math.nan
+    train_accuracy: float = math.nan
     losses: list = field(default_factory=list)
     diverged_epoch: int | None = None
     model: object = None
@@ -166,7 +187,7 @@ def _optimizer(name, eta):
 
 def train_deep_network(depth=10, width=64, activation="relu", init="he", optimizer="adam", eta=0.01, epochs=10,
                        batch_size=32, global_clipnorm=None, seed=0, n_train=None, slope=0.01, nan_trap=False,
-                       diagnose_after=True):
+                       diagnose_after=True, diagnose_before=True):
     """Build ``deep_network``, diagnose it, train it on the digits, diagnose it again; return a ``PitfallRun``.
 
     Parameters
@@ -187,6 +208,11 @@ def train_deep_network(depth=10, width=64, activation="relu", init="he", optimiz
         the step and ``nan_report`` says where the first non-finite tensor appeared.
     diagnose_after : bool
         Run ``diagnose`` at the end too (``after``).
+    diagnose_before : bool
+        Run ``diagnose`` at the start (``before``). Each ``diagnose`` costs
+        about three passes over the data (gradients, unit counts, the update
+        ratio's trial step); without it ``before`` holds only the start's
+        ``gradient_ratio`` (one pass, ``StartGradients``).
     """
     eta = check_positive(eta, "eta")
     x_train, y_train, x_test, y_test = digits_split(n_train)
@@ -196,7 +222,9 @@ def train_deep_network(depth=10, width=64, activation="relu", init="he", optimiz
     setting = dict(depth=depth, width=width, activation=activation if isinstance(activation, str) else
                    activation.name, init=init, optimizer=optimizer, eta=eta, epochs=epochs, batch_size=batch_size,
                    global_clipnorm=global_clipnorm, seed=seed, n_train=x_train.shape[0], slope=slope)
-    run = PitfallRun(setting, before=diagnose(model, x_train, y_train, batch_size=CHUNK))
+    before = (diagnose(model, x_train, y_train, batch_size=CHUNK) if diagnose_before
+              else StartGradients(gradient_norms(model, x_train, y_train, batch_size=CHUNK)))
+    run = PitfallRun(setting, before=before)
     trap = NaNTrap() if nan_trap else None
     epoch_losses = []
 
@@ -218,6 +246,7 @@ def train_deep_network(depth=10, width=64, activation="relu", init="he", optimiz
         run.diverged_epoch = len(epoch_losses) + 1
     else:
         run.test_accuracy = model.evaluate(x_test, y_test, batch_size=CHUNK)[1]
+        run.train_accuracy = model.evaluate(x_train, y_train, batch_size=CHUNK)[1]
         if diagnose_after:
             run.after = diagnose(model, x_train, y_train, batch_size=CHUNK)
     return run
