@@ -36,7 +36,9 @@ Conventions used everywhere in the package
 * Randomness comes from a ``numpy.random.Generator`` (``rng``) or a ``seed``
   passed in, never from NumPy's global seed.
 * The slides' names: ``h`` weighted sum, ``g`` unit output, ``eps`` error
-  term, ``eta`` learning rate.
+  term (in backpropagation code; in an optimiser or batch norm ``eps`` is the
+  stabiliser kappa, PyTorch's name), ``eta`` learning rate. Every symbol and
+  its code names: the Notation section of ``notebooks/00_start_here.ipynb``.
 * Bad input raises ``ValueError``/``TypeError`` naming what was expected.
 
 The core needs NumPy only. Plotting (matplotlib), widgets (ipywidgets) and

@@ -12,7 +12,8 @@ Initialisation. Every weight matrix W of shape (fan_in, fan_out) is drawn
 from N(0, gain² / fan_in), biases 0; the names of ``INITIALISATIONS`` give
 the gain:
 
-* ``'lecun'``: gain 1, std √(1/fan_in) (LeCun): keeps the variance of h about constant for
+* ``'lecun'``: gain 1, std √(1/fan_in) (LeCun; the usual start for
+  sigmoid networks): keeps the variance of h about constant for
   a linear unit, but a sigmoid's slope is at most 1/4, so every sigmoid
   layer shrinks the back-propagated error by 4 or more;
 * ``'he'``: gain √2, std √(2/fan_in) (He et al. 2015): ReLU zeroes half its
