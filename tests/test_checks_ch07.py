@@ -12,7 +12,7 @@ def _assert_hint(result, hint):
     assert "Hint:" in repr(result)
 
 
-# --- exercise 1: clipping by global norm --------------------------------------------------------------
+# --- exercise 4: clipping by global norm --------------------------------------------------------------
 
 def clip_loops(grads, max_norm):
     total = 0.0
@@ -95,7 +95,7 @@ def test_clip_feedback_does_not_reveal_the_answer():
     assert f"{grads[0][0, 0] / norm:.3g}" not in repr(result)
 
 
-# --- exercises 2 and 3: scaling ---------------------------------------------------------------------------
+# --- exercises 5 and 6: scaling ---------------------------------------------------------------------------
 
 def min_max_loops(x_train, x_test):
     out_train, out_test = np.empty_like(x_train), np.empty_like(x_test)

@@ -113,3 +113,11 @@ def test_elu_panel_and_spread_and_histograms():
     draw_centred_histograms(c, layer_outputs(model, x), layers=(1, 4))
     assert [t.get_text() for t in c.get_legend().get_texts()] == ["layer 1", "layer 4"]
     plt.close(fig)
+
+
+def test_dashboard_draws_the_forward_spread_of_every_layer():
+    box = diagnostics_dashboard(depth=4, activation="sigmoid", init="lecun", epochs=1, n_train=64)
+    assert box.children[2].value
+    from lecture_lib.viz import diagnostics_dashboard as module
+    x, values = module._numbered([1.0, float("nan"), 1e-3])
+    assert list(x) == [1, 2, 3] and np.isnan(values[1]) and values[2] == 1e-3

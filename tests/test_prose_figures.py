@@ -35,7 +35,6 @@ NOT_YET_CHECKED = {
     "04_backpropagation.ipynb",
     "05_training_framework.ipynb",
     "06_optimisers.ipynb",
-    "07_training_pitfalls.ipynb",
     "08_dropout.ipynb",
     "09_batch_normalisation.ipynb",
     "10_skip_connections.ipynb",

@@ -147,6 +147,15 @@ def test_output_collapse_tells_a_network_that_ignores_its_input():
         output_collapse(model, x, y[:, :3])
 
 
+def test_span_prints_one_value_when_the_ends_agree():
+    from lecture_lib.topics.training_pitfalls import span
+    assert span([3e-3, 2.9e-3]) == "3e-03"
+    assert span([0.2, 0.05, 0.1], ".0f", " %") == "0 %"
+    assert span([1.0, 0.06], ".0%") == "6% to 100%"
+    with pytest.raises(ValueError):
+        span([])
+
+
 def test_tally_counts_true_flags():
     assert tally([True, False, True]) == "2/3"
     assert tally(np.array([1.0, 0.0]) > 0.5) == "1/2"

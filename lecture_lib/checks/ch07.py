@@ -60,7 +60,7 @@ def _check_cases(run, cases, reference, mistakes, what, wrong_answer):
     return run.finish()
 
 
-# --- Exercise 1: clipping by global norm ------------------------------------------------------------
+# --- Exercise 4: clipping by global norm ------------------------------------------------------------
 
 def _clip_reference(grads, max_norm):
     clipped, _ = _reference_clip([np.asarray(g, dtype=float) for g in grads], max_norm)
@@ -154,7 +154,7 @@ def check_clip_by_global_norm(clip_by_global_norm, time_limit=DEFAULT_TIME_LIMIT
                         "max_norm / max(max_norm, ||g||) with ||g|| the global norm of all arrays.")
 
 
-# --- Exercises 2 and 3: min-max and z-score scaling, statistics from the training split ---------------
+# --- Exercises 5 and 6: min-max and z-score scaling, statistics from the training split ---------------
 
 def _min_max_reference(x_train, x_test):
     low, high = fit_min_max(x_train)
@@ -268,7 +268,7 @@ def check_z_score_scale(z_score_scale, time_limit=DEFAULT_TIME_LIMIT):
                         "x_train.")
 
 
-# --- Exercise 4: per-layer gradient norms ------------------------------------------------------------------
+# --- Exercise 1: per-layer gradient norms ------------------------------------------------------------------
 
 def _weight_gradients(inputs, errors):
     return [np.asarray(g, dtype=float).T @ np.asarray(e, dtype=float) / np.shape(g)[0] for g, e in zip(inputs, errors)]
@@ -280,7 +280,7 @@ def _norms_reference(inputs, errors):
 
 _NORM_MISTAKES = [
     Mistake("summed_over_examples",
-            "your norms are N times too large: E is the MEAN loss over the N examples, so dE/dW = g^T eps / N.",
+            "your norms are N times too large: E is the MEAN loss over the N examples, so dE/dW = g^T ε / N.",
             lambda inputs, errors: _norms_reference(inputs, errors) * np.shape(inputs[0])[0]),
     Mistake("no_square_root",
             "these are the sums of squares: the norm is their square root.",
@@ -292,8 +292,8 @@ _NORM_MISTAKES = [
             lambda inputs, errors: np.array([np.mean([np.linalg.norm(np.outer(gn, en)) for gn, en in zip(g, e)])
                                              for g, e in zip(inputs, errors)])),
     Mistake("error_norms",
-            "these are the norms of the error terms eps alone. The weights' gradient combines them with the "
-            "layer's input g: dE/dw_ij = mean over examples of g_i eps_j.",
+            "these are the norms of the error terms ε alone. The weights' gradient combines them with the "
+            "layer's input g: dE/dw_ij = mean over examples of g_i ε_j.",
             lambda inputs, errors: np.array([np.linalg.norm(np.asarray(e, dtype=float)) for e in errors])),
 ]
 
@@ -315,14 +315,14 @@ _NORM_CASES = _norm_cases()
 
 @checks_learner_code
 def check_layer_gradient_norms(layer_gradient_norms, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``layer_gradient_norms(inputs, errors)`` → ndarray (L,) of ||dE/dW_l||, dE/dW_l = g_l^T eps_l / N."""
+    """Check ``layer_gradient_norms(inputs, errors)`` → ndarray (L,) of ||dE/dW_l||, dE/dW_l = g_l^T ε_l / N."""
     run = CheckRun("ch07.layer_gradient_norms", layer_gradient_norms, time_limit)
     return check_array_cases(run, _NORM_CASES, _norms_reference, _NORM_MISTAKES,
                              "the layers' gradient norms (one number per layer)",
-                             "The norms are not ||dE/dW|| of each layer with dE/dW = g^T eps / N (E the mean loss).")
+                             "The norms are not ||dE/dW|| of each layer with dE/dW = g^T ε / N (E the mean loss).")
 
 
-# --- Exercise 5: the initial weight scale that keeps the signal's variance -------------------------------
+# --- Exercise 2: the initial weight scale that keeps the signal's variance -------------------------------
 
 def _std_reference(fan_in, slope):
     return float(np.sqrt(2.0 / ((1.0 + slope ** 2) * fan_in)))
@@ -384,7 +384,7 @@ def check_signal_preserving_std(signal_preserving_std, time_limit=DEFAULT_TIME_L
                          "This standard deviation does not keep Var(h) the same from layer to layer.")
 
 
-# --- Exercise 6: dead units over a data set -----------------------------------------------------------------
+# --- Exercise 3: dead units over a data set -----------------------------------------------------------------
 
 def _dead_reference(batches):
     fired = np.any(np.concatenate([np.asarray(b, dtype=float) for b in batches]) > 0, axis=0)

@@ -47,7 +47,7 @@ from ..nn.optimizers import SGD, Adam
 __all__ = ["INITIALISATIONS", "ACTIVATIONS", "OPTIMIZERS", "digits_split", "deep_network", "PitfallRun",
            "train_deep_network", "mean_dead_fraction", "seed_summary", "CHUNK", "ADAM_KAPPA", "layer_outputs",
            "output_spread", "batch_gradient_rms", "adam_step_fraction", "OutputCollapse", "output_collapse",
-           "tally", "RangeTest", "learning_rate_range_test"]
+           "tally", "span", "RangeTest", "learning_rate_range_test"]
 
 #: gain of N(0, gain² / fan_in) for each initialisation name (None: the engine's Glorot uniform).
 INITIALISATIONS = {"lecun": 1.0, "he": math.sqrt(2.0), "large": 2.0, "glorot": None}
@@ -393,6 +393,15 @@ def tally(flags):
     if not flags:
         raise ValueError("tally needs at least one flag.")
     return f"{sum(flags)}/{len(flags)}"
+
+
+def span(values, spec=".0e", unit=""):
+    """'low to high' of a few seeds' values formatted with ``spec``; one value when both ends print the same."""
+    values = [float(v) for v in values]
+    if not values:
+        raise ValueError("span needs at least one value.")
+    low, high = format(min(values), spec) + unit, format(max(values), spec) + unit
+    return low if low == high else f"{low} to {high}"
 
 
 @dataclass

@@ -13,7 +13,8 @@ import math
 import numpy as np
 
 from .._validate import check_choice, check_positive, check_positive_int
-from ..topics.training_pitfalls import ACTIVATIONS, INITIALISATIONS, OPTIMIZERS, train_deep_network
+from ..topics.training_pitfalls import (ACTIVATIONS, INITIALISATIONS, OPTIMIZERS, deep_network, digits_split,
+                                       output_spread, train_deep_network)
 from .live_figure import LiveFigure, new_figure
 from .plotting import COLORS
 
@@ -23,6 +24,13 @@ __all__ = ["draw_gradient_norms", "draw_unit_health", "diagnostics_small_multipl
 #: deepest network the dashboard offers (its axes are fixed to it)
 MAX_DEPTH = 12
 _NORM_LIMITS = (1e-12, 1e4)
+_SPREAD_LIMITS = (1e-12, 10.0)
+
+
+def _numbered(values):
+    """(layer numbers 1.., values) with non-finite values left out (as NaN)."""
+    values = np.array([v if math.isfinite(v) else np.nan for v in values], dtype=float)
+    return np.arange(1, len(values) + 1), values
 #: where a gradient norm of exactly 0 (a log axis cannot show it) is drawn, as a downward triangle
 ZERO_FLOOR = 3e-12
 
@@ -154,7 +162,9 @@ def diagnostics_dashboard(eta=0.01, depth=6, activation="relu", init="he", optim
     Every change trains a fresh network (``train_deep_network`` on the first
     ``n_train`` digits for ``epochs`` epochs, about a tenth of a second) and
     redraws: left, ||∂E/∂W|| per layer at the start and after training;
-    middle, dead ReLU units or saturated sigmoid/tanh outputs per hidden
+    next, the forward signal: how much each layer's output varies across
+    the images (``output_spread``) at the start and after training; then
+    dead ReLU units or saturated sigmoid/tanh outputs per hidden
     layer (after training; when the run ended in NaN, the values at the
     start, and the panel says so); right, the training loss per epoch, with
     the test accuracy of this run on this machine (or "NaN") in the title.
@@ -177,14 +187,19 @@ def diagnostics_dashboard(eta=0.01, depth=6, activation="relu", init="he", optim
     check_choice(optimizer, "optimizer", OPTIMIZERS)
     epochs = check_positive_int(epochs, "epochs")
 
-    figure = new_figure(figsize=(12, 3.8))
-    ax_norms, ax_units, ax_loss = figure.subplots(1, 3, gridspec_kw={"left": 0.06, "right": 0.99, "bottom": 0.14,
-                                                                     "top": 0.88, "wspace": 0.3})
+    figure = new_figure(figsize=(15, 3.8))
+    ax_norms, ax_spread, ax_units, ax_loss = figure.subplots(
+        1, 4, gridspec_kw={"left": 0.05, "right": 0.99, "bottom": 0.14, "top": 0.88, "wspace": 0.32})
     start_line, = ax_norms.semilogy([], [], "o--", markersize=3, color=COLORS["grey"], label="start")
     after_line, = ax_norms.semilogy([], [], "o-", markersize=3, color=COLORS["train"], label="after training")
     ax_norms.set(xlim=(0.5, MAX_DEPTH + 1.5), ylim=_NORM_LIMITS, xlabel="layer (last = output)",
                  ylabel="‖∂E/∂W‖ of the layer")
-    ax_norms.legend(loc="lower right", fontsize=8)
+    spread_start, = ax_spread.semilogy([], [], "s--", markersize=3, color=COLORS["grey"], label="start")
+    spread_after, = ax_spread.semilogy([], [], "s-", markersize=3, color=COLORS["train"], label="after training")
+    ax_spread.set(xlim=(0.5, MAX_DEPTH + 1.5), ylim=_SPREAD_LIMITS, xlabel="layer (last = output)",
+                  ylabel="spread of g across examples")
+    ax_spread.set_title("forward signal (std over the images)", fontsize=10)
+    ax_spread.legend(loc="lower left", fontsize=8)
     bars = ax_units.bar(np.arange(1, MAX_DEPTH + 1), np.zeros(MAX_DEPTH), color=COLORS["test"])
     ax_units.set(xlim=(0.5, MAX_DEPTH + 0.5), ylim=(0, 100), xlabel="hidden layer")
     zero_marks, = ax_norms.semilogy([], [], "v", markersize=6, color=COLORS["train"],
@@ -195,8 +210,8 @@ def diagnostics_dashboard(eta=0.01, depth=6, activation="relu", init="he", optim
     loss_line, = ax_loss.plot([], [], "o-", color=COLORS["train"])
     ax_loss.set(xlim=(0.5, epochs + 0.5), ylim=(0, 3), xlabel="epoch", ylabel="training loss E")
     ax_loss.set_xticks(np.arange(1, epochs + 1))
-    dynamic = [start_line, after_line, zero_marks, *bars, note, loss_line, ax_norms.title, ax_units.title,
-               ax_loss.title, ax_units.yaxis.label]
+    dynamic = [start_line, after_line, zero_marks, spread_start, spread_after, *bars, note, loss_line,
+               ax_norms.title, ax_units.title, ax_loss.title, ax_units.yaxis.label]
     live = LiveFigure(figure, dynamic)
 
     def redraw(change=None):
@@ -211,6 +226,11 @@ def diagnostics_dashboard(eta=0.01, depth=6, activation="relu", init="he", optim
         else:
             after_line.set_data([], [])
             zero_marks.set_data([], [])
+        x_shown = digits_split(n_train)[0]
+        start_model = deep_network(controls["depth"].value, activation=controls["activation"].value,
+                                   init=controls["init"].value, seed=seed)
+        spread_start.set_data(*_numbered(output_spread(start_model, x_shown)))
+        spread_after.set_data(*(_numbered(output_spread(run.model, x_shown)) if not run.diverged else ([], [])))
         values, what = _unit_health(run.after or run.before)
         for i, bar in enumerate(bars):
             bar.set_height(100 * values[i] if i < len(values) else 0.0)
