@@ -178,7 +178,6 @@ EXISTING = {p.name[:2] for p in CHAPTERS}
 TO_COME_PENDING = {
     "notebooks/04_backpropagation.ipynb",
     "notebooks/05_training_framework.ipynb",
-    "notebooks/07_training_pitfalls.ipynb",
 }
 
 
@@ -241,7 +240,6 @@ NOTATION_PENDING = {
     "notebooks/04_backpropagation.ipynb",
     "notebooks/05_training_framework.ipynb",
     "notebooks/06_optimisers.ipynb",
-    "notebooks/07_training_pitfalls.ipynb",
     "notebooks/08_dropout.ipynb",
     "notebooks/09_batch_normalisation.ipynb",
     "notebooks/10_skip_connections.ipynb",
