@@ -191,3 +191,13 @@ def test_start_gradients_alone_give_the_same_ratio_as_diagnose():
     assert light.test_accuracy == full.test_accuracy  # the measurement does not change the training
     with pytest.raises(ValueError, match="only 'grad_norm'"):
         light.before.column("saturation")
+
+
+def test_start_diagnostics_is_the_start_of_the_run():
+    from lecture_lib.topics.training_pitfalls import start_diagnostics
+    run = train_deep_network(depth=3, activation="relu", n_train=64, epochs=1, seed=4)
+    start = start_diagnostics(depth=3, activation="relu", n_train=64, seed=4)
+    assert start.column("grad_norm") == pytest.approx(run.before.column("grad_norm"))
+    assert start.column("dead_fraction") == run.before.column("dead_fraction")
+    other = start_diagnostics(depth=3, activation="relu", n_train=64, seed=5)
+    assert other.column("grad_norm") != pytest.approx(run.before.column("grad_norm"))

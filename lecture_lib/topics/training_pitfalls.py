@@ -47,7 +47,7 @@ from ..nn.optimizers import SGD, Adam
 __all__ = ["INITIALISATIONS", "ACTIVATIONS", "OPTIMIZERS", "digits_split", "deep_network", "PitfallRun",
            "train_deep_network", "mean_dead_fraction", "seed_summary", "CHUNK", "ADAM_KAPPA", "layer_outputs",
            "output_spread", "batch_gradient_rms", "adam_step_fraction", "OutputCollapse", "output_collapse",
-           "tally", "span", "RangeTest", "learning_rate_range_test"]
+           "tally", "span", "start_diagnostics", "RangeTest", "learning_rate_range_test"]
 
 #: gain of N(0, gain² / fan_in) for each initialisation name (None: the engine's Glorot uniform).
 INITIALISATIONS = {"lecun": 1.0, "he": math.sqrt(2.0), "large": 2.0, "glorot": None}
@@ -251,6 +251,19 @@ def train_deep_network(depth=10, width=64, activation="relu", init="he", optimiz
         if diagnose_after:
             run.after = diagnose(model, x_train, y_train, batch_size=CHUNK)
     return run
+
+
+def start_diagnostics(depth=10, width=64, activation="relu", init="he", optimizer="adam", eta=0.01, seed=0,
+                      n_train=None, slope=0.01):
+    """``diagnose`` of the network ``train_deep_network`` would start from (the same arguments), untrained.
+
+    For a run made with ``diagnose_before=False`` whose start is needed after all
+    (the dashboard shows the start's unit counts when a run ended in NaN).
+    """
+    x_train, y_train, _, _ = digits_split(n_train)
+    model = deep_network(depth, width, activation, init, seed=seed, slope=slope)
+    model.compile(loss="categorical_crossentropy", optimizer=_optimizer(optimizer, check_positive(eta, "eta")))
+    return diagnose(model, x_train, y_train, batch_size=CHUNK)
 
 
 def mean_dead_fraction(diagnostics):

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._validate import check_choice, check_positive, check_positive_int
 from ..topics.training_pitfalls import (ACTIVATIONS, INITIALISATIONS, OPTIMIZERS, deep_network, digits_split,
-                                       output_spread, train_deep_network)
+                                       output_spread, start_diagnostics, train_deep_network)
 from .live_figure import LiveFigure, new_figure
 from .plotting import COLORS
 
@@ -215,9 +215,11 @@ def diagnostics_dashboard(eta=0.01, depth=6, activation="relu", init="he", optim
     live = LiveFigure(figure, dynamic)
 
     def redraw(change=None):
-        run = train_deep_network(depth=controls["depth"].value, activation=controls["activation"].value,
-                                 init=controls["init"].value, optimizer=controls["optimizer"].value,
-                                 eta=controls["eta"].value, epochs=epochs, n_train=n_train, seed=seed)
+        setting = dict(depth=controls["depth"].value, activation=controls["activation"].value,
+                       init=controls["init"].value, optimizer=controls["optimizer"].value, eta=controls["eta"].value,
+                       n_train=n_train, seed=seed)
+        # the start's full diagnosis costs about half a training run: measured only when its bars are shown
+        run = train_deep_network(**setting, epochs=epochs, diagnose_before=False)
         start_line.set_data(*_layer_values(run.before, "grad_norm"))
         if run.after is not None:
             numbers, norms = _layer_values(run.after, "grad_norm")
@@ -231,7 +233,7 @@ def diagnostics_dashboard(eta=0.01, depth=6, activation="relu", init="he", optim
                                    init=controls["init"].value, seed=seed)
         spread_start.set_data(*_numbered(output_spread(start_model, x_shown)))
         spread_after.set_data(*(_numbered(output_spread(run.model, x_shown)) if not run.diverged else ([], [])))
-        values, what = _unit_health(run.after or run.before)
+        values, what = _unit_health(run.after if run.after is not None else start_diagnostics(**setting))
         for i, bar in enumerate(bars):
             bar.set_height(100 * values[i] if i < len(values) else 0.0)
         ax_units.set_ylabel(f"% {what}" if values else "% dead / saturated")
