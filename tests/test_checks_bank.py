@@ -394,16 +394,16 @@ def count_numpy(layer_sizes):
 
 # chapter 06: optimiser steps
 
-def momentum_loop(w, v, grad, eta, gamma):
+def momentum_loop(w, v, grad, eta, mu):
     w_new, v_new = np.empty_like(w), np.empty_like(v)
     for index in np.ndindex(w.shape):
-        v_new[index] = gamma * v[index] + eta * grad[index]
+        v_new[index] = mu * v[index] + eta * grad[index]
         w_new[index] = w[index] - v_new[index]
     return w_new, v_new
 
 
-def momentum_keras_sign(w, v, grad, eta, gamma):
-    velocity = -gamma * v - eta * grad  # Keras keeps the velocity with the opposite sign
+def momentum_keras_sign(w, v, grad, eta, mu):
+    velocity = -mu * v - eta * grad  # Keras keeps the velocity with the opposite sign
     return w + velocity, -velocity
 
 
@@ -420,22 +420,22 @@ def rmsprop_lerp(w, s, grad, eta, rho, eps):
     return w - eta * grad / (np.sqrt(s_new) + eps), s_new
 
 
-def adam_loop(w, m, v, grad, t, eta, beta1, beta2, eps):
-    w_new, m_new, v_new = w.copy(), m.copy(), v.copy()
+def adam_loop(w, m, s, grad, t, eta, beta1, beta2, eps):
+    w_new, m_new, s_new = w.copy(), m.copy(), s.copy()
     for index in np.ndindex(w.shape):
         m_new[index] = beta1 * m[index] + (1 - beta1) * grad[index]
-        v_new[index] = beta2 * v[index] + (1 - beta2) * grad[index] ** 2
+        s_new[index] = beta2 * s[index] + (1 - beta2) * grad[index] ** 2
         w_new[index] = w[index] - eta * (m_new[index] / (1 - beta1 ** t)) / (
-            np.sqrt(v_new[index] / (1 - beta2 ** t)) + eps)
-    return w_new, m_new, v_new
+            np.sqrt(s_new[index] / (1 - beta2 ** t)) + eps)
+    return w_new, m_new, s_new
 
 
-def adam_counter_from_zero(w, m, v, grad, t, eta, beta1, beta2, eps):
+def adam_counter_from_zero(w, m, s, grad, t, eta, beta1, beta2, eps):
     step = t - 1
     step += 1  # a counter that starts at 0, increased before the correction
     m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad * grad
-    return w - eta * (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps), m, v
+    s = beta2 * s + (1 - beta2) * grad * grad
+    return w - eta * (m / (1 - beta1 ** step)) / (np.sqrt(s / (1 - beta2 ** step)) + eps), m, s
 
 
 # chapter 08: dropout
@@ -793,8 +793,8 @@ def derivative_naive_silenced(h):
 
 # chapters 06-13: typical wrong answers (hint ids from lecture_lib/checks/chNN.py)
 
-def momentum_pytorch_form(w, v, grad, eta, gamma):
-    v_new = gamma * v + grad
+def momentum_pytorch_form(w, v, grad, eta, mu):
+    v_new = mu * v + grad
     return w - eta * v_new, v_new
 
 
@@ -807,24 +807,48 @@ def rmsprop_swapped_rho(w, s, grad, eta, rho, eps):
     return w - eta * grad / (np.sqrt(s_new) + eps), s_new
 
 
-def adam_without_correction(w, m, v, grad, t, eta, beta1, beta2, eps):
+def adam_without_correction(w, m, s, grad, t, eta, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad ** 2
-    return w - eta * m / (np.sqrt(v) + eps), m, v
+    s = beta2 * s + (1 - beta2) * grad ** 2
+    return w - eta * m / (np.sqrt(s) + eps), m, s
 
 
-def adam_t_from_zero(w, m, v, grad, t, eta, beta1, beta2, eps):
+def adam_t_from_zero(w, m, s, grad, t, eta, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad ** 2
+    s = beta2 * s + (1 - beta2) * grad ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        return w - eta * (m / (1 - beta1 ** (t - 1))) / (np.sqrt(v / (1 - beta2 ** (t - 1))) + eps), m, v
+        return w - eta * (m / (1 - beta1 ** (t - 1))) / (np.sqrt(s / (1 - beta2 ** (t - 1))) + eps), m, s
 
 
-def adam_plain_gradient(w, m, v, grad, t, eta, beta1, beta2, eps):
+def adam_plain_gradient(w, m, s, grad, t, eta, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad
+    s = beta2 * s + (1 - beta2) * grad
     with np.errstate(invalid="ignore"):
-        return w - eta * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), m, v
+        return w - eta * (m / (1 - beta1 ** t)) / (np.sqrt(s / (1 - beta2 ** t)) + eps), m, s
+
+
+def adam_corrected_state(w, m, s, grad, t, eta, beta1, beta2, eps):
+    m_hat = (beta1 * m + (1 - beta1) * grad) / (1 - beta1 ** t)
+    s_hat = (beta2 * s + (1 - beta2) * grad ** 2) / (1 - beta2 ** t)
+    return w - eta * m_hat / (np.sqrt(s_hat) + eps), m_hat, s_hat  # the corrected moments kept as the state
+
+
+def adam_tensorflow(w, m, s, grad, t, eta, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    s = beta2 * s + (1 - beta2) * grad ** 2
+    return w - eta * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t) * m / (np.sqrt(s) + eps), m, s
+
+
+def adam_m_only(w, m, s, grad, t, eta, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    s = beta2 * s + (1 - beta2) * grad ** 2
+    return w - eta * m / (1 - beta1 ** t) / (np.sqrt(s) + eps), m, s
+
+
+def adam_complement_power(w, m, s, grad, t, eta, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    s = beta2 * s + (1 - beta2) * grad ** 2
+    return w - eta * (m / (1 - (1 - beta1) ** t)) / (np.sqrt(s / (1 - (1 - beta2) ** t)) + eps), m, s
 
 
 def dropout_keep_as_p(x, p_drop, u, training):
@@ -1014,14 +1038,16 @@ WRONG = {
                           "layer_count")],
     "count_parameters": [(lambda layer_sizes: sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:])), "missing_biases"),
                          (lambda layer_sizes: sum(layer_sizes), "counted_units")],
-    "momentum_step": [(lambda w, v, grad, eta, gamma: (w + (gamma * v + eta * grad), gamma * v + eta * grad), "wrong_sign"),
-                      (lambda w, v, grad, eta, gamma: (w - v, gamma * v + eta * grad), "old_velocity"),
+    "momentum_step": [(lambda w, v, grad, eta, mu: (w + (mu * v + eta * grad), mu * v + eta * grad), "wrong_sign"),
+                      (lambda w, v, grad, eta, mu: (w - v, mu * v + eta * grad), "old_velocity"),
                       (momentum_pytorch_form, "pytorch_form")],
     "rmsprop_step": [(rmsprop_old_average, "old_average"), (rmsprop_swapped_rho, "swapped_rho"),
                      (lambda w, s, grad, eta, rho, eps: (w - eta * grad / (np.sqrt(rho * s + (1 - rho) * grad) + eps),
                                                          rho * s + (1 - rho) * grad), "gradient_not_squared")],
     "adam_step": [(adam_without_correction, "missing_bias_correction"), (adam_t_from_zero, "t_starts_at_zero"),
-                  (adam_plain_gradient, "gradient_not_squared")],
+                  (adam_plain_gradient, "gradient_not_squared"), (adam_corrected_state, "corrected_state"),
+                  (adam_tensorflow, "tensorflow_form"), (adam_m_only, "corrected_m_only"),
+                  (adam_complement_power, "power_of_complement")],
     "dropout_forward": [(dropout_keep_as_p, "p_as_keep_probability"), (dropout_unscaled, "missing_scale"),
                         (dropout_always_on, "dropout_left_on_in_eval"),
                         (dropout_classic_inference, "classic_scaling_at_inference")],

@@ -239,7 +239,6 @@ NOTATION_PENDING = {
     "notebooks/03_feedforward_networks.ipynb",
     "notebooks/04_backpropagation.ipynb",
     "notebooks/05_training_framework.ipynb",
-    "notebooks/06_optimisers.ipynb",
     "notebooks/08_dropout.ipynb",
     "notebooks/09_batch_normalisation.ipynb",
     "notebooks/10_skip_connections.ipynb",

@@ -34,7 +34,6 @@ NOT_YET_CHECKED = {
     "03_feedforward_networks.ipynb",
     "04_backpropagation.ipynb",
     "05_training_framework.ipynb",
-    "06_optimisers.ipynb",
     "08_dropout.ipynb",
     "09_batch_normalisation.ipynb",
     "10_skip_connections.ipynb",
