@@ -796,7 +796,41 @@ def cross_entropy_probabilities_mean(y, p, epsilon):
     return float(np.mean(-np.sum(y * np.log(np.clip(p, epsilon, 1 - epsilon)), axis=1)))
 
 
-# chapter 07: clipping, scaling
+# chapter 07: gradient norms, initial weight scale, dead units, clipping, scaling
+
+def norms_outer_products(inputs, errors):
+    norms = []
+    for g, e in zip(inputs, errors):
+        total = sum(np.outer(a, b) for a, b in zip(g, e)) / len(g)
+        norms.append(np.sqrt(np.sum(total ** 2)))
+    return np.array(norms)
+
+
+def norms_einsum(inputs, errors):
+    return np.array([np.linalg.norm(np.einsum("ni,nj->ij", g, e)) / g.shape[0] for g, e in zip(inputs, errors)])
+
+
+def std_from_variance(fan_in, slope):
+    variance = 1.0 / (fan_in * (0.5 + 0.5 * slope * slope))
+    return variance ** 0.5
+
+
+def std_he_corrected(fan_in, slope):
+    return float(np.sqrt(2.0 / fan_in) / np.hypot(1.0, slope))
+
+
+def dead_loop(batches):
+    alive = set()
+    for h in batches:
+        for j in range(h.shape[1]):
+            if np.any(h[:, j] > 0):
+                alive.add(j)
+    return 1.0 - len(alive) / batches[0].shape[1]
+
+
+def dead_maximum(batches):
+    return float(np.mean(np.max([h.max(axis=0) for h in batches], axis=0) <= 0))
+
 
 def clip_loop(grads, max_norm):
     squares = 0.0
@@ -885,6 +919,9 @@ RIGHT = {
     "log_softmax": [log_softmax_loop, log_softmax_logaddexp],
     "cross_entropy_from_logits": [cross_entropy_logsumexp_rows, cross_entropy_logaddexp],
     "cross_entropy_from_probabilities": [cross_entropy_probabilities_loop, cross_entropy_probabilities_mean],
+    "layer_gradient_norms": [norms_outer_products, norms_einsum],
+    "signal_preserving_std": [std_from_variance, std_he_corrected],
+    "dead_unit_fraction": [dead_loop, dead_maximum],
     "clip_by_global_norm": [clip_loop, clip_concatenated],
     "min_max_scale": [min_max_loop, min_max_ptp],
     "z_score_scale": [z_score_by_hand, z_score_loop],
@@ -1236,7 +1273,20 @@ WRONG = {
     "cross_entropy_from_probabilities": [
         (lambda y, p, epsilon: float(-np.sum(y * np.log(np.clip(p, epsilon, 1 - epsilon)))), "summed_not_averaged"),
         (lambda y, p, epsilon: float(np.sum(y * np.log(np.clip(p, epsilon, 1 - epsilon))) / len(p)), "wrong_sign")],
+    "layer_gradient_norms": [(lambda inputs, errors: np.array([np.linalg.norm(g.T @ e) for g, e in zip(inputs, errors)]),
+                              "summed_over_examples"),
+                             (lambda inputs, errors: np.array([np.sum((g.T @ e / len(g)) ** 2)
+                                                               for g, e in zip(inputs, errors)]), "no_square_root")],
+    "signal_preserving_std": [(lambda fan_in, slope: np.sqrt(2.0 / fan_in), "he_for_every_slope"),
+                              (lambda fan_in, slope: 2.0 / ((1 + slope ** 2) * fan_in), "variance_not_std")],
+    "dead_unit_fraction": [(lambda batches: float(np.mean([np.mean(h.max(axis=0) <= 0) for h in batches])),
+                            "one_batch_at_a_time"),
+                           (lambda batches: float(np.mean(np.vstack(batches) <= 0)), "zero_outputs_fraction")],
     "clip_by_global_norm": [(clip_per_tensor, "per_tensor"),
+                            (lambda grads, max_norm: [g * min(1.0, max_norm / sum(np.linalg.norm(a) for a in grads))
+                                                      for g in grads], "sum_of_norms"),
+                            (lambda grads, max_norm: [g * min(1.0, max_norm / sum(float(np.sum(a * a)) for a in grads))
+                                                      for g in grads], "no_square_root"),
                             (lambda grads, max_norm: [np.clip(g, -max_norm, max_norm) for g in grads], "element_wise"),
                             (lambda grads, max_norm: [g * max_norm / np.sqrt(sum(np.sum(a * a) for a in grads))
                                                       for g in grads], "always_rescaled")],
@@ -1338,7 +1388,7 @@ def _first_array_argument(kwargs):
 
 
 #: Exercises whose function takes no array or list argument that it could change.
-NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xnor_network")
+NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xnor_network", "signal_preserving_std")
 #: Exercises whose function may change an argument in place: clip_by_global_norm may clip the caller's gradients
 #: in place, as torch.nn.utils.clip_grad_norm_ does (tests/test_checks_ch07.py accepts that answer).
 MAY_CHANGE_ARGUMENTS = ("clip_by_global_norm",)

@@ -12,7 +12,7 @@ def _assert_hint(result, hint):
     assert "Hint:" in repr(result)
 
 
-# --- exercise 1: clipping by global norm --------------------------------------------------------------
+# --- exercise 4: clipping by global norm --------------------------------------------------------------
 
 def clip_loops(grads, max_norm):
     total = 0.0
@@ -95,7 +95,7 @@ def test_clip_feedback_does_not_reveal_the_answer():
     assert f"{grads[0][0, 0] / norm:.3g}" not in repr(result)
 
 
-# --- exercises 2 and 3: scaling ---------------------------------------------------------------------------
+# --- exercises 5 and 6: scaling ---------------------------------------------------------------------------
 
 def min_max_loops(x_train, x_test):
     out_train, out_test = np.empty_like(x_train), np.empty_like(x_test)
@@ -191,3 +191,146 @@ def test_scaling_wrong_kinds_of_answer():
     assert result.status == FAILED and "array 1" in repr(result) and "None" in repr(result)
     result = ch07.check_min_max_scale(lambda x_train, x_test: (own_min_max(x_train), own_min_max(x_test)[:1]))
     assert result.status == FAILED and "shape (2, 2)" in repr(result)
+
+
+# --- the global-clipping mistakes a learner makes in the norm ----------------------------------------------
+
+def sum_of_norms(grads, max_norm):
+    norm = sum(np.linalg.norm(g) for g in grads)
+    return [g * min(1.0, max_norm / norm) for g in grads]
+
+
+def no_square_root(grads, max_norm):
+    squares = sum(float(np.sum(g * g)) for g in grads)
+    return [g * min(1.0, max_norm / squares) for g in grads]
+
+
+@pytest.mark.parametrize("wrong, hint", [(sum_of_norms, "sum_of_norms"), (no_square_root, "no_square_root")])
+def test_clip_norm_mistakes_get_their_hint(wrong, hint):
+    result = ch07.check_clip_by_global_norm(wrong)
+    _assert_hint(result, hint)
+    assert result.hints == [hint]
+
+
+def test_clip_norm_hints_stay_silent_for_a_right_answer_and_for_other_mistakes():
+    assert ch07.check_clip_by_global_norm(clip_loops).hints == []
+    assert "sum_of_norms" not in ch07.check_clip_by_global_norm(per_tensor).hints
+    assert "no_square_root" not in ch07.check_clip_by_global_norm(element_wise).hints
+
+
+# --- exercise: per-layer gradient norms --------------------------------------------------------------------
+
+def norms_loops(inputs, errors):
+    out = []
+    for g, eps in zip(inputs, errors):
+        n, fan_in = g.shape
+        total = 0.0
+        for i in range(fan_in):
+            for j in range(eps.shape[1]):
+                total += (sum(g[k, i] * eps[k, j] for k in range(n)) / n) ** 2
+        out.append(total ** 0.5)
+    return np.array(out)
+
+
+def norms_einsum_float32(inputs, errors):
+    return np.array([np.linalg.norm(np.einsum("ni,nj->ij", g.astype(np.float32), e.astype(np.float32)) / len(g))
+                     for g, e in zip(inputs, errors)], dtype=np.float32)
+
+
+@pytest.mark.parametrize("correct", [norms_loops, norms_einsum_float32])
+def test_gradient_norms_written_differently_pass(correct):
+    assert ch07.check_layer_gradient_norms(correct).status == PASSED
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda inputs, errors: np.array([np.linalg.norm(g.T @ e) for g, e in zip(inputs, errors)]), "summed_over_examples"),
+    (lambda inputs, errors: np.array([np.sum((g.T @ e / len(g)) ** 2) for g, e in zip(inputs, errors)]),
+     "no_square_root"),
+    (lambda inputs, errors: np.array([np.mean([np.linalg.norm(np.outer(a, b)) for a, b in zip(g, e)])
+                                      for g, e in zip(inputs, errors)]), "mean_of_example_norms"),
+    (lambda inputs, errors: np.array([np.linalg.norm(e) for e in errors]), "error_norms"),
+])
+def test_gradient_norm_mistakes_get_their_hint(wrong, hint):
+    _assert_hint(ch07.check_layer_gradient_norms(wrong), hint)
+
+
+def test_gradient_norms_hints_silent_for_an_unknown_wrong_answer():
+    result = ch07.check_layer_gradient_norms(lambda inputs, errors: np.ones(len(inputs)))
+    assert result.status == FAILED and result.hints == []
+    result = ch07.check_layer_gradient_norms(lambda inputs, errors: [1.0] * len(inputs))
+    assert result.status == FAILED and "ndarray" in repr(result)
+
+
+# --- exercise: the signal-preserving initial weight scale ---------------------------------------------------
+
+def std_by_halves(fan_in, slope):
+    positive_half = 0.5          # E[h^2; h > 0] / Var(h)
+    negative_half = 0.5 * slope * slope
+    return (1.0 / (fan_in * (positive_half + negative_half))) ** 0.5
+
+
+def std_float32(fan_in, slope):
+    return np.float32(np.sqrt(np.float32(2.0) / np.float32(fan_in)) / np.sqrt(np.float32(1.0 + slope ** 2)))
+
+
+@pytest.mark.parametrize("correct", [std_by_halves, std_float32])
+def test_signal_std_written_differently_passes(correct):
+    assert ch07.check_signal_preserving_std(correct).status == PASSED
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda fan_in, slope: 2.0 / ((1 + slope ** 2) * fan_in), "variance_not_std"),
+    (lambda fan_in, slope: np.sqrt(2.0 / fan_in), "he_for_every_slope"),
+    (lambda fan_in, slope: np.sqrt(2.0 / ((1 + slope) * fan_in)), "slope_not_squared"),
+    (lambda fan_in, slope: np.sqrt((1 + slope ** 2) / (2.0 * fan_in)), "halved_instead_of_doubled"),
+    (lambda fan_in, slope: np.sqrt(2.0 * fan_in / (1 + slope ** 2)), "fan_in_not_inverted"),
+])
+def test_signal_std_mistakes_get_their_hint(wrong, hint):
+    _assert_hint(ch07.check_signal_preserving_std(wrong), hint)
+
+
+def test_signal_std_unknown_mistake_and_wrong_kind():
+    result = ch07.check_signal_preserving_std(lambda fan_in, slope: 1.0 / fan_in)
+    assert result.status == FAILED and result.hints == []
+    result = ch07.check_signal_preserving_std(lambda fan_in, slope: "0.17")
+    assert result.status == FAILED and "Expected" in repr(result)
+
+
+# --- exercise: dead units over a data set ------------------------------------------------------------------
+
+def dead_loops(batches):
+    units = batches[0].shape[1]
+    dead = 0
+    for j in range(units):
+        if all(h[n, j] <= 0 for h in batches for n in range(h.shape[0])):
+            dead += 1
+    return dead / units
+
+
+def dead_stacked_max(batches):
+    return float(np.mean(np.vstack(batches).max(axis=0) <= 0))
+
+
+@pytest.mark.parametrize("correct", [dead_loops, dead_stacked_max])
+def test_dead_fraction_written_differently_passes(correct):
+    assert ch07.check_dead_unit_fraction(correct).status == PASSED
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda batches: float(np.mean([np.mean(h.max(axis=0) <= 0) for h in batches])), "one_batch_at_a_time"),
+    (lambda batches: float(np.mean(batches[-1].max(axis=0) <= 0)), "last_batch_only"),
+    (lambda batches: float(np.mean(np.vstack(batches) <= 0)), "zero_outputs_fraction"),
+    (lambda batches: float(np.mean(np.vstack(batches).max(axis=0) < 0)), "strictly_negative"),
+    (lambda batches: float(np.mean(np.vstack(batches).min(axis=0) <= 0)), "silent_somewhere"),
+    (lambda batches: float(np.sum(np.vstack(batches).max(axis=0) <= 0)), "count_not_fraction"),
+])
+def test_dead_fraction_mistakes_get_their_hint(wrong, hint):
+    _assert_hint(ch07.check_dead_unit_fraction(wrong), hint)
+
+
+def test_dead_fraction_stub_and_unknown_mistake():
+    def stub(batches):
+        raise NotImplementedError()
+    assert ch07.check_dead_unit_fraction(stub).status == NOT_ATTEMPTED
+    result = ch07.check_dead_unit_fraction(lambda batches: 0.123)
+    assert result.status == FAILED and result.hints == []

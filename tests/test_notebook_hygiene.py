@@ -172,7 +172,6 @@ def stale_to_come(markdown: str, chapter_numbers) -> list:
 EXISTING = {p.name[:2] for p in CHAPTERS}
 #: Notebooks that still announce an existing chapter as "to come".
 TO_COME_PENDING = {
-    "notebooks/07_training_pitfalls.ipynb",
 }
 
 
@@ -229,7 +228,6 @@ def test_development_notes_are_found(line, note):
 NOTATION_LINK = "00_start_here.ipynb#Notation"
 #: Chapters that do not link to the notation page yet.
 NOTATION_PENDING = {
-    "notebooks/07_training_pitfalls.ipynb",
 }
 
 

@@ -83,3 +83,121 @@ def test_digits_split_subset_and_seed_summary():
     assert seed_summary([0.5, 0.7, 0.6]) == "0.6 (range 0.5–0.7, 3 seeds)"
     with pytest.raises(ValueError):
         seed_summary([])
+
+
+# --- the measurements behind the chapter's printed claims ------------------------------------------------
+
+from lecture_lib.topics.training_pitfalls import (ADAM_KAPPA, adam_step_fraction, batch_gradient_rms,  # noqa: E402
+                                                  learning_rate_range_test, output_collapse, output_spread, tally)
+
+
+def test_output_spread_collapses_through_a_sigmoid_stack_and_not_through_relu_he():
+    x = digits_split(200)[0]
+    sigmoid = output_spread(deep_network(10, activation="sigmoid", init="lecun"), x)
+    relu = output_spread(deep_network(10, activation="relu", init="he"), x)
+    assert len(sigmoid) == 11 and sigmoid[-2] < 1e-4 * sigmoid[0]  # orders of magnitude lost
+    assert relu[-2] > 0.1 * relu[0]  # the claim is false for ReLU + He
+    # by hand for one unit that ignores its input
+    model = deep_network(1, width=2, activation="relu", init="he")
+    model.layers[0].params["W"][:, 0] = 0.0
+    model.layers[0].params["b"][0] = 1.0
+    assert output_spread(model, x)[0] == pytest.approx(0.5 * float(np.std(np.maximum(x @ model.layers[0].params["W"][:, 1], 0))))
+
+
+def test_batch_gradient_rms_and_adams_step_fraction():
+    x, y, _, _ = digits_split(96)
+    def compiled(activation, init):
+        model = deep_network(10, activation=activation, init=init)
+        model.compile(loss="categorical_crossentropy", optimizer="adam")
+        return model
+
+    sigmoid = batch_gradient_rms(compiled("sigmoid", "lecun"), x, y)
+    relu = batch_gradient_rms(compiled("relu", "he"), x, y)
+    with pytest.raises(RuntimeError, match="Compile"):
+        batch_gradient_rms(deep_network(2), x, y)
+    assert len(sigmoid) == 11
+    assert sigmoid[0] < ADAM_KAPPA and adam_step_fraction(sigmoid[0]) < 0.5  # κ sets the step
+    assert relu[0] > 100 * ADAM_KAPPA and adam_step_fraction(relu[0]) > 0.99  # and here it does not
+    assert adam_step_fraction([0.0, 1e-7], kappa=1e-7) == [0.0, 0.5]
+    with pytest.raises(ValueError, match="finite"):
+        adam_step_fraction(-1.0)
+    # the root mean square over two batches, by hand
+    model = deep_network(1, width=3, activation="relu", init="he")
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    squares = []
+    for rows in (slice(0, 2), slice(2, 4)):
+        model.backward(y[rows], model.forward(x[rows]))
+        squares.append([float(np.mean(g["W"] ** 2)) for g in model.grads])
+    expected = np.sqrt(np.mean(squares, axis=0))
+    assert np.allclose(batch_gradient_rms(model, x[:4], y[:4], batch_size=2), expected)
+
+
+def test_output_collapse_tells_a_network_that_ignores_its_input():
+    x, y, _, _ = digits_split(300)
+    model = deep_network(2, activation="relu", init="he")
+    proportions = y.mean(axis=0)
+    model.layers[-1].params["W"][...] = 0.0
+    model.layers[-1].params["b"][...] = np.log(proportions)
+    collapsed = output_collapse(model, x, y)
+    assert collapsed.collapsed() and collapsed.spread < 1e-12 and collapsed.largest_gap < 1e-12
+    assert collapsed.loss == pytest.approx(collapsed.proportion_loss)
+    healthy = output_collapse(deep_network(2, activation="relu", init="he"), x, y)
+    assert not healthy.collapsed()  # a fresh network's outputs depend on the input
+    with pytest.raises(ValueError, match="one-hot"):
+        output_collapse(model, x, y[:, :3])
+
+
+def test_span_prints_one_value_when_the_ends_agree():
+    from lecture_lib.topics.training_pitfalls import span
+    assert span([3e-3, 2.9e-3]) == "3e-03"
+    assert span([0.2, 0.05, 0.1], ".0f", " %") == "0 %"
+    assert span([1.0, 0.06], ".0%") == "6% to 100%"
+    with pytest.raises(ValueError):
+        span([])
+
+
+def test_tally_counts_true_flags():
+    assert tally([True, False, True]) == "2/3"
+    assert tally(np.array([1.0, 0.0]) > 0.5) == "1/2"
+    with pytest.raises(ValueError):
+        tally([])
+
+
+def test_range_test_finds_the_fall_and_the_blow_up():
+    test = learning_rate_range_test(depth=2, steps=40, eta_min=1e-4, eta_max=10.0)
+    assert test.etas[0] == pytest.approx(1e-4) and test.etas == sorted(test.etas)
+    assert test.blow_up_eta is not None and test.lowest_eta < test.blow_up_eta
+    assert min(test.smoothed) < test.smoothed[0]  # the loss fell somewhere in the sweep
+    tiny = learning_rate_range_test(depth=2, steps=20, eta_min=1e-7, eta_max=1e-6)
+    assert tiny.blow_up_eta is None  # too small to blow up: the claim is false here
+    with pytest.raises(ValueError, match="eta_max"):
+        learning_rate_range_test(eta_min=1.0, eta_max=0.1)
+
+
+def test_runs_keep_their_model_and_the_epoch_they_diverged_in():
+    run = train_deep_network(depth=10, init="large", optimizer="sgd", eta=0.1, epochs=3, seed=0)
+    assert run.diverged and run.diverged_epoch == len(run.losses) + 1
+    fine = train_deep_network(depth=2, activation="elu", n_train=64, epochs=1)
+    assert fine.diverged_epoch is None and fine.model.layers[0].activation.name == "elu"
+    assert fine.train_accuracy == pytest.approx(fine.model.evaluate(*digits_split(64)[:2])[1])
+    assert math.isnan(run.train_accuracy)
+
+
+def test_start_gradients_alone_give_the_same_ratio_as_diagnose():
+    full = train_deep_network(depth=4, activation="sigmoid", init="lecun", n_train=64, epochs=1)
+    light = train_deep_network(depth=4, activation="sigmoid", init="lecun", n_train=64, epochs=1, diagnose_before=False)
+    assert light.before.gradient_ratio == pytest.approx(full.before.gradient_ratio, rel=1e-9)
+    assert light.before.column("grad_norm") == pytest.approx(full.before.column("grad_norm"), rel=1e-9)
+    assert light.test_accuracy == full.test_accuracy  # the measurement does not change the training
+    with pytest.raises(ValueError, match="only 'grad_norm'"):
+        light.before.column("saturation")
+
+
+def test_start_diagnostics_is_the_start_of_the_run():
+    from lecture_lib.topics.training_pitfalls import start_diagnostics
+    run = train_deep_network(depth=3, activation="relu", n_train=64, epochs=1, seed=4)
+    start = start_diagnostics(depth=3, activation="relu", n_train=64, seed=4)
+    assert start.column("grad_norm") == pytest.approx(run.before.column("grad_norm"))
+    assert start.column("dead_fraction") == run.before.column("dead_fraction")
+    other = start_diagnostics(depth=3, activation="relu", n_train=64, seed=5)
+    assert other.column("grad_norm") != pytest.approx(run.before.column("grad_norm"))

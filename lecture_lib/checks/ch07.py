@@ -1,4 +1,5 @@
-"""Checks of the chapter 07 exercises: clipping by global norm, min-max and z-score scaling.
+"""Checks of the chapter 07 exercises: per-layer gradient norms, the signal-preserving initial weight scale,
+dead units over a data set, clipping by global norm, min-max and z-score scaling.
 
 The references come from ``lecture_lib.nn.clipping`` and
 ``lecture_lib.topics.feature_scaling``; the typical mistakes are the wrong
@@ -13,10 +14,11 @@ import numpy as np
 
 from ..nn.clipping import clip_by_global_norm as _reference_clip
 from ..topics.feature_scaling import fit_min_max, fit_z_score, min_max_scale, z_score
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, matching_mistakes,
-                   same_answer)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, check_array_cases, checks_learner_code,
+                   describe_value, matching_mistakes, real_number_problem, same_answer)
 
-__all__ = ["check_clip_by_global_norm", "check_min_max_scale", "check_z_score_scale"]
+__all__ = ["check_layer_gradient_norms", "check_signal_preserving_std", "check_dead_unit_fraction",
+           "check_clip_by_global_norm", "check_min_max_scale", "check_z_score_scale"]
 
 
 def _same(a, b):
@@ -58,7 +60,7 @@ def _check_cases(run, cases, reference, mistakes, what, wrong_answer):
     return run.finish()
 
 
-# --- Exercise 1: clipping by global norm ------------------------------------------------------------
+# --- Exercise 4: clipping by global norm ------------------------------------------------------------
 
 def _clip_reference(grads, max_norm):
     clipped, _ = _reference_clip([np.asarray(g, dtype=float) for g in grads], max_norm)
@@ -87,7 +89,25 @@ def _per_tensor(grads, max_norm):
     return out
 
 
+def _sum_of_norms(grads, max_norm):
+    norm = sum(float(np.sqrt(np.sum(np.asarray(g, dtype=float) ** 2))) for g in grads)
+    return [g * (max_norm / norm) if norm > max_norm else g.copy() for g in grads]
+
+
+def _no_square_root(grads, max_norm):
+    squares = _global_norm(grads) ** 2
+    return [g * (max_norm / squares) if squares > max_norm else g.copy() for g in grads]
+
+
 _CLIP_MISTAKES = [
+    Mistake("sum_of_norms",
+            "you added up the norms of the arrays. The global norm is ONE norm of all entries together: add the "
+            "squares of every entry of every array, then take one square root (the sum of the arrays' norms is "
+            "larger whenever two arrays are non-zero).",
+            _sum_of_norms),
+    Mistake("no_square_root",
+            "your norm is the sum of the squares, without the square root: ||g|| = sqrt(sum of squares).",
+            _no_square_root),
     Mistake("per_tensor",
             "you clipped each array by its own norm (Keras's clipnorm). Clipping by the GLOBAL norm uses one norm for "
             "all arrays together, ||g|| = sqrt(sum over every array of the sum of its squares), and one factor for all.",
@@ -134,7 +154,7 @@ def check_clip_by_global_norm(clip_by_global_norm, time_limit=DEFAULT_TIME_LIMIT
                         "max_norm / max(max_norm, ||g||) with ||g|| the global norm of all arrays.")
 
 
-# --- Exercises 2 and 3: min-max and z-score scaling, statistics from the training split ---------------
+# --- Exercises 5 and 6: min-max and z-score scaling, statistics from the training split ---------------
 
 def _min_max_reference(x_train, x_test):
     low, high = fit_min_max(x_train)
@@ -246,3 +266,186 @@ def check_z_score_scale(z_score_scale, time_limit=DEFAULT_TIME_LIMIT):
                         "(x_train scaled, x_test scaled), shapes of x_train and x_test",
                         "The scaled values are not (x - mean) / std with each feature's mean and std (ddof=0) on "
                         "x_train.")
+
+
+# --- Exercise 1: per-layer gradient norms ------------------------------------------------------------------
+
+def _weight_gradients(inputs, errors):
+    return [np.asarray(g, dtype=float).T @ np.asarray(e, dtype=float) / np.shape(g)[0] for g, e in zip(inputs, errors)]
+
+
+def _norms_reference(inputs, errors):
+    return np.array([np.sqrt(np.sum(d ** 2)) for d in _weight_gradients(inputs, errors)])
+
+
+_NORM_MISTAKES = [
+    Mistake("summed_over_examples",
+            "your norms are N times too large: E is the MEAN loss over the N examples, so dE/dW = g^T ε / N.",
+            lambda inputs, errors: _norms_reference(inputs, errors) * np.shape(inputs[0])[0]),
+    Mistake("no_square_root",
+            "these are the sums of squares: the norm is their square root.",
+            lambda inputs, errors: _norms_reference(inputs, errors) ** 2),
+    Mistake("mean_of_example_norms",
+            "you averaged the norms of the examples' gradients. The layer's gradient is the average of the "
+            "examples' gradients (one matrix); take the norm of that matrix. Examples pulling in different "
+            "directions cancel in the average, not in the average of norms.",
+            lambda inputs, errors: np.array([np.mean([np.linalg.norm(np.outer(gn, en)) for gn, en in zip(g, e)])
+                                             for g, e in zip(inputs, errors)])),
+    Mistake("error_norms",
+            "these are the norms of the error terms ε alone. The weights' gradient combines them with the "
+            "layer's input g: dE/dw_ij = mean over examples of g_i ε_j.",
+            lambda inputs, errors: np.array([np.linalg.norm(np.asarray(e, dtype=float)) for e in errors])),
+]
+
+
+def _norm_cases():
+    rng = np.random.default_rng(11)
+    sizes = [(5, 4, 3), (6, 3, 3, 2), (4, 2, 5, 5, 1)]
+    cases = []
+    for n, *widths in [(s[0], *s[1:]) for s in sizes]:
+        inputs = [rng.standard_normal((n, a)) for a in widths[:-1]]
+        errors = [rng.standard_normal((n, b)) * 10.0 ** -k for k, b in enumerate(widths[1:])]
+        cases.append(Case({"inputs": inputs, "errors": errors}, f"{len(inputs)} layers, {n} examples"))
+    cases[-1].note += ", error terms shrinking tenfold per layer"
+    return cases
+
+
+_NORM_CASES = _norm_cases()
+
+
+@checks_learner_code
+def check_layer_gradient_norms(layer_gradient_norms, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``layer_gradient_norms(inputs, errors)`` → ndarray (L,) of ||dE/dW_l||, dE/dW_l = g_l^T ε_l / N."""
+    run = CheckRun("ch07.layer_gradient_norms", layer_gradient_norms, time_limit)
+    return check_array_cases(run, _NORM_CASES, _norms_reference, _NORM_MISTAKES,
+                             "the layers' gradient norms (one number per layer)",
+                             "The norms are not ||dE/dW|| of each layer with dE/dW = g^T ε / N (E the mean loss).")
+
+
+# --- Exercise 2: the initial weight scale that keeps the signal's variance -------------------------------
+
+def _std_reference(fan_in, slope):
+    return float(np.sqrt(2.0 / ((1.0 + slope ** 2) * fan_in)))
+
+
+_STD_MISTAKES = [
+    Mistake("variance_not_std",
+            "you returned the variance Var(w). The function returns the standard deviation, its square root.",
+            lambda fan_in, slope: _std_reference(fan_in, slope) ** 2),
+    Mistake("he_for_every_slope",
+            "this is He's value for ReLU (slope 0) whatever the slope. A leaky unit keeps part of the negative "
+            "half too: work out E[g^2] for g = h (h > 0) and g = slope h (h < 0) with h symmetric around 0.",
+            lambda fan_in, slope: float(np.sqrt(2.0 / fan_in))),
+    Mistake("slope_not_squared",
+            "the negative half contributes slope^2 h^2 to E[g^2] (g = slope h is squared), not slope h^2.",
+            lambda fan_in, slope: float(np.sqrt(2.0 / ((1.0 + slope) * fan_in)))),
+    Mistake("halved_instead_of_doubled",
+            "E[g^2] = (1 + slope^2)/2 Var(h): to keep fan_in Var(w) E[g^2] = Var(h), Var(w) is the INVERSE of "
+            "fan_in (1 + slope^2)/2.",
+            lambda fan_in, slope: float(np.sqrt((1.0 + slope ** 2) / (2.0 * fan_in)))),
+    Mistake("fan_in_not_inverted",
+            "the variance of h grows with the number of inputs, so Var(w) must shrink as 1/fan_in.",
+            lambda fan_in, slope: float(np.sqrt(2.0 * fan_in / (1.0 + slope ** 2)))),
+]
+
+_STD_CASES = [
+    Case({"fan_in": 64, "slope": 0.0}, "ReLU, 64 inputs"),
+    Case({"fan_in": 100, "slope": 1.0}, "slope 1: a linear unit"),
+    Case({"fan_in": 50, "slope": 0.3}, "leaky slope 0.3"),
+    Case({"fan_in": 784, "slope": 0.01}, "the usual leaky slope, 784 inputs"),
+]
+
+
+def _scalar_cases(run, cases, reference, mistakes, what, wrong_answer):
+    run.cases_total = len(cases)
+    run.prefetch(cases)
+    for case in cases:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = reference(**case.kwargs)
+        problem = real_number_problem(outcome.value, what)
+        if problem is None and not _same(float(outcome.value), expected):
+            problem = wrong_answer
+        if problem is not None:
+            same = (lambda a, b: real_number_problem(a) is None and _same(float(a), float(b)))
+            found = run.mistakes_for(mistakes, case, outcome.value, expected, same)
+            run.fail(case, problem, returned=outcome.value, mistakes=found)
+            break
+        run.case_passed()
+    return run.finish()
+
+
+@checks_learner_code
+def check_signal_preserving_std(signal_preserving_std, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``signal_preserving_std(fan_in, slope)`` → the std of w that keeps Var(h) through leaky-ReLU layers."""
+    run = CheckRun("ch07.signal_preserving_std", signal_preserving_std, time_limit)
+    return _scalar_cases(run, _STD_CASES, _std_reference, _STD_MISTAKES, "the standard deviation of the weights",
+                         "This standard deviation does not keep Var(h) the same from layer to layer.")
+
+
+# --- Exercise 3: dead units over a data set -----------------------------------------------------------------
+
+def _dead_reference(batches):
+    fired = np.any(np.concatenate([np.asarray(b, dtype=float) for b in batches]) > 0, axis=0)
+    return float(1.0 - np.mean(fired))
+
+
+def _per_batch_mean(batches):
+    return float(np.mean([1.0 - np.mean(np.any(np.asarray(b) > 0, axis=0)) for b in batches]))
+
+
+_DEAD_MISTAKES = [
+    Mistake("one_batch_at_a_time",
+            "you averaged the dead fraction of each batch. A unit that is silent on one batch may fire on "
+            "another: it is dead only if its output is 0 on EVERY example of the whole data set.",
+            _per_batch_mean),
+    Mistake("last_batch_only",
+            "only the last batch counted. A unit is dead when it is silent on every example of all the batches.",
+            lambda batches: _dead_reference(batches[-1:])),
+    Mistake("zero_outputs_fraction",
+            "this is the fraction of zero outputs over all examples and units (what TensorBoard's zero fraction "
+            "shows), not the fraction of units that are zero on every example.",
+            lambda batches: float(np.mean(np.concatenate([np.asarray(b) for b in batches]) <= 0))),
+    Mistake("strictly_negative",
+            "a unit with h = 0 outputs max(0, 0) = 0 and gets no gradient either: count h <= 0 as silent, not "
+            "only h < 0.",
+            lambda batches: float(np.mean(np.all(np.concatenate([np.asarray(b) for b in batches]) < 0, axis=0)))),
+    Mistake("silent_somewhere",
+            "you counted units that are silent on SOME example. Dead means silent on every example (all, not any).",
+            lambda batches: float(np.mean(np.any(np.concatenate([np.asarray(b) for b in batches]) <= 0, axis=0)))),
+    Mistake("count_not_fraction",
+            "return the fraction of the units (between 0 and 1), not their number.",
+            lambda batches: _dead_reference(batches) * np.shape(batches[0])[1]),
+]
+
+
+def _dead_cases():
+    rng = np.random.default_rng(5)
+    h = rng.standard_normal((12, 6))
+    h[:, 0] = -np.abs(h[:, 0])          # dead
+    h[:, 1] = -np.abs(h[:, 1])
+    h[7, 1] = 0.4                       # fires on one example of the second batch only
+    h[:, 2] = -np.abs(h[:, 2])
+    h[3, 2] = 0.0                       # exactly 0: still silent
+    h[:, 3] = -np.abs(h[:, 3])
+    h[2, 3] = 0.7                       # fires on one example of the first batch only
+    wide = rng.standard_normal((9, 8)) - 1.2
+    wide[:, :3] = -np.abs(wide[:, :3]) - 0.1
+    wide[8, 3:] = np.abs(wide[8, 3:]) + 0.1  # every other unit fires on the last example
+    return [
+        Case({"batches": [h[:6], h[6:]]}, "two batches of 6 examples, 6 units"),
+        Case({"batches": [wide[:3], wide[3:6], wide[6:]]}, "three batches, 8 units, the live ones firing late"),
+        Case({"batches": [h]}, "one batch holding the whole data set"),
+    ]
+
+
+_DEAD_CASES = _dead_cases()
+
+
+@checks_learner_code
+def check_dead_unit_fraction(dead_unit_fraction, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``dead_unit_fraction(batches)`` → the fraction of ReLU units with h <= 0 on every example of all batches."""
+    run = CheckRun("ch07.dead_unit_fraction", dead_unit_fraction, time_limit)
+    return _scalar_cases(run, _DEAD_CASES, _dead_reference, _DEAD_MISTAKES, "the fraction of dead units",
+                         "This is not the fraction of units whose weighted sum h is <= 0 on every example.")

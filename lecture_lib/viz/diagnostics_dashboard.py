@@ -13,16 +13,26 @@ import math
 import numpy as np
 
 from .._validate import check_choice, check_positive, check_positive_int
-from ..topics.training_pitfalls import ACTIVATIONS, INITIALISATIONS, OPTIMIZERS, train_deep_network
+from ..topics.training_pitfalls import (ACTIVATIONS, INITIALISATIONS, OPTIMIZERS, deep_network, digits_split,
+                                       output_spread, start_diagnostics, train_deep_network)
 from .live_figure import LiveFigure, new_figure
 from .plotting import COLORS
 
 __all__ = ["draw_gradient_norms", "draw_unit_health", "diagnostics_small_multiples", "diagnostics_dashboard",
-           "MAX_DEPTH"]
+           "draw_output_spread", "draw_centred_histograms", "MAX_DEPTH", "ZERO_FLOOR"]
 
 #: deepest network the dashboard offers (its axes are fixed to it)
 MAX_DEPTH = 12
 _NORM_LIMITS = (1e-12, 1e4)
+_SPREAD_LIMITS = (1e-12, 10.0)
+
+
+def _numbered(values):
+    """(layer numbers 1.., values) with non-finite values left out (as NaN)."""
+    values = np.array([v if math.isfinite(v) else np.nan for v in values], dtype=float)
+    return np.arange(1, len(values) + 1), values
+#: where a gradient norm of exactly 0 (a log axis cannot show it) is drawn, as a downward triangle
+ZERO_FLOOR = 3e-12
 
 
 def _layer_values(diagnostics, measure):
@@ -42,27 +52,59 @@ def draw_gradient_norms(ax, diagnostics_list, label=None, color=None, linestyle=
     diagnostics_list : list of Diagnostics (e.g. one per seed)
     label : str, optional
         Legend entry (given to the first line only).
+
+    Norms of exactly 0 (every unit of a layer dead, say) have no place on a
+    log axis: they are drawn as downward triangles at ``ZERO_FLOOR``, with
+    the legend entry "exactly 0".
     """
+    zero_labelled = False
     for i, diagnostics in enumerate(diagnostics_list):
         numbers, norms = _layer_values(diagnostics, "grad_norm")
         ax.semilogy(numbers, norms, marker="o", markersize=3, linewidth=1.2, color=color, linestyle=linestyle,
                     label=label if i == 0 else None)
+        zero = norms == 0
+        if zero.any():
+            ax.semilogy(numbers[zero], np.full(zero.sum(), ZERO_FLOOR), "v", markersize=6, color=color,
+                        label=None if zero_labelled else "exactly 0 (drawn at the bottom)")
+            zero_labelled = True
     ax.set_xlabel("layer (1 = first hidden, last = output)")
     ax.set_ylabel("‖∂E/∂W‖ of the layer")
     return ax
 
 
-def draw_unit_health(ax, diagnostics, color=None, width=0.8):
-    """Bars per hidden layer: the fraction of dead ReLU units, or of saturated sigmoid/tanh outputs (in %)."""
+def _unit_health(diagnostics):
+    """(values per hidden layer, what they are) for the bars: dead ReLU units, saturated outputs, or none."""
     dead = list(diagnostics.column("dead_fraction").values())
+    if dead:
+        return dead, "dead units"
     saturated = list(diagnostics.column("saturation").values())
-    values, what = (dead, "dead units") if dead else (saturated, "saturated outputs")
+    if saturated:
+        return saturated, "saturated outputs"
+    return [], "dead or saturated (not measured for this activation)"
+
+
+def draw_unit_health(ax, diagnostics, color=None, width=0.8, note=None):
+    """Bars per hidden layer: the fraction of dead ReLU units, or of saturated sigmoid/tanh outputs (in %).
+
+    ``note`` (e.g. "run ended in NaN: values at the start") is written on the panel.
+    ELU units neither die nor saturate at 0 in the sense measured: the panel says so.
+    """
+    values, what = _unit_health(diagnostics)
     numbers = np.arange(1, len(values) + 1)
     ax.bar(numbers, 100 * np.asarray(values, dtype=float), width=width, color=color or COLORS["test"])
     ax.set_ylim(0, 100)
     ax.set_xlabel("hidden layer")
-    ax.set_ylabel(f"% {what}")
+    ax.set_ylabel(f"% {what}" if values else "% dead / saturated")
+    if not values:
+        ax.text(0.5, 0.5, what, transform=ax.transAxes, ha="center", va="center", fontsize=9, wrap=True)
+    if note:
+        ax.text(0.5, 0.92, note, transform=ax.transAxes, ha="center", va="top", fontsize=9, color=COLORS["test"],
+                bbox=dict(facecolor="white", edgecolor=COLORS["test"]))
     return ax
+
+
+#: what a panel says when its run ended in NaN and it shows the start-of-training values instead
+DIVERGED_NOTE = "run ended in NaN/inf:\nthese are the values at the start"
 
 
 def _title(run):
@@ -75,8 +117,10 @@ def diagnostics_small_multiples(settings, seeds=(0, 1, 2), **training):
 
     Row 1: per-layer gradient norms at the start (dashed) and after training
     (solid), one line per seed; row 2: dead units / saturated outputs per
-    hidden layer after training (seed ``seeds[0]``), with the test accuracy
-    of every seed in the title.
+    hidden layer after training (seed ``seeds[0]``; when that run ended in
+    NaN, the values at the start, and the panel says so), with the test
+    accuracy of every seed in the title (this machine's run: see the
+    chapter's rule for printed accuracies).
 
     Parameters
     ----------
@@ -103,8 +147,8 @@ def diagnostics_small_multiples(settings, seeds=(0, 1, 2), **training):
         top.set_ylim(*_NORM_LIMITS)
         top.set_title(_title(setting_runs[0]), fontsize=10)
         top.legend(fontsize=8, loc="lower right")
-        shown = setting_runs[0].after or setting_runs[0].before
-        draw_unit_health(bottom, shown)
+        first = setting_runs[0]
+        draw_unit_health(bottom, first.after or first.before, note=DIVERGED_NOTE if first.diverged else None)
         accuracies = ", ".join("NaN" if r.diverged else f"{100 * r.test_accuracy:.0f}" for r in setting_runs)
         bottom.set_title(f"test accuracy % by seed: {accuracies}", fontsize=10)
     fig.tight_layout()
@@ -118,9 +162,13 @@ def diagnostics_dashboard(eta=0.01, depth=6, activation="relu", init="he", optim
     Every change trains a fresh network (``train_deep_network`` on the first
     ``n_train`` digits for ``epochs`` epochs, about a tenth of a second) and
     redraws: left, ||∂E/∂W|| per layer at the start and after training;
-    middle, dead ReLU units or saturated sigmoid/tanh outputs per hidden
-    layer; right, the training loss per epoch, with the test accuracy (or
-    "NaN") in the title. The axes are fixed, so only the lines, bars and
+    next, the forward signal: how much each layer's output varies across
+    the images (``output_spread``) at the start and after training; then
+    dead ReLU units or saturated sigmoid/tanh outputs per hidden
+    layer (after training; when the run ended in NaN, the values at the
+    start, and the panel says so); right, the training loss per epoch, with
+    the test accuracy of this run on this machine (or "NaN") in the title.
+    Gradient norms of exactly 0 are drawn as triangles at the bottom. The axes are fixed, so only the lines, bars and
     titles are redrawn (``LiveFigure``).
 
     Returns
@@ -139,41 +187,60 @@ def diagnostics_dashboard(eta=0.01, depth=6, activation="relu", init="he", optim
     check_choice(optimizer, "optimizer", OPTIMIZERS)
     epochs = check_positive_int(epochs, "epochs")
 
-    figure = new_figure(figsize=(12, 3.8))
-    ax_norms, ax_units, ax_loss = figure.subplots(1, 3, gridspec_kw={"left": 0.06, "right": 0.99, "bottom": 0.14,
-                                                                     "top": 0.88, "wspace": 0.3})
+    figure = new_figure(figsize=(15, 3.8))
+    ax_norms, ax_spread, ax_units, ax_loss = figure.subplots(
+        1, 4, gridspec_kw={"left": 0.05, "right": 0.99, "bottom": 0.14, "top": 0.88, "wspace": 0.32})
     start_line, = ax_norms.semilogy([], [], "o--", markersize=3, color=COLORS["grey"], label="start")
     after_line, = ax_norms.semilogy([], [], "o-", markersize=3, color=COLORS["train"], label="after training")
     ax_norms.set(xlim=(0.5, MAX_DEPTH + 1.5), ylim=_NORM_LIMITS, xlabel="layer (last = output)",
                  ylabel="‖∂E/∂W‖ of the layer")
-    ax_norms.legend(loc="lower right", fontsize=8)
+    spread_start, = ax_spread.semilogy([], [], "s--", markersize=3, color=COLORS["grey"], label="start")
+    spread_after, = ax_spread.semilogy([], [], "s-", markersize=3, color=COLORS["train"], label="after training")
+    ax_spread.set(xlim=(0.5, MAX_DEPTH + 1.5), ylim=_SPREAD_LIMITS, xlabel="layer (last = output)",
+                  ylabel="spread of g across examples")
+    ax_spread.set_title("forward signal (std over the images)", fontsize=10)
+    ax_spread.legend(loc="lower left", fontsize=8)
     bars = ax_units.bar(np.arange(1, MAX_DEPTH + 1), np.zeros(MAX_DEPTH), color=COLORS["test"])
     ax_units.set(xlim=(0.5, MAX_DEPTH + 0.5), ylim=(0, 100), xlabel="hidden layer")
+    zero_marks, = ax_norms.semilogy([], [], "v", markersize=6, color=COLORS["train"],
+                                    label="exactly 0 (drawn at the bottom)")
+    ax_norms.legend(loc="lower right", fontsize=8)
+    note = ax_units.text(0.5, 0.92, "", transform=ax_units.transAxes, ha="center", va="top", fontsize=9,
+                         color=COLORS["test"])
     loss_line, = ax_loss.plot([], [], "o-", color=COLORS["train"])
     ax_loss.set(xlim=(0.5, epochs + 0.5), ylim=(0, 3), xlabel="epoch", ylabel="training loss E")
     ax_loss.set_xticks(np.arange(1, epochs + 1))
-    dynamic = [start_line, after_line, *bars, loss_line, ax_norms.title, ax_units.title, ax_loss.title,
-               ax_units.yaxis.label]
+    dynamic = [start_line, after_line, zero_marks, spread_start, spread_after, *bars, note, loss_line,
+               ax_norms.title, ax_units.title, ax_loss.title, ax_units.yaxis.label]
     live = LiveFigure(figure, dynamic)
 
     def redraw(change=None):
-        run = train_deep_network(depth=controls["depth"].value, activation=controls["activation"].value,
-                                 init=controls["init"].value, optimizer=controls["optimizer"].value,
-                                 eta=controls["eta"].value, epochs=epochs, n_train=n_train, seed=seed)
+        setting = dict(depth=controls["depth"].value, activation=controls["activation"].value,
+                       init=controls["init"].value, optimizer=controls["optimizer"].value, eta=controls["eta"].value,
+                       n_train=n_train, seed=seed)
+        # the start's full diagnosis costs about half a training run: measured only when its bars are shown
+        run = train_deep_network(**setting, epochs=epochs, diagnose_before=False)
         start_line.set_data(*_layer_values(run.before, "grad_norm"))
         if run.after is not None:
-            after_line.set_data(*_layer_values(run.after, "grad_norm"))
+            numbers, norms = _layer_values(run.after, "grad_norm")
+            after_line.set_data(numbers, norms)
+            zero_marks.set_data(numbers[norms == 0], np.full(int(np.sum(norms == 0)), ZERO_FLOOR))
         else:
             after_line.set_data([], [])
-        shown = run.after or run.before
-        dead = list(shown.column("dead_fraction").values())
-        saturated = list(shown.column("saturation").values())
-        values = dead if dead else saturated
+            zero_marks.set_data([], [])
+        x_shown = digits_split(n_train)[0]
+        start_model = deep_network(controls["depth"].value, activation=controls["activation"].value,
+                                   init=controls["init"].value, seed=seed)
+        spread_start.set_data(*_numbered(output_spread(start_model, x_shown)))
+        spread_after.set_data(*(_numbered(output_spread(run.model, x_shown)) if not run.diverged else ([], [])))
+        values, what = _unit_health(run.after if run.after is not None else start_diagnostics(**setting))
         for i, bar in enumerate(bars):
             bar.set_height(100 * values[i] if i < len(values) else 0.0)
-        ax_units.set_ylabel("% dead units" if dead else "% saturated outputs")
-        ax_units.set_title("dead ReLU units (never > 0 on the data)" if dead
-                           else "saturated outputs (within 0.01 of the asymptotes)", fontsize=10)
+        ax_units.set_ylabel(f"% {what}" if values else "% dead / saturated")
+        titles = {"dead units": "dead ReLU units (never > 0 on the data)",
+                  "saturated outputs": "saturated outputs (within 0.01 of the asymptotes)"}
+        ax_units.set_title(titles.get(what, "ELU: no dead or saturated count"), fontsize=10)
+        note.set_text(DIVERGED_NOTE if run.diverged else "")
         loss_line.set_data(np.arange(1, len(run.losses) + 1), np.minimum(run.losses, 3))
         ratio = run.before.gradient_ratio
         ax_norms.set_title(f"start: ‖∇W₁‖/‖∇W_last‖ = {ratio:.1e}", fontsize=10)
@@ -195,3 +262,47 @@ def diagnostics_dashboard(eta=0.01, depth=6, activation="relu", init="he", optim
         control.observe(redraw, names="value")
     return widgets.VBox([widgets.HBox([controls["eta"], controls["depth"]]),
                          widgets.HBox([controls["activation"], controls["init"], controls["optimizer"]]), image])
+
+
+def draw_output_spread(ax, spreads, label=None, color=None, linestyle="-"):
+    """The spread of each layer's output across examples (``topics.training_pitfalls.output_spread``), log axis.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    spreads : list of list of float
+        One list per seed: per layer, the std over examples averaged over units.
+    """
+    for i, values in enumerate(spreads):
+        ax.semilogy(np.arange(1, len(values) + 1), values, marker="s", markersize=3, linewidth=1.2, color=color,
+                    linestyle=linestyle, label=label if i == 0 else None)
+    ax.set_xlabel("layer (1 = first hidden, last = output)")
+    ax.set_ylabel("spread of g across examples")
+    return ax
+
+
+def draw_centred_histograms(ax, outputs, layers, colors=None):
+    """Histograms of chosen layers' outputs g, each unit's mean over the examples subtracted.
+
+    What is left is how much a unit's output varies from one input to the
+    next; a layer whose histogram is a spike at 0 no longer depends on its
+    input (the forward signal collapsed).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    outputs : list of ndarray (N, units), one per layer (``layer_outputs``)
+    layers : sequence of int
+        Layer numbers, 1 = first hidden layer.
+    """
+    colors = colors or [COLORS["train"], COLORS["test"], COLORS["grey"], "black"]
+    centred = {k: (outputs[k - 1] - outputs[k - 1].mean(axis=0)).ravel() for k in layers}
+    reach = max(float(np.max(np.abs(v))) for v in centred.values()) or 1.0
+    bins = np.linspace(-reach, reach, 61)
+    for (k, values), color in zip(centred.items(), colors * len(layers)):
+        ax.hist(values, bins=bins, histtype="step", linewidth=1.4, color=color, label=f"layer {k}")
+    ax.set_yscale("log")
+    ax.set_xlabel("g − its mean over the examples")
+    ax.set_ylabel("count (units × examples)")
+    ax.legend(fontsize=8)
+    return ax
