@@ -106,11 +106,11 @@ _CLIP_MISTAKES = [
             "larger whenever two arrays are non-zero).",
             _sum_of_norms),
     Mistake("no_square_root",
-            "your norm is the sum of the squares, without the square root: ||g|| = sqrt(sum of squares).",
+            "your norm is the sum of the squares, without the square root: ||∇E|| = sqrt(sum of squares).",
             _no_square_root),
     Mistake("per_tensor",
             "you clipped each array by its own norm (Keras's clipnorm). Clipping by the GLOBAL norm uses one norm for "
-            "all arrays together, ||g|| = sqrt(sum over every array of the sum of its squares), and one factor for all.",
+            "all arrays together, ||∇E|| = sqrt(sum over every array of the sum of its squares), and one factor for all.",
             _per_tensor),
     Mistake("element_wise",
             "you clipped each element into [-max_norm, max_norm] (clipping by value). Clipping by global norm rescales "
@@ -121,7 +121,7 @@ _CLIP_MISTAKES = [
             "norm exceeds the threshold is shrunk; a smaller one is returned unchanged.",
             _always_rescaled),
     Mistake("inverted_factor",
-            "the factor is upside down: to bring the norm from ||g|| down to max_norm multiply by max_norm / ||g||.",
+            "the factor is upside down: to bring the norm from ||∇E|| down to max_norm multiply by max_norm / ||∇E||.",
             _inverted_factor),
 ]
 
@@ -145,13 +145,13 @@ _CLIP_CASES = [
 
 @checks_learner_code
 def check_clip_by_global_norm(clip_by_global_norm, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``clip_by_global_norm(grads, max_norm)`` → the list of arrays times max_norm / max(max_norm, ||g||)."""
+    """Check ``clip_by_global_norm(grads, max_norm)`` → the list of arrays times max_norm / max(max_norm, ||∇E||)."""
     # Clipping the gradients in place (and returning them) is a correct answer, as torch.nn.utils.clip_grad_norm_
     # does it: the check compares what is returned, and each case's arrays are fresh.
     run = CheckRun("ch07.clip_by_global_norm", clip_by_global_norm, time_limit, may_change=("grads",))
     return _check_cases(run, _CLIP_CASES, _clip_reference, _CLIP_MISTAKES, "the clipped gradients (one array per "
                         "input array, same shapes)", "The clipped gradients are not the gradients rescaled by "
-                        "max_norm / max(max_norm, ||g||) with ||g|| the global norm of all arrays.")
+                        "max_norm / max(max_norm, ||∇E||) with ||∇E|| the global norm of all arrays.")
 
 
 # --- Exercises 5 and 6: min-max and z-score scaling, statistics from the training split ---------------
@@ -280,7 +280,7 @@ def _norms_reference(inputs, errors):
 
 _NORM_MISTAKES = [
     Mistake("summed_over_examples",
-            "your norms are N times too large: E is the MEAN loss over the N examples, so dE/dW = g^T ε / N.",
+            "your norms are N times too large: E is the MEAN loss over the N examples, not their sum.",
             lambda inputs, errors: _norms_reference(inputs, errors) * np.shape(inputs[0])[0]),
     Mistake("no_square_root",
             "these are the sums of squares: the norm is their square root.",
@@ -292,8 +292,8 @@ _NORM_MISTAKES = [
             lambda inputs, errors: np.array([np.mean([np.linalg.norm(np.outer(gn, en)) for gn, en in zip(g, e)])
                                              for g, e in zip(inputs, errors)])),
     Mistake("error_norms",
-            "these are the norms of the error terms ε alone. The weights' gradient combines them with the "
-            "layer's input g: dE/dw_ij = mean over examples of g_i ε_j.",
+            "these are the norms of the error terms ε alone. The weights' gradient also involves the layer's "
+            "input g: differentiate E = (1/N) sum_n E_n with respect to w_ij through h_j = sum_i w_ij g_i + b_j.",
             lambda inputs, errors: np.array([np.linalg.norm(np.asarray(e, dtype=float)) for e in errors])),
 ]
 
@@ -319,7 +319,7 @@ def check_layer_gradient_norms(layer_gradient_norms, time_limit=DEFAULT_TIME_LIM
     run = CheckRun("ch07.layer_gradient_norms", layer_gradient_norms, time_limit)
     return check_array_cases(run, _NORM_CASES, _norms_reference, _NORM_MISTAKES,
                              "the layers' gradient norms (one number per layer)",
-                             "The norms are not ||dE/dW|| of each layer with dE/dW = g^T ε / N (E the mean loss).")
+                             "The norms are not ||dE/dW|| of each layer (E the mean loss over the N examples).")
 
 
 # --- Exercise 2: the initial weight scale that keeps the signal's variance -------------------------------
@@ -340,8 +340,8 @@ _STD_MISTAKES = [
             "the negative half contributes slope^2 h^2 to E[g^2] (g = slope h is squared), not slope h^2.",
             lambda fan_in, slope: float(np.sqrt(2.0 / ((1.0 + slope) * fan_in)))),
     Mistake("halved_instead_of_doubled",
-            "E[g^2] = (1 + slope^2)/2 Var(h): to keep fan_in Var(w) E[g^2] = Var(h), Var(w) is the INVERSE of "
-            "fan_in (1 + slope^2)/2.",
+            "you multiplied by E[g^2]'s factor where it belongs in the denominator: solve fan_in Var(w) E[g^2] = "
+            "Var(h_below) for Var(w). Test your formula at slope 0, where it must give He's 2/fan_in.",
             lambda fan_in, slope: float(np.sqrt((1.0 + slope ** 2) / (2.0 * fan_in)))),
     Mistake("fan_in_not_inverted",
             "the variance of h grows with the number of inputs, so Var(w) must shrink as 1/fan_in.",
