@@ -1,0 +1,71 @@
+"""Sphinx configuration of the web book (``make site`` builds it into build/site/).
+
+The book is built from the committed notebooks as they are: ``nb_execution_mode = "off"``,
+so every output (figures, printed tables, the saved widget state) is the one nbval checks.
+Sources are the repository root restricted by ``include_patterns``: the 14 chapters
+(notebooks/), the exercise notebooks (exercises/, stubs only; solutions/ is never read)
+and the pages of this folder.
+
+Nothing is fetched from the network when the book is built or read:
+
+* maths: MathJax 3 from the PyPI package ``sphinx-mathjax-offline``, copied into
+  ``_static/mathjax`` (Sphinx's ``mathjax_path`` points there);
+* widgets: no widget manager is loaded (a local copy would need the npm packages
+  ``@jupyter-widgets/html-manager`` and ``requirejs``; not done yet). A slider's cell shows a
+  note that the live version runs in JupyterLab (``make lab``); the static twin under every
+  slider carries the same lesson;
+* the theme (``pydata-sphinx-theme``) ships its fonts and scripts in the wheel.
+
+Alt text: a code cell whose output is a figure keeps a sentence describing it in its
+metadata under ``"alt_text"`` (a string, or a list with one string per image output in order);
+``lecture_lib.tools.site`` (a Sphinx extension) puts it into the ``<img alt>`` of the page. tests/test_site.py
+lists the notebooks that still lack it.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# The worktree's own lecture_lib (the extension below), whatever is installed.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+project = "Neural networks, chapter by chapter"
+author = "The lecture series' authors"
+copyright = "the series' authors, MIT licence"
+
+extensions = ["myst_nb", "sphinx-mathjax-offline", "lecture_lib.tools.site"]
+
+root_doc = "book/index"
+include_patterns = ["book/*.md", "notebooks/*.ipynb", "exercises/*.ipynb"]
+exclude_patterns = ["build", "solutions", "**/.ipynb_checkpoints", ".venv*"]
+
+# The committed outputs, never re-executed (nbval already checks them against a fresh run).
+nb_execution_mode = "off"
+# No widget manager from a CDN: widgets are not rendered on the page (see the docstring).
+nb_ipywidgets_js = {}
+
+# Jupyter's heading anchors ("#Notation", "#Check-yourself"), so a link written for JupyterLab
+# (00_start_here.ipynb#Notation) also resolves on the site.
+myst_heading_anchors = 4
+myst_enable_extensions = ["dollarmath", "amsmath"]
+
+
+myst_heading_slug_func = "lecture_lib.tools.site.jupyter_slug"
+
+html_theme = "pydata_sphinx_theme"
+html_title = project
+html_static_path = ["_static"]
+html_extra_path = ["_extra"]
+html_css_files = ["book.css"]
+html_show_sourcelink = False
+html_copy_source = False
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "navbar_end": ["theme-switcher"],
+    "footer_start": ["copyright"],
+    "footer_end": [],
+    "secondary_sidebar_items": ["page-toc"],
+}
+html_sidebars = {"**": ["sidebar-nav-bs"]}
+suppress_warnings = ["mystnb.unknown_mime_type"]
