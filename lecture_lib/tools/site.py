@@ -17,9 +17,16 @@ lists the figures that lack it (tests/test_site.py).
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# The site extra of pyproject.toml, by import name.
+SITE_MODULES = ("sphinx", "myst_nb", "pydata_sphinx_theme", "sphinx-mathjax-offline")
 
 ALT_TEXT_KEY = "alt_text"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -31,6 +38,22 @@ IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 def jupyter_slug(title: str) -> str:
     """JupyterLab's anchor of a heading: its text with each blank turned into '-', case kept."""
     return re.sub(r"\s", "-", title.strip())
+
+
+def missing_site_packages() -> str | None:
+    """Why the book cannot be built here (a package of the site extra is missing), or None."""
+    missing = [name for name in SITE_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        return (f"the site extra is not installed ({', '.join(missing)} missing): "
+                "make site installs it (pip install -c constraints.txt -e '.[site]')")
+    return None
+
+
+def build(out_dir: Path, root: Path = ROOT) -> subprocess.CompletedProcess:
+    """Build the book from ``root`` into ``out_dir`` as ``make site`` does (warnings are errors)."""
+    return subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
+                           "-c", str(root / "book"), str(root), str(out_dir)],
+                          capture_output=True, text=True, cwd=root)
 
 
 def _alt_texts(metadata: dict, count: int) -> list:
