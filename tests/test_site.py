@@ -189,3 +189,18 @@ def test_slider_cells_say_where_they_run_live(book):
     silent = [name for name in widget_chapters
               if "make lab" not in (book / "notebooks" / f"{name}.html").read_text(encoding="utf-8")]
     assert not silent, f"chapters whose sliders do not say they run live in JupyterLab: {silent}"
+
+
+def test_figures_of_chapters_with_alt_text_carry_it_on_the_page(book):
+    from test_alt_text import PENDING  # the chapters whose notebooks have no alt text yet
+
+    without = []
+    for name in CHAPTERS:
+        if name in PENDING:
+            continue
+        text = (book / "notebooks" / f"{name}.html").read_text(encoding="utf-8")
+        for image in re.findall(r"<img[^>]*>", text):
+            alt = re.search(r'alt="([^"]*)"', image)
+            if "_images/" in image and (not alt or not alt.group(1).strip() or alt.group(1).endswith(".png")):
+                without.append((name, image[:120]))
+    assert not without, f"figures shown without their notebook's alt text: {without[:5]}"
