@@ -14,7 +14,7 @@ Nothing is fetched from the network when the book is built or read:
   ``@jupyter-widgets/html-manager`` and ``requirejs``; not done yet). A slider's cell shows a
   note that the live version runs in JupyterLab (``make lab``); the static twin under every
   slider carries the same lesson;
-* the theme (``pydata-sphinx-theme``) ships its fonts and scripts in the wheel.
+* the theme (``sphinx-book-theme`` on ``pydata-sphinx-theme``) ships its fonts and scripts in the wheel.
 
 Alt text: a code cell whose output is a figure keeps a sentence describing it in its
 metadata under ``"alt_text"`` (a string, or a list with one string per image output in order);
@@ -52,7 +52,10 @@ myst_enable_extensions = ["dollarmath", "amsmath"]
 
 myst_heading_slug_func = "lecture_lib.tools.site.jupyter_slug"
 
-html_theme = "pydata_sphinx_theme"
+# sphinx-book-theme (on pydata-sphinx-theme): the whole table of contents in the left sidebar, as a
+# book reads; both ship their fonts, icons and scripts in the wheel. No launch or repository
+# buttons (they would point off the site).
+html_theme = "sphinx_book_theme"
 html_title = project
 html_static_path = ["_static"]
 html_extra_path = ["_extra"]
@@ -60,12 +63,10 @@ html_css_files = ["book.css"]
 html_show_sourcelink = False
 html_copy_source = False
 html_theme_options = {
-    "navigation_with_keys": False,
     "show_toc_level": 2,
-    "navbar_end": ["theme-switcher"],
-    "footer_start": ["copyright"],
-    "footer_end": [],
-    "secondary_sidebar_items": ["page-toc"],
+    "home_page_in_toc": True,
+    "use_download_button": False,
+    "use_fullscreen_button": False,
+    "navigation_with_keys": False,
 }
-html_sidebars = {"**": ["sidebar-nav-bs"]}
 suppress_warnings = ["mystnb.unknown_mime_type"]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # The site extra of pyproject.toml, by import name.
-SITE_MODULES = ("sphinx", "myst_nb", "pydata_sphinx_theme", "sphinx-mathjax-offline")
+SITE_MODULES = ("sphinx", "myst_nb", "sphinx_book_theme", "pydata_sphinx_theme", "sphinx-mathjax-offline")
 
 ALT_TEXT_KEY = "alt_text"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

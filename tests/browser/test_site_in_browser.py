@@ -82,7 +82,7 @@ def test_chapter_page_loads_offline_without_errors(book_page, site_url, chapter,
     assert not broken, f"{chapter}: images that did not render {broken}"
     source = (ROOT / "notebooks" / f"{chapter}.ipynb").read_text(encoding="utf-8")
     if "$" in source:
-        book_page.wait_for_selector("mjx-container", timeout=20_000)
+        book_page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
     if site.WIDGET_VIEW in source:
         assert book_page.locator(".widget-note").count() >= 1, f"{chapter}: a slider cell without its note"
 
