@@ -81,7 +81,24 @@ $(SITE_STAMP): $(STAMP) pyproject.toml $(CONSTRAINTS)
 	$(PY) -m pip install --quiet $(CONSTRAINT_FLAG) -e '.[notebooks,test,site]'
 	@touch $@
 
-site: $(SITE_STAMP)
+# The widget manager and require.js from the npm registry (pinned), so the sliders render on the page
+# from their saved state, served by the site itself; book/conf.py uses them when they are here. Without
+# npm the book is built without them (each slider cell then says it runs live with make lab).
+WIDGET_VENDOR := build/site-vendor
+HTML_MANAGER ?= @jupyter-widgets/html-manager@1.0.15
+REQUIREJS ?= requirejs@2.3.7
+$(WIDGET_VENDOR)/embed-amd.js:
+	@if command -v npm >/dev/null; then \
+		rm -rf build/site-npm && mkdir -p build/site-npm $(WIDGET_VENDOR) && cd build/site-npm && \
+		npm pack --silent $(HTML_MANAGER) $(REQUIREJS) >/dev/null && \
+		tar xzf requirejs-*.tgz && cp package/require.js ../../$(WIDGET_VENDOR)/ && rm -rf package && \
+		tar xzf jupyter-widgets-html-manager-*.tgz && \
+		cp package/dist/embed-amd.js package/dist/*.woff* package/dist/*.ttf package/dist/*.eot package/dist/*.svg \
+			../../$(WIDGET_VENDOR)/ && \
+		cd ../.. && rm -rf build/site-npm; \
+	else echo "WARNING: no npm: the book is built without the widget manager (sliders say they run live in make lab)."; fi
+
+site: $(SITE_STAMP) $(WIDGET_VENDOR)/embed-amd.js
 	rm -rf $(SITE_DIR)
 	$(PY) -m sphinx -b html -q -W --keep-going -c book . $(SITE_DIR)
 	@echo "The book: $(SITE_DIR)/index.html (open it from the folder, or serve it: $(PY) -m http.server -d $(SITE_DIR))"

@@ -10,10 +10,12 @@ Nothing is fetched from the network when the book is built or read:
 
 * maths: MathJax 3 from the PyPI package ``sphinx-mathjax-offline``, copied into
   ``_static/mathjax`` (Sphinx's ``mathjax_path`` points there);
-* widgets: no widget manager is loaded (a local copy would need the npm packages
-  ``@jupyter-widgets/html-manager`` and ``requirejs``; not done yet). A slider's cell shows a
-  note that the live version runs in JupyterLab (``make lab``); the static twin under every
-  slider carries the same lesson;
+* widgets: the widget manager (npm ``@jupyter-widgets/html-manager``) and ``require.js`` (npm
+  ``requirejs``), which ``make site`` unpacks into build/site-vendor/, are served from the site's
+  ``_static/``: sliders render from the state the notebooks store (they cannot recompute without a
+  kernel; a note under each says the live version runs in JupyterLab, ``make lab``). Without npm the
+  book is built without them and the note replaces the slider. ``mathjax2_bridge.js`` forwards the
+  manager's MathJax 2 call to MathJax 3;
 * the theme (``sphinx-book-theme`` on ``pydata-sphinx-theme``) ships its fonts and scripts in the wheel.
 
 Alt text: a code cell whose output is a figure keeps a sentence describing it in its
@@ -41,8 +43,14 @@ exclude_patterns = ["build", "solutions", "**/.ipynb_checkpoints", ".venv*"]
 
 # The committed outputs, never re-executed (nbval already checks them against a fresh run).
 nb_execution_mode = "off"
-# No widget manager from a CDN: widgets are not rendered on the page (see the docstring).
-nb_ipywidgets_js = {}
+# The widget manager and require.js from npm (make site unpacks them into build/site-vendor/):
+# served from the site's own _static/, so sliders render from their saved state. Without that
+# folder no manager is loaded and each slider cell only says where it runs live.
+WIDGET_VENDOR = Path(__file__).resolve().parents[1] / "build" / "site-vendor"
+if (WIDGET_VENDOR / "embed-amd.js").is_file() and (WIDGET_VENDOR / "require.js").is_file():
+    nb_ipywidgets_js = {"require.js": {}, "embed-amd.js": {}}
+else:
+    nb_ipywidgets_js = {}
 
 # Jupyter's heading anchors ("#Notation", "#Check-yourself"), so a link written for JupyterLab
 # (00_start_here.ipynb#Notation) also resolves on the site.
@@ -57,7 +65,7 @@ myst_heading_slug_func = "lecture_lib.tools.site.jupyter_slug"
 # buttons (they would point off the site).
 html_theme = "sphinx_book_theme"
 html_title = project
-html_static_path = ["_static"]
+html_static_path = ["_static"] + ([str(WIDGET_VENDOR)] if nb_ipywidgets_js else [])
 html_extra_path = ["_extra"]
 html_css_files = ["book.css"]
 html_show_sourcelink = False

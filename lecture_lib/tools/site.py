@@ -32,6 +32,9 @@ ALT_TEXT_KEY = "alt_text"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = ("Interactive slider: it runs live in JupyterLab (make lab, or make lecture CHAPTER=NN "
                "for the slide deck); the static figure with the same lesson is on this page.")
+WIDGET_NOTE_RENDERED = ("Slider shown from its saved state: without a running kernel it cannot recompute. "
+                        "It runs live in JupyterLab (make lab, or make lecture CHAPTER=NN); the static "
+                        "figure with the same lesson is on this page.")
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 
 
@@ -97,14 +100,22 @@ def _apply_alt_text(app, doctree):
 
 
 def _note_widgets(app, doctree):
-    """Replace a widget's saved view (a script tag no manager reads) by a note where it runs live."""
+    """Add to a widget's saved view a note saying where it runs live.
+
+    With the widget manager on the site (``nb_ipywidgets_js``) the saved view stays and renders
+    its stored state; without it the view (a script tag nothing reads) is replaced by the note.
+    """
     from docutils import nodes
 
+    rendered = bool(app.config.nb_ipywidgets_js)
     for raw in list(doctree.findall(nodes.raw)):
         if WIDGET_VIEW in raw.astext():
             note = nodes.paragraph(classes=["widget-note"])
-            note += nodes.Text(WIDGET_NOTE)
-            raw.replace_self(note)
+            note += nodes.Text(WIDGET_NOTE_RENDERED if rendered else WIDGET_NOTE)
+            if rendered:
+                raw.parent.insert(raw.parent.index(raw) + 1, note)
+            else:
+                raw.replace_self(note)
 
 
 # Links to a folder (JupyterLab opens its file browser there) go to the book's page for it.
@@ -125,6 +136,8 @@ def _link_to_folder(app, doctree):
 
 
 def setup(app):
+    # After MathJax (priority 500, deferred) and before the widgets render (see the file's comment).
+    app.add_js_file("mathjax2_bridge.js", loading_method="defer", priority=600)
     app.connect("doctree-read", _link_to_folder)
     app.connect("doctree-read", _apply_alt_text)
     app.connect("doctree-read", _note_widgets)

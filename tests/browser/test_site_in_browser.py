@@ -1,5 +1,6 @@
-"""The web book in Chromium: every chapter page loads without a page error, renders its figures and
-maths, and asks nothing of any host but the local server it is served from.
+"""The web book in Chromium: every chapter page loads without a page error, renders its figures, maths
+and (with the widget manager unpacked by ``make site``) its sliders, and asks nothing of any host but
+the local server it is served from.
 
 The book is built once for this module (lecture_lib.tools.site.build, as ``make site``) and
 served from a local HTTP server on 127.0.0.1. Every request the page makes is recorded;
@@ -22,6 +23,8 @@ from lecture_lib.tools import site
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+# make site unpacks the widget manager here (npm); the build uses it when it is present.
+WIDGETS_RENDERED = (ROOT / "build" / "site-vendor" / "embed-amd.js").is_file()
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -85,6 +88,8 @@ def test_chapter_page_loads_offline_without_errors(book_page, site_url, chapter,
         book_page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
     if site.WIDGET_VIEW in source:
         assert book_page.locator(".widget-note").count() >= 1, f"{chapter}: a slider cell without its note"
+        if WIDGETS_RENDERED:  # the widget manager is on the site: the saved sliders render
+            book_page.wait_for_selector(".widget-slider", state="attached", timeout=20_000)
 
 
 def test_the_book_opens_on_its_index_and_leads_to_every_chapter(book_page, site_url):
