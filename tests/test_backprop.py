@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from lecture_lib.nn.gradcheck import numerical_gradient, relative_error
 from lecture_lib.nn.losses import mean_squared_error
-from lecture_lib.topics.backprop import (backprop_batch, backprop_one_example, backprop_per_example, forward,
+from lecture_lib.topics.backprop import (backprop_batch, backprop_one_example, backprop_loop, forward,
                                          forward_difference_gradients, hidden_error_term,
                                          measure_gradient_costs, output_error_term, sgd_update, squared_error,
                                          train_per_example)
@@ -29,7 +29,7 @@ def loss(x, y, W1, W2):
        k=st.integers(1, 3))
 def test_per_example_loop_equals_batch_form(seed, n, d, h, k):
     x, y, W1, W2 = network(seed, n, d, h, k)
-    loop, batch = backprop_per_example(x, y, W1, W2), backprop_batch(x, y, W1, W2)
+    loop, batch = backprop_loop(x, y, W1, W2), backprop_batch(x, y, W1, W2)
     for a, b in zip(loop, batch):
         assert a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
@@ -122,7 +122,7 @@ def test_training_per_example_follows_the_gradient_and_learns_xor():
     (lambda x, y, W1, W2: backprop_batch(x, y, W1.T, W2), "W1 must have one row per input"),
     (lambda x, y, W1, W2: backprop_batch(x, y, W1, W2.T), "W2 must have one row per hidden unit"),
     (lambda x, y, W1, W2: backprop_batch(x, y[:, :1], W1, W2), "y must have shape (N, K) = (5, 2)"),
-    (lambda x, y, W1, W2: backprop_per_example(x[0], y, W1, W2), "x.reshape(1, -1)"),
+    (lambda x, y, W1, W2: backprop_loop(x[0], y, W1, W2), "x.reshape(1, -1)"),
     (lambda x, y, W1, W2: backprop_one_example(x, y, W1, W2), "must be 1-D"),
     (lambda x, y, W1, W2: sgd_update(W1, W1, -0.1), "eta must be > 0"),
     (lambda x, y, W1, W2: sgd_update(W1, W2, 0.1), "dW must have the shape of W"),
@@ -135,3 +135,27 @@ def test_bad_input_names_what_was_expected(call, words):
     with pytest.raises(ValueError) as info:
         call(*network(8))
     assert words in str(info.value)
+
+
+def test_operation_counts_by_hand_and_their_growth():
+    from lecture_lib.topics.backprop import gradient_operation_counts
+    counts = gradient_operation_counts(hidden_units=(3, 30), n_inputs=2, n_outputs=1)
+    # 2-3-1: W = 9; a forward pass is 9 multiply-adds; finite differences 10 passes = 90;
+    # backprop 9 forward + 3 (dW2) + 3 (eps back) + 6 (dW1) = 21
+    assert list(counts.n_weights) == [9, 90] and list(counts.finite_difference_passes) == [10, 91]
+    assert counts.finite_difference_multiply_adds[0] == 90 and counts.backprop_multiply_adds[0] == 21
+    assert list(counts.backprop_passes) == [2, 2]
+    # ten times the weights: finite differences about 100 times the work, backprop 10 times
+    assert counts.finite_difference_multiply_adds[1] / counts.finite_difference_multiply_adds[0] > 90
+    assert counts.backprop_multiply_adds[1] / counts.backprop_multiply_adds[0] == 10
+    with pytest.raises(ValueError, match="at least one size"):
+        gradient_operation_counts(hidden_units=())
+
+
+def test_operation_count_of_a_forward_pass_matches_the_multiplications_made():
+    """Count the products of an explicit loop forward pass: one per weight."""
+    from lecture_lib.topics.backprop import gradient_operation_counts
+    D, H, K = 4, 5, 3
+    products = sum(1 for _ in range(D) for _ in range(H)) + sum(1 for _ in range(H) for _ in range(K))
+    counts = gradient_operation_counts(hidden_units=(H,), n_inputs=D, n_outputs=K)
+    assert counts.finite_difference_multiply_adds[0] == (D * H + H * K + 1) * products

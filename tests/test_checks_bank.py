@@ -342,33 +342,50 @@ def _s(h):
 
 def symbolic_piecewise(h, y):
     s = sp.Piecewise((1 / (1 + sp.exp(-h)), h >= 0), (sp.exp(h) / (1 + sp.exp(h)), True))
-    return (s - y) * s * (1 - s)
+    return s - y
 
 
 def symbolic_tanh(h, y):
-    s = (1 + sp.tanh(h / 2)) / 2
-    return (s - y) * s * (1 - s)
+    return (1 + sp.tanh(h / 2)) / 2 - y
 
 
 def symbolic_sech(h, y):
-    return ((1 + sp.tanh(h / 2)) / 2 - y) * sp.sech(h / 2) ** 2 / 4
+    # the chain rule left unsimplified: dE/dyhat * dyhat/dh with sigma' = sech^2(h/2) / 4
+    s = (1 + sp.tanh(h / 2)) / 2
+    return (-y / s + (1 - y) / (1 - s)) * sp.sech(h / 2) ** 2 / 4
 
 
 def symbolic_exp_form(h, y):
-    return (_s(h) - y) * sp.exp(-h) / (1 + sp.exp(-h)) ** 2
+    return (1 - y) - 1 / (1 + sp.exp(h))
 
 
-def xor_or_nand_and():
-    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[1.0], [1.0]]), np.array([-1.5]))
+def softmax_eps_loops(h, y):
+    out = np.zeros_like(h, dtype=float)
+    for n in range(h.shape[0]):
+        top = max(h[n])
+        total = sum(np.exp(v - top) for v in h[n])
+        for k in range(h.shape[1]):
+            out[n, k] = np.exp(h[n, k] - top) / total - y[n, k]
+    return out
 
 
-def xor_and_nor_nor():
-    # hidden: AND and NOR; output: NOR of the two (1 when neither fires)
-    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.5, 0.5]), np.array([[-1.0], [-1.0]]), np.array([0.5]))
+def softmax_eps_float32(h, y):
+    h32 = np.asarray(h, dtype=np.float32)
+    e = np.exp(h32 - h32.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True) - np.asarray(y, dtype=np.float32)
 
 
-def xor_as_lists():
-    return [[2, -2], [2, -2]], [-1, 3], [[2], [2]], [-3]
+def xnor_and_nor_or():
+    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.5, 0.5]), np.array([[1.0], [1.0]]), np.array([-0.5]))
+
+
+def xnor_flipped_xor():
+    # the chapter's XOR (OR, NAND, AND) with the output unit flipped: NAND of the two hidden units
+    return (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[-1.0], [-1.0]]), np.array([1.5]))
+
+
+def xnor_as_lists():
+    return [[2, -2], [2, -2]], [-3, 1], [[2], [2]], [-1]
 
 
 def shapes_loop(layer_sizes):
@@ -394,16 +411,16 @@ def count_numpy(layer_sizes):
 
 # chapter 06: optimiser steps
 
-def momentum_loop(w, v, grad, eta, gamma):
+def momentum_loop(w, v, grad, eta, mu):
     w_new, v_new = np.empty_like(w), np.empty_like(v)
     for index in np.ndindex(w.shape):
-        v_new[index] = gamma * v[index] + eta * grad[index]
+        v_new[index] = mu * v[index] + eta * grad[index]
         w_new[index] = w[index] - v_new[index]
     return w_new, v_new
 
 
-def momentum_keras_sign(w, v, grad, eta, gamma):
-    velocity = -gamma * v - eta * grad  # Keras keeps the velocity with the opposite sign
+def momentum_keras_sign(w, v, grad, eta, mu):
+    velocity = -mu * v - eta * grad  # Keras keeps the velocity with the opposite sign
     return w + velocity, -velocity
 
 
@@ -420,22 +437,22 @@ def rmsprop_lerp(w, s, grad, eta, rho, eps):
     return w - eta * grad / (np.sqrt(s_new) + eps), s_new
 
 
-def adam_loop(w, m, v, grad, t, eta, beta1, beta2, eps):
-    w_new, m_new, v_new = w.copy(), m.copy(), v.copy()
+def adam_loop(w, m, s, grad, t, eta, beta1, beta2, eps):
+    w_new, m_new, s_new = w.copy(), m.copy(), s.copy()
     for index in np.ndindex(w.shape):
         m_new[index] = beta1 * m[index] + (1 - beta1) * grad[index]
-        v_new[index] = beta2 * v[index] + (1 - beta2) * grad[index] ** 2
+        s_new[index] = beta2 * s[index] + (1 - beta2) * grad[index] ** 2
         w_new[index] = w[index] - eta * (m_new[index] / (1 - beta1 ** t)) / (
-            np.sqrt(v_new[index] / (1 - beta2 ** t)) + eps)
-    return w_new, m_new, v_new
+            np.sqrt(s_new[index] / (1 - beta2 ** t)) + eps)
+    return w_new, m_new, s_new
 
 
-def adam_counter_from_zero(w, m, v, grad, t, eta, beta1, beta2, eps):
+def adam_counter_from_zero(w, m, s, grad, t, eta, beta1, beta2, eps):
     step = t - 1
     step += 1  # a counter that starts at 0, increased before the correction
     m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad * grad
-    return w - eta * (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps), m, v
+    s = beta2 * s + (1 - beta2) * grad * grad
+    return w - eta * (m / (1 - beta1 ** step)) / (np.sqrt(s / (1 - beta2 ** step)) + eps), m, s
 
 
 # chapter 08: dropout
@@ -589,6 +606,31 @@ def huber_from_clipped(y, y_hat, delta):
     return float(np.sum(0.5 * quadratic ** 2 + delta * (r - quadratic)) / y_hat.shape[0])
 
 
+def huber_slope_loop(r, delta):
+    out = np.empty(np.shape(r))
+    for index in np.ndindex(out.shape):
+        value = float(r[index])
+        out[index] = value if abs(value) <= delta else (delta if value > 0 else -delta)
+    return out
+
+
+def huber_slope_clip(r, delta):
+    return np.minimum(np.maximum(r, -delta), delta)
+
+
+def log_softmax_loop(h):
+    out = np.empty(np.shape(h))
+    for n, row in enumerate(h):
+        m = max(row)
+        log_sum = m + np.log(sum(np.exp(v - m) for v in row))
+        out[n] = [v - log_sum for v in row]
+    return out
+
+
+def log_softmax_logaddexp(h):
+    return h - np.logaddexp.reduce(h, axis=1, keepdims=True)
+
+
 def huber_gradient_where(y, y_hat, delta):
     r = y_hat - y
     return np.where(np.abs(r) <= delta, r, delta * np.sign(r)) / len(y_hat)
@@ -683,9 +725,10 @@ RIGHT = {
     "backprop_one_example": [backprop_loops, backprop_float32],
     "central_difference_gradient": [central_flat, central_float32],
     "output_unit_derivative": [symbolic_piecewise, symbolic_tanh, symbolic_sech, symbolic_exp_form],
-    "xor_network": [xor_or_nand_and, xor_and_nor_nor, xor_as_lists],
+    "xnor_network": [xnor_and_nor_or, xnor_flipped_xor, xnor_as_lists],
     "parameter_shapes": [shapes_loop, shapes_numpy_ints],
     "count_parameters": [count_with_shapes, count_numpy],
+    "softmax_output_error_term": [softmax_eps_loops, softmax_eps_float32],
     "momentum_step": [momentum_loop, momentum_keras_sign],
     "rmsprop_step": [rmsprop_loop, rmsprop_lerp],
     "adam_step": [adam_loop, adam_counter_from_zero],
@@ -701,7 +744,9 @@ RIGHT = {
     "magnitude_masks": [masks_threshold, masks_inf_for_pruned],
     "rewind": [rewind_where, rewind_loop],
     "huber_loss": [huber_loop, huber_from_clipped],
+    "huber_slope": [huber_slope_loop, huber_slope_clip],
     "huber_gradient": [huber_gradient_where, huber_gradient_loop],
+    "log_softmax": [log_softmax_loop, log_softmax_logaddexp],
     "cross_entropy_from_logits": [cross_entropy_logsumexp_rows, cross_entropy_logaddexp],
     "cross_entropy_from_probabilities": [cross_entropy_probabilities_loop, cross_entropy_probabilities_mean],
     "clip_by_global_norm": [clip_loop, clip_concatenated],
@@ -756,8 +801,8 @@ def derivative_naive_silenced(h):
 
 # chapters 06-13: typical wrong answers (hint ids from lecture_lib/checks/chNN.py)
 
-def momentum_pytorch_form(w, v, grad, eta, gamma):
-    v_new = gamma * v + grad
+def momentum_pytorch_form(w, v, grad, eta, mu):
+    v_new = mu * v + grad
     return w - eta * v_new, v_new
 
 
@@ -770,24 +815,48 @@ def rmsprop_swapped_rho(w, s, grad, eta, rho, eps):
     return w - eta * grad / (np.sqrt(s_new) + eps), s_new
 
 
-def adam_without_correction(w, m, v, grad, t, eta, beta1, beta2, eps):
+def adam_without_correction(w, m, s, grad, t, eta, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad ** 2
-    return w - eta * m / (np.sqrt(v) + eps), m, v
+    s = beta2 * s + (1 - beta2) * grad ** 2
+    return w - eta * m / (np.sqrt(s) + eps), m, s
 
 
-def adam_t_from_zero(w, m, v, grad, t, eta, beta1, beta2, eps):
+def adam_t_from_zero(w, m, s, grad, t, eta, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad ** 2
+    s = beta2 * s + (1 - beta2) * grad ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        return w - eta * (m / (1 - beta1 ** (t - 1))) / (np.sqrt(v / (1 - beta2 ** (t - 1))) + eps), m, v
+        return w - eta * (m / (1 - beta1 ** (t - 1))) / (np.sqrt(s / (1 - beta2 ** (t - 1))) + eps), m, s
 
 
-def adam_plain_gradient(w, m, v, grad, t, eta, beta1, beta2, eps):
+def adam_plain_gradient(w, m, s, grad, t, eta, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad
+    s = beta2 * s + (1 - beta2) * grad
     with np.errstate(invalid="ignore"):
-        return w - eta * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), m, v
+        return w - eta * (m / (1 - beta1 ** t)) / (np.sqrt(s / (1 - beta2 ** t)) + eps), m, s
+
+
+def adam_corrected_state(w, m, s, grad, t, eta, beta1, beta2, eps):
+    m_hat = (beta1 * m + (1 - beta1) * grad) / (1 - beta1 ** t)
+    s_hat = (beta2 * s + (1 - beta2) * grad ** 2) / (1 - beta2 ** t)
+    return w - eta * m_hat / (np.sqrt(s_hat) + eps), m_hat, s_hat  # the corrected moments kept as the state
+
+
+def adam_tensorflow(w, m, s, grad, t, eta, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    s = beta2 * s + (1 - beta2) * grad ** 2
+    return w - eta * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t) * m / (np.sqrt(s) + eps), m, s
+
+
+def adam_m_only(w, m, s, grad, t, eta, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    s = beta2 * s + (1 - beta2) * grad ** 2
+    return w - eta * m / (1 - beta1 ** t) / (np.sqrt(s) + eps), m, s
+
+
+def adam_complement_power(w, m, s, grad, t, eta, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    s = beta2 * s + (1 - beta2) * grad ** 2
+    return w - eta * (m / (1 - (1 - beta1) ** t)) / (np.sqrt(s / (1 - (1 - beta2) ** t)) + eps), m, s
 
 
 def dropout_keep_as_p(x, p_drop, u, training):
@@ -959,32 +1028,36 @@ WRONG = {
                 (lambda h: np.exp(h) / np.exp(h).sum(axis=1, keepdims=True), "overflow")],
     "forward_two_layer": [(lambda x, W1, b1, W2, b2: softmax_rows(_sig(x @ W1) @ W2 + b2), "missing_bias")],
     "output_error_term": [(lambda y_hat, y: y_hat - y, "missing_sigma_prime")],
+    "softmax_output_error_term": [(lambda h, y: y - softmax_rows(h), "wrong_sign")],
     "hidden_error_term": [(lambda eps_next, W_next, g: eps_next @ W_next.T, "missing_sigma_prime")],
     "backprop_one_example": [(lambda x, y, W1, W2: (np.zeros_like(W1), np.zeros_like(W2)), None)],
     "central_difference_gradient": [(lambda f, w, step: np.array([(f(w + step * e) - f(w)) / step
                                                                    for e in np.eye(w.size)]).reshape(w.shape),
                                      "forward_difference")],
-    "output_unit_derivative": [(symbolic_expanded_power, None), (lambda h, y: _s(h) - y, "missing_sigma_prime")],
-    "xor_network": [(lambda: (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -0.5]), np.array([[1.0], [1.0]]),
-                              np.array([-1.5])), "same_hidden_units"),
-                    (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[-1.0], [-1.0]]),
-                              np.array([1.5])), "complement"),
-                    (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-1.0, 1.5]), np.array([[1.0], [1.0]]),
-                              np.array([-1.5])), "line_through_point")],
+    "output_unit_derivative": [(symbolic_expanded_power, None),
+                               (lambda h, y: (_s(h) - y) * _s(h) * (1 - _s(h)), "squared_error_habit")],
+    "xnor_network": [(lambda: (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-1.5, -1.5]), np.array([[1.0], [1.0]]),
+                               np.array([-0.5])), "same_hidden_units"),
+                     (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-0.5, 1.5]), np.array([[1.0], [1.0]]),
+                               np.array([-1.5])), "complement"),
+                     (lambda: (np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([-2.0, 0.5]), np.array([[1.0], [1.0]]),
+                               np.array([-0.5])), "line_through_point")],
     "parameter_shapes": [(lambda layer_sizes: [((b, a), (b,)) for a, b in zip(layer_sizes, layer_sizes[1:])],
                           "transposed_weights"),
                          (lambda layer_sizes: [((a, b), (b,)) for a, b in zip([0] + layer_sizes, layer_sizes)],
                           "layer_count")],
     "count_parameters": [(lambda layer_sizes: sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:])), "missing_biases"),
                          (lambda layer_sizes: sum(layer_sizes), "counted_units")],
-    "momentum_step": [(lambda w, v, grad, eta, gamma: (w + (gamma * v + eta * grad), gamma * v + eta * grad), "wrong_sign"),
-                      (lambda w, v, grad, eta, gamma: (w - v, gamma * v + eta * grad), "old_velocity"),
+    "momentum_step": [(lambda w, v, grad, eta, mu: (w + (mu * v + eta * grad), mu * v + eta * grad), "wrong_sign"),
+                      (lambda w, v, grad, eta, mu: (w - v, mu * v + eta * grad), "old_velocity"),
                       (momentum_pytorch_form, "pytorch_form")],
     "rmsprop_step": [(rmsprop_old_average, "old_average"), (rmsprop_swapped_rho, "swapped_rho"),
                      (lambda w, s, grad, eta, rho, eps: (w - eta * grad / (np.sqrt(rho * s + (1 - rho) * grad) + eps),
                                                          rho * s + (1 - rho) * grad), "gradient_not_squared")],
     "adam_step": [(adam_without_correction, "missing_bias_correction"), (adam_t_from_zero, "t_starts_at_zero"),
-                  (adam_plain_gradient, "gradient_not_squared")],
+                  (adam_plain_gradient, "gradient_not_squared"), (adam_corrected_state, "corrected_state"),
+                  (adam_tensorflow, "tensorflow_form"), (adam_m_only, "corrected_m_only"),
+                  (adam_complement_power, "power_of_complement")],
     "dropout_forward": [(dropout_keep_as_p, "p_as_keep_probability"), (dropout_unscaled, "missing_scale"),
                         (dropout_always_on, "dropout_left_on_in_eval"),
                         (dropout_classic_inference, "classic_scaling_at_inference")],
@@ -1018,6 +1091,13 @@ WRONG = {
     "huber_loss": [(lambda y, y_hat, delta: float(np.mean(0.5 * (y_hat - y) ** 2) * np.size(y_hat) / len(y_hat)),
                     "squared_error_only"),
                    (huber_not_shifted, "linear_part_not_shifted"), (huber_signed_residual, "signed_residual_compared")],
+    "huber_slope": [(lambda r, delta: np.where(np.abs(r) <= delta, r, delta), "slope_positive_on_both_sides"),
+                    (lambda r, delta: np.where(np.abs(r) <= delta, r, np.sign(r)), "slope_one_beyond_delta"),
+                    (lambda r, delta: np.array(r, dtype=float), "slope_of_squared_error")],
+    "log_softmax": [(lambda h: h - np.log(np.sum(np.exp(h - h.max(axis=1, keepdims=True)), axis=1, keepdims=True)),
+                     "max_not_added_back"),
+                    (lambda h: np.log(np.exp(h) / np.exp(h).sum(axis=1, keepdims=True)), "no_max_subtraction"),
+                    (lambda h: np.array(h, dtype=float), "logits_used_as_log_probabilities")],
     "huber_gradient": [(lambda y, y_hat, delta: np.clip(y - y_hat, -delta, delta) / len(y_hat), "wrong_sign"),
                        (lambda y, y_hat, delta: np.clip(y_hat - y, -delta, delta), "missing_division_by_n"),
                        (lambda y, y_hat, delta: np.minimum(y_hat - y, delta) / len(y_hat), "signed_residual_compared")],
@@ -1129,7 +1209,7 @@ def _first_array_argument(kwargs):
 
 
 #: Exercises whose function takes no array or list argument that it could change.
-NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xor_network")
+NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xnor_network")
 #: Exercises whose function may change an argument in place: clip_by_global_norm may clip the caller's gradients
 #: in place, as torch.nn.utils.clip_grad_norm_ does (tests/test_checks_ch07.py accepts that answer).
 MAY_CHANGE_ARGUMENTS = ("clip_by_global_norm",)
@@ -1266,11 +1346,25 @@ def test_session_in_raise_mode_does_not_fail_a_correct_answer(exercise):
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
-def test_correct_answer_is_checked_fast(exercise):
-    public(exercise, solution(exercise))  # warm
-    started = time.perf_counter()
-    assert public(exercise, solution(exercise)).status == PASSED
-    assert time.perf_counter() - started < 0.5
+def test_correct_answer_is_checked_with_few_calls(exercise):
+    """A check stays cheap: it calls the learner's function about once per case (plus the repeated first
+    call that shows kept state). Counted, not timed: a wall-clock limit fails on a loaded machine."""
+    import functools
+
+    from lecture_lib.checks.isolation import isolation
+
+    right = solution(exercise)
+    calls = []
+
+    @functools.wraps(right)
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return right(*args, **kwargs)
+
+    with isolation("inline"):
+        result = public(exercise, counted)
+    assert result.status == PASSED, result
+    assert 1 <= len(calls) <= 2 * max(result.cases_total, 1) + 2, (len(calls), result.cases_total)
 
 
 class ZeroDifference(sp.Expr):
@@ -1286,8 +1380,8 @@ class ZeroDifference(sp.Expr):
 WRONG["output_unit_derivative"].append((lambda h, y: ZeroDifference(h, y), "not_sympy_class"))
 
 
-@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.function != "xor_network"],
-                         ids=[str(e) for e in EXERCISES if e.function != "xor_network"])
+@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.function != "xnor_network"],
+                         ids=[str(e) for e in EXERCISES if e.function != "xnor_network"])
 def test_renamed_parameters_get_the_keep_the_names_hint(exercise):
     right = solution(exercise)
 

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lecture_lib.checks import FAILED, ch03
+from lecture_lib.checks import FAILED, PASSED, ch03
 from lecture_lib.nn.activations import softmax as reference_softmax
 from notebook_code import load_functions
 
@@ -266,3 +266,75 @@ def test_count_parameters_mistakes(answer, hint):
 def test_count_parameters_wants_an_int(answer):
     result = ch03.check_count_parameters(answer)
     assert result.status == FAILED and "Expected an int" in repr(result), result
+
+
+# --- exercise 6: the error term of a softmax output layer with cross-entropy ------------------------
+
+def _softmax_rows(h):
+    e = np.exp(h - h.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("right", [
+    lambda h, y: _softmax_rows(h) - y,
+    lambda h, y: (_softmax_rows(h.astype(np.float32)) - y.astype(np.float32)),                 # float32
+    lambda h, y: np.array([[np.exp(hk - row.max()) / np.exp(row - row.max()).sum() - yk for hk, yk in zip(row, t)]
+                           for row, t in zip(h, y)]),                                          # loops
+    # the chain rule through the Jacobian: dyhat_j/dh_k = yhat_j ([j = k] - yhat_k), dE/dyhat_j = -y_j / yhat_j
+    lambda h, y: np.stack([(-t / p) @ (np.diag(p) - np.outer(p, p)) for p, t in zip(_softmax_rows(h), y)]),
+])
+def test_softmax_output_error_term_right_answers_written_differently_pass(right):
+    assert ch03.check_softmax_output_error_term(right).status == PASSED
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda h, y: y - _softmax_rows(h), "wrong_sign"),
+    (lambda h, y: (_softmax_rows(h) - y) * _softmax_rows(h) * (1 - _softmax_rows(h)), "squared_error_habit"),
+    (lambda h, y: -y * (1 - _softmax_rows(h)), "only_true_class"),
+    (lambda h, y: -y / _softmax_rows(h), "stopped_at_dE_dyhat"),
+    (lambda h, y: (_softmax_rows(h) - y) / len(h), "mean_over_batch"),
+])
+def test_softmax_output_error_term_mistakes(wrong, hint):
+    result = ch03.check_softmax_output_error_term(wrong)
+    assert result.status == FAILED and hint in result.hints, result
+    assert "Hint:" in repr(result)
+
+
+def test_softmax_output_error_term_overflow_and_stub():
+    def naive(h, y):
+        with np.errstate(all="ignore"):
+            e = np.exp(h)
+            return e / e.sum(axis=1, keepdims=True) - y
+    result = ch03.check_softmax_output_error_term(naive)
+    assert result.status == FAILED and "overflow" in result.hints
+    assert ch03.check_softmax_output_error_term(lambda h, y: h).hints == []        # wrong, but no false hint
+
+
+# --- exercise 3 asks for XNOR (the chapter prints XOR's weights): every hint ---------------------------
+
+def _xnor_weights(W1=((1.0, -1.0), (1.0, -1.0)), b1=(-1.5, 0.5), W2=((1.0,), (1.0,)), b2=(-0.5,)):
+    """Default: AND and NOR hidden units, OR output unit."""
+    return lambda: tuple(np.array(part, dtype=float) for part in (W1, b1, W2, b2))
+
+
+@pytest.mark.parametrize("answer", [
+    _xnor_weights(),
+    _xor_weights(W2=((-1.0,), (-1.0,)), b2=(1.5,)),                 # the chapter's XOR with the output flipped
+    lambda: ([[2, -2], [2, -2]], [-3, 1], [[2], [2]], [-1]),        # lists of ints
+])
+def test_xnor_network_right_answers_pass(answer):
+    assert ch03.check_xnor_network(answer).status == PASSED
+
+
+@pytest.mark.parametrize("answer, hint, words", [
+    (_xor_weights(), "complement", "computes XOR"),                   # the chapter's XOR copied
+    (_xnor_weights(W1=((1.0, 1.0), (1.0, 1.0)), b1=(-1.5, -1.5)), "same_hidden_units", "AND and NOR"),
+    (_xnor_weights(W2=((1.0,), (0.0,))), "computes_other_gate", "computes AND"),
+    (_xnor_weights(b2=(0.5,)), "constant_output", "output is 1 for all four inputs"),
+    (_xnor_weights(b1=(-2.0, 0.5)), "line_through_point", "hidden layer is exactly 0"),
+    (_xnor_weights(b2=(-1.0,)), "line_through_point", "output layer is exactly 0"),
+])
+def test_xnor_network_mistakes(answer, hint, words):
+    result = ch03.check_xnor_network(answer)
+    assert result.status == FAILED and result.hints == [hint], result
+    assert words in repr(result), result

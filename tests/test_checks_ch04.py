@@ -211,26 +211,38 @@ def _sigma(h):
     return 1 / (1 + sp.exp(-h))
 
 
+def _cross_entropy(h, y):
+    return -(y * sp.log(_sigma(h)) + (1 - y) * sp.log(1 - _sigma(h)))
+
+
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda h, y: _sigma(h) - y, "missing_sigma_prime"),
-    (lambda h, y: (y - _sigma(h)) * _sigma(h) * (1 - _sigma(h)), "wrong_sign"),
-    (lambda h, y: (_sigma(h) - y) * h * (1 - h), "derivative_of_h"),
-    (lambda h, y: (_sigma(h) - y) * _sigma(h), "missing_one_minus"),
-    (lambda h, y: 2 * (_sigma(h) - y) * _sigma(h) * (1 - _sigma(h)), "factor_two"),
-    (lambda h, y: (_sigma(h) - y) ** 2 / 2, "returned_E"),
+    (lambda h, y: (_sigma(h) - y) * _sigma(h) * (1 - _sigma(h)), "squared_error_habit"),
+    (lambda h, y: y - _sigma(h), "wrong_sign"),
+    (lambda h, y: (_sigma(h) - y) / (_sigma(h) * (1 - _sigma(h))), "stopped_at_dE_dyhat"),
+    (lambda h, y: -y * (1 - _sigma(h)), "one_term_only"),
+    (lambda h, y: (1 - y) * _sigma(h), "one_term_only"),
+    (_cross_entropy, "returned_E"),
 ])
 def test_symbolic_mistakes(wrong, hint):
     _assert_hint(ch04.check_output_unit_derivative(wrong), hint)
 
 
 @pytest.mark.parametrize("right", [
-    lambda h, y: (_sigma(h) - y) * sp.exp(-h) / (1 + sp.exp(-h)) ** 2,          # sigma' in exponentials
-    lambda h, y: (1 / (1 + sp.exp(-h)) - y) * sp.exp(h) / (1 + sp.exp(h)) ** 2,  # another equal form
-    lambda h, y: sp.diff((_sigma(h) - y) ** 2 / 2, h),
-    lambda h, y: (sp.tanh(h / 2) / 2 + sp.Rational(1, 2) - y) * (1 - sp.tanh(h / 2) ** 2) / 4,
+    lambda h, y: 1 / (1 + sp.exp(-h)) - y,
+    lambda h, y: -y * (1 - _sigma(h)) + (1 - y) * _sigma(h),                    # the two terms, not simplified
+    lambda h, y: sp.diff(_cross_entropy(h, y), h),
+    lambda h, y: sp.exp(h) / (1 + sp.exp(h)) - y,                                 # another equal form
+    lambda h, y: (sp.tanh(h / 2) + 1) / 2 - y,
+    lambda h, y: (-y / _sigma(h) + (1 - y) / (1 - _sigma(h))) * _sigma(h) * (1 - _sigma(h)),   # the chain rule as is
 ])
 def test_symbolic_equal_forms_are_proved(right):
     assert ch04.check_output_unit_derivative(right).status == PASSED
+
+
+def test_symbolic_squared_error_answer_fails_with_the_habit_hint_only():
+    """Exercise 1's squared-error answer is wrong here, and only the habit hint is given (no false hints)."""
+    result = ch04.check_output_unit_derivative(lambda h, y: (_sigma(h) - y) * _sigma(h) * (1 - _sigma(h)))
+    assert result.status == FAILED and result.hints == ["squared_error_habit"]
 
 
 def test_symbolic_foreign_symbols_and_wrong_types():

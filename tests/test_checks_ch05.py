@@ -219,6 +219,76 @@ def test_a_non_function_is_reported():
     assert result.status == FAILED and "expected a function" in repr(result)
 
 
+# --- exercise 2a: the slope of Huber's loss, 3a: log-softmax (the intermediate steps of the derivations) ---
+
+def huber_slope_piecewise_loop(r, delta):
+    out = np.zeros(np.shape(r))
+    for index in np.ndindex(out.shape):
+        if r[index] > delta:
+            out[index] = delta
+        elif r[index] < -delta:
+            out[index] = -delta
+        else:
+            out[index] = r[index]
+    return out
+
+
+@pytest.mark.parametrize("answer", [
+    huber_slope_piecewise_loop,
+    lambda r, delta: np.clip(r, -delta, delta),
+    lambda r, delta: np.clip(np.asarray(r, dtype=np.float32), -delta, delta),
+])
+def test_huber_slope_written_differently_passes(answer):
+    assert ch05.check_huber_slope(answer).status == PASSED
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda r, delta: np.where(np.abs(r) <= delta, r, delta), "slope_positive_on_both_sides"),
+    (lambda r, delta: np.array(r, dtype=float), "slope_of_squared_error"),
+    (lambda r, delta: np.where(np.abs(r) <= delta, r, np.sign(r)), "slope_one_beyond_delta"),
+    (lambda r, delta: np.where(np.abs(r) <= delta, 0.5 * r ** 2, delta * (np.abs(r) - delta / 2)), "loss_instead_of_slope"),
+    (lambda r, delta: np.where(r <= delta, r, delta), "signed_residual_compared"),
+])
+def test_huber_slope_mistakes(wrong, hint):
+    _assert_hint(ch05.check_huber_slope(wrong), hint)
+
+
+def log_softmax_rows_loop(h):
+    out = np.empty(h.shape)
+    for n in range(h.shape[0]):
+        m = h[n].max()
+        out[n] = h[n] - m - np.log(np.exp(h[n] - m).sum())
+    return out
+
+
+@pytest.mark.parametrize("answer", [
+    log_softmax_rows_loop,
+    lambda h: h - np.logaddexp.reduce(h, axis=-1, keepdims=True),
+    lambda h: (h - h.max(1)[:, None] - np.log(np.exp(h - h.max(1)[:, None]).sum(1))[:, None]).astype(np.float32),
+])
+def test_log_softmax_written_differently_passes(answer):
+    assert ch05.check_log_softmax(answer).status == PASSED
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda h: h - np.log(np.sum(np.exp(h - h.max(1, keepdims=True)), axis=1, keepdims=True)), "max_not_added_back"),
+    (lambda h: h - h.max(0, keepdims=True) - np.log(np.exp(h - h.max(0, keepdims=True)).sum(0, keepdims=True)),
+     "softmax_over_examples"),
+    (lambda h: np.array(h, dtype=float), "logits_used_as_log_probabilities"),
+    (lambda h: np.exp(h - h.max(1, keepdims=True)) / np.exp(h - h.max(1, keepdims=True)).sum(1, keepdims=True),
+     "probabilities_not_logged"),
+])
+def test_log_softmax_mistakes(wrong, hint):
+    _assert_hint(ch05.check_log_softmax(wrong), hint)
+
+
+def test_log_softmax_without_the_shift_fails_on_huge_logits_with_the_hint():
+    with np.errstate(all="ignore"):
+        result = ch05.check_log_softmax(lambda h: np.log(np.exp(h) / np.exp(h).sum(axis=1, keepdims=True)))
+    _assert_hint(result, "no_max_subtraction")
+    assert result.cases_passed == 2
+
+
 # --- the grader grades the chapter -----------------------------------------------------------------
 
 def test_grader_gives_the_solved_copy_full_points_and_the_stub_none(tmp_path):
@@ -242,7 +312,7 @@ def test_grader_gives_the_solved_copy_full_points_and_the_stub_none(tmp_path):
     for row in rows[1:]:
         student, exercise, got, most, status = row.split(",")
         points.setdefault(student, []).append((int(got), int(most), status))
-    assert len(points["solved"]) == len(points["stub"]) == 4
+    assert len(points["solved"]) == len(points["stub"]) == 6
     assert all(got == most and status == "passed" for got, most, status in points["solved"])
-    assert sum(most for _, most, _ in points["solved"]) == 7
+    assert sum(most for _, most, _ in points["solved"]) == 9
     assert all(got == 0 and status == "not attempted" for got, _, status in points["stub"])

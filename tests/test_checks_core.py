@@ -96,3 +96,76 @@ def test_all_cases_passed_gives_passed():
     run.call(Case({}))
     run.case_passed()
     assert run.finish().passed
+
+
+def test_float32_is_the_floor_of_every_check():
+    """float16 answers, right or 4 % off, are refused with their dtype named (issue 23, item 9)."""
+    import numpy as np
+
+    from lecture_lib.checks import ch01
+    from lecture_lib.checks.answers import low_precision_problem, precision_of, same_answer
+
+    right = np.array([0.1, 0.25, 3.0])
+    assert not same_answer((1.04 * right).astype(np.float16), right)
+    assert precision_of(right.astype(np.float16)) == float(np.finfo(np.float32).eps)
+    assert low_precision_problem(right.astype(np.float16)).startswith("Expected float32 or float64 values")
+    assert low_precision_problem(right.astype(np.float32)) is None and low_precision_problem([right, 1.0]) is None
+
+    def threshold_unit_float16(x, w, b):
+        return (x @ w + b >= 0).astype(np.float16)
+
+    result = ch01.check_threshold_unit(threshold_unit_float16)
+    assert result.status == "failed"
+    assert "got float16" in result.summary
+
+
+def test_a_namedtuple_is_a_tuple_for_every_check_and_on_the_wire():
+    """One contract for several results (issue 23, item 11): a namedtuple counts as a tuple."""
+    from collections import namedtuple
+
+    import numpy as np
+
+    from lecture_lib.checks import ch01
+    from lecture_lib.grading import wire
+
+    Step = namedtuple("Step", "w_new b_new")
+
+    def perceptron_update(w, b, x, y, eta):
+        y_hat = 1 if x @ w + b >= 0 else 0
+        return Step(w + eta * (y - y_hat) * x, b + eta * (y - y_hat))
+
+    assert ch01.check_perceptron_update(perceptron_update).status == "passed"
+    sent = wire.decode(wire.encode(Step(np.zeros(2), 1.0)))
+    assert type(sent) is tuple and sent[1] == 1.0
+
+    def as_list(w, b, x, y, eta):
+        return list(perceptron_update(w, b, x, y, eta))
+
+    result = ch01.check_perceptron_update(as_list)
+    assert result.status == "failed" and "Expected a tuple" in str(result)
+
+
+def test_an_answer_that_keeps_state_between_calls_fails():
+    """Issue 23, item 10: the first case is called again in the same process; state shows."""
+    import numpy as np
+
+    from lecture_lib.checks import ch01
+
+    calls = {"n": 0}
+
+    def threshold_unit_counting(x, w, b):      # right on its first call only
+        calls["n"] += 1
+        return (x @ w + b >= 0).astype(int) + (calls["n"] > 1)
+
+    def threshold_unit_default_list(x, w, b, _seen=[]):   # the classic mutable default
+        _seen.append(1)
+        return (x @ w + b >= 0).astype(int) * (1 if len(_seen) == 1 else 0)
+
+    def threshold_unit(x, w, b):
+        return np.asarray(x @ w + b >= 0, dtype=int)
+
+    for stateful in (threshold_unit_counting, threshold_unit_default_list):
+        result = ch01.check_threshold_unit(stateful)
+        assert result.status == "failed" and "keeps_state" in result.hints, stateful.__name__
+        assert "another answer when called again" in result.summary
+    assert ch01.check_threshold_unit(threshold_unit).status == "passed"

@@ -111,3 +111,24 @@ def test_schedule_arguments_are_checked(make, message):
 def test_a_schedule_refuses_a_negative_step():
     with pytest.raises(ValueError, match="step must be an integer >= 0, got -1"):
         Constant(0.1)(-1)
+
+
+def test_linear_warmup_rises_then_follows_its_schedule_as_keras_cosine_with_warmup():
+    from lecture_lib.nn.schedules import LinearWarmup
+
+    inner = CosineDecay(0.5, decay_steps=10, eta_min=0.05)
+    schedule = LinearWarmup(inner, warmup_steps=4, eta_start=0.1)
+    # Keras 3 CosineDecay(initial_learning_rate=0.1, decay_steps=10, alpha=0.1, warmup_target=0.5, warmup_steps=4),
+    # written out: linear 0.1 -> 0.5 over 4 steps, then 0.5 decayed by the cosine with floor alpha * 0.5.
+    for t in range(20):
+        if t < 4:
+            expected = 0.1 + (0.5 - 0.1) * t / 4
+        else:
+            progress = min(t - 4, 10) / 10
+            expected = 0.05 + (0.5 - 0.05) * 0.5 * (1 + math.cos(math.pi * progress))
+        assert schedule(t) == pytest.approx(expected)
+    assert LinearWarmup(Constant(0.3), 3)(0) == 0.0
+    with pytest.raises(TypeError, match="callable"):
+        LinearWarmup(0.3, 3)
+    with pytest.raises(ValueError, match="warmup_steps"):
+        LinearWarmup(Constant(0.3), 0)

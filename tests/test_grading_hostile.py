@@ -242,7 +242,9 @@ EXPECTED_01 = sorted(
     + rows("escaping_processes", "passed", "passed", "passed", "passed")
     + rows("fake_allclose", "failed", "passed", "failed", "failed")
     + rows("forge_channel", "tampered", "passed", "passed", "passed")
-    + rows("forge_json_dump", "failed", "failed", "failed", "failed")
+    # forged "returned" answers carry no final state of the array arguments the grader asked for: tampered
+    # (gate_weights takes a string, nothing to ask for: its forged answer is just wrong)
+    + rows("forge_json_dump", "tampered", "failed", "tampered", "tampered")
     + rows("hashlib_patch", "failed", "passed", "failed", "failed")
     + rows("numpy_globals", "failed", "passed", "failed", "failed")
     + rows("pasted_check_above", "passed", "passed", "passed", "passed")
@@ -574,7 +576,7 @@ def test_a_signal_to_the_grader_ends_every_worker_and_kernel(repo_root, tmp_path
     def alive(pids):
         return sorted(pid for pid in pids if os.path.exists(f"/proc/{pid}"))
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine starts kernels slowly; the loop ends as soon as they run
     while time.monotonic() < deadline and len(processes()) < 5:  # grader, 2 workers, 2 kernels
         time.sleep(0.2)
     before = processes()

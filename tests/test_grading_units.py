@@ -415,7 +415,7 @@ def test_a_kernel_that_cannot_start_is_a_grader_error_not_the_submissions_fault(
     from lecture_lib.grading import Limits, kernel
     from lecture_lib.grading.grader import _safe_grade
 
-    def broken_start(workdir, marker, memory_limit, sandboxed):
+    def broken_start(workdir, marker, memory_limit, sandboxed, **limits):
         workdir.mkdir(parents=True, exist_ok=True)
         return subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(1)"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, start_new_session=True)
@@ -465,3 +465,86 @@ def test_a_callback_may_call_the_learners_functions_again(session):
     session.run_cell("def square(v):\n    return v * v\ndef apply(f, v):\n    return f(v) + 1", 20, 20)
     names = session.lookup(["square", "apply"], 20)
     assert names["apply"](lambda v: names["square"](v) * 10, 3) == 91  # grader -> kernel -> grader -> kernel
+
+
+def test_grade_book_exports_read_back_in_moodle_and_canvas_layouts():
+    import csv
+    import io
+    from types import SimpleNamespace
+
+    from lecture_lib.grading.gradebook import canvas_csv, moodle_csv
+
+    assignment = SimpleNamespace(name="01_threshold_units", exercises=[
+        SimpleNamespace(name="threshold_unit", points=1), SimpleNamespace(name="perceptron_update", points=2.5)])
+    records = [
+        {"student": "ben", "exercises": [{"exercise": "threshold_unit", "points": 1},
+                                          {"exercise": "perceptron_update", "points": 0}]},
+        {"student": "=cmd|'/C calc'!A0", "exercises": [{"exercise": "threshold_unit", "points": 0},
+                                                       {"exercise": "perceptron_update", "points": 2.5}]},
+        {"student": "ann\x1b[2J", "exercises": [{"exercise": "threshold_unit", "points": 1},
+                                                {"exercise": "perceptron_update", "points": 2.5}]},
+    ]
+    moodle = list(csv.reader(io.StringIO(moodle_csv(records, assignment))))
+    assert moodle[0] == ["Username", "01_threshold_units: threshold_unit", "01_threshold_units: perceptron_update",
+                         "01_threshold_units total"]
+    rows = {row[0]: row[1:] for row in moodle[1:]}
+    assert rows["ben"] == ["1", "0", "1"] and rows["ann\\x1b[2J"] == ["1", "2.5", "3.5"]
+    assert rows["'=cmd|'/C calc'!A0"] == ["0", "2.5", "2.5"]      # no formula for a spreadsheet
+    canvas = list(csv.reader(io.StringIO(canvas_csv(records, assignment))))
+    assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert canvas[1] == ["Points Possible", "", "", "", "", "1", "2.5", "3.5"]
+    ben = next(row for row in canvas[2:] if row[0] == "ben")
+    assert ben == ["ben", "", "", "ben", "", "1", "0", "1"]
+    assert len(canvas) == 2 + len(records) and all(len(row) == len(canvas[0]) for row in canvas)
+
+
+@pytest.mark.parametrize("meta, message", [
+    ({"credit": "most"}, "credit must be one of"),
+    ({"credit": "parts", "public": 1, "hidden": 0.5}, "must equal the nbgrader points"),
+    ({"credit": "cases", "public": -1, "hidden": 3}, "public points must be a number"),
+    ({"credit": "parts", "public": True, "hidden": 1}, "public points must be a number"),
+])
+def test_partial_credit_metadata_is_checked(meta, message):
+    from lecture_lib.grading.assignment import AssignmentError, read_credit
+
+    cell = {"metadata": {"lecture_grade": meta, "nbgrader": {"points": 2}}}
+    with pytest.raises(AssignmentError, match=message):
+        read_credit(cell, 2, "x.ipynb, cell 4")
+
+
+def test_partial_credit_rules():
+    from types import SimpleNamespace
+
+    from lecture_lib.grading.grader import partial_points
+
+    def exercise(credit):
+        return SimpleNamespace(points=3, credit=credit)
+
+    passed = {"status": "passed", "cases_passed": 4, "cases_total": 4}
+    half = {"status": "failed", "cases_passed": 2, "cases_total": 4}
+    ok, bad = {"status": "passed"}, {"status": "failed"}
+    all_or_nothing = exercise({"mode": "all"})
+    assert partial_points(all_or_nothing, passed, ok) == 3
+    assert partial_points(all_or_nothing, passed, bad) == 0 and partial_points(all_or_nothing, half, {}) == 0
+    parts = exercise({"mode": "parts", "public": 2, "hidden": 1})
+    assert partial_points(parts, passed, ok) == 3 and partial_points(parts, passed, bad) == 2
+    assert partial_points(parts, half, {"status": "not run"}) == 0
+    cases = exercise({"mode": "cases", "public": 2, "hidden": 1})
+    assert partial_points(cases, half, {"status": "not run"}) == 1.0
+    assert partial_points(cases, passed, bad) == 2 and partial_points(cases, passed, ok) == 3
+
+
+def test_partial_credit_reaches_the_grades(tmp_path, repo_root):
+    import nbformat
+
+    from lecture_lib.grading.assignment import load_assignment
+
+    solutions = nbformat.read(repo_root / "solutions/01_threshold_units.ipynb", as_version=4)
+    check = next(c for c in solutions.cells if "check_perceptron_update" in c.source)
+    check.metadata["lecture_grade"] = {"credit": "parts", "public": 1.5, "hidden": 0.5}
+    path = tmp_path / "01_threshold_units.ipynb"
+    nbformat.write(solutions, path)
+    assignment = load_assignment(path)
+    exercise = next(e for e in assignment.exercises if e.name == "perceptron_update")
+    assert exercise.credit == {"mode": "parts", "public": 1.5, "hidden": 0.5}
+    assert all(e.credit == {"mode": "all"} for e in assignment.exercises if e is not exercise)

@@ -122,3 +122,39 @@ def test_the_internal_sigmoid_is_the_engines_and_never_overflows():
     h = np.array([-1000.0, -30.0, -1.0, 0.0, 2.5, 40.0, 1000.0])
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         np.testing.assert_array_equal(_sigmoid(h.copy()), sigmoid(h))  # the engine's own kernel, bit for bit
+
+
+def test_gradient_and_parameter_norms_are_the_lengths_of_all_entries():
+    net = Network([np.array([[3.0]]), np.array([[0.0]])], [np.array([4.0]), np.array([0.0])])
+    from lecture_lib.topics.layered_backprop import gradient_norm, parameter_norm
+    assert parameter_norm(net) == pytest.approx(5.0)
+    x, y = np.array([[1.0]]), np.array([[0.5]])          # output sigma(0) = 0.5 = y: zero gradient
+    assert gradient_norm(x, y, net) == pytest.approx(0.0)
+    assert gradient_norm(x, np.array([[1.0]]), net) > 0
+
+
+def test_strictly_decreasing_is_false_for_a_rise_or_a_tie():
+    from lecture_lib.topics.layered_backprop import strictly_decreasing
+    assert strictly_decreasing([3.0, 2.0, 1.0])
+    assert not strictly_decreasing([3.0, 2.0, 2.5])
+    assert not strictly_decreasing([1.0, 1.0])
+    with pytest.raises(ValueError, match="at least two"):
+        strictly_decreasing([1.0])
+
+
+def test_follow_run_records_a_stalled_xor_run_creeping_on():
+    """A 2-2-1 XOR run that stalls (seed 4) keeps lowering E while |w| grows; its gradient is not 0."""
+    from lecture_lib.topics.layered_backprop import follow_run
+    x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    stalled = train(x, y, small_random_network((2, 2, 1), scale=1.0, seed=4), eta=2.0, epochs=3000,
+                    batch_size=None).net
+    trace = follow_run(x, y, stalled, eta=2.0, steps_between=1000, checkpoints=2)
+    assert list(trace.steps) == [0, 1000, 2000]
+    assert trace.fell_at_every_step and np.all(np.diff(trace.losses) < 0)
+    assert np.all(np.diff(trace.parameter_norms) > 0) and np.all(trace.gradient_norms > 0)
+    assert trace.losses[-1] > 0.05                         # still far from E = 0 (not solved)
+    # too large a step: E rises at some step, and the trace says so
+    wild = follow_run(x, y, small_random_network((2, 2, 1), scale=1.0, seed=0), eta=60.0, steps_between=50,
+                      checkpoints=1)
+    assert not wild.fell_at_every_step

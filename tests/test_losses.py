@@ -21,8 +21,10 @@ def targets_and_predictions(name, shape, seed):
     rng = np.random.default_rng(seed)
     n, c = shape
     if name == "categorical_crossentropy":
+        c = max(c, 2)  # one class would put yhat = 1 in the clipping region
         y = to_one_hot(rng.integers(0, c, size=n), c)
-        return y, rng.uniform(0.05, 0.95, size=shape)  # any yhat in (0, 1): E is defined for all
+        u = rng.uniform(0.05, 0.95, size=(n, c))
+        return y, u / u.sum(axis=1, keepdims=True)  # rows of probabilities (the loss refuses others)
     if name == "binary_crossentropy":
         return rng.integers(0, 2, size=shape).astype(float), rng.uniform(0.05, 0.95, size=shape)
     y = rng.normal(size=shape)

@@ -95,6 +95,14 @@ def test_soup_raw_is_ill_conditioned_and_standardised_converges_fast():
     assert np.all((steps > 0) & (steps < 30))
 
 
+def test_standardise_guards_a_constant_feature():
+    # (x - mean) / std would divide the constant column by 0 and give NaN
+    z = standardise(np.array([[1.0, 2.0], [1.0, 4.0], [1.0, 6.0]]))
+    assert np.all(np.isfinite(z))
+    np.testing.assert_allclose(z[:, 0], 0.0)
+    np.testing.assert_allclose(z[:, 1].std(), 1.0)
+
+
 def test_many_rates_equal_single_runs_of_the_engine_sgd():
     x, y = soup_data(n=20, seed=1)
     x_std = standardise(x)
@@ -112,7 +120,7 @@ def test_many_rates_equal_single_runs_of_the_engine_sgd():
 def test_adam_vs_lbfgs_reports_both_and_validates_n():
     result = adam_vs_lbfgs(60, seed=0, adam_etas=(0.01,), adam_updates=20, lbfgs_iterations=5)
     assert set(result) == {("adam", 0.01), "lbfgs"}
-    assert all(0 <= acc <= 1 and loss > 0 for loss, acc in result.values())
+    assert all(0 <= acc <= 1 and 0 <= train_acc <= 1 and loss > 0 for loss, acc, train_acc in result.values())
     with pytest.raises(ValueError, match="at most 1438"):
         adam_vs_lbfgs(5000, seed=0)
 
@@ -120,3 +128,75 @@ def test_adam_vs_lbfgs_reports_both_and_validates_n():
 def test_unknown_optimiser_is_named():
     with pytest.raises(ValueError, match="optimiser"):
         make_optimizer("adamax", 0.1)
+
+
+# --- sweeps, oscillation, stochastic gradients, weight decay ---------------------------------------
+
+from lecture_lib.nn.optimizers import Adam, AdamW  # noqa: E402
+from lecture_lib.nn.schedules import CosineDecay  # noqa: E402
+from lecture_lib.topics.optimisation_landscapes import (  # noqa: E402
+    RATE_GRID, Trajectory, minibatch_excess_loss, noisy_valley_data, path_length, reversal_fraction,
+    separable_quadratic, steepest_direction, sweep_learning_rates)
+
+
+def test_the_sweep_finds_gradient_descents_rate_and_marks_divergence():
+    landscape = quadratic(10)
+    sweep = sweep_learning_rates(landscape, ["gradient descent"], [0.1, 1.0, 1.8, 2.5], steps=50)
+    distances = sweep.distances["gradient descent"]
+    assert np.isinf(distances[3])  # 2.5 > 2/λ_max = 2 diverges
+    # 2/(λmin+λmax) = 2/1.1 ≈ 1.82: 1.8 is nearest and best
+    assert sweep.best("gradient descent")[0] == 1.8 and distances[2] < distances[1] < distances[0]
+    with pytest.raises(ValueError, match="no sweep of 'adam'"):
+        sweep.best("adam")
+    with pytest.raises(ValueError, match="L-BFGS has no learning rate"):
+        sweep_learning_rates(landscape, ["lbfgs"])
+    assert RATE_GRID[0] == pytest.approx(1e-4) and RATE_GRID[-1] == pytest.approx(10 ** 0.5)
+
+
+def test_reversals_count_a_zig_zag_and_not_a_straight_walk():
+    direction = np.array([0.0, 1.0])
+    straight = Trajectory(np.stack([np.linspace(0, 1, 12), np.linspace(0, 1, 12)], axis=1), np.zeros(12), False, "")
+    zigzag = Trajectory(np.stack([np.linspace(0, 1, 12), 0.5 * (-1.0) ** np.arange(12)], axis=1), np.zeros(12),
+                        False, "")
+    assert reversal_fraction(straight, direction, steps=10) == 0.0
+    assert reversal_fraction(zigzag, direction, steps=10) == 1.0
+    assert path_length(zigzag) > 5 * path_length(straight)
+    with pytest.raises(ValueError, match="11 steps"):
+        reversal_fraction(straight, direction, steps=11)
+    assert abs(steepest_direction(quadratic(10, angle_degrees=0).hessian) @ np.array([0.0, 1.0])) == pytest.approx(1)
+
+
+def test_gradient_descent_near_two_over_lambda_max_zig_zags_and_momentum_averages_it_out():
+    landscape = quadratic(50)
+    across = steepest_direction(landscape.hessian)
+    plain = run_optimizer(landscape, SGD(eta=1.9), 60)
+    heavy = run_optimizer(landscape, SGD(eta=0.19, momentum=0.9), 60)
+    assert reversal_fraction(plain, across) == 1.0
+    assert reversal_fraction(heavy, across) < 0.3
+
+
+def test_noisy_valley_has_the_valleys_hessian_and_a_constant_rate_stalls_where_a_decay_goes_on():
+    x, y = noisy_valley_data(50, n=20_000, seed=1)
+    np.testing.assert_allclose(x.T @ x / len(x), quadratic(50).hessian, atol=0.03)
+    x, y = noisy_valley_data(50, seed=2)
+    constant = minibatch_excess_loss(x, y, SGD(eta=1.0), 400, seed=2)
+    decayed = minibatch_excess_loss(x, y, SGD(eta=CosineDecay(1.0, 400, 0.01)), 400, seed=2)
+    assert constant[0] == decayed[0] > 0.1
+    assert np.median(decayed[-50:]) < 0.2 * np.median(constant[-50:])
+    # without noise nothing stalls: the constant rate goes on down
+    x, y = noisy_valley_data(50, noise=0.0, seed=2)
+    assert minibatch_excess_loss(x, y, SGD(eta=1.0), 400, seed=2)[-1] < 1e-8
+    with pytest.raises(ValueError, match="shape"):
+        minibatch_excess_loss(x, y[:-1], SGD(eta=1.0), 10)
+
+
+def test_coupled_decay_finds_ridge_and_decoupled_adam_does_not():
+    landscape = separable_quadratic([1.0, 0.05], [3.0, 1.0])
+    lam = 0.5
+    ridge = np.array([1.0, 0.05]) * np.array([3.0, 1.0]) / (np.array([1.0, 0.05]) + lam)
+    coupled = run_optimizer(landscape, Adam(eta=0.01, weight_decay=lam), 5000).weights[-1]
+    decoupled = run_optimizer(landscape, AdamW(eta=0.01, weight_decay=lam), 5000).weights[-1]
+    np.testing.assert_allclose(coupled, ridge, atol=1e-3)
+    assert abs(decoupled[1] - ridge[1]) > 0.5 and decoupled[1] == pytest.approx(1.0, abs=0.05)
+    with pytest.raises(ValueError, match="curvatures"):
+        separable_quadratic([1.0, 0.0], [0.0, 0.0])

@@ -263,3 +263,79 @@ def test_converges_on_an_ill_conditioned_quadratic(make):
         opt.step({"w": w}, {"w": a @ (w - c)})
     tol = 2e-2 if isinstance(opt, AdamW) else 1e-3  # AdamW's decay pulls its fixed point towards 0
     np.testing.assert_allclose(w, c, atol=tol)
+
+
+# --- Keras 3's weight_decay: decoupled for every optimiser, written out from its source --------------
+
+def _keras_reference(kind, w, grad_of, steps, eta, lam):
+    """Keras 3 (``BaseOptimizer.apply``): clip, then ``_apply_weight_decay`` w <- w - w·λ·η, then the update.
+
+    One weight at a time, plain floats; ``grad_of(w, t)`` is the gradient at
+    the weights before the step, as a training loop computes it before
+    calling ``apply``.
+    """
+    velocity = m = v = 0.0
+    accumulator = 0.1  # Keras Adagrad's initial_accumulator_value
+    for t in range(1, steps + 1):
+        g = grad_of(w, t)
+        w = w - w * lam * eta
+        if kind == "sgd":            # keras.optimizers.SGD(momentum=0.9)
+            velocity = 0.9 * velocity - eta * g
+            w = w + velocity
+        elif kind == "adagrad":      # keras.optimizers.Adagrad: epsilon inside the root
+            accumulator = accumulator + g * g
+            w = w - eta * g / math.sqrt(accumulator + 1e-7)
+        elif kind == "rmsprop":      # keras.optimizers.RMSprop(rho=0.9): epsilon inside the root
+            v = 0.9 * v + 0.1 * g * g
+            w = w - eta * g / math.sqrt(v + 1e-7)
+        else:                        # keras.optimizers.Adam / AdamW: alpha = lr √(1-β2^t)/(1-β1^t)
+            alpha = eta * math.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+            m = m + (g - m) * (1 - 0.9)
+            v = v + (g * g - v) * (1 - 0.999)
+            w = w - alpha * m / (math.sqrt(v) + 1e-7)
+    return w
+
+
+_KERAS_KINDS = {
+    "sgd": lambda lam: SGD.like("keras", eta=0.05, momentum=0.9, weight_decay=lam),
+    "adagrad": lambda lam: AdaGrad.like("keras", eta=0.05, weight_decay=lam),
+    "rmsprop": lambda lam: RMSProp.like("keras", eta=0.01, weight_decay=lam),
+    "adam": lambda lam: Adam.like("keras", eta=0.02, weight_decay=lam),
+    "adamw": lambda lam: AdamW.like("keras", eta=0.02, weight_decay=lam),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_KERAS_KINDS))
+def test_like_keras_weight_decay_is_decoupled_as_keras_3_does_it(kind):
+    steps, lam = 25, 0.3
+    rng = np.random.default_rng(11)
+    w0 = rng.normal(size=(2, 3)) * 2
+    curvature = rng.uniform(0.1, 3.0, size=w0.shape)
+    noise = rng.normal(size=(steps,) + w0.shape)
+    eta = {"sgd": 0.05, "adagrad": 0.05, "rmsprop": 0.01, "adam": 0.02, "adamw": 0.02}[kind]
+
+    opt = _KERAS_KINDS[kind](lam)
+    w = w0.copy()
+    for t in range(1, steps + 1):
+        opt.step({"W": w}, {"W": curvature * (w - 1.0) + noise[t - 1]})
+    expected = np.empty_like(w0)
+    for index in np.ndindex(w0.shape):
+        expected[index] = _keras_reference(kind, float(w0[index]),
+                                           lambda x, t: curvature[index] * (x - 1.0) + noise[t - 1][index],
+                                           steps, eta, lam)
+    np.testing.assert_allclose(w, expected, rtol=1e-10, atol=1e-12)
+    # ... and the coupled form (PyTorch's) lands elsewhere: the test can tell them apart.
+    coupled = _KERAS_KINDS[kind](lam)
+    if kind != "adamw":
+        coupled.decoupled_decay = False
+        w_coupled = w0.copy()
+        for t in range(1, steps + 1):
+            coupled.step({"W": w_coupled}, {"W": curvature * (w_coupled - 1.0) + noise[t - 1]})
+        assert np.max(np.abs(w_coupled - expected)) > 1e-3
+
+
+def test_like_pytorch_weight_decay_stays_coupled_and_an_explicit_choice_wins():
+    assert not SGD.like("pytorch", weight_decay=0.1).decoupled_decay
+    assert not Adam.like("pytorch", weight_decay=0.1).decoupled_decay
+    assert SGD.like("keras", weight_decay=0.1).decoupled_decay
+    assert not RMSProp.like("keras", weight_decay=0.1, decoupled_decay=False).decoupled_decay

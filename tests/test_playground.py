@@ -343,3 +343,65 @@ def test_loss_legend_sits_above_the_curves():
     # an untrained run keeps the limits (0, 1), so a slider move does not re-render the background
     for name in PLAYGROUND_DATASETS:
         assert PlaygroundFigure(PlaygroundRun(name), resolution=10).figure.axes[1].get_ylim() == (0.0, 1.0)
+
+
+def test_hidden_unit_grids_are_the_first_layer_outputs_and_validate_the_layer():
+    run = PlaygroundRun("circle", hidden=(3, 2), seed=1)
+    grids = run.hidden_unit_grids(layer=1, resolution=7)
+    assert grids.shape == (3, 7, 7)
+    W, b = run.hidden_unit_weights(1)
+    grid = np.linspace(-1.6, 1.6, 7)
+    # row i is x2 = grid[i], column k is x1 = grid[k]
+    assert np.allclose(grids[2, 5, 1], np.tanh(grid[1] * W[0, 2] + grid[5] * W[1, 2] + b[2]))
+    assert not np.allclose(grids[2, 1, 5], grids[2, 5, 1])           # x1 and x2 not swapped (generic weights)
+    assert run.hidden_unit_grids(layer=2, resolution=4).shape == (2, 4, 4)
+    for bad in (0, 3, True):
+        with pytest.raises(ValueError, match="hidden layer"):
+            run.hidden_unit_grids(layer=bad)
+    with pytest.raises(ValueError, match="no hidden layer"):
+        PlaygroundRun("circle", hidden=()).hidden_unit_grids(1)
+
+
+def test_validation_split_is_carved_from_the_training_points():
+    plain = PlaygroundRun("spiral", hidden=(4,), seed=0)
+    held = PlaygroundRun("spiral", hidden=(4,), seed=0, validation_fraction=0.2)
+    assert len(held.y_train) + len(held.y_val) == len(plain.y_train) and len(held.y_val) == 20
+    assert np.array_equal(held.x_test, plain.x_test)                # the test points are untouched
+    fit_rows = {tuple(row) for row in held.x_train}
+    assert not fit_rows & {tuple(row) for row in held.x_val}
+    assert fit_rows | {tuple(row) for row in held.x_val} == {tuple(row) for row in plain.x_train}
+    held.train(2)
+    assert len(held.history["val_loss"]) == 3 and "val_acc" in held.history
+    assert "val_loss" not in plain.history
+    with pytest.raises(ValueError):
+        plain.loss("val")
+
+
+def test_hidden_unit_maps_draw_one_image_per_unit_with_edges_and_a_colour_bar():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from lecture_lib.viz.playground_explorer import draw_hidden_unit_maps
+
+    run = PlaygroundRun("circle", hidden=(3,), seed=0)
+    fig, axes = plt.subplots(1, 3)
+    images = draw_hidden_unit_maps(axes, run, resolution=9)
+    assert len(images) == 3 and images[0].get_array().shape == (9, 9)
+    assert all(len(ax.lines) == 1 for ax in axes)                   # the edge h_j = 0
+    assert images[0].get_clim() == (-1.0, 1.0)
+    assert len(fig.axes) == 4 and "unit output" in fig.axes[-1].get_ylabel()
+    assert axes[0].get_xlabel() == "$x_1$" and axes[0].get_ylabel() == "$x_2$"
+    with pytest.raises(ValueError, match="one Axes per unit"):
+        draw_hidden_unit_maps(axes[:2], run)
+    plt.close(fig)
+
+
+def test_edge_crosses_square_both_ways():
+    from lecture_lib.topics.playground import edge_crosses_square
+    assert edge_crosses_square([1.0, 1.0], 0.0)                      # through the centre
+    assert edge_crosses_square([1.0, 0.0], -1.5)                     # x1 = 1.5, inside [-1.6, 1.6]
+    assert not edge_crosses_square([1.0, 0.0], -1.7)                 # x1 = 1.7, outside
+    assert not edge_crosses_square([-0.01, 0.18], 1.25)              # x2 = -6.9: far below the square
+    assert edge_crosses_square([-0.01, 0.18], 1.25, lim=8.0)
+    with pytest.raises(ValueError, match="two input weights"):
+        edge_crosses_square([1.0, 2.0, 3.0], 0.0)

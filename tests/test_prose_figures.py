@@ -31,10 +31,6 @@ ALLOWLIST = NOTEBOOKS_DIR / "cited_figures.json"
 NOT_YET_CHECKED = {
     "01_threshold_units.ipynb",
     "02_sigmoid_unit.ipynb",
-    "03_feedforward_networks.ipynb",
-    "04_backpropagation.ipynb",
-    "05_training_framework.ipynb",
-    "06_optimisers.ipynb",
     "07_training_pitfalls.ipynb",
     "08_dropout.ipynb",
     "09_batch_normalisation.ipynb",

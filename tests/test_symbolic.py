@@ -134,3 +134,19 @@ def test_layered_network_rejects_a_wrong_number_of_error_terms():
     net = symbolic_layered_network((1, 1, 1))
     with pytest.raises(ValueError, match="error terms per layer"):
         verify_layered_backprop(net, eps=[[0]])
+
+
+def test_a_bug_planted_in_layer_2_flows_down_to_layer_1():
+    """Dropping g(1 - g) in hidden layer 2 and propagating on: layers 2 and 1 wrong, layer 3 right."""
+    from lecture_lib.topics.symbolic import layered_error_terms, symbolic_layered_network, verify_layered_backprop
+
+    net = symbolic_layered_network((2, 2, 2, 2))
+    wrong = layered_error_terms(net, without_derivative_in=2)
+    right = layered_error_terms(net)
+    assert wrong[2] == right[2] and wrong[1] != right[1] and wrong[0] != right[0]
+    differences = verify_layered_backprop(net, eps=wrong)
+    nonzero = {str(p) for p, d in differences.items() if d != 0}
+    expected = {str(p) for n in (0, 1) for p in list(net.W[n]) + net.b[n]}
+    assert nonzero == expected
+    with pytest.raises(ValueError, match="hidden layer"):
+        layered_error_terms(net, without_derivative_in=3)

@@ -55,10 +55,27 @@ def describe_value(value) -> str:
 # --- comparing answers ---------------------------------------------------------------------------
 
 _FLOAT64_EPS = float(np.finfo(np.float64).eps)
+#: The floor of precision every check accepts (one rule for all checks): float32. An answer in a less
+#: precise float (float16: about 3 digits) is never judged at its own, wider tolerance: it is refused
+#: with a message naming its dtype (:func:`low_precision_problem`), so ``(1.04 * right).astype(np.float16)``
+#: cannot pass by rounding.
+_FLOOR_EPS = float(np.finfo(np.float32).eps)
+
+
+def low_precision_problem(value, what="your answer"):
+    """A message when an answer holds floats less precise than float32 (float16), else None."""
+    if isinstance(value, (tuple, list)):
+        return next((problem for item in value if (problem := low_precision_problem(item, what))), None)
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and dtype.kind in "fc" and float(np.finfo(dtype).eps) > _FLOOR_EPS:
+        return (f"Expected float32 or float64 values in {what}, got {dtype}: {dtype} keeps about "
+                f"{int(np.finfo(dtype).precision)} digits, too few for the checks (compute in float32 or float64).")
+    return None
 
 
 def precision_of(value) -> float:
-    """Machine epsilon of the least precise float in an answer (float64's when it holds no lower-precision float).
+    """Machine epsilon of the least precise float in an answer (float64's when it holds no lower-precision float),
+    never coarser than float32's (the floor every check accepts).
 
     A correct answer computed in float32 carries ~7 digits: comparing it at
     float64's tolerance would fail it for rounding.
@@ -67,7 +84,7 @@ def precision_of(value) -> float:
         return max([precision_of(item) for item in value] + [_FLOAT64_EPS])
     dtype = getattr(value, "dtype", None)
     if dtype is not None and dtype.kind in "fc":
-        return max(float(np.finfo(dtype).eps), _FLOAT64_EPS)
+        return min(max(float(np.finfo(dtype).eps), _FLOAT64_EPS), _FLOOR_EPS)
     return _FLOAT64_EPS
 
 
@@ -133,6 +150,8 @@ def real_number_problem(value, what="a single number", finite=True):
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating, np.ndarray)):
         return f"Expected {what} (an int or a float), got {describe_value(value)}."
+    if low_precision_problem(value, what):
+        return low_precision_problem(value, what)
     if isinstance(value, np.ndarray) and (value.ndim != 0 or value.dtype.kind not in "iuf"):
         return f"Expected {what} (an int or a float), got {describe_value(value)}."
     if finite and not np.isfinite(float(value)):
@@ -157,6 +176,8 @@ def real_array_problem(value, shape, what, require_ndarray=True):
         return f"Expected {what}: an array of shape {shape}, got {describe_value(value)}."
     if array.shape != shape:
         return f"Expected {what} of shape {shape}, got shape {array.shape}."
+    if low_precision_problem(array, what):
+        return low_precision_problem(array, what)
     if array.dtype.kind not in "iuf":
         kind = {"c": "complex numbers", "b": "booleans", "U": "strings", "S": "bytes"}.get(array.dtype.kind,
                                                                                             f"dtype {array.dtype}")

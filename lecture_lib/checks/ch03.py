@@ -1,5 +1,6 @@
 """Checks of the chapter 03 exercises (stable softmax, a two-layer forward pass, XOR from threshold units,
-the shapes and the number of parameters of a network; the last three in ``ch03_structure``, re-exported).
+the shapes and the number of parameters of a network, the error term of a softmax output layer with
+cross-entropy; XOR, shapes and parameters in ``ch03_structure``, re-exported).
 
 Each ``check_*`` function takes the learner's function and returns a
 :class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
@@ -12,12 +13,12 @@ import numpy as np
 
 from ..nn.activations import sigmoid as _sigmoid
 from ..nn.activations import softmax as _reference_softmax
-from .ch03_structure import check_count_parameters, check_parameter_shapes, check_xor_network
+from .ch03_structure import check_count_parameters, check_parameter_shapes, check_xnor_network, check_xor_network
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, precision_of,
                    same_answer)
 
-__all__ = ["check_softmax", "check_forward_two_layer", "check_xor_network", "check_parameter_shapes",
-           "check_count_parameters"]
+__all__ = ["check_softmax", "check_forward_two_layer", "check_xor_network", "check_xnor_network", "check_parameter_shapes",
+           "check_count_parameters", "check_softmax_output_error_term"]
 
 
 def _same(a, b, precision=None) -> bool:
@@ -257,4 +258,81 @@ def check_forward_two_layer(forward_two_layer, time_limit=DEFAULT_TIME_LIMIT):
                                        _reference_forward(**kw)):
             break
         run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 6: the error term of a softmax output layer with cross-entropy ------------------------
+
+def _reference_softmax_eps(h, y):
+    """eps_k = dE/dh_k of E = -sum_k y_k log softmax(h)_k, one row per example: softmax(h) - y (targets summing to 1)."""
+    return _reference_softmax(h) - y
+
+
+_SOFTMAX_EPS_MISTAKES = [
+    Mistake("wrong_sign",
+            "every entry has the opposite sign. E = -sum_k y_k log yhat_k falls when yhat of the true class rises, "
+            "so dE/dh of the true class is negative.",
+            _quiet(lambda h, y: y - _reference_softmax(h))),
+    Mistake("squared_error_habit",
+            "your answer has the factor yhat (1 - yhat) of the sigmoid with squared error. With softmax and "
+            "cross-entropy, differentiate -log yhat_t (t the true class) with respect to every h_k: the factors cancel.",
+            _quiet(lambda h, y: (_reference_softmax(h) - y) * _reference_softmax(h) * (1 - _reference_softmax(h)))),
+    Mistake("only_true_class",
+            "only the true class's entry is non-zero. Every h_k enters the softmax's denominator, so -log yhat_t "
+            "depends on every h_k: the other classes get an error term too.",
+            _quiet(lambda h, y: -y * (1 - _reference_softmax(h)))),
+    Mistake("stopped_at_dE_dyhat",
+            "this is dE/dyhat_k = -y_k / yhat_k. The error term is dE/dh_k: one more chain-rule step through the "
+            "softmax, whose every output depends on every h_k.",
+            _quiet(lambda h, y: -y / _reference_softmax(h))),
+    Mistake("mean_over_batch",
+            "your rows are divided by N. The exercise asks for each example's own error term (E of one example); "
+            "the 1/N of a batch mean belongs to the gradient of the mean loss, not here.",
+            _quiet(lambda h, y: (_reference_softmax(h) - y) / len(h))),
+    Mistake("overflow", "exp(h) overflowed on large weighted sums. " + _OVERFLOW_HINT,
+            _quiet(lambda h, y: _naive_softmax(h) - y)),
+]
+
+_SOFTMAX_EPS_CASES = [
+    Case({"h": np.array([[0.3, -1.2]]), "y": np.array([[0.0, 1.0]])},
+         "one example, two classes: compare with chapter 02's sigmoid unit, yhat_2 = sigma(h_2 - h_1)"),
+    Case({"h": np.array([[2.0, 1.0, 0.1]]), "y": np.array([[1.0, 0.0, 0.0]])}, "one example, three classes"),
+    Case({"h": np.array([[0.5, -0.3, 1.1, 0.0], [1.0, 1.0, 1.0, 1.0], [-2.0, 0.4, 0.3, 2.5]]),
+          "y": np.array([[0.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])},
+         "a batch of 3 examples, one row each"),
+    Case({"h": np.array([[1000.0, 1001.0, 999.0], [-5.0, 0.0, 5.0]]), "y": np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])},
+         "large weighted sums: exp(1000) overflows"),
+]
+
+
+@checks_learner_code
+def check_softmax_output_error_term(softmax_output_error_term, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``softmax_output_error_term(h, y)`` -> eps = dE/dh of a softmax output layer with cross-entropy, (N, C)."""
+    run = CheckRun("ch03.softmax_output_error_term", softmax_output_error_term, time_limit,
+                   n_cases=len(_SOFTMAX_EPS_CASES))
+    run.prefetch(_SOFTMAX_EPS_CASES)  # a naive softmax overflows there, in its own process
+    for case in _SOFTMAX_EPS_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = _reference_softmax_eps(**case.kwargs)
+        value = outcome.value
+        problem = _kind_problem(value, expected.shape).replace("probability vector", "row of error terms")
+        if problem:
+            run.fail(case, problem, returned=value)
+            break
+        precision = precision_of(value)
+
+        def same(a, b, precision=precision):
+            return _same(a, b, precision)
+
+        if same(value, expected):
+            run.case_passed()
+            continue
+        found = run.mistakes_for(_SOFTMAX_EPS_MISTAKES, case, value, expected, same)
+        problem = ("Your answer contains NaN or inf; the error terms are finite numbers."
+                   if not np.all(np.isfinite(value)) else
+                   "The error terms are not dE/dh_k of a softmax output layer with cross-entropy.")
+        run.fail(case, problem, returned=value, mistakes=found)
+        break
     return run.finish()

@@ -1,5 +1,8 @@
-"""Checks of the chapter 03 exercises on a network's structure: XOR from three threshold units, the shapes
-and the number of parameters of a fully connected network.
+"""Checks of the chapter 03 exercises on a network's structure: XNOR (and XOR) from three threshold units,
+the shapes and the number of parameters of a fully connected network.
+
+The exercise asks for XNOR: the chapter builds XOR and prints its weights, so the learner derives a network
+of their own (two hidden features and how to combine them) instead of copying them.
 
 Kept apart from ``ch03`` (which re-exports the checks) so each module stays short. The references are
 computed here from the definitions (a 2-2-1 threshold network; W of shape (n_in, n_out), b of shape
@@ -13,7 +16,7 @@ from ..datasets import logic_gate_data
 from ..topics.units import threshold
 from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, checks_learner_code, describe_value, real_array_problem
 
-__all__ = ["check_xor_network", "check_parameter_shapes", "check_count_parameters"]
+__all__ = ["check_xor_network", "check_xnor_network", "check_parameter_shapes", "check_count_parameters"]
 
 
 # --- Exercise 3: XOR from three threshold units -----------------------------------------------------
@@ -37,16 +40,27 @@ def _xor_kind_problem(value):
     return None
 
 
-@checks_learner_code
-def check_xor_network(xor_network, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``xor_network()`` -> ``(W1, b1, W2, b2)``: a 2-2-1 network of threshold units computing XOR.
+#: What the feedback says about each target gate: its definition, two hidden features and their combination,
+#: and its complement.
+_GATE_TEXTS = {
+    "XOR": {"definition": "XOR is 1 exactly when one input is 1.",
+            "features": "e.g. OR and NAND, combined by AND",
+            "recipe": "XOR = AND(OR(x1, x2), NAND(x1, x2)): let one hidden unit compute OR, the other NAND, and "
+                      "the output unit AND of the two.",
+            "complement": "XNOR"},
+    "XNOR": {"definition": "XNOR is 1 exactly when both inputs are equal.",
+             "features": "e.g. AND and NOR, combined by OR",
+             "recipe": "XNOR = OR(AND(x1, x2), NOR(x1, x2)): let one hidden unit compute AND, the other NOR, and "
+                       "the output unit OR of the two.",
+             "complement": "XOR"},
+}
 
-    The hidden layer is g = f(x @ W1 + b1), the output f(g @ W2 + b2), with
-    the threshold f(h) = 1 for h >= 0; on the four inputs 00, 01, 10, 11 the
-    output must be XOR and no weighted sum may be exactly 0 (a margin).
-    """
+
+def _check_gate_network(function, gate, name, time_limit):
+    """The check of a 2-2-1 threshold network that must compute ``gate`` (XOR or XNOR)."""
+    texts = _GATE_TEXTS[gate]
     case = Case({}, "no arguments: your function returns the weights")
-    run = CheckRun("ch03.xor_network", xor_network, time_limit, n_cases=1)
+    run = CheckRun(name, function, time_limit, n_cases=1)
     run.prefetch([case])
     outcome = run.call(case)
     if outcome is None:
@@ -57,7 +71,8 @@ def check_xor_network(xor_network, time_limit=DEFAULT_TIME_LIMIT):
         run.fail(case, problem, returned=value)
         return run.finish()
     W1, b1, W2, b2 = (np.asarray(part, dtype=float) for part in value)
-    x, target = logic_gate_data("XOR")
+    x, xor = logic_gate_data("XOR")
+    target = xor if gate == "XOR" else 1 - xor
     h_hidden = x @ W1 + b1
     g = threshold(h_hidden)
     h_out = (g @ W2 + b2)[:, 0]
@@ -70,7 +85,7 @@ def check_xor_network(xor_network, time_limit=DEFAULT_TIME_LIMIT):
                "output" if np.any(np.abs(h_out) <= 1e-9) else None)
     if not np.array_equal(output, target):
         wrong = [f"{int(a)}{int(c)}" for (a, c), out, t in zip(x, output, target) if out != t]
-        lines.append(f"Your network is wrong on the input(s) {', '.join(wrong)}: XOR is 1 exactly when one input is 1.")
+        lines.append(f"Your network is wrong on the input(s) {', '.join(wrong)}: {texts['definition']}")
     if on_line is not None:
         lines.append(f"A weighted sum of the {on_line} layer is exactly 0 for some input: that unit sits on its "
                      "threshold (f(0) = 1), and the slightest change flips it.\nHint: shift that unit's bias so "
@@ -78,27 +93,41 @@ def check_xor_network(xor_network, time_limit=DEFAULT_TIME_LIMIT):
         hint_ids.append("line_through_point")
     elif np.array_equal(g[:, 0], g[:, 1]):
         lines.append("Hint: both hidden units compute the same function of the inputs, so the output unit sees "
-                     "one feature twice. XOR needs two different ones, e.g. OR and NAND, combined by AND.")
+                     f"one feature twice. {gate} needs two different ones, {texts['features']}.")
         hint_ids.append("same_hidden_units")
     elif np.array_equal(output, 1 - target):
-        lines.append("Hint: your network computes XNOR, the exact opposite of XOR: multiplying W2 and b2 by -1 "
-                     "flips the output unit (mind weighted sums of exactly 0).")
+        lines.append(f"Hint: your network computes {texts['complement']}, the exact opposite of {gate}: multiplying "
+                     "W2 and b2 by -1 flips the output unit (mind weighted sums of exactly 0).")
         hint_ids.append("complement")
     elif output.min() == output.max():
         lines.append(f"Hint: the output is {output[0]} for all four inputs: the output unit's line misses the "
                      "points its hidden units map the inputs to. Adjust b2 (and W2) to put it between them.")
         hint_ids.append("constant_output")
     else:
-        gates = [name for name in _GATE_NAMES if np.array_equal(output, logic_gate_data(name)[1])]
+        gates = [other for other in _GATE_NAMES if np.array_equal(output, logic_gate_data(other)[1])]
         if gates:
-            lines.append(f"Hint: your network computes {gates[0]}. XOR = AND(OR(x1, x2), NAND(x1, x2)): let one "
-                         "hidden unit compute OR, the other NAND, and the output unit AND of the two.")
+            lines.append(f"Hint: your network computes {gates[0]}. {texts['recipe']}")
             hint_ids.append("computes_other_gate")
     run.fail(case, "\n".join(lines), returned=value, hint_ids=hint_ids)
     return run.finish()
 
 
-# --- Exercises 4 and 5: the shapes and the number of parameters of a network -------------------------
+@checks_learner_code
+def check_xor_network(xor_network, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``xor_network()`` -> ``(W1, b1, W2, b2)``: a 2-2-1 network of threshold units computing XOR.
+
+    The hidden layer is g = f(x @ W1 + b1), the output f(g @ W2 + b2), with
+    the threshold f(h) = 1 for h >= 0; on the four inputs 00, 01, 10, 11 the
+    output must be XOR and no weighted sum may be exactly 0 (a margin).
+    """
+    return _check_gate_network(xor_network, "XOR", "ch03.xor_network", time_limit)
+
+
+@checks_learner_code
+def check_xnor_network(xnor_network, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``xnor_network()`` -> ``(W1, b1, W2, b2)``: a 2-2-1 threshold network computing XNOR (as XOR's check)."""
+    return _check_gate_network(xnor_network, "XNOR", "ch03.xnor_network", time_limit)
+
 
 def _reference_shapes(layer_sizes):
     return [((n_in, n_out), (n_out,)) for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])]

@@ -1,4 +1,7 @@
-"""Check of the chapter 04 SymPy exercise: dE/dh of a sigmoid output unit with squared error.
+"""Check of the chapter 04 SymPy exercise: dE/dh of a sigmoid output unit with the cross-entropy loss.
+
+E = -(y log sigma(h) + (1 - y) log(1 - sigma(h))), chapter 02's loss; the learner derives dE/dh
+(it is sigma(h) - y: the sigmoid's derivative cancels, unlike with the squared error of exercise 1).
 
 The learner returns a SymPy expression. The check, run with the learner's
 call in the child process of :mod:`.isolation` and within its time limit
@@ -189,39 +192,42 @@ def _judged(function):
 def _symbolic_reference(h, y):
     from ..topics.symbolic import sigmoid_expr
 
-    s = sigmoid_expr(h)
-    return (s - y) * s * (1 - s)
+    return sigmoid_expr(h) - y
 
 
 def _symbolic_variant(kind):
     def variant(h, y):
+        import sympy as sp
+
         from ..topics.symbolic import sigmoid_expr
 
         s = sigmoid_expr(h)
-        return {"missing_sigma_prime": lambda: s - y,
-                "wrong_sign": lambda: (y - s) * s * (1 - s),
-                "derivative_of_h": lambda: (s - y) * h * (1 - h),
-                "missing_one_minus": lambda: (s - y) * s,
-                "factor_two": lambda: 2 * (s - y) * s * (1 - s),
-                "returned_E": lambda: (s - y) ** 2 / 2}[kind]()
+        return {"squared_error_habit": lambda: (s - y) * s * (1 - s),
+                "wrong_sign": lambda: y - s,
+                "stopped_at_dE_dyhat": lambda: (s - y) / (s * (1 - s)),
+                "one_term_only": lambda: -y * (1 - s),
+                "other_term_only": lambda: (1 - y) * s,
+                "returned_E": lambda: -(y * sp.log(s) + (1 - y) * sp.log(1 - s))}[kind]()
     return variant
 
 
 _SYMBOLIC_MISTAKES = [
-    Mistake("missing_sigma_prime",
-            "your expression is dE/dyhat = sigma(h) - y. dE/dh needs one more chain-rule factor: dyhat/dh.",
-            _symbolic_variant("missing_sigma_prime")),
+    Mistake("squared_error_habit",
+            "your expression has the factor sigma(h) (1 - sigma(h)) of the squared error's error term. With the "
+            "cross-entropy, dE/dyhat has sigma(h) (1 - sigma(h)) in its denominator: multiply the two chain-rule "
+            "factors and simplify.", _symbolic_variant("squared_error_habit")),
     Mistake("wrong_sign",
-            "the sign is reversed: d/dyhat of 1/2 (yhat - y)^2 is (yhat - y).", _symbolic_variant("wrong_sign")),
-    Mistake("derivative_of_h",
-            "the sigmoid's derivative is sigma(h) (1 - sigma(h)), written with the output sigma(h), not h (1 - h).",
-            _symbolic_variant("derivative_of_h")),
-    Mistake("missing_one_minus",
-            "the sigmoid's derivative has two factors, sigma(h) and (1 - sigma(h)); one is missing.",
-            _symbolic_variant("missing_one_minus")),
-    Mistake("factor_two",
-            "twice too large: the 1/2 in E cancels the 2 from differentiating the square.",
-            _symbolic_variant("factor_two")),
+            "the sign is reversed: E has a minus in front, and d/dyhat of -y log(yhat) is -y / yhat.",
+            _symbolic_variant("wrong_sign")),
+    Mistake("stopped_at_dE_dyhat",
+            "your expression is dE/dyhat. dE/dh needs one more chain-rule factor: dyhat/dh, the sigmoid's derivative.",
+            _symbolic_variant("stopped_at_dE_dyhat")),
+    Mistake("one_term_only",
+            "you differentiated only the term -y log(yhat); the term -(1 - y) log(1 - yhat) depends on h too.",
+            _symbolic_variant("one_term_only")),
+    Mistake("one_term_only",
+            "you differentiated only the term -(1 - y) log(1 - yhat); the term -y log(yhat) depends on h too.",
+            _symbolic_variant("other_term_only")),
     Mistake("returned_E",
             "you returned the loss E itself; the exercise asks for its derivative dE/dh.",
             _symbolic_variant("returned_E")),
@@ -230,7 +236,8 @@ _SYMBOLIC_MISTAKES = [
 
 @checks_learner_code
 def check_output_unit_derivative(output_unit_derivative, time_limit=SYMBOLIC_TIME_LIMIT):
-    """Check ``output_unit_derivative(h, y)`` → a SymPy expression equal to dE/dh, E = 1/2 (sigma(h) - y)^2.
+    """Check ``output_unit_derivative(h, y)`` → a SymPy expression equal to dE/dh,
+    E = -(y log sigma(h) + (1 - y) log(1 - sigma(h))).
 
     See the module docstring: SymPy's own classes only, rebuilt from srepr,
     compared at :data:`SAMPLE_POINTS` to 30 digits, within ``time_limit``

@@ -1,4 +1,4 @@
-"""Checks of the chapter 05 exercises (the Huber loss and its gradient; cross-entropy from logits and from probabilities).
+"""Checks of the chapter 05 exercises (the Huber loss, its slope and gradient; log-softmax, cross-entropy from logits and from probabilities).
 
 Each ``check_*`` function takes the learner's function and returns a
 :class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
@@ -18,12 +18,14 @@ from ..nn.losses import categorical_crossentropy as _reference_probabilities
 from ..nn.losses import huber as _reference_huber
 from ..nn.losses import huber_gradient as _reference_huber_gradient
 from ..topics.loss_functions import cross_entropy_from_logits as _reference_logits
+from ..topics.loss_functions import huber_derivative as _reference_huber_slope
+from ..topics.loss_functions import log_softmax as _reference_log_softmax
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code, describe_value,
                    matching_mistakes)
 from .core import same_answer as _same_answer
 
-__all__ = ["check_huber_loss", "check_huber_gradient", "check_cross_entropy_from_logits",
-           "check_cross_entropy_from_probabilities"]
+__all__ = ["check_huber_loss", "check_huber_slope", "check_huber_gradient", "check_log_softmax",
+           "check_cross_entropy_from_logits", "check_cross_entropy_from_probabilities"]
 
 #: Tolerances of the comparison (float32 answers pass).
 RTOL, ATOL = 1e-5, 1e-6
@@ -142,7 +144,47 @@ def check_huber_loss(huber_loss, time_limit=DEFAULT_TIME_LIMIT):
                       "The value is not the Huber loss E = (1/N) sum L_delta(yhat - y).", _scalar_kind_problem)
 
 
-# --- Exercise 2: the gradient of the Huber loss ----------------------------------------------------
+# --- Exercise 2a: the slope dL/dr of the Huber loss ----------------------------------------------------
+
+_SLOPE_MISTAKES = [
+    Mistake("slope_positive_on_both_sides",
+            "for r < -delta the loss is delta (|r| - delta/2) with |r| = -r, so its slope is -delta, not +delta: "
+            "the slope has the sign of r.",
+            lambda r, delta: np.where(np.abs(r) <= delta, r, delta)),
+    Mistake("slope_of_squared_error",
+            "this is the slope r of 1/2 r^2 everywhere. Beyond |r| = delta the loss is linear, so its slope is "
+            "constant there.",
+            lambda r, delta: np.asarray(r, dtype=float).copy()),
+    Mistake("slope_one_beyond_delta",
+            "beyond delta the loss is delta (|r| - delta/2): its slope is +-delta, not +-1 (delta multiplies |r|).",
+            lambda r, delta: np.where(np.abs(r) <= delta, r, np.sign(r))),
+    Mistake("loss_instead_of_slope",
+            "these are the values L_delta(r) of the loss; the exercise asks for its derivative dL/dr.",
+            lambda r, delta: np.where(np.abs(r) <= delta, 0.5 * np.asarray(r) ** 2, delta * (np.abs(r) - 0.5 * delta))),
+    Mistake("signed_residual_compared",
+            "large negative residuals are not treated as outliers: the linear part starts where |r| > delta, on "
+            "both sides.",
+            lambda r, delta: np.where(np.asarray(r) <= delta, r, delta)),
+]
+
+_SLOPE_CASES = [
+    Case({"r": np.array([-0.5, 0.0, 0.25, 0.9]), "delta": 1.0}, "residuals inside [-delta, delta] only"),
+    Case({"r": np.array([-3.0, -0.5, 0.5, 4.0]), "delta": 1.0}, "outliers on both sides"),
+    Case({"r": np.array([[2.5, -2.5], [-1.0, 0.1]]), "delta": 2.0}, "a (2, 2) array, delta = 2"),
+    Case({"r": np.array([-7.0, -0.3, 0.3, 7.0]), "delta": 0.5}, "delta = 0.5"),
+]
+
+
+@checks_learner_code
+def check_huber_slope(huber_slope, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``huber_slope(r, delta)`` → dL_delta/dr for every residual, shape of r (the derivation's first step)."""
+    run = CheckRun("ch05.huber_slope", huber_slope, time_limit)
+    return _run_cases(run, _SLOPE_CASES, lambda r, delta: _reference_huber_slope(r, delta), _SLOPE_MISTAKES,
+                      "dL/dr for each residual (shape of r)",
+                      "The values are not the derivative of Huber's L_delta(r) with respect to r.", array_kind_problem)
+
+
+# --- Exercise 2b: the gradient of the Huber loss ----------------------------------------------------
 
 def _n(y_hat):
     return np.shape(y_hat)[0]
@@ -150,8 +192,8 @@ def _n(y_hat):
 
 _GRADIENT_MISTAKES = [
     Mistake("wrong_sign",
-            "every entry has the opposite sign. With r = yhat - y the gradient with respect to yhat is "
-            "+clip(r, -delta, delta) / N; with the wrong sign gradient descent walks uphill.",
+            "every entry has the opposite sign. With r = yhat - y, dr/dyhat = +1, so dE/dyhat has the sign of "
+            "dL/dr; with the wrong sign gradient descent walks uphill.",
             lambda y, y_hat, delta: -_reference_huber_gradient(y, y_hat, delta)),
     Mistake("missing_division_by_n",
             "your gradient is N times too large: E is averaged over the batch, so each example's "
@@ -166,8 +208,8 @@ _GRADIENT_MISTAKES = [
             "derivative is r.",
             lambda y, y_hat, delta: delta * np.sign(_residual(y, y_hat)) / _n(y_hat)),
     Mistake("signed_residual_compared",
-            "large negative residuals are not clipped: compare |r| with delta, i.e. clip r into "
-            "[-delta, delta].",
+            "large negative residuals are not capped: the linear part starts where |r| > delta, on both "
+            "sides, so the slope there is -delta.",
             lambda y, y_hat, delta: np.minimum(_residual(y, y_hat), delta) / _n(y_hat)),
 ]
 
@@ -185,14 +227,73 @@ _GRADIENT_CASES = [
 
 @checks_learner_code
 def check_huber_gradient(huber_gradient, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``huber_gradient(y, y_hat, delta)`` → dE/dyhat = clip(yhat - y, -delta, delta) / N, shape of y_hat."""
+    """Check ``huber_gradient(y, y_hat, delta)`` → dE/dyhat = dL_delta/dr (r = yhat - y) / N, shape of y_hat."""
     run = CheckRun("ch05.huber_gradient", huber_gradient, time_limit)
     return _run_cases(run, _GRADIENT_CASES, _reference_huber_gradient, _GRADIENT_MISTAKES,
                       "dE/dyhat (shape of y_hat)", "The values are not dE/dyhat of the Huber loss.",
                       array_kind_problem)
 
 
-# --- Exercise 3: cross-entropy from logits -------------------------------------------------------------
+# --- Exercise 3a: log-softmax -----------------------------------------------------------------------------
+
+def _log_softmax_variant(**how):
+    def variant(h):
+        with np.errstate(all="ignore"):
+            return _log_softmax(h, **how)
+    return variant
+
+
+def _softmax_not_logged(h):
+    with np.errstate(all="ignore"):
+        return np.exp(_log_softmax(h))
+
+
+_LOG_SOFTMAX_MISTAKES = [
+    Mistake("max_not_added_back",
+            "after subtracting m = max_j h_j inside the exponentials it must come back outside the log: "
+            "multiply numerator and denominator of softmax by exp(-m) and take the log of both again.",
+            _log_softmax_variant(add_back_max=False)),
+    Mistake("softmax_over_examples",
+            "the sum runs over the wrong axis: each example (row) has its own probability vector, so sum "
+            "over the classes, axis=-1, and keep that axis (keepdims=True) so it broadcasts against h.",
+            _log_softmax_variant(axis=0)),
+    Mistake("logits_used_as_log_probabilities",
+            "the logits are not log-probabilities: log yhat_k = h_k minus the log of the softmax's denominator.",
+            lambda h: np.asarray(h, dtype=float).copy()),
+    Mistake("probabilities_not_logged",
+            "these are the probabilities yhat = softmax(h); the exercise asks for their logarithm.",
+            _softmax_not_logged),
+]
+
+_LOG_SOFTMAX_CASES = [
+    Case({"h": np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])}, "2 examples, 3 classes"),
+    Case({"h": np.array([[0.2, -0.4, 1.5, 0.9], [0.1, 0.1, 0.1, 0.1], [-2.0, 1.0, 4.0, 0.0]])},
+         "3 examples, 4 classes, one with equal logits"),
+    Case({"h": np.array([[1000.0, 0.0, -1000.0], [800.0, 790.0, -5.0]])}, "huge logits: exp(1000) overflows"),
+    Case({"h": np.array([[-1000.0, -1001.0], [0.0, 0.0]])}, "very negative logits: exp(-1000) underflows to 0"),
+]
+
+
+def _log_softmax_overflow_hint(case, value):
+    """A learner who computes exp(h) directly gets inf/NaN on huge logits or -inf on very negative ones."""
+    if _finite_or_none(value) is False and np.max(np.abs(case.kwargs["h"])) > 700:
+        return [("no_max_subtraction",
+                 "exp(h) overflows above ~709 (and underflows to 0 below ~-745, whose log is -inf). Adding the "
+                 "same number to every logit of a row leaves softmax unchanged: choose it so that every "
+                 "exponent is <= 0 and the largest is exactly 0.")]
+    return []
+
+
+@checks_learner_code
+def check_log_softmax(log_softmax, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``log_softmax(h)`` → log softmax(h) per row, shape (N, C), finite for any finite logits."""
+    run = CheckRun("ch05.log_softmax", log_softmax, time_limit)
+    return _run_cases(run, _LOG_SOFTMAX_CASES, _reference_log_softmax, _LOG_SOFTMAX_MISTAKES,
+                      "log softmax(h) (shape of h)", "The values are not log softmax(h), row by row.",
+                      array_kind_problem, extra_hints=_log_softmax_overflow_hint)
+
+
+# --- Exercise 3b: cross-entropy from logits -------------------------------------------------------------
 
 def _log_softmax(h, axis=-1, subtract_max=True, add_back_max=True):
     h = np.asarray(h, dtype=float)
@@ -240,11 +341,11 @@ _LOGITS_MISTAKES = [
             "the sum in log sum_j exp(h_j) runs over the classes, axis=-1 (with keepdims=True).",
             _logits_variant(axis=0)),
     Mistake("max_not_added_back",
-            "after subtracting m = max_j h_j inside the exponentials you must keep it outside: "
-            "log sum_j exp(h_j) = m + log sum_j exp(h_j - m).",
+            "the row's maximum m was taken out inside the exponentials but not put back outside the log. "
+            "Compute log yhat with your log_softmax from part (a) (checked there) instead of a new formula.",
             _max_not_added_back),
     Mistake("logits_used_as_log_probabilities",
-            "the logits are not log-probabilities: log yhat_k = h_k - log sum_j exp(h_j).",
+            "the logits are not log-probabilities: log yhat is what your log_softmax from part (a) returns.",
             _logits_as_log_probabilities),
 ]
 
@@ -253,9 +354,8 @@ def _logits_overflow_hint(case, value):
     """A learner whose log-sum-exp overflows on large logits returns inf or NaN."""
     if _finite_or_none(value) is False and np.max(np.abs(case.kwargs["h"])) > 700:
         return [("no_max_subtraction",
-                 "exp(h) overflows for logits above ~709 (inf / inf = NaN). Subtract each row's maximum "
-                 "first: log sum_j exp(h_j) = m + log sum_j exp(h_j - m) with m = max_j h_j; every exponent "
-                 "is then <= 0.")]
+                 "exp(h) overflows for logits above ~709 (inf / inf = NaN). Build the loss on your log_softmax "
+                 "from part (a), which stays finite for any finite logits (its check tests logits of 1000).")]
     return []
 
 

@@ -40,9 +40,10 @@ from typing import Callable
 
 import numpy as np
 
-from .answers import (_short, array_and_number_problem, array_kind_problem, describe_value, precision_of,
+from .answers import (_short, array_and_number_problem, array_kind_problem, describe_value, low_precision_problem,
+                      precision_of,
                       real_array_problem, real_number_problem, same_answer, tolerance_for)
-from .isolation import Outcome, describe_exception, run_calls
+from .isolation import Opaque, Outcome, Symbolic, describe_exception, run_calls
 
 __all__ = [
     "PASSED", "NOT_ATTEMPTED", "FAILED",
@@ -155,6 +156,7 @@ def call_learner_function(function, kwargs, time_limit=DEFAULT_TIME_LIMIT) -> Ou
 
 #: Hint id of an answer that changed an argument in place.
 MODIFIED_INPUT = "modified_input"
+KEEPS_STATE = "keeps_state"  # the answer depends on earlier calls (CheckRun repeats the first case)
 #: Hint id of a function whose parameters were renamed (the checks call by keyword).
 RENAMED_PARAMETER = "renamed_parameter"
 
@@ -199,6 +201,11 @@ class CheckRun:
         self.timed_out = False  # the last call was stopped at the time limit
         self._outcomes: dict[int, Outcome] = {}   # id(case) -> outcome, from prefetch
         self._cases: list[Case] = []
+        # The first case is called a second time, in the same process right after the other calls, with
+        # the same arguments: a function that keeps state between calls (a global, a default argument,
+        # an attribute) answers differently and fails (README: "state between calls").
+        self._repeat: Outcome | None = None
+        self._first_checked = False
 
     def _stop(self, status, summary, *feedback):
         if self._status is None:
@@ -212,11 +219,14 @@ class CheckRun:
     def prefetch(self, cases):
         """Run the learner's function on all ``cases`` in one go (one child process); :meth:`call` then reads them."""
         self._cases = list(cases)
-        if not callable(self.function):
+        if not callable(self.function) or not self._cases:
             return
-        for case, outcome in zip(self._cases, run_calls(self.function, [c.kwargs for c in self._cases],
-                                                         self.time_limit)):
+        kwargs_list = [c.kwargs for c in self._cases] + [copy.deepcopy(self._cases[0].kwargs)]
+        outcomes = run_calls(self.function, kwargs_list, self.time_limit)
+        for case, outcome in zip(self._cases, outcomes):
             self._outcomes[id(case)] = outcome
+        if len(outcomes) == len(kwargs_list):
+            self._repeat = outcomes[-1]
 
     def outcome_of(self, case: Case):
         """The prefetched outcome of ``case``, or None."""
@@ -228,9 +238,15 @@ class CheckRun:
             self._stop(FAILED, f"expected a function, got {describe_value(self.function)}.")
             return None
         outcome = self._outcomes.get(id(case))
-        if outcome is None:
+        if outcome is None and not self._first_checked:  # the first call: twice, in one process
+            outcomes = run_calls(self.function, [case.kwargs, copy.deepcopy(case.kwargs)], self.time_limit)
+            outcome = outcomes[0]
+            self._repeat = outcomes[1] if len(outcomes) > 1 else None
+            self._outcomes[id(case)] = outcome
+        elif outcome is None:
             outcome = call_learner_function(self.function, case.kwargs, self.time_limit)
             self._outcomes[id(case)] = outcome
+        first, self._first_checked = not self._first_checked, True
         if outcome.output:
             print(outcome.output, end="" if outcome.output.endswith("\n") else "\n")
         if outcome.not_attempted:
@@ -255,6 +271,17 @@ class CheckRun:
                        f"\nHint: leave the inputs as they are: compute a new array (w + ...) or work on a copy "
                        f"(w = w.copy()) before changing entries.")
             self.hints.append(MODIFIED_INPUT)
+        elif low_precision_problem(outcome.value):  # float32 is the floor of every check (answers.py)
+            self._stop(FAILED, low_precision_problem(outcome.value), f"Input: {case.describe()}")
+        elif first and _answered_differently(outcome, self._repeat):
+            self._stop(FAILED, "your function gave another answer when called again with the same input.",
+                       f"Input: {case.describe()}",
+                       f"First call: {describe_value(outcome.value)}; second call: "
+                       f"{describe_value(self._repeat.value) if not self._repeat.error else self._repeat.error}",
+                       "Hint: the answer must depend only on the arguments: does your function keep something "
+                       "between calls (a global variable, a default argument like `v=[]`, an attribute of the "
+                       "function, a cache)?")
+            self.hints.append(KEEPS_STATE)
         else:
             return outcome
         return None
@@ -352,6 +379,32 @@ def checks_learner_code(check):
                     _LATEST[exercise] = result
                     return result
     return wrapper
+
+
+def _answered_differently(first: Outcome, repeat: Outcome | None) -> bool:
+    """The repeated first call gave another answer (or raised where the first did not)."""
+    if repeat is None or repeat.timed_out or repeat.not_attempted:
+        return False
+    if repeat.error:
+        return True
+    if _holds(first.value, (Symbolic, Opaque)) or _holds(repeat.value, (Symbolic, Opaque)):
+        return False  # SymPy's printed form of one expression may differ between calls; objects show no data
+    try:
+        if same_answer(repeat.value, first.value, rtol=1e-12, atol=0.0, equal_nan=True, precision=1e-300):
+            return False
+    except Exception:  # noqa: BLE001 - values the comparison cannot read: compare what they show
+        pass
+    return describe_value(repeat.value) != describe_value(first.value)
+
+
+def _holds(value, kinds, depth=0) -> bool:
+    if isinstance(value, kinds):
+        return True
+    if isinstance(value, (tuple, list)) and depth < 10:
+        return any(_holds(item, kinds, depth + 1) for item in value)
+    if isinstance(value, dict) and depth < 10:
+        return any(_holds(item, kinds, depth + 1) for item in value.values())
+    return False
 
 
 def check_array_cases(run, cases, reference, mistakes, what, wrong_answer, kind_problem=array_kind_problem,

@@ -46,6 +46,8 @@ class Exercise:
     functions : list of str, functions defined by the exercise's solution cells
     learner_names : list of str, names the check and the hidden tests use that the chapter's imports,
         the built-ins and the test code itself do not define: looked up in the learner's kernel
+    credit : dict, how the points are earned (:func:`read_credit`): {"mode": "all"} (all or nothing),
+        {"mode": "parts", "public": p, "hidden": q} or {"mode": "cases", "public": p, "hidden": q}
     """
 
     name: str
@@ -58,6 +60,7 @@ class Exercise:
     checksum: str
     functions: list = field(default_factory=list)
     learner_names: list = field(default_factory=list)
+    credit: dict = field(default_factory=lambda: {"mode": "all"})
 
     @property
     def released_id(self) -> str:
@@ -73,6 +76,9 @@ class Assignment:
     imports: str
     sha256: str
     warnings: list = field(default_factory=list)
+    #: normalised shapes of the solutions' own functions (:func:`~lecture_lib.grading.provenance.normalised_shape`):
+    #: a learner's function that matches the package only where it matches the reference solution is no copy
+    reference_shapes: list = field(default_factory=list)
 
     @property
     def max_points(self) -> float:
@@ -176,6 +182,40 @@ def _defined_functions(source: str) -> list:
     return re.findall(r"^def\s+(\w+)\s*\(", source, re.M)
 
 
+CREDIT_MODES = ("all", "parts", "cases")
+
+
+def read_credit(cell, points, where: str) -> dict:
+    """How an exercise's points are earned, from the check cell's ``lecture_grade`` metadata.
+
+    Next to nbgrader's own ``"nbgrader": {"points": N, ...}`` (which nbgrader reads unchanged), a check
+    cell may declare ``"lecture_grade": {"credit": MODE, "public": p, "hidden": q}`` with p + q = N:
+
+    * ``"all"`` (the default, as nbgrader): N points when the public check and the hidden tests pass;
+    * ``"parts"``: p points when the public check passes, q more when the hidden tests pass too;
+    * ``"cases"``: p × (public cases passed / public cases) points, q more when every public case and the
+      hidden tests pass.
+
+    Partial points show with the status ``partial`` in ``grades.csv``.
+    """
+    meta = cell.get("metadata", {}).get("lecture_grade") or {}
+    if not isinstance(meta, dict):
+        raise AssignmentError(f"{where}: lecture_grade metadata must be an object, got {meta!r}")
+    mode = meta.get("credit", "all")
+    if mode not in CREDIT_MODES:
+        raise AssignmentError(f"{where}: lecture_grade credit must be one of {CREDIT_MODES}, got {mode!r}")
+    if mode == "all":
+        return {"mode": "all"}
+    public, hidden = meta.get("public"), meta.get("hidden", 0)
+    for name, value in (("public", public), ("hidden", hidden)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise AssignmentError(f"{where}: lecture_grade {name} points must be a number >= 0, got {value!r}")
+    if abs(public + hidden - points) > 1e-9:
+        raise AssignmentError(f"{where}: lecture_grade public + hidden points ({public} + {hidden}) must equal "
+                              f"the nbgrader points ({points})")
+    return {"mode": mode, "public": public, "hidden": hidden}
+
+
 def load_assignment(path) -> Assignment:
     """Read a solutions notebook; raise :class:`AssignmentError` if it has no check cell or breaks the convention."""
     path = Path(path)
@@ -203,7 +243,8 @@ def load_assignment(path) -> Assignment:
         source = released.cells[index].source
         exercises.append(Exercise(name=name, points=points, check_index=index,
                                   grade_id=meta.get("grade_id", f"check_{name}"), public=public, hidden=hidden,
-                                  released_source=source, checksum=source_checksum(source), functions=functions))
+                                  released_source=source, checksum=source_checksum(source), functions=functions,
+                                  credit=read_credit(cell, points, where)))
         functions = []
     if not exercises:
         raise AssignmentError(f"{path}: no check cell found (a code cell with {BEGIN_HIDDEN!r} or nbgrader "
@@ -220,9 +261,27 @@ def load_assignment(path) -> Assignment:
             raise AssignmentError(f"{path.name}: the check of {exercise.name} does not parse: {exc}") from None
         if exercise.name not in exercise.learner_names:
             exercise.learner_names.insert(0, exercise.name)
-    digest_input = json.dumps([[e.name, e.points, e.public, e.hidden, e.checksum] for e in exercises] + [imports])
+    reference_shapes = []
+    for cell in solution.cells:
+        if is_solution_cell(cell):
+            reference_shapes += solution_shapes(cell.source.replace(BEGIN_SOLUTION, "").replace(END_SOLUTION, ""))
+    digest_input = json.dumps([[e.name, e.points, e.public, e.hidden, e.checksum, e.credit] for e in exercises]
+                              + [imports])
     return Assignment(name=path.stem, exercises=exercises, imports=imports,
-                      sha256=hashlib.sha256(digest_input.encode()).hexdigest(), warnings=warnings)
+                      sha256=hashlib.sha256(digest_input.encode()).hexdigest(), warnings=warnings,
+                      reference_shapes=reference_shapes)
+
+
+def solution_shapes(source: str) -> list:
+    """Normalised shapes of the functions a solution cell defines (empty when it does not parse)."""
+    from .provenance import normalised_shape
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [normalised_shape(node)[0] for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
 
 
 def reference_submission(solutions_path) -> nbformat.NotebookNode:

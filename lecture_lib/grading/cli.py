@@ -47,14 +47,20 @@ def main(argv=None) -> int:
     parser.add_argument("--notebook-timeout", type=_positive(float), default=600.0,
                         help="seconds per submission in all (default 600)")
     parser.add_argument("--memory-limit", type=int, default=4096, metavar="MB",
-                        help="address-space limit of each kernel in MiB, 0 for none (default 4096)")
+                        help="MiB of memory for a submission as a whole, its files included (per process where "
+                             "control groups cannot be made), 0 for none (default 4096)")
+    parser.add_argument("--process-limit", type=int, default=64, metavar="N",
+                        help="processes of one submission at once, 0 for none (default 64; needs control groups)")
+    parser.add_argument("--disk-limit", type=int, default=512, metavar="MB",
+                        help="MiB of files a submission may write in its sandbox (default 512)")
     args = parser.parse_args(argv)
     if not args.solutions.is_file():
         parser.error(f"solutions notebook not found: {args.solutions}")
     if not args.submissions.is_dir():
         parser.error(f"submissions folder not found: {args.submissions}")
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                    memory_limit_mb=max(0, args.memory_limit))
+                    memory_limit_mb=max(0, args.memory_limit), process_limit=max(0, args.process_limit),
+                    disk_limit_mb=max(0, args.disk_limit))
     try:
         grade_folder(args.solutions, args.submissions, args.out, jobs=args.jobs, regrade=args.regrade, limits=limits)
     except AssignmentError as exc:

@@ -26,12 +26,17 @@ class Limits:
 
     cell_timeout : float, seconds per learner cell (and for each phase of an exercise, see the module docstring)
     notebook_timeout : float, seconds for the whole submission
-    memory_limit_mb : int, address-space limit of the kernel in MiB (0: none)
+    memory_limit_mb : int, MiB of memory for the submission as a whole (its files in the sandbox included) where
+        control groups can be made, else per process (address space); 0: none (:mod:`.limits`)
+    process_limit : int, processes of the submission at once (cgroup ``pids``; 0: none)
+    disk_limit_mb : int, MiB of files in the sandbox's writable folder (a tmpfs of that size; 0: 512)
     """
 
     cell_timeout: float = 30.0
     notebook_timeout: float = 600.0
     memory_limit_mb: int = 4096
+    process_limit: int = 64
+    disk_limit_mb: int = 512
 
 
 @dataclass

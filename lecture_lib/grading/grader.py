@@ -10,8 +10,10 @@ the summary and the feedback files are rebuilt from the records
 
 Exercise statuses: ``passed``, ``failed``, ``not attempted``, ``timeout``,
 ``kernel died``, ``tampered`` (the notebook interfered with the grader's
-connection to its kernel), ``invalid notebook``, ``grader error``; only
-``passed`` earns the exercise's points.
+connection to its kernel), ``package answer`` (the answer is the package's own
+function, imported or copied: :mod:`.provenance`), ``partial`` (some of the
+points, where the solutions declare partial credit), ``invalid notebook``,
+``grader error``; only ``passed`` and ``partial`` earn points.
 
 The cells of a submission run in order in its kernel; at each check cell the
 grader evaluates the exercise in its own process (:mod:`.verdict`). Cells after
@@ -35,17 +37,20 @@ import time
 from pathlib import Path
 
 from ..checks.core import FAILED, NOT_ATTEMPTED, PASSED  # the statuses of CheckResult, defined once
-from .assignment import Assignment, load_assignment
+from .assignment import Assignment, load_assignment, make_exercise
 from .execution import Limits, RunReport
 from .kernel import KERNEL_DIED, TAMPERED, TIMEOUT, KernelLost, KernelSession
-from .report import write_atomic, write_reports
+from .limits import cgroup_status
+from .provenance import PACKAGE_ANSWER, from_package_module, package_answers
+from .similarity import read_notebooks, similarity_report
+from .report import printable, write_atomic, write_reports
 from .sandbox import sandbox_status
 from .submission import DELETED, EDITED, InvalidNotebook, build_plan, match_check_cells, read_submission, \
     suspicious_code
 from .verdict import evaluate_exercise
 
-GRADER_VERSION = "2"
-INVALID, GRADER_ERROR = "invalid notebook", "grader error"
+GRADER_VERSION = "3"
+INVALID, GRADER_ERROR, PARTIAL = "invalid notebook", "grader error", "partial"
 _ACTIVE_SESSIONS: set = set()  # kernels of this process, ended on SIGTERM
 
 
@@ -112,9 +117,29 @@ def _verdict(exercise, outcome, limits) -> dict:
     result = check["result"]
     if result["status"] == NOT_ATTEMPTED:
         return _entry(exercise, NOT_ATTEMPTED, check=result, hidden=hidden)
+    if from_package_module(outcome.get("module")) and result["status"] == PASSED:
+        return _entry(exercise, PACKAGE_ANSWER, check=result, hidden=hidden, notes=[
+            f"`{exercise.name}` is a function of the package ({outcome['module']}), not your own: it scores 0. "
+            "Talk to your instructor if this is a mistake."])
+    points = partial_points(exercise, result, hidden)
+    if 0 < points < exercise.points:
+        return _entry(exercise, PARTIAL, points, check=result, hidden=hidden)
     if result["status"] == PASSED and hidden.get("status") in ("passed", "none"):
         return _entry(exercise, PASSED, exercise.points, check=result, hidden=hidden)
     return _entry(exercise, FAILED, check=result, hidden=hidden)
+
+
+def partial_points(exercise, result: dict, hidden: dict) -> float:
+    """Points earned under the exercise's credit rule (:func:`~lecture_lib.grading.assignment.read_credit`)."""
+    credit = getattr(exercise, "credit", None) or {"mode": "all"}
+    passed, hidden_passed = result.get("status") == PASSED, hidden.get("status") in ("passed", "none")
+    if credit["mode"] == "all":
+        return exercise.points if passed and hidden_passed else 0
+    if credit["mode"] == "parts":
+        return (credit["public"] if passed else 0) + (credit["hidden"] if passed and hidden_passed else 0)
+    total, good = result.get("cases_total") or 0, result.get("cases_passed") or 0
+    share = credit["public"] * (good / total if total else float(passed))
+    return round(share + (credit["hidden"] if passed and hidden_passed else 0), 6)
 
 
 def _notebook_notes(steps, report, matches, suspicious) -> tuple:
@@ -216,7 +241,8 @@ def grade_submission(path, assignment: Assignment, limits: Limits, sandboxed: bo
     steps = build_plan(notebook, assignment, matches)
     deadline = time.monotonic() + limits.notebook_timeout
     with tempfile.TemporaryDirectory(prefix="lecture-grade-", ignore_cleanup_errors=True) as temporary:
-        session = KernelSession(Path(temporary, "work"), limits.memory_limit_mb * 2**20, sandboxed, deadline)
+        session = KernelSession(Path(temporary, "work"), limits.memory_limit_mb * 2**20, sandboxed, deadline,
+                                process_limit=limits.process_limit, disk_limit=limits.disk_limit_mb * 2**20)
         session.replay_timeout = limits.cell_timeout
         _ACTIVE_SESSIONS.add(session)
         try:
@@ -226,17 +252,38 @@ def grade_submission(path, assignment: Assignment, limits: Limits, sandboxed: bo
             _ACTIVE_SESSIONS.discard(session)
         folder_deleted = (not Path(temporary).is_dir() or not session.workdir.is_dir()
                           or session.workdir_recreated)
+    copied = package_answers([step.source for step in steps if step.kind == "learner"], assignment.exercises,
+                             assignment.imports, assignment.reference_shapes)
     for exercise in assignment.exercises:
-        record["exercises"].append(entries.get(exercise.name) or _entry(
-            exercise, TIMEOUT, notes=["The notebook ran out of time before this exercise was graded."]))
+        entry = entries.get(exercise.name) or _entry(
+            exercise, TIMEOUT, notes=["The notebook ran out of time before this exercise was graded."])
+        if exercise.name in copied and entry["status"] == PACKAGE_ANSWER:
+            entry["notes"].insert(0, f"{copied[exercise.name]}.")
+        elif exercise.name in copied and entry["status"] in (PASSED, PARTIAL):
+            entry = _entry(exercise, PACKAGE_ANSWER, check=entry["check"], hidden=entry["hidden"], notes=[
+                f"{copied[exercise.name]}: the package's answer, not your own; it scores 0. Talk to your "
+                "instructor if this is a mistake."])
+        record["exercises"].append(entry)
     record["notes"], record["flags"] = _notebook_notes(steps, report, matches, suspicious_code(steps))
     if folder_deleted:
         record["flags"].append("deleted the grader's temporary folder (no effect on the grade)")
     record["flags"] += sorted({f"{e['status']}: {e['exercise']}" for e in record["exercises"]
-                               if e["status"] in (TAMPERED, GRADER_ERROR)})
+                               if e["status"] in (TAMPERED, GRADER_ERROR, PACKAGE_ANSWER)})
     record["restarts"] = report.restarts
     record["seconds"] = round(time.perf_counter() - started, 2)
     return record
+
+
+def limits_text(limits: Limits, sandboxed: bool) -> str:
+    """One line saying the limits each submission ran under, and how they were enforced."""
+    grouped, how = cgroup_status()
+    memory = f"{limits.memory_limit_mb} MiB of memory" if limits.memory_limit_mb else "no memory limit"
+    processes = f"{limits.process_limit} processes" if limits.process_limit else "no process limit"
+    files = (f"{limits.disk_limit_mb} MiB of files (a tmpfs in the sandbox)" if sandboxed and limits.disk_limit_mb
+             else "files: 1 GiB per file only (no sandbox)" if not sandboxed else "files: unbounded folder")
+    if grouped:
+        return f"per submission, all its processes together ({how}): {memory}, {processes}; {files}"
+    return (f"per process only ({how}): {memory} of address space per process, processes not bounded; {files}")
 
 
 def _end_active_sessions(signum=None, frame=None):
@@ -280,13 +327,16 @@ def _is_current(record_path: Path, sha: str, assignment: Assignment) -> bool:
 def list_submissions(folder) -> tuple:
     """([notebook paths to grade], [(entry name, why it is skipped)]) for every entry of ``folder``.
 
-    A file whose name ends in ``.ipynb`` in any case is graded; two files that give the same student
+    A regular file whose name ends in ``.ipynb`` in any case is graded (symbolic links are listed, never
+    followed: a link could point at the solutions or at another learner's notebook); two files that give the same student
     name (``ben.ipynb`` and ``ben.IPYNB``) grade the first and list the second.
     """
     paths, skipped, seen = [], [], {}
     for entry in sorted(Path(folder).iterdir(), key=lambda p: os.fsencode(p.name)):
         shown = os.fsencode(entry.name).decode("utf-8", "backslashreplace")
-        if entry.is_dir():
+        if entry.is_symlink():  # a link may point at the solutions or at another learner's notebook
+            skipped.append((shown, "a symbolic link (only regular files are graded)"))
+        elif entry.is_dir():
             skipped.append((shown, "a folder"))
         elif not entry.name.lower().endswith(".ipynb"):
             skipped.append((shown, f"not a notebook (the name does not end in .ipynb)"))
@@ -362,9 +412,11 @@ def grade_folder(solutions, submissions, out, jobs: int = 1, regrade: bool = Fal
     sandboxed, sandbox_text = sandbox_status()
     log(f"sandbox: {sandbox_text}" if sandboxed else
         f"warning: no sandbox ({sandbox_text}); submissions run with your user's rights")
+    limits_line = limits_text(limits, sandboxed)
+    log(f"limits: {limits_line}")
     paths, skipped = list_submissions(submissions)
     for name, reason in skipped:
-        log(f"not graded: {name}: {reason}")
+        log(f"not graded: {printable(name, False)}: {reason}")
     graded_dir = Path(out) / "graded"
     graded_dir.mkdir(parents=True, exist_ok=True)
     record_path = {path: graded_dir / f"{student_id(student_name(path))}.json" for path in paths}
@@ -378,8 +430,8 @@ def grade_folder(solutions, submissions, out, jobs: int = 1, regrade: bool = Fal
     def save(record):
         write_atomic(graded_dir / f"{record['id']}.json", json.dumps(record, indent=1) + "\n")
         total = sum(e["points"] for e in record["exercises"])
-        flags = f"  [{'; '.join(record['flags'])}]" if record["flags"] else ""
-        log(f"graded {record['student']}: {total:g}/{assignment.max_points:g} points{flags}")
+        flags = f"  [{printable('; '.join(record['flags']), False)}]" if record["flags"] else ""
+        log(f"graded {printable(record['student'], False)}: {total:g}/{assignment.max_points:g} points{flags}")
 
     with _Signals():
         if jobs <= 1 or len(todo) <= 1:
@@ -410,6 +462,11 @@ def grade_folder(solutions, submissions, out, jobs: int = 1, regrade: bool = Fal
             records.append(json.loads(record_path[path].read_text(encoding="utf-8")))
         except (OSError, ValueError):
             continue
-    for line in write_reports(records, assignment, Path(out), skipped=skipped, sandbox=(sandboxed, sandbox_text)):
+    for line in write_reports(records, assignment, Path(out), skipped=skipped, sandbox=(sandboxed, sandbox_text),
+                              limits=limits_line):
         log(line)
+    released = make_exercise(read_submission(solutions))
+    report = similarity_report(read_notebooks(paths), [exercise.name for exercise in assignment.exercises], released)
+    write_atomic(Path(out) / "similarity.md", report)
+    log(f"similarity: {report.count(chr(10) + '## ')} pair(s) to look at (similarity.md)")
     return records

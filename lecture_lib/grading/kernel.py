@@ -10,7 +10,10 @@ which calls the real function there; the proxy returns the decoded result,
 copies changes the call made to its array/list/dict arguments back into the
 caller's objects (so mutation tests see them), re-raises the learner's
 exception as the same built-in type (message bounded, with the learner's
-line), and re-issues the warnings the call emitted. Callable arguments travel
+line), and re-issues the warnings the call emitted. Which arguments a call changed is decided here: the
+kernel sends the final state of every argument that can change in place, and the grader compares it with
+what it sent (a kernel whose code was altered cannot hide a change by leaving it out: a missing state is
+``tampered``). Callable arguments travel
 as callbacks: the kernel asks the grader to evaluate them on its arguments.
 
 If a call does not answer in time, is interrupted (e.g. by a check's time
@@ -34,6 +37,7 @@ from pathlib import Path
 
 from . import wire
 from .safe_sympy import UnsafeExpression, parse_srepr
+from .limits import SubmissionGroup, cgroup_status
 from .sandbox import end_processes, start_kernel
 
 TIMEOUT, KERNEL_DIED, TAMPERED = "timeout", "kernel died", "tampered"
@@ -143,6 +147,38 @@ class LearnerFunction:
         return self
 
 
+def _changeable(value) -> bool:
+    """Arguments a call can change in place (their final state is asked for after every call)."""
+    import numpy
+
+    return type(value) in (list, dict) or isinstance(
+        value, (numpy.ndarray, numpy.random.Generator, numpy.random.RandomState))
+
+
+def _same_value(a, b, depth=0) -> bool:
+    """``a`` and ``b`` hold the same data (arrays: shape, dtype and values, NaN equal to NaN; generators: state)."""
+    import numpy
+
+    if depth > wire.MAX_DEPTH:
+        return False
+    if isinstance(a, numpy.ndarray):
+        return (isinstance(b, numpy.ndarray) and a.shape == b.shape and a.dtype == b.dtype
+                and bool(numpy.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
+    if isinstance(a, numpy.random.Generator):
+        return isinstance(b, numpy.random.Generator) and wire.encode(a) == wire.encode(b)
+    if isinstance(a, numpy.random.RandomState):
+        return isinstance(b, numpy.random.RandomState) and wire.encode(a) == wire.encode(b)
+    if type(a) in (list, tuple):
+        return type(b) is type(a) and len(a) == len(b) and all(_same_value(x, y, depth + 1) for x, y in zip(a, b))
+    if type(a) is dict:
+        return (type(b) is dict and a.keys() == b.keys()
+                and all(_same_value(a[k], b[k], depth + 1) for k in a))
+    try:
+        return type(a) is type(b) and bool(a == b) or (a != a and b != b)  # NaN stays NaN
+    except Exception:
+        return False
+
+
 def _write_back(original, changed) -> None:
     """Copy a call's changes to an argument back into the grader's object (same object, new contents)."""
     import numpy
@@ -170,13 +206,20 @@ class KernelSession:
     """One submission's kernel, restarted and replayed on demand.
 
     workdir : Path, the submission's temporary folder (the only writable one)
-    memory_limit : int, bytes of address space for the kernel (0: none)
+    memory_limit : int, bytes of memory: of the whole submission in its control group when
+        :func:`~lecture_lib.grading.limits.cgroup_status` allows, and of each process's address space (0: none)
+    process_limit : int, processes of the submission at once (control group; 0: none)
+    disk_limit : int, bytes of files in the sandbox's writable folder (0: the host folder, unbounded)
     sandboxed : bool, start it under bubblewrap
     deadline : float, ``time.monotonic()`` when the whole submission must be done
     """
 
-    def __init__(self, workdir: Path, memory_limit: int, sandboxed: bool, deadline: float):
+    def __init__(self, workdir: Path, memory_limit: int, sandboxed: bool, deadline: float, process_limit: int = 0,
+                 disk_limit: int = 0):
         self.workdir, self.memory_limit, self.sandboxed, self.deadline = workdir, memory_limit, sandboxed, deadline
+        self.process_limit, self.disk_limit = process_limit, disk_limit
+        self.group = None  # the submission's control group (memory and processes as a whole), when available
+        self.callable_modules: dict = {}  # name -> __module__ of the callable, as the kernel last reported it
         self.marker = secrets.token_hex(12)
         self.process = None
         self._buffer = b""
@@ -195,6 +238,9 @@ class KernelSession:
         """Kill the kernel and every process the submission started."""
         process, self.process, self._buffer = self.process, None, b""
         end_processes(process, self.marker)
+        group, self.group = self.group, None
+        if group is not None:
+            group.close()
 
     def lose(self, reason: str, detail: str = "") -> KernelLost:
         """Kill the kernel and remember why (:attr:`lost_reason`, also when a check swallows the exception)."""
@@ -207,7 +253,12 @@ class KernelSession:
         if self.starts and not self.workdir.is_dir():
             self.workdir_recreated = True
         self.starts += 1
-        self.process = start_kernel(self.workdir, self.marker, self.memory_limit, self.sandboxed)
+        if cgroup_status()[0] and (self.memory_limit or self.process_limit):
+            self.group = SubmissionGroup(self.memory_limit, self.process_limit)
+        extra = {"group": self.group} if self.group is not None else {}
+        if self.sandboxed and self.disk_limit:
+            extra["disk_bytes"] = self.disk_limit
+        self.process = start_kernel(self.workdir, self.marker, self.memory_limit, self.sandboxed, **extra)
         try:
             message = self._receive(min(self.deadline, time.monotonic() + START_SECONDS))
         except KernelLost as lost:
@@ -313,13 +364,15 @@ class KernelSession:
             request = self._request({"op": "lookup", "names": list(names)})
             return self._expect("names", request, time.monotonic() + self.replay_timeout)
 
-        answers = self._conversation(operation)["names"]
+        answers = self._conversation(operation).get("names")
         bound = {}
         for name in names:
             answer = answers.get(name) if isinstance(answers, dict) else None
             kind = answer.get("kind") if isinstance(answer, dict) else "missing"
             if kind == "callable":
                 bound[name] = LearnerFunction(self, name)
+                module = answer.get("module")
+                self.callable_modules[name] = module[:200] if isinstance(module, str) else None
             elif kind == "value":
                 try:
                     bound[name] = self._decode(answer.get("value"), None)
@@ -340,7 +393,12 @@ class KernelSession:
                 raise wire.WireError("bad argument reference")
             return arguments[key]
 
-        return wire.decode(data, on_sympy=parse_srepr, on_remote=remote, on_arg=argument)
+        try:
+            return wire.decode(data, on_sympy=parse_srepr, on_remote=remote, on_arg=argument)
+        except (wire.WireError, UnsafeExpression):
+            raise
+        except Exception as exc:  # any other failure on what the kernel sent is the submission's, not the grader's
+            raise wire.WireError(f"a value the grader cannot read ({type(exc).__name__})") from None
 
     def call(self, target, args, kwargs):
         """Call the learner's function ``target`` (a name, or a handle of a RemoteObject) in the kernel."""
@@ -365,6 +423,10 @@ class KernelSession:
         except wire.WireError as exc:
             raise CannotSend(str(exc)) from None
         arguments = {str(i): a for i, a in enumerate(args)} | {str(k): v for k, v in kwargs.items()}
+        # The grader, not the kernel, decides what the call changed: it asks for the final state of every
+        # argument that can be changed in place and compares it with what it sent (issue 23, item 2).
+        watched = [key for key, value in arguments.items() if _changeable(value)]
+        message["watch"] = watched
         reply = self._conversation(lambda: self._exchange(message, callbacks))
         if message["disarm"]:
             _reenact(reply.get("silenced"))
@@ -378,14 +440,19 @@ class KernelSession:
             where = str(reply.get("where", ""))[:300]
             raise _exception_class(str(reply.get("type", "Exception")), str(reply.get("module", "")))(
                 text + (f"\n  {where}" if where else ""))
+        after = reply.get("after")
+        if watched and not (isinstance(after, dict) and all(key in after for key in watched)):
+            raise self.lose(TAMPERED, "an answer without the final state of the arguments")
         try:
             value = self._decode(reply["value"], arguments)
-            changed = reply.get("changed") or {}
-            for key, data in list((changed.get("args") or {}).items()) + list((changed.get("kwargs") or {}).items()):
-                if key in arguments:
-                    _write_back(arguments[key], self._decode(data, None))
+            for key in watched:
+                final = self._decode(after[key], None)
+                if not _same_value(arguments[key], final):
+                    _write_back(arguments[key], final)
         except (wire.WireError, UnsafeExpression, AttributeError) as exc:
             raise TypeError(f"the grader cannot read what your function returned: {exc}") from None
+        except Exception as exc:  # the answer was readable but writing it back failed: still the submission's answer
+            raise TypeError(f"the grader cannot read what your function returned ({type(exc).__name__})") from None
         return value
 
     def _exchange(self, message, callbacks) -> dict:

@@ -18,7 +18,8 @@ Every request carries an ``id`` that its answer repeats.
   call the learner's function (looked up by name at that moment, or a handle
   to an object the learner's code returned) on the decoded arguments, under
   NumPy's error state of the grader's caller, recording warnings; answer
-  ``returned`` (the value, the arguments that the call changed, the warnings)
+  ``returned`` (the value, the final state of each argument listed in the request's ``watch``, the
+  warnings)
   or ``raised`` (the exception's type, a bounded message and the learner's
   line). A callable argument is a stub that asks the grader
   (``{"op": "callback"}``) and waits for its answer.
@@ -30,7 +31,6 @@ returned", so a submission that replaces this program's code gains nothing.
 """
 from __future__ import annotations
 
-import copy
 import io
 import linecache
 import os
@@ -171,7 +171,9 @@ class Kernel:
                 continue
             value = self.shell.user_ns[name]
             if callable(value):
-                answers[name] = {"kind": "callable", "type": _bounded(type(value).__name__)[:60]}
+                module = getattr(value, "__module__", None)
+                answers[name] = {"kind": "callable", "type": _bounded(type(value).__name__)[:60],
+                                 "module": module[:200] if isinstance(module, str) else None}
                 continue
             try:
                 answers[name] = {"kind": "value", "value": wire.encode(value)}
@@ -186,7 +188,6 @@ class Kernel:
         function = self.shell.user_ns.get(target) if isinstance(target, str) else self.remote.get(target)
         args = [self.decode(a) for a in message["args"]]
         kwargs = {k: self.decode(v) for k, v in message["kwargs"].items()}
-        before = copy.deepcopy((args, kwargs))
         silenced: list = []
         output = io.StringIO()
         streams = sys.stdout, sys.stderr
@@ -210,16 +211,17 @@ class Kernel:
                 return
         try:
             encoded = self._encode_result(value, args, kwargs)
-            changed = {"args": {str(i): self.encode(a) for i, (a, b) in enumerate(zip(args, before[0]))
-                                if _mutable(a) and not _same(a, b)},
-                       "kwargs": {k: self.encode(v) for k, v in kwargs.items()
-                                  if _mutable(v) and not _same(v, before[1][k])}}
+            # The final state of every argument the grader asks for ("watch"): the grader compares it with
+            # what it sent and decides itself what the call changed (nothing here decides it).
+            watch = [str(key) for key in message.get("watch") or []]
+            after = {key: self.encode(args[int(key)] if key.isdigit() else kwargs[key]) for key in watch
+                     if (key.isdigit() and int(key) < len(args)) or (not key.isdigit() and key in kwargs)}
         except (wire.WireError, RecursionError) as exc:
             self.channel.send({"op": "raised", "id": message.get("id"), "type": "TypeError", "module": "builtins",
                                "message": _bounded(f"the grader cannot read what your function returned: {exc}"),
                                "where": "", "warnings": []})
             return
-        reply = {"op": "returned", "id": message.get("id"), "value": encoded, "changed": changed,
+        reply = {"op": "returned", "id": message.get("id"), "value": encoded, "after": after,
                  "warnings": _warnings(caught), "silenced": silenced, "output": output.getvalue()[:2000]}
         try:
             wire.dumps(reply)
@@ -242,9 +244,10 @@ class Kernel:
         top = alias(value)
         if top is not None:
             return top
-        if type(value) in (tuple, list):
-            items = [alias(item) or self.encode(item) for item in value]
-            return {"$tuple": items} if type(value) is tuple else items
+        if type(value) in (tuple, list) or (isinstance(value, tuple) and hasattr(type(value), "_fields")):
+            items = [alias(item) or self.encode(item) for item in (tuple.__iter__(value) if isinstance(value, tuple)
+                                                                   else value)]
+            return {"$tuple": items} if isinstance(value, tuple) else items
         return self.encode(value)
 
     def dispatch(self, message):
@@ -315,19 +318,6 @@ def _mutable(value) -> bool:
     numpy = sys.modules.get("numpy")
     return type(value) in (list, dict) or (numpy is not None and isinstance(
         value, (numpy.ndarray, numpy.random.Generator, numpy.random.RandomState)))
-
-
-def _same(a, b) -> bool:
-    numpy = sys.modules["numpy"]
-    try:
-        if isinstance(a, numpy.ndarray):
-            return isinstance(b, numpy.ndarray) and a.shape == b.shape and a.dtype == b.dtype and \
-                bool(numpy.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
-        if isinstance(a, (numpy.random.Generator, numpy.random.RandomState)):
-            return type(a) is type(b) and wire.encode(a) == wire.encode(b)  # the same state
-        return bool(a == b)
-    except Exception:
-        return False
 
 
 def _warnings(caught) -> list:

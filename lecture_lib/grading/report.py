@@ -3,6 +3,7 @@
 Layout of the output folder::
 
     grades.csv              student,exercise,points,max,status  (one row per student and exercise)
+    moodle.csv, canvas.csv  the same points in the layouts Moodle and Canvas import (:mod:`.gradebook`)
     summary.txt             per exercise: mean points and how many passed; per student: flags
     feedback/<id>.md        what to return to the learner: verdicts, points, the checks' hints
     graded/<id>.json        the full record (instructor only: it holds the hidden tests' messages)
@@ -32,13 +33,27 @@ MAX_NOTE = 1000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def printable(text, newlines: bool = True) -> str:
+    """``text`` with every control character (terminal escape codes, carriage returns, ...) written as ``\\xNN``.
+
+    Every string that comes from a submission (a cell's first line, an error message, a check's feedback
+    quoting the learner's values) goes through this before it reaches a terminal, ``summary.txt``, a CSV or
+    a feedback file: an escape sequence in a cell could otherwise rewrite what the instructor reads.
+    ``newlines``: keep line breaks (multi-line feedback); else they are escaped too.
+    """
+    text = str(text)
+    keep = "\n" if newlines else ""
+    return "".join(c if (c.isprintable() or c in keep) else
+                   (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in text)
+
+
 def spreadsheet_safe(text: str) -> str:
     """``text`` with a leading ``'`` if a spreadsheet would read it as a formula."""
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _bounded(text) -> str:
-    text = str(text)
+    text = printable(text)
     return text if len(text) <= MAX_NOTE else text[:MAX_NOTE - 3] + "..."
 
 
@@ -65,12 +80,13 @@ def csv_text(records) -> str:
     writer.writerow(CSV_COLUMNS)
     for record in sorted(records, key=lambda r: r["student"]):
         for entry in record["exercises"]:
-            writer.writerow([spreadsheet_safe(record["student"]), entry["exercise"], _number(entry["points"]),
+            writer.writerow([spreadsheet_safe(printable(record["student"], newlines=False)), entry["exercise"],
+                             _number(entry["points"]),
                              _number(entry["max"]), entry["status"]])
     return buffer.getvalue()
 
 
-def summary_lines(records, assignment, skipped=(), sandbox=None) -> list:
+def summary_lines(records, assignment, skipped=(), sandbox=None, limits=None) -> list:
     """One line per exercise (mean points, how many passed), a total line, one line per flagged student,
     the sandbox used, and one line per folder entry that was not graded."""
     n = len(records)
@@ -78,6 +94,8 @@ def summary_lines(records, assignment, skipped=(), sandbox=None) -> list:
     if sandbox is not None:
         lines.append(f"  sandbox: {sandbox[1]}" if sandbox[0] else
                      f"  sandbox: NONE ({sandbox[1]}); the submissions ran with the grader's rights")
+    if limits:
+        lines.append(f"  limits: {limits}")
     for exercise in assignment.exercises:
         entries = [e for r in records for e in r["exercises"] if e["exercise"] == exercise.name]
         mean = sum(e["points"] for e in entries) / n if n else 0.0
@@ -88,9 +106,10 @@ def summary_lines(records, assignment, skipped=(), sandbox=None) -> list:
         lines.append(f"  total: mean {sum(totals) / n:.2f}/{assignment.max_points:g} points")
     for record in sorted(records, key=lambda r: r["student"]):
         if record["flags"]:
-            lines.append(f"  flags {record['student']}: " + "; ".join(record["flags"]))
+            lines.append(f"  flags {printable(record['student'], False)}: "
+                         + printable("; ".join(record["flags"]), False))
     for name, reason in skipped:
-        lines.append(f"  not graded: {name}: {reason}")
+        lines.append(f"  not graded: {printable(name, False)}: {reason}")
     return lines
 
 
@@ -102,7 +121,7 @@ def feedback_markdown(record) -> str:
     """The learner's feedback: score, a table of verdicts, then each exercise's check feedback and hints."""
     total = sum(e["points"] for e in record["exercises"])
     maximum = sum(e["max"] for e in record["exercises"])
-    lines = [f"# Feedback on {record['assignment']}: {record['student']}", "",
+    lines = [f"# Feedback on {record['assignment']}: {printable(record['student'], False)}", "",
              f"**Score: {total:g} / {maximum:g} points**", ""]
     if record["notes"]:
         lines += ["## About your notebook", ""] + [f"* {_bounded(note)}" for note in record["notes"]] + [""]
@@ -112,7 +131,7 @@ def feedback_markdown(record) -> str:
         lines += ["", f"## `{entry['exercise']}`: {entry['status']} ({entry['points']:g} / {entry['max']:g})", ""]
         check = entry.get("check")
         if check:
-            lines.append(f"Check: {check['status'].upper()}: {check['summary']}")
+            lines.append(f"Check: {check['status'].upper()}: {printable(check['summary'])}")
             if check["feedback"]:
                 lines += ["", _quote("\n".join(_bounded(text) for text in check["feedback"]))]
         hidden = (entry.get("hidden") or {}).get("status")
@@ -127,11 +146,15 @@ def feedback_markdown(record) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_reports(records, assignment, out: Path, skipped=(), sandbox=None) -> list:
-    """Write grades.csv, summary.txt and feedback/<id>.md; return the summary lines (to print)."""
+def write_reports(records, assignment, out: Path, skipped=(), sandbox=None, limits=None) -> list:
+    """Write grades.csv, moodle.csv, canvas.csv, summary.txt and feedback/<id>.md; return the summary lines."""
     out = Path(out)
+    from .gradebook import canvas_csv, moodle_csv
+
     write_atomic(out / "grades.csv", csv_text(records))
-    lines = summary_lines(records, assignment, skipped, sandbox)
+    write_atomic(out / "moodle.csv", moodle_csv(records, assignment))
+    write_atomic(out / "canvas.csv", canvas_csv(records, assignment))
+    lines = summary_lines(records, assignment, skipped, sandbox, limits)
     write_atomic(out / "summary.txt", "\n".join(lines) + "\n")
     for record in records:
         write_atomic(out / "feedback" / f"{record.get('id', record['student'])}.md", feedback_markdown(record))

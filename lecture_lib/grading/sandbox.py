@@ -52,8 +52,16 @@ def _readonly_paths() -> list:
     return sorted(p for p in paths if p and os.path.isdir(p))
 
 
-def bwrap_command(workdir: Path, bwrap: str = "bwrap") -> list:
-    """The bwrap arguments (up to the program to run) for a kernel whose writable folder is ``workdir``."""
+DEFAULT_DISK_BYTES = 512 * 2**20
+
+
+def bwrap_command(workdir: Path, bwrap: str = "bwrap", disk_bytes: int = 0) -> list:
+    """The bwrap arguments (up to the program to run) for a kernel whose writable folder is ``workdir``.
+
+    ``disk_bytes`` > 0: ``workdir`` inside the sandbox is a new tmpfs of that size (the submission's files
+    are bounded, and charged to its memory group, :mod:`.limits`) instead of the host folder; either way the
+    rest of the sandbox's root is read-only.
+    """
     command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                "--uid", "65534", "--gid", "65534", "--proc", "/proc", "--dev", "/dev"]
     for path in _SYSTEM_DIRS:
@@ -66,9 +74,14 @@ def bwrap_command(workdir: Path, bwrap: str = "bwrap") -> list:
             command += ["--ro-bind", path, path]
     for path in _readonly_paths():
         command += ["--ro-bind", path, path]
-    command += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    if disk_bytes:
+        command += ["--size", str(int(disk_bytes)), "--tmpfs", str(workdir)]
+    else:
+        command += ["--bind", str(workdir), str(workdir)]
+    command += ["--chdir", str(workdir)]
     if not str(workdir).startswith("/tmp/"):  # otherwise /tmp already exists inside, holding only workdir
-        command += ["--bind", str(workdir), "/tmp"]
+        command += ["--symlink", str(workdir), "/tmp"]
+    command += ["--remount-ro", "/"]  # the sandbox's own root (a tmpfs) takes no files: only workdir does
     return command
 
 
@@ -107,18 +120,23 @@ def kernel_environment(workdir: Path, marker: str) -> dict:
     return env
 
 
-def start_kernel(workdir: Path, marker: str, memory_limit: int, sandboxed: bool) -> subprocess.Popen:
-    """Start ``lecture_lib.grading.learner_kernel`` (in the sandbox if ``sandboxed``), pipes on stdin/stdout."""
+def start_kernel(workdir: Path, marker: str, memory_limit: int, sandboxed: bool, group=None,
+                 disk_bytes: int = 0) -> subprocess.Popen:
+    """Start ``lecture_lib.grading.learner_kernel`` (in the sandbox if ``sandboxed``), pipes on stdin/stdout.
+
+    group : :class:`~lecture_lib.grading.limits.SubmissionGroup` or None, joined before the kernel starts
+    (every process it starts stays in it); disk_bytes : size of the sandbox's writable folder.
+    """
     workdir.mkdir(parents=True, exist_ok=True)  # the learner may have deleted it
     # -I: no user site, no PYTHON* variables, no working folder on sys.path; the grader's own copy of
     # lecture_lib comes first (also when it is not installed but found through PYTHONPATH)
     parent = str(Path(_package_dir()).parent)
     program = [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {parent!r}); "
                f"from lecture_lib.grading.learner_kernel import main; sys.exit(main([{str(int(memory_limit))!r}]))"]
-    command = bwrap_command(workdir) + program if sandboxed else program
+    command = bwrap_command(workdir, disk_bytes=disk_bytes) + program if sandboxed else program
     return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             cwd=str(workdir), env=kernel_environment(workdir, marker), start_new_session=True,
-                            close_fds=True)
+                            close_fds=True, preexec_fn=group.join if group is not None else None)
 
 
 def _marked_processes(marker: str) -> list:

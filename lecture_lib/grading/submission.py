@@ -64,7 +64,8 @@ def read_submission(path) -> nbformat.NotebookNode:
 
 def _label(index: int, source: str) -> str:
     first = next((line.strip() for line in source.splitlines() if line.strip()), "")
-    return f'cell {index + 1} ("{first[:60]}")'
+    first = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in first[:60])  # no terminal escapes
+    return f'cell {index + 1} ("{first}")'
 
 
 def _defines(source: str, names) -> bool:
@@ -136,7 +137,9 @@ _SUSPICIOUS_ATTRIBUTES = {("sys", "modules"), ("sys", "_getframe"), ("os", "list
                           ("os", "remove"), ("os", "unlink"), ("os", "rmdir"), ("os", "_exit"), ("shutil", "rmtree"),
                           ("inspect", "currentframe"), ("gc", "get_objects")}
 _SUSPICIOUS_MODULES = {"ctypes", "gc", "linecache", "socket", "subprocess", "builtins", "importlib", "signal"}
-_SUSPICIOUS_NAMES = {"__builtins__", "__import__", "exec", "eval", "globals", "setattr", "delattr"}
+_SUSPICIOUS_NAMES = {"__builtins__", "__import__", "exec", "eval", "globals", "setattr", "delattr", "vars"}
+#: The grader's own package: a notebook has no business with it (its kernel-side code runs in the kernel).
+_GRADER_PACKAGE = "lecture_lib.grading"
 
 
 def _parse_cell(source: str):
@@ -197,9 +200,13 @@ def suspicious_code(steps) -> list:
                 if name and name.split(".")[0] in modules:
                     what.append(f"changes {name}")
             if isinstance(node, ast.Import):
-                what += [f"imports {a.name}" for a in node.names if a.name.split(".")[0] in _SUSPICIOUS_MODULES]
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in _SUSPICIOUS_MODULES:
+                what += [f"imports {a.name}" for a in node.names if a.name.split(".")[0] in _SUSPICIOUS_MODULES
+                         or a.name.startswith(_GRADER_PACKAGE)]
+            elif isinstance(node, ast.ImportFrom) and ((node.module or "").split(".")[0] in _SUSPICIOUS_MODULES
+                                                       or (node.module or "").startswith(_GRADER_PACKAGE)):
                 what.append(f"imports {node.module}")
+            elif isinstance(node, ast.Attribute) and node.attr == "__dict__":
+                what.append("uses __dict__")
             elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
                     (node.value.id, node.attr) in _SUSPICIOUS_ATTRIBUTES:
                 what.append(f"uses {node.value.id}.{node.attr}")

@@ -9,7 +9,8 @@ callable, the value itself for plain data. Then the public check's source
 runs there (its last expression must give a ``CheckResult``), and, when the
 check passed, the hidden tests.
 
-Time bounds: each phase (check, hidden tests) may wait at most
+Time bounds: looking up the learner's names (and decoding their values) may spend at most
+``cell_timeout`` seconds of the grader's CPU; each phase (check, hidden tests) may wait at most
 ``cell_timeout`` seconds for the learner's functions in all
 (``session.call_deadline``), and may spend at most ``cell_timeout`` seconds of
 the grader's own CPU (an ``ITIMER_PROF`` alarm, which does not disturb the
@@ -139,7 +140,12 @@ def evaluate_exercise(exercise, imports: str, session, limit: float) -> dict:
     outcome = {"lost": None, "missing": False, "check": None, "hidden": None, "phase": "check"}
     namespace = base_namespace(imports)
     try:
-        namespace.update(session.lookup(exercise.learner_names, limit))
+        with _CpuLimit(limit) as cpu:  # reading the names' values (a SymPy value may be costly) is bounded too
+            found = session.lookup(exercise.learner_names, limit)
+        if cpu.fired:
+            raise GraderTimeLimit()
+        namespace.update(found)
+        outcome["module"] = session.callable_modules.get(exercise.name)
         if exercise.name not in namespace:
             outcome["missing"] = True
             return outcome

@@ -176,7 +176,21 @@ def sigmoid_derivative(g):
     -----
     sigma'(h) = sigma(h) (1 - sigma(h)) = g (1 - g)
     (proved symbolically by ``lecture_lib.topics.symbolic.prove_sigmoid_derivative``).
+    g must be a sigmoid output, in [0, 1]: given the weighted sum h instead,
+    g (1 - g) is a wrong number (e.g. -2 at h = 2), so values outside [0, 1]
+    raise a ValueError. NaN passes through, as in NumPy.
     """
+    g = _as_input(g, "g")
+    if np.any(g < 0) or np.any(g > 1):
+        raise ValueError(
+            f"sigmoid_derivative takes the sigmoid's output g = sigma(h), in [0, 1], got values from"
+            f" {np.nanmin(g):.4g} to {np.nanmax(g):.4g}. Pass g = sigmoid(h), not the weighted sum h."
+        )
+    return _sigmoid_derivative_from_output(g)
+
+
+def _sigmoid_derivative_from_output(g):
+    """g (1 - g) without the range check (the layers' backward pass: g comes from their own forward)."""
     g = _as_input(g, "g")
     dg_dh = 1 - g
     dg_dh *= g  # in place: the same values as g * (1 - g), one temporary less
@@ -476,7 +490,7 @@ def _make(name, slope=0.01, alpha=1.0):
 _ELEMENTWISE = {
     "linear": (identity, identity_derivative),
     "threshold": (threshold, threshold_derivative),
-    "sigmoid": (sigmoid, sigmoid_derivative),
+    "sigmoid": (sigmoid, _sigmoid_derivative_from_output),
     "tanh": (tanh, tanh_derivative),
     "relu": (relu, relu_derivative),
 }

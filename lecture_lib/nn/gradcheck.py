@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_positive
+from .._validate import as_float_array, check_positive
 
 __all__ = ["numerical_gradient", "relative_error", "check_layer_gradients", "check_model_gradients"]
 
@@ -51,6 +51,8 @@ def numerical_gradient(f, x, step=1e-6):
     O(machine eps * |f| / s) from rounding; s = 1e-6 balances them in float64.
     """
     step = check_positive(step, "step")
+    if not callable(f):
+        raise TypeError(f"f must be a function f(x) -> float (the scalar loss at x), got {type(f).__name__} {f!r:.60}.")
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError("x must be a float64 ndarray (it is perturbed in place and restored).")
     grad = np.zeros_like(x)
@@ -61,13 +63,25 @@ def numerical_gradient(f, x, step=1e-6):
         old = flat_x[i]
         try:
             flat_x[i] = old + step
-            f_plus = float(f(x))
+            f_plus = _scalar_value(f(x))
             flat_x[i] = old - step
-            f_minus = float(f(x))
+            f_minus = _scalar_value(f(x))
         finally:
             flat_x[i] = old
         flat_grad[i] = (f_plus - f_minus) / (2 * step)
     return grad
+
+
+def _scalar_value(value):
+    """The one number a loss function returned, or a clear error for an array or a non-number."""
+    if isinstance(value, (str, bytes)) or np.asarray(value).dtype.kind not in "biuf":
+        raise TypeError(f"f must return one real number (the loss), got {type(value).__name__} {value!r:.60}.")
+    if np.ndim(value) != 0:
+        raise ValueError(
+            f"f must return one number (a scalar loss), but it returned an array of shape {np.shape(value)}."
+            " Reduce it to one number, e.g. lambda x: np.sum(...) or the mean over the batch."
+        )
+    return float(value)
 
 
 def relative_error(a, b) -> float:
@@ -81,6 +95,10 @@ def relative_error(a, b) -> float:
     -------
     float
         0 when both are all zero. Below 1e-7 (float64) the two agree.
+        ``inf`` when either holds a NaN or an infinity: a gradient with a
+        non-finite entry is never correct, and inf (unlike NaN) fails every
+        test ``error < tolerance``, also inside ``max(errors)``, which skips
+        a NaN that is not its first argument.
 
     Notes
     -----
@@ -90,6 +108,8 @@ def relative_error(a, b) -> float:
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}.")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return float("inf")
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
 
@@ -115,9 +135,16 @@ def check_layer_gradients(layer, x, seed=0, step=1e-6) -> dict:
     -------
     errors : dict of str -> float
         'x' for dL/dx and one entry per parameter ('W', 'b'); each is a
-        ``relative_error`` (target < 1e-7).
+        ``relative_error`` (target < 1e-7; inf where either gradient holds
+        a NaN or an infinity, so the check fails).
     """
-    x = np.array(x, dtype=np.float64)  # our own copy, perturbed in place
+    if not all(hasattr(layer, name) for name in ("forward", "backward", "params", "grads")):
+        raise TypeError(
+            "layer must be a layer object with forward, backward, params and grads (e.g. Dense(3,"
+            f" dtype='float64')), got {type(layer).__name__} {layer!r:.60}. For a plain function f(x) -> float"
+            " use numerical_gradient(f, x)."
+        )
+    x = as_float_array(x, "x").copy()  # our own float64 copy, perturbed in place
     out = layer.forward(x)
     _require_float64(layer, out)
     r = np.random.default_rng(seed).standard_normal(out.shape)

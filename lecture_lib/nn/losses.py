@@ -17,8 +17,15 @@ Shapes and conventions (the same for every loss here)
   effective learning rate) differs; the minimiser is the same.
 * Each value function returns a Python float; each gradient function
   returns dE/dyhat with the shape and dtype of ``y_hat``.
-* Cross-entropies clip yhat into [EPSILON, 1 - EPSILON] before the log, so
-  log(0) never happens (the largest loss per output is -log(1e-7) = 16.1).
+* Cross-entropies clip yhat into [kappa, 1 - kappa] (kappa = ``EPSILON``,
+  Keras's ``epsilon``) before the log, so log(0) never happens (the largest
+  loss per output is -log(1e-7) = 16.1).
+* Cross-entropies take probabilities: y_hat outside [0, 1] (or, for the
+  categorical one, rows that do not sum to 1) raise an error that says they
+  look like logits, instead of a finite but meaningless number. NaN passes
+  (a diverged model is reported by ``fit``). The tolerance
+  ``PROBABILITY_TOLERANCE`` leaves room for rounding and for the small steps
+  of a numerical gradient check; logits miss it by far.
 
 The fused error term
 --------------------
@@ -39,7 +46,7 @@ import numpy as np
 from .._validate import as_float_array, as_scalar, check_choice, check_positive, float_dtype_of
 
 __all__ = [
-    "EPSILON",
+    "EPSILON", "PROBABILITY_TOLERANCE",
     "mean_squared_error", "mean_squared_error_gradient",
     "binary_crossentropy", "binary_crossentropy_gradient",
     "categorical_crossentropy", "categorical_crossentropy_gradient",
@@ -48,8 +55,13 @@ __all__ = [
     "Loss", "LOSSES", "get_loss",
 ]
 
-#: Clipping margin for the cross-entropies (the value Keras uses).
+#: Clipping margin kappa for the cross-entropies (the value Keras uses for its ``epsilon``).
 EPSILON = 1e-7
+
+#: How far predictions of the cross-entropies may lie outside [0, 1], and rows of the categorical
+#: one from summing to 1, before they are refused as "not probabilities". Room for rounding and
+#: for the 1e-6 steps of ``numerical_gradient``; logits (any real numbers) miss it by far.
+PROBABILITY_TOLERANCE = 1e-3
 
 
 def _check_pair(y, y_hat, loss_name):
@@ -94,6 +106,32 @@ def _check_probabilities(y, loss_name):
         raise ValueError(
             f"{loss_name}: targets y must lie in [0, 1], got values from {y.min()} to {y.max()}."
         )
+
+
+def _check_predictions_are_probabilities(y_hat, loss_name, rows_sum_to_one=False):
+    """Refuse y_hat that are not probabilities (values outside [0, 1], rows not summing to 1).
+
+    NaN entries are skipped: a diverged model's output is NaN, and ``fit``
+    reports that itself with the epoch and the layer.
+    """
+    tol = PROBABILITY_TOLERANCE
+    squash = "softmax" if rows_sum_to_one else "sigmoid"
+    hint = (f" These look like logits (weighted sums h of the output layer): apply {squash} first"
+            f" (an output layer with activation='{squash}'), or compute the loss from the logits"
+            f" (Keras: from_logits=True).")
+    if np.any(y_hat < -tol) or np.any(y_hat > 1 + tol):
+        raise ValueError(
+            f"{loss_name}: y_hat must be probabilities in [0, 1], got values from {np.nanmin(y_hat):.4g}"
+            f" to {np.nanmax(y_hat):.4g}.{hint}"
+        )
+    if rows_sum_to_one:
+        sums = np.sum(y_hat, axis=-1)
+        bad = np.flatnonzero(np.abs(sums - 1) > tol)  # NaN rows compare False: skipped
+        if bad.size:
+            raise ValueError(
+                f"{loss_name}: each row of y_hat must be a probability distribution (sum to 1); {bad.size}"
+                f" row(s) do not, e.g. row {bad[0]} sums to {sums[bad[0]]:.4g}.{hint}"
+            )
 
 
 # --- squared error ------------------------------------------------------------------
@@ -142,9 +180,11 @@ def binary_crossentropy(y, y_hat, epsilon=EPSILON) -> float:
     y : array_like, shape (N, C) or (N,)
         Targets in [0, 1] (usually 0 or 1).
     y_hat : array_like, same shape as y
-        Predicted probabilities, usually sigmoid outputs.
+        Predicted probabilities in [0, 1], usually sigmoid outputs (logits
+        raise a ValueError that says so).
     epsilon : float
-        yhat is clipped into [epsilon, 1 - epsilon] before the log.
+        The clipping constant kappa: yhat is clipped into [kappa, 1 - kappa]
+        before the log.
 
     Returns
     -------
@@ -159,6 +199,7 @@ def binary_crossentropy(y, y_hat, epsilon=EPSILON) -> float:
     epsilon = _check_epsilon(epsilon, "binary_crossentropy")
     y, y_hat = _check_pair(y, y_hat, "binary_crossentropy")
     _check_probabilities(y, "binary_crossentropy")
+    _check_predictions_are_probabilities(y_hat, "binary_crossentropy")
     return _bce_value(y, y_hat, epsilon)
 
 
@@ -179,6 +220,7 @@ def binary_crossentropy_gradient(y, y_hat, epsilon=EPSILON):
     epsilon = _check_epsilon(epsilon, "binary_crossentropy")
     y, y_hat = _check_pair(y, y_hat, "binary_crossentropy")
     _check_probabilities(y, "binary_crossentropy")
+    _check_predictions_are_probabilities(y_hat, "binary_crossentropy")
     return _bce_gradient(y, y_hat, epsilon)
 
 
@@ -211,9 +253,11 @@ def categorical_crossentropy(y, y_hat, epsilon=EPSILON) -> float:
         One-hot targets (each row sums to 1). Integer labels (N,) must be
         converted with ``lecture_lib.nn.one_hot.to_one_hot`` first.
     y_hat : array_like, shape (N, C)
-        Predicted class probabilities, usually softmax outputs.
+        Predicted class probabilities (rows summing to 1), usually softmax
+        outputs (logits raise a ValueError that says so).
     epsilon : float
-        yhat is clipped into [epsilon, 1 - epsilon] before the log.
+        The clipping constant kappa: yhat is clipped into [kappa, 1 - kappa]
+        before the log.
 
     Returns
     -------
@@ -226,6 +270,7 @@ def categorical_crossentropy(y, y_hat, epsilon=EPSILON) -> float:
     epsilon = _check_epsilon(epsilon, "categorical_crossentropy")
     y, y_hat = _check_pair(y, y_hat, "categorical_crossentropy")
     _check_one_hot(y)
+    _check_predictions_are_probabilities(y_hat, "categorical_crossentropy", rows_sum_to_one=True)
     return _cce_value(y, y_hat, epsilon)
 
 
@@ -241,6 +286,7 @@ def categorical_crossentropy_gradient(y, y_hat, epsilon=EPSILON):
     epsilon = _check_epsilon(epsilon, "categorical_crossentropy")
     y, y_hat = _check_pair(y, y_hat, "categorical_crossentropy")
     _check_one_hot(y)
+    _check_predictions_are_probabilities(y_hat, "categorical_crossentropy", rows_sum_to_one=True)
     return _cce_gradient(y, y_hat, epsilon)
 
 
@@ -314,7 +360,7 @@ def output_error(y, y_hat):
     Notes
     -----
     Softmax + cross-entropy: dE/dh_j = sum_k (-y_k / yhat_k) yhat_k
-    (delta_kj - yhat_j) / N = (yhat_j sum_k y_k - y_j) / N = (yhat_j - y_j) / N,
+    ([k = j] - yhat_j) / N ([k = j] is 1 if k = j, else 0) = (yhat_j sum_k y_k - y_j) / N = (yhat_j - y_j) / N,
     using sum_k y_k = 1. Sigmoid + binary cross-entropy:
     (yhat - y) / (yhat (1 - yhat)) times yhat (1 - yhat).
     """

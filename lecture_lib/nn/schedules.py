@@ -22,7 +22,7 @@ import math
 
 from .._validate import check_int_at_least, check_positive, check_probability
 
-__all__ = ["Schedule", "Constant", "ExponentialDecay", "StepDecay", "InverseTimeDecay", "CosineDecay"]
+__all__ = ["Schedule", "Constant", "ExponentialDecay", "StepDecay", "InverseTimeDecay", "CosineDecay", "LinearWarmup"]
 
 
 class Schedule:
@@ -113,7 +113,11 @@ class CosineDecay(Schedule):
     """η(t) = eta_min + (eta0 - eta_min) (1 + cos(π t / decay_steps)) / 2 for t <= decay_steps, then eta_min.
 
     Loshchilov & Hutter (SGDR, 2017) without restarts. Keras ``CosineDecay``
-    (with ``alpha`` = eta_min / eta0); PyTorch ``CosineAnnealingLR(T_max, eta_min)``.
+    (with ``alpha`` = eta_min / eta0), also after ``decay_steps``. PyTorch's
+    ``CosineAnnealingLR(T_max=decay_steps, eta_min)`` agrees only for
+    t <= T_max: after it, PyTorch's η follows the cosine back up (it returns to
+    eta0 at t = 2 T_max, a period of 2 T_max), while this schedule and Keras's
+    stay at eta_min.
     """
 
     def __init__(self, eta0, decay_steps, eta_min=0.0):
@@ -129,3 +133,31 @@ class CosineDecay(Schedule):
     def eta(self, step):
         progress = min(step, self.decay_steps) / self.decay_steps
         return self.eta_min + (self.eta0 - self.eta_min) * (1 + math.cos(math.pi * progress)) / 2
+
+
+class LinearWarmup(Schedule):
+    """η rises linearly from eta_start to ``schedule(0)`` over ``warmup_steps``, then follows ``schedule``.
+
+    η(t) = eta_start + (schedule(0) - eta_start) · t / warmup_steps for t < warmup_steps, then
+    schedule(t - warmup_steps). Keras 3's ``CosineDecay(initial_learning_rate, decay_steps, alpha,
+    warmup_target, warmup_steps)`` is ``LinearWarmup(CosineDecay(warmup_target, decay_steps,
+    alpha · warmup_target), warmup_steps, eta_start=initial_learning_rate)``; in PyTorch, ``LinearLR``
+    followed by another scheduler in ``SequentialLR``. Why: the first updates of an optimiser are its
+    least informed (Adam's moments rest on a few gradients and its steps are about η each whatever the
+    gradient's size), so a large η is reached gradually.
+    """
+
+    def __init__(self, schedule, warmup_steps, eta_start=0.0):
+        if not callable(schedule):
+            raise TypeError(f"schedule must be a schedule (a callable of the step), got {schedule!r}.")
+        self.schedule = schedule
+        self.warmup_steps = check_int_at_least(warmup_steps, "warmup_steps", 1)
+        self.eta_start = check_positive(eta_start, "eta_start", allow_zero=True)
+
+    def __repr__(self):
+        return f"LinearWarmup({self.schedule!r}, warmup_steps={self.warmup_steps}, eta_start={self.eta_start})"
+
+    def eta(self, step):
+        if step < self.warmup_steps:
+            return self.eta_start + (self.schedule(0) - self.eta_start) * step / self.warmup_steps
+        return self.schedule(step - self.warmup_steps)

@@ -19,11 +19,14 @@ eps = dE/dh of the units:
 For a batch of N examples the loss is the mean of the per-example losses
 (as ``lecture_lib.nn.losses.mean_squared_error``), so its gradient is the mean
 of the per-example gradients. Two implementations compute it:
-``backprop_per_example`` loops over the examples and follows the steps 1-5
-of slide 8/8 line by line (slow on purpose: it is meant to be read), and
-``backprop_batch`` does the same with one matrix product per layer.
-``measure_gradient_costs`` times backpropagation against finite
-differences, which need one forward pass per weight.
+``backprop_loop`` loops over the examples and, for each, follows steps
+2.1-2.4 of slide 8/8 line by line (slow on purpose: it is meant to be read;
+it makes no update), and ``backprop_batch`` does the same with one matrix
+product per layer. Slide 8/8's whole procedure, with step 2.5 (the update
+after every example), is ``train_per_example``.
+``gradient_operation_counts`` counts the forward passes and multiply-adds of
+backpropagation and of finite differences (which need one forward pass per
+weight); ``measure_gradient_costs`` times them on this machine.
 """
 from __future__ import annotations
 
@@ -37,8 +40,9 @@ from ..nn.activations import sigmoid, sigmoid_derivative
 
 __all__ = [
     "forward", "squared_error", "output_error_term", "hidden_error_term",
-    "backprop_one_example", "backprop_per_example", "backprop_batch", "sgd_update", "train_per_example",
-    "forward_difference_gradients", "GradientCosts", "measure_gradient_costs",
+    "backprop_one_example", "backprop_loop", "backprop_batch", "sgd_update", "train_per_example",
+    "forward_difference_gradients", "GradientCosts", "measure_gradient_costs", "OperationCounts",
+    "gradient_operation_counts",
 ]
 
 
@@ -179,14 +183,18 @@ def backprop_one_example(x, y, W1, W2):
     if x.ndim != 1 or y.ndim != 1:
         raise ValueError(f"x and y must be 1-D, shapes (D,) and (K,), for one example; got {x.shape} and "
                          f"{y.shape}. For a batch use backprop_batch.")
-    return backprop_per_example(x[None, :], y[None, :], W1, W2)
+    return backprop_loop(x[None, :], y[None, :], W1, W2)
 
 
-def backprop_per_example(x, y, W1, W2):
-    """Gradients of the mean squared error, one example at a time (slide 8/8, steps 1-5).
+def backprop_loop(x, y, W1, W2):
+    """Mean gradient of the squared error over a batch, computed one example at a time.
 
-    Deliberately a plain loop over the examples: every line is one formula
-    of the slides. ``backprop_batch`` computes the same numbers fast.
+    For each example this is steps 2.1-2.4 of slide 8/8 (forward pass, output
+    error terms, hidden error terms); it makes **no update** (step 2.5): it
+    returns dE/dw averaged over the examples. ``train_per_example`` is the
+    slide's whole procedure, updating after every example. Deliberately a
+    plain loop: every line is one formula of the slides. ``backprop_batch``
+    computes the same numbers fast.
 
     Parameters
     ----------
@@ -199,23 +207,22 @@ def backprop_per_example(x, y, W1, W2):
     -------
     dW1 : ndarray, shape (D, H)
     dW2 : ndarray, shape (H, K)
-        Mean over the N examples of dE/dw. Step 5 (the update
-        w' = w - eta eps g) is ``sgd_update(W, dW, eta)``.
+        Mean over the N examples of dE/dw.
     """
     x, y, W1, W2 = _check_network(x, y, W1, W2)
     dW1, dW2 = np.zeros_like(W1), np.zeros_like(W2)
     for x_n, y_n in zip(x, y):
-        # Step 1: forward pass, keeping every unit's output.
+        # Step 2.1: forward pass, keeping every unit's output.
         g = sigmoid(x_n @ W1)                   # g_j = sigma(sum_i w_ij x_i), shape (H,)
         y_hat = sigmoid(g @ W2)                 # yhat_k = sigma(sum_j w_jk g_j), shape (K,)
-        # Step 2: error terms of the output units.
+        # Step 2.2: error terms of the output units.
         eps_k = (y_hat - y_n) * y_hat * (1 - y_hat)
-        # Step 3: error terms of the hidden layer, from the layer above.
+        # Step 2.3: error terms of the hidden layer, from the layer above.
         eps_j = np.zeros(W1.shape[1])
         for j in range(W1.shape[1]):
             eps_j[j] = np.sum(eps_k * W2[j, :]) * g[j] * (1 - g[j])
-        # Step 4: with more hidden layers, repeat step 3 down to the input layer.
-        # Step 5: dE/dw_ij = eps_j g_i (the input of the weight times the error term of its target).
+        # Step 2.4: with more hidden layers, repeat step 2.3 down to the input layer.
+        # Not step 2.5 (the update w' = w - eta eps g): the gradient dE/dw_ij = eps_j g_i, collected here.
         dW2 += np.outer(g, eps_k)               # dW2[j, k] = g_j eps_k
         dW1 += np.outer(x_n, eps_j)             # dW1[i, j] = x_i eps_j
     return dW1 / len(x), dW2 / len(x)
@@ -224,7 +231,7 @@ def backprop_per_example(x, y, W1, W2):
 def backprop_batch(x, y, W1, W2):
     """Gradients of the mean squared error for a mini-batch, vectorised.
 
-    Same arguments and result as ``backprop_per_example``; each layer is one
+    Same arguments and result as ``backprop_loop``; each layer is one
     matrix product over the whole batch.
 
     Notes
@@ -242,7 +249,7 @@ def backprop_batch(x, y, W1, W2):
 
 
 def sgd_update(W, dW, eta):
-    """Step 5 of slide 8/8: w' = w - eta dE/dw (a new array; W is not changed).
+    """Step 2.5 of slide 8/8: w' = w - eta dE/dw (a new array; W is not changed).
 
     Parameters
     ----------
@@ -287,13 +294,60 @@ def train_per_example(x, y, W1, W2, eta=1.0, epochs=100, seed=0):
     losses = [squared_error(forward(x, W1, W2)[1], y)]
     for _ in range(epochs):
         for n in rng.permutation(len(x)):                          # step 2: every example in turn
-            dW1, dW2 = backprop_per_example(x[n:n + 1], y[n:n + 1], W1, W2)   # steps 2.1-2.4
+            dW1, dW2 = backprop_loop(x[n:n + 1], y[n:n + 1], W1, W2)  # steps 2.1-2.4 for this example
             W1, W2 = W1 - eta * dW1, W2 - eta * dW2                # step 2.5: w' = w - eta eps g
         losses.append(squared_error(forward(x, W1, W2)[1], y))
     return W1, W2, np.array(losses)
 
 
 # --- the cost of finite differences ------------------------------------------------------
+
+@dataclass
+class OperationCounts:
+    """Work for the gradient of one example, counted (the same on every machine).
+
+    Attributes
+    ----------
+    n_weights : ndarray of int, shape (S,)
+    finite_difference_passes, backprop_passes : ndarray of int, shape (S,)
+        Forward passes by forward differences (W + 1) and passes of backpropagation (2).
+    finite_difference_multiply_adds, backprop_multiply_adds : ndarray of int, shape (S,)
+        Multiply-adds of the weight products: a forward pass costs W (D H + H K);
+        finite differences make W + 1 passes; backpropagation one forward pass
+        and a backward pass of 2 W (dE/dW2 = g eps_k: H K; sum_k eps_k w_jk: H K;
+        dE/dW1 = x eps_j: D H). The few elementwise products per unit are not counted.
+    """
+
+    n_weights: np.ndarray
+    finite_difference_passes: np.ndarray
+    backprop_passes: np.ndarray
+    finite_difference_multiply_adds: np.ndarray
+    backprop_multiply_adds: np.ndarray
+
+
+def gradient_operation_counts(hidden_units=(1, 3, 10, 30, 100, 170), n_inputs=50, n_outputs=10):
+    """Count the work of one example's gradient for networks n_inputs -> H -> n_outputs.
+
+    Parameters
+    ----------
+    hidden_units : sequence of int
+        The sizes H (W = H (n_inputs + n_outputs) weights each).
+    n_inputs, n_outputs : int
+
+    Returns
+    -------
+    OperationCounts
+    """
+    n_inputs, n_outputs = check_positive_int(n_inputs, "n_inputs"), check_positive_int(n_outputs, "n_outputs")
+    sizes = np.array([check_positive_int(h, "hidden_units") for h in hidden_units], dtype=np.int64)
+    if sizes.size == 0:
+        raise ValueError("hidden_units must hold at least one size.")
+    n_weights = sizes * (n_inputs + n_outputs)
+    forward_cost = n_inputs * sizes + sizes * n_outputs                   # one multiply-add per weight
+    backward_cost = sizes * n_outputs + sizes * n_outputs + n_inputs * sizes
+    return OperationCounts(n_weights, n_weights + 1, np.full(sizes.size, 2), (n_weights + 1) * forward_cost,
+                           forward_cost + backward_cost)
+
 
 def forward_difference_gradients(x, y, W1, W2, step=1e-6):
     """Gradients by forward differences: one extra forward pass per weight.
@@ -394,6 +448,9 @@ def measure_gradient_costs(hidden_units=(1, 3, 10, 30, 100, 170), n_inputs=50, n
     """
     n_inputs, n_outputs, repeats = (check_positive_int(v, name) for v, name in
                                     [(n_inputs, "n_inputs"), (n_outputs, "n_outputs"), (repeats, "repeats")])
+    if isinstance(hidden_units, (str, bytes)) or not np.iterable(hidden_units):
+        raise TypeError(f"hidden_units must be a sequence of hidden-layer sizes such as (1, 3, 10), got"
+                        f" {hidden_units!r}; for one size write ({hidden_units!r},).")
     sizes = [check_positive_int(h, "hidden_units") for h in hidden_units]
     if not sizes:
         raise ValueError("hidden_units must hold at least one size.")

@@ -22,6 +22,11 @@ gradient is the mean of the per-example gradients (rows are examples).
 ``train`` runs gradient descent either stochastically, one example at a time
 in a random order (slide 8/8's procedure, ``batch_size=1``), or on the full
 batch (``batch_size=None``), so chapter 04 can compare the two.
+
+``follow_run`` continues a run and records, at checkpoints, E, the length of the
+gradient and the length of the parameter vector: chapter 04 uses it to show that
+a stalled XOR run is no local minimum (its gradient is not 0, E keeps falling
+while the weights grow: it creeps along a plateau towards infinity).
 """
 from __future__ import annotations
 
@@ -33,7 +38,8 @@ from .._validate import as_matrix, check_positive, check_positive_int
 from ..nn.activations import get_activation
 
 __all__ = ["Network", "small_random_network", "forward_layers", "layered_loss", "backprop_layers",
-           "TrainingRun", "train"]
+           "TrainingRun", "train", "gradient_norm", "parameter_norm", "strictly_decreasing", "RunTrace",
+           "follow_run"]
 
 
 @dataclass
@@ -266,3 +272,95 @@ def train(x, y, net, eta=1.0, epochs=100, batch_size=1, seed=0, train_biases=Tru
             updates += 1
         losses.append(float(0.5 * np.sum((_forward(x, net)[-1] - y) ** 2) / len(x)))
     return TrainingRun(net, np.array(losses), updates)
+
+
+def gradient_norm(x, y, net):
+    """Length of the whole gradient, sqrt(sum of every dE/dw^2 and dE/db^2), of the mean squared error.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D)
+    y : ndarray, shape (N, K)
+    net : Network
+    """
+    d_weights, d_biases = backprop_layers(x, y, net)
+    return float(np.sqrt(sum(np.sum(d ** 2) for d in d_weights + d_biases)))
+
+
+def parameter_norm(net):
+    """Length |w| of the vector of every weight and bias of ``net``."""
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a Network (see small_random_network), got {type(net).__name__}.")
+    return float(np.sqrt(sum(np.sum(p ** 2) for p in net.weights + net.biases)))
+
+
+def strictly_decreasing(values):
+    """True if every value is smaller than the one before it (at least two values needed).
+
+    Parameters
+    ----------
+    values : sequence of float, length >= 2
+    """
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    if values.size < 2:
+        raise ValueError(f"strictly_decreasing needs at least two values, got {values.size}.")
+    return bool(np.all(np.diff(values) < 0))
+
+
+@dataclass
+class RunTrace:
+    """What ``follow_run`` records at each checkpoint (checkpoint 0 is the start).
+
+    Attributes
+    ----------
+    steps : ndarray of int, shape (C + 1,)
+        Full-batch gradient-descent steps made since the start.
+    losses, gradient_norms, parameter_norms : ndarray, shape (C + 1,)
+        E, the gradient's length and |w| at each checkpoint.
+    fell_at_every_step : bool
+        E was lower after every single step than before it (not only at the checkpoints).
+    net : Network
+        The network at the last checkpoint.
+    """
+
+    steps: np.ndarray
+    losses: np.ndarray
+    gradient_norms: np.ndarray
+    parameter_norms: np.ndarray
+    fell_at_every_step: bool
+    net: Network
+
+
+def follow_run(x, y, net, eta=1.0, steps_between=1000, checkpoints=4):
+    """Continue full-batch gradient descent from ``net`` and record E, |grad| and |w| at checkpoints.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D)
+    y : ndarray, shape (N, K)
+    net : Network
+        Where to continue from (not modified).
+    eta : float > 0
+    steps_between : int
+        Steps from one checkpoint to the next.
+    checkpoints : int
+        Number of checkpoints after the start.
+
+    Returns
+    -------
+    RunTrace
+    """
+    x, y = _check(x, y, net)
+    steps_between = check_positive_int(steps_between, "steps_between")
+    checkpoints = check_positive_int(checkpoints, "checkpoints")
+    losses, grads, norms = [layered_loss(x, y, net)], [gradient_norm(x, y, net)], [parameter_norm(net)]
+    fell = True
+    for _ in range(checkpoints):
+        run = train(x, y, net, eta=eta, epochs=steps_between, batch_size=None)
+        fell = fell and strictly_decreasing(run.losses)
+        net = run.net
+        losses.append(float(run.losses[-1]))
+        grads.append(gradient_norm(x, y, net))
+        norms.append(parameter_norm(net))
+    return RunTrace(steps_between * np.arange(checkpoints + 1), np.array(losses), np.array(grads), np.array(norms),
+                    fell, net)

@@ -4,7 +4,8 @@ Chapter 06 compares the engine's optimisers (``lecture_lib.nn.optimizers``)
 where every step can be drawn: on E(w) of two weights.
 
 * ``quadratic(condition_number)``: E(w) = 1/2 wᵀ A w, A with eigenvalues
-  λ_max and λ_min = λ_max / κ (κ the condition number), rotated by an
+  λ_max and λ_min = λ_max / c (c the condition number; the series keeps c
+  for the small stabiliser in a denominator), rotated by an
   angle so that the valley is not aligned with the axes (per-weight methods
   such as Adam then get no free advantage from the coordinates).
 * ``rosenbrock()``: E(w) = (a - w₁)² + b (w₂ - w₁²)², a curved valley.
@@ -14,8 +15,8 @@ w - w* along an eigenvector of eigenvalue λ by (1 - ηλ) per step, hence
 
 * it is stable exactly for η < 2 / λ_max (``predicted_stable_eta``);
 * at the best η = 2 / (λ_min + λ_max) the error shrinks by
-  (κ - 1) / (κ + 1) per step; heavy-ball momentum with its best η and μ
-  by (√κ - 1) / (√κ + 1) (``predicted_rates``).
+  (c - 1) / (c + 1) per step; heavy-ball momentum with its best η and μ
+  by (√c - 1) / (√c + 1) (``predicted_rates``).
 
 The soup example of seed 000 (``soup_data``): chicken stock in litres and
 beef stock in millilitres predict a soup's tastiness; the raw features make
@@ -32,12 +33,15 @@ from typing import Callable
 import numpy as np
 
 from .._validate import as_scalar, check_choice, check_positive, check_positive_int
+from ..datasets import Standardiser
 from ..nn.optimizers import LBFGS, SGD, AdaGrad, Adam, RMSProp
 
 __all__ = [
     "Landscape", "quadratic", "rosenbrock", "OPTIMISER_NAMES", "make_optimizer", "Trajectory", "run_optimizer",
     "predicted_stable_eta", "observed_stable_eta", "predicted_rates", "measured_rate", "condition_number",
     "soup_data", "standardise", "least_squares_hessian", "gradient_descent_many_rates", "steps_to_converge",
+    "RATE_GRID", "RateSweep", "sweep_learning_rates", "steepest_direction", "reversal_fraction", "path_length",
+    "noisy_valley_data", "minibatch_excess_loss", "separable_quadratic",
 ]
 
 #: The optimisers the chapter compares, by the names the widget shows.
@@ -89,12 +93,12 @@ class Landscape:
 
 
 def quadratic(condition_number=50.0, lambda_max=1.0, angle_degrees=30.0):
-    """E(w) = 1/2 wᵀ A w with eigenvalues λ_max and λ_max / κ, the eigenvectors rotated by ``angle_degrees``.
+    """E(w) = 1/2 wᵀ A w with eigenvalues λ_max and λ_max / c, the eigenvectors rotated by ``angle_degrees``.
 
     Parameters
     ----------
     condition_number : float >= 1
-        κ = λ_max / λ_min.
+        c = λ_max / λ_min.
     lambda_max : float > 0
         The largest eigenvalue (the curvature across the valley).
     angle_degrees : float
@@ -105,17 +109,22 @@ def quadratic(condition_number=50.0, lambda_max=1.0, angle_degrees=30.0):
     Landscape
         Minimum at 0, start (-1.8, 0.6)·(rotated), ``hessian`` = A.
     """
-    kappa = as_scalar(condition_number, "condition_number")
-    if not kappa >= 1:
-        raise ValueError(f"condition_number must be >= 1 (it is λ_max / λ_min), got {kappa}.")
+    cond = as_scalar(condition_number, "condition_number")
+    if not cond >= 1:
+        raise ValueError(f"condition_number must be >= 1 (it is λ_max / λ_min), got {cond}.")
     lambda_max = check_positive(lambda_max, "lambda_max")
     angle = math.radians(as_scalar(angle_degrees, "angle_degrees"))
     rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
-    hessian = rotation @ np.diag([lambda_max / kappa, lambda_max]) @ rotation.T
+    hessian = rotation @ np.diag([lambda_max / cond, lambda_max]) @ rotation.T
+
+    (h11, h12), (_, h22) = hessian.tolist()
 
     def fun_and_grad(w):
-        grad = hessian @ w
-        return 0.5 * float(w @ grad), grad
+        # Written out element by element rather than with ``hessian @ w``: a 2x2 product through BLAS may
+        # round differently on another BLAS, and runs at the edge of stability would amplify that.
+        w1, w2 = float(w[0]), float(w[1])
+        grad = np.array([h11 * w1 + h12 * w2, h12 * w1 + h22 * w2])
+        return 0.5 * (w1 * grad[0] + w2 * grad[1]), grad
 
     # The start lies mostly along the flat direction and a little across it, as a
     # random start usually does in a long valley.
@@ -123,7 +132,7 @@ def quadratic(condition_number=50.0, lambda_max=1.0, angle_degrees=30.0):
         return 0.5 * (hessian[0, 0] * w1 * w1 + 2 * hessian[0, 1] * w1 * w2 + hessian[1, 1] * w2 * w2)
 
     start = rotation @ np.array([-1.8, 0.6])
-    return Landscape(f"quadratic, κ = {kappa:g}", fun_and_grad, np.zeros(2), start, (-2.2, 2.2, -1.6, 1.6),
+    return Landscape(f"quadratic, c = {cond:g}", fun_and_grad, np.zeros(2), start, (-2.2, 2.2, -1.6, 1.6),
                      hessian, grid_loss)
 
 
@@ -188,12 +197,17 @@ class Trajectory:
     diverged : bool
     optimiser : str
         The optimiser's repr.
+    evaluations : int
+        Calls of fun_and_grad (E and ∇E together) the run made, the one at
+        the start included: one per step plus one for the first-order
+        methods, more for L-BFGS (its line search evaluates E at trial points).
     """
 
     weights: np.ndarray
     losses: np.ndarray
     diverged: bool
     optimiser: str
+    evaluations: int = 0
 
     @property
     def final_loss(self) -> float:
@@ -226,19 +240,27 @@ def run_optimizer(landscape, optimiser, steps=100, start=None):
     if isinstance(optimiser, LBFGS):
         result = optimiser.minimize(landscape.fun_and_grad, w, max_iter=steps, keep_path=True)
         weights = np.array(result.path)
-        return Trajectory(weights, np.array(result.losses, dtype=float), False, repr(optimiser))
-    weights, losses = [w.copy()], [landscape.fun_and_grad(w)[0]]
+        return Trajectory(weights, np.array(result.losses, dtype=float), False, repr(optimiser), result.n_evals)
+    loss, grad = landscape.fun_and_grad(w)
+    weights, losses = [w.copy()], [loss]
     diverged = False
-    params = {"w": w}
-    for _ in range(steps):
-        grad = landscape.fun_and_grad(w)[1]
-        optimiser.step(params, {"w": grad})
-        if not np.all(np.isfinite(w)) or np.linalg.norm(w) > _DIVERGED_NORM:
+    optimiser.step({"w": w}, {"w": np.asarray(grad, dtype=float)})  # the first step through the checked interface
+    calls = 1
+    for step in range(steps):
+        if step:
+            # Later steps: the same array and a float gradient of its shape, so the
+            # per-step structure check of ``step`` can be skipped (sweeps run many steps).
+            optimiser._apply([(w, np.asarray(grad, dtype=float))])
+        squared_norm = float(np.sum(w * w))
+        if not squared_norm <= _DIVERGED_NORM ** 2:  # also catches NaN (and inf, which overflows to inf)
             diverged = True
             break
+        # E and ∇E at the new weights in one call: E for the record, ∇E for the next step.
+        loss, grad = landscape.fun_and_grad(w)
+        calls += 1
         weights.append(w.copy())
-        losses.append(landscape.fun_and_grad(w)[0])
-    return Trajectory(np.array(weights), np.array(losses), diverged, repr(optimiser))
+        losses.append(loss)
+    return Trajectory(np.array(weights), np.array(losses), diverged, repr(optimiser), calls)
 
 
 def predicted_stable_eta(hessian) -> float:
@@ -286,15 +308,15 @@ def predicted_rates(hessian):
     Returns
     -------
     dict
-        ``eta_gd`` = 2/(λ_min+λ_max), ``rate_gd`` = (κ-1)/(κ+1);
-        ``eta_momentum`` = 4/(√λ_max+√λ_min)², ``momentum`` = ((√κ-1)/(√κ+1))²,
-        ``rate_momentum`` = (√κ-1)/(√κ+1) (Polyak 1964); ``kappa``.
+        ``eta_gd`` = 2/(λ_min+λ_max), ``rate_gd`` = (c-1)/(c+1);
+        ``eta_momentum`` = 4/(√λ_max+√λ_min)², ``momentum`` = ((√c-1)/(√c+1))²,
+        ``rate_momentum`` = (√c-1)/(√c+1) (Polyak 1964); ``condition_number`` c.
     """
     eigenvalues = np.linalg.eigvalsh(np.asarray(hessian, dtype=float))
     lam_min, lam_max = float(eigenvalues[0]), float(eigenvalues[-1])
-    kappa = lam_max / lam_min
-    root = math.sqrt(kappa)
-    return {"kappa": kappa, "eta_gd": 2.0 / (lam_min + lam_max), "rate_gd": (kappa - 1) / (kappa + 1),
+    cond = lam_max / lam_min
+    root = math.sqrt(cond)
+    return {"condition_number": cond, "eta_gd": 2.0 / (lam_min + lam_max), "rate_gd": (cond - 1) / (cond + 1),
             "eta_momentum": 4.0 / (math.sqrt(lam_max) + math.sqrt(lam_min)) ** 2,
             "momentum": ((root - 1) / (root + 1)) ** 2, "rate_momentum": (root - 1) / (root + 1)}
 
@@ -347,9 +369,12 @@ def soup_data(n=200, seed=0):
 
 
 def standardise(x):
-    """z-scores of the columns of x, shape (N, D): (x - mean) / standard deviation."""
-    x = np.asarray(x, dtype=float)
-    return (x - x.mean(axis=0)) / x.std(axis=0)
+    """z-scores of the columns of x, shape (N, D): (x - mean) / standard deviation.
+
+    The series' ``Standardiser`` fitted on x itself (the soup fit has no held-out data), so a
+    constant column is centred, not divided by ~0.
+    """
+    return Standardiser().fit(x).transform(x)
 
 
 def least_squares_hessian(x):
@@ -421,7 +446,8 @@ def adam_vs_lbfgs(n_train, seed, hidden=16, adam_etas=(0.001, 0.01), adam_update
     hidden : int
         ReLU units of the hidden layer (softmax output, categorical cross-entropy).
     adam_etas : sequence of float
-        Learning rates of Adam (0.001 is Keras's default; 0.01 did better here).
+        Learning rates of Adam (0.001 is Keras's default, 0.01 ten times it): each is reported, none is
+        chosen (a choice would need a validation split, not the test images).
     adam_updates : int
         Mini-batch updates of Adam (batch 32), rounded to whole epochs.
     lbfgs_iterations : int
@@ -430,7 +456,7 @@ def adam_vs_lbfgs(n_train, seed, hidden=16, adam_etas=(0.001, 0.01), adam_update
     Returns
     -------
     dict
-        ('adam', η) for each η and 'lbfgs': (training loss, test accuracy).
+        ('adam', η) for each η and 'lbfgs': (training loss, test accuracy, training accuracy).
     """
     from ..datasets.digits import load_digits
     from ..nn.layers import Dense
@@ -453,6 +479,202 @@ def adam_vs_lbfgs(n_train, seed, hidden=16, adam_etas=(0.001, 0.01), adam_update
         else:
             model.compile(loss="categorical_crossentropy", optimizer=LBFGS(), metrics=["acc"])
             model.fit(x[subset], y[subset], epochs=lbfgs_iterations)
-        train_loss = model.evaluate(x[subset], y[subset])[0]
-        results[name] = (float(train_loss), float(model.evaluate(x_test, y_test)[1]))
+        train_loss, train_accuracy = model.evaluate(x[subset], y[subset])[:2]
+        results[name] = (float(train_loss), float(model.evaluate(x_test, y_test)[1]), float(train_accuracy))
     return results
+
+
+# --- each optimiser at its own best learning rate --------------------------------------------------
+
+#: The learning rates every sweep of the chapter tries: four per decade from 1e-4 to 10^0.5 ≈ 3.16.
+RATE_GRID = 10.0 ** np.arange(-4.0, 0.5 + 1e-9, 0.25)
+
+
+@dataclass
+class RateSweep:
+    """Final distances to the minimum of one run per (optimiser, η).
+
+    Attributes
+    ----------
+    etas : ndarray, shape (K,)
+    distances : dict
+        {optimiser name: ndarray (K,)}: |w_T - w*| after ``steps`` updates,
+        inf for a run that diverged.
+    steps : int
+    """
+
+    etas: np.ndarray
+    distances: dict
+    steps: int
+
+    def best(self, name):
+        """(η, distance) of the η with the smallest final distance for optimiser ``name`` (the first on ties)."""
+        if name not in self.distances:
+            raise ValueError(f"no sweep of {name!r}; the sweep has {sorted(self.distances)}.")
+        index = int(np.argmin(self.distances[name]))
+        return float(self.etas[index]), float(self.distances[name][index])
+
+
+def sweep_learning_rates(landscape, names, etas=RATE_GRID, steps=200, momentum=0.9):
+    """Run every optimiser of ``names`` at every η of ``etas`` on ``landscape`` and keep the final distance.
+
+    The criterion is |w - w*| after ``steps`` updates (the same budget for
+    every method); μ (momentum and Nesterov) stays at ``momentum`` and
+    Adam's β's at their defaults, so only η is chosen. L-BFGS has no η and
+    is refused.
+
+    Returns
+    -------
+    RateSweep
+    """
+    names = [check_choice(name, "optimiser", OPTIMISER_NAMES) for name in names]
+    if "lbfgs" in names:
+        raise ValueError("L-BFGS has no learning rate to sweep (its line search picks the step).")
+    etas = np.asarray(etas, dtype=float).reshape(-1)
+    if etas.size == 0 or not np.all(etas > 0):
+        raise ValueError(f"etas must be a non-empty sequence of learning rates > 0, got {etas}.")
+    steps = check_positive_int(steps, "steps")
+    distances = {}
+    for name in names:
+        finals = []
+        for eta in etas:
+            run = run_optimizer(landscape, make_optimizer(name, eta, momentum), steps)
+            finals.append(np.inf if run.diverged else run.distance_to(landscape.minimum)[-1])
+        distances[name] = np.array(finals)
+    return RateSweep(etas, distances, steps)
+
+
+# --- oscillation across the valley --------------------------------------------------------------
+
+def steepest_direction(hessian):
+    """The unit eigenvector of the largest eigenvalue λ_max (the direction across the valley), shape (2,)."""
+    eigenvalues, vectors = np.linalg.eigh(np.asarray(hessian, dtype=float))
+    return vectors[:, -1]
+
+
+def reversal_fraction(trajectory, direction, steps=30):
+    """The fraction of the first ``steps`` consecutive pairs of steps whose components along ``direction`` have opposite signs.
+
+    1.0: every step reverses the previous one along ``direction`` (a zig-zag
+    across the valley); 0.0: the path never turns back along it. Steps whose
+    component is below 1e-12 (the direction has died out) count as no
+    reversal.
+
+    Parameters
+    ----------
+    trajectory : Trajectory
+        With at least ``steps + 2`` iterates.
+    direction : array_like, shape (2,)
+    steps : int
+    """
+    steps = check_positive_int(steps, "steps")
+    moves = np.diff(trajectory.weights, axis=0) @ np.asarray(direction, dtype=float)
+    if len(moves) < steps + 1:
+        raise ValueError(f"the trajectory has {len(moves)} steps; {steps + 1} are needed to count {steps} pairs.")
+    moves = moves[:steps + 1]
+    moves = np.where(np.abs(moves) < 1e-12, 0.0, moves)
+    return float(np.mean(moves[1:] * moves[:-1] < 0))
+
+
+def path_length(trajectory):
+    """Σ_t |w_{t+1} - w_t|: the length of the walk (a zig-zag walks much further than the distance covered)."""
+    return float(np.sum(np.linalg.norm(np.diff(trajectory.weights, axis=0), axis=1)))
+
+
+# --- the same valley with stochastic gradients ----------------------------------------------------
+
+def noisy_valley_data(condition_number=50.0, n=1000, noise=0.5, angle_degrees=30.0, seed=0):
+    """Least-squares data whose loss is the chapter's valley: E(w) = 1/(2N) Σ (x·w - y)² with Hessian ≈ A.
+
+    The inputs are x = z A^{1/2} with z ~ N(0, I), so that XᵀX/N ≈ A, the
+    Hessian of ``quadratic(condition_number, angle_degrees=angle_degrees)``;
+    y = x·(1, 1) + noise·N(0, 1). A mini-batch gradient of this loss is a
+    noisy estimate of the full gradient: the valley of §2 with stochastic
+    gradients.
+
+    Returns
+    -------
+    x : ndarray, shape (n, 2)
+    y : ndarray, shape (n,)
+    """
+    n = check_positive_int(n, "n")
+    noise = check_positive(noise, "noise", allow_zero=True)
+    hessian = quadratic(condition_number, angle_degrees=angle_degrees).hessian
+    eigenvalues, vectors = np.linalg.eigh(hessian)
+    root = vectors @ np.diag(np.sqrt(eigenvalues)) @ vectors.T
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 2)) @ root
+    y = x @ np.ones(2) + noise * rng.standard_normal(n)
+    return x, y
+
+
+def minibatch_excess_loss(x, y, optimiser, steps, batch_size=10, seed=0, start=None):
+    """Train w on E(w) = 1/(2N) Σ (x·w - y)² with mini-batch gradients; E(w_t) - E(w*) at every step.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, 2)
+    y : ndarray, shape (N,)
+    optimiser : Optimizer
+        A fresh instance (a schedule as its η is evaluated at every step).
+    steps : int
+        Updates, each on ``batch_size`` examples drawn without replacement
+        within an epoch (a new random order every epoch, from ``seed``).
+    start : array_like, shape (2,), optional
+        Default: the minimiser plus the chapter's start offset of the
+        quadratic (mostly along the valley).
+
+    Returns
+    -------
+    ndarray, shape (steps + 1,)
+        E(w_t) - E(w*), computed on all N examples (inf once diverged).
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.ndim != 2 or y.shape != (len(x),):
+        raise ValueError(f"need x of shape (N, D) and y of shape (N,), got {x.shape} and {y.shape}.")
+    steps = check_positive_int(steps, "steps")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    hessian = x.T @ x / len(x)
+    best = np.linalg.solve(hessian, x.T @ y / len(x))
+    w = best + (quadratic().start if start is None else np.asarray(start, dtype=float) - best)
+    rng = np.random.default_rng(seed)
+    order, position = rng.permutation(len(x)), 0
+    excess = np.full(steps + 1, np.inf)
+    excess[0] = 0.5 * (w - best) @ hessian @ (w - best)
+    for t in range(1, steps + 1):
+        if position + batch_size > len(x):
+            order, position = rng.permutation(len(x)), 0
+        batch = order[position:position + batch_size]
+        position += batch_size
+        grad = x[batch].T @ (x[batch] @ w - y[batch]) / len(batch)
+        optimiser.step({"w": w}, {"w": grad})
+        if not np.all(np.isfinite(w)) or np.linalg.norm(w) > _DIVERGED_NORM:
+            break
+        excess[t] = 0.5 * (w - best) @ hessian @ (w - best)
+    return excess
+
+
+# --- weight decay, coupled and decoupled ----------------------------------------------------------
+
+def separable_quadratic(curvatures, minimum, start=None):
+    """E(w) = 1/2 Σ_i h_i (w_i - w*_i)²: an axis-aligned valley of two weights with curvatures h and minimum w*.
+
+    Its gradient along w_i is h_i (w_i - w*_i): a weight of small curvature
+    gets small gradients. Start: 0 unless given.
+    """
+    curvatures = np.asarray(curvatures, dtype=float).reshape(2)
+    minimum = np.asarray(minimum, dtype=float).reshape(2)
+    if not np.all(curvatures > 0):
+        raise ValueError(f"curvatures must be > 0, got {curvatures}.")
+
+    def fun_and_grad(w):
+        grad = curvatures * (w - minimum)
+        return 0.5 * float(grad @ (w - minimum)), grad
+
+    def grid_loss(w1, w2):
+        return 0.5 * (curvatures[0] * (w1 - minimum[0]) ** 2 + curvatures[1] * (w2 - minimum[1]) ** 2)
+
+    low, high = min(0.0, *minimum) - 1.0, max(0.0, *minimum) + 1.0
+    return Landscape("separable quadratic", fun_and_grad, minimum,
+                     np.zeros(2) if start is None else np.asarray(start, dtype=float).reshape(2),
+                     (low, high, low, high), np.diag(curvatures), grid_loss)

@@ -24,13 +24,14 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import as_matrix, check_choice, check_positive, check_positive_int
+from ..datasets import validation_split
 from ..nn.layers import Dense
 from ..nn.model import Sequential
 from ..nn.optimizers import SGD
 from .playground_data import make_playground_data, train_test_split
 
 __all__ = ["ACTIVATION_CHOICES", "LEARNING_RATES", "L2_STRENGTHS", "EPOCH_CHOICES", "LIM", "build_network",
-           "l2_penalty", "backward_with_l2", "train_step", "PlaygroundRun"]
+           "l2_penalty", "backward_with_l2", "train_step", "PlaygroundRun", "edge_crosses_square"]
 
 ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu")
 #: The playground's learning-rate menu.
@@ -122,6 +123,27 @@ def train_step(model, x, y, l2=0.0) -> float:
     return loss
 
 
+def edge_crosses_square(w, b, lim=LIM) -> bool:
+    """Does the edge w1 x1 + w2 x2 + b = 0 of a first-layer unit cross the square [-lim, lim]²?
+
+    True when h = w·x + b takes both signs (or 0) at the square's corners: h is linear, so it
+    changes sign inside the square exactly when it does between two corners.
+
+    Parameters
+    ----------
+    w : ndarray, shape (2,)
+    b : float
+    lim : float > 0
+    """
+    w = np.asarray(w, dtype=np.float64).reshape(-1)
+    if w.shape != (2,):
+        raise ValueError(f"w must hold the unit's two input weights, shape (2,); got shape {np.shape(w)}.")
+    lim = check_positive(lim, "lim")
+    corners = np.array([[-lim, -lim], [-lim, lim], [lim, -lim], [lim, lim]])
+    h = corners @ w + float(b)
+    return bool(h.min() <= 0 <= h.max())
+
+
 class PlaygroundRun:
     """One playground setting: data, network and the loss history of its training.
 
@@ -138,6 +160,11 @@ class PlaygroundRun:
         L2 strength lambda (may be changed between ``train`` calls).
     train_fraction : float in (0, 1)
         Share of the points used for training; the rest are test points.
+    validation_fraction : float in [0, 1)
+        Share of the training points held out as a validation split (stratified,
+        ``lecture_lib.datasets.validation_split``) for choosing an epoch or a
+        setting; 0 (the playground's default) holds none out. The network
+        never trains on them, and the test points stay for one final look.
     n_samples : int
         Points in the data set (train + test).
     batch_size : int
@@ -147,20 +174,28 @@ class PlaygroundRun:
     Attributes
     ----------
     x_train, y_train, x_test, y_test : ndarray, shapes (N, 2) and (N,)
+    x_val, y_val : ndarray or None
+        The validation split (None with ``validation_fraction=0``).
     model : Sequential
     epoch : int
         Epochs trained so far.
     history : dict of str -> list of float
-        'epoch', 'train_loss', 'test_loss', 'train_acc', 'test_acc', from
-        epoch 0 (before training) on.
+        'epoch', 'train_loss', 'test_loss', 'train_acc', 'test_acc' (and
+        'val_loss', 'val_acc' with a validation split), from epoch 0 (before
+        training) on.
     diverged : bool
         True once a loss became NaN/inf (training stops; lower eta).
     """
 
     def __init__(self, dataset="circle", noise=0.0, hidden=(4, 2), activation="tanh", eta=0.03, l2=0.0,
-                 train_fraction=0.5, n_samples=200, batch_size=10, seed=0):
+                 train_fraction=0.5, n_samples=200, batch_size=10, seed=0, validation_fraction=0.0):
         x, y = make_playground_data(dataset, n_samples=n_samples, noise=noise, seed=seed)
         self.x_train, self.y_train, self.x_test, self.y_test = train_test_split(x, y, train_fraction, seed=seed)
+        validation_fraction = check_positive(validation_fraction, "validation_fraction", allow_zero=True)
+        self.x_val = self.y_val = None
+        if validation_fraction:
+            self.x_train, self.y_train, self.x_val, self.y_val = validation_split(
+                self.x_train, self.y_train, fraction=validation_fraction, seed=seed)
         self.settings = {"dataset": dataset, "noise": float(noise), "hidden": tuple(hidden),
                          "activation": activation, "train_fraction": float(train_fraction)}
         self.model = build_network(hidden, activation, eta, seed)
@@ -170,7 +205,8 @@ class PlaygroundRun:
         self.diverged = False
         self._rng = np.random.default_rng(seed)
         self._targets = self.y_train.reshape(-1, 1).astype(float)
-        self.history = {key: [] for key in ("epoch", "train_loss", "test_loss", "train_acc", "test_acc")}
+        self._splits = ("train", "val", "test") if self.x_val is not None else ("train", "test")
+        self.history = {"epoch": [], **{f"{split}_{kind}": [] for split in self._splits for kind in ("loss", "acc")}}
         self._record()
 
     def __repr__(self):
@@ -200,24 +236,25 @@ class PlaygroundRun:
             return self.model.eval().forward(as_matrix(x, "x", n_columns=2))[:, 0]
 
     def loss(self, split="train") -> float:
-        """Data loss E (binary cross-entropy) on 'train' or 'test'."""
+        """Data loss E (binary cross-entropy) on 'train', 'val' (with a validation split) or 'test'."""
         x, y = self._split(split)
         with np.errstate(over="ignore", invalid="ignore"):
             return self.model.loss.value(y.astype(float), self.predict_proba(x))
 
     def accuracy(self, split="train") -> float:
-        """Share of the 'train' or 'test' points classified correctly (threshold 0.5)."""
+        """Share of the 'train', 'val' or 'test' points classified correctly (threshold 0.5)."""
         x, y = self._split(split)
         return float(np.mean((self.predict_proba(x) > 0.5) == y))
 
     def _split(self, split):
-        check_choice(split, "split", ("train", "test"))
-        return (self.x_train, self.y_train) if split == "train" else (self.x_test, self.y_test)
+        check_choice(split, "split", self._splits)
+        return {"train": (self.x_train, self.y_train), "val": (self.x_val, self.y_val),
+                "test": (self.x_test, self.y_test)}[split]
 
     def _record(self):
         """Append the current epoch's losses and accuracies (one forward pass per split)."""
         self.history["epoch"].append(self.epoch)
-        for split in ("train", "test"):
+        for split in self._splits:
             x, y = self._split(split)
             p = self.predict_proba(x)
             with np.errstate(over="ignore", invalid="ignore"):
@@ -251,3 +288,39 @@ class PlaygroundRun:
         grid = np.linspace(-LIM, LIM, resolution)
         g1, g2 = np.meshgrid(grid, grid)
         return self.predict_proba(np.column_stack([g1.ravel(), g2.ravel()])).reshape(resolution, resolution)
+
+    def hidden_unit_grids(self, layer=1, resolution=60):
+        """Every unit's output g_j of hidden layer ``layer`` over the input plane (TensorFlow Playground's
+        small pictures inside each neuron).
+
+        Parameters
+        ----------
+        layer : int
+            1 for the first hidden layer, up to the number of hidden layers.
+        resolution : int
+            Grid points per axis over [-LIM, LIM]².
+
+        Returns
+        -------
+        ndarray, shape (units, resolution, resolution)
+            [j, i, k]: unit j's output at x2 = grid[i], x1 = grid[k] (``imshow(origin='lower')`` order).
+        """
+        n_hidden = len(self.settings["hidden"])
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 1 <= layer <= n_hidden:
+            raise ValueError(f"layer must be a hidden layer, an int from 1 to {n_hidden}; got {layer!r}"
+                             + (" (this network has no hidden layer)." if n_hidden == 0 else "."))
+        resolution = check_positive_int(resolution, "resolution")
+        grid = np.linspace(-LIM, LIM, resolution)
+        g1, g2 = np.meshgrid(grid, grid)
+        out = np.column_stack([g1.ravel(), g2.ravel()])
+        model = self.model.eval()
+        with np.errstate(over="ignore", invalid="ignore"):
+            for dense in model.layers[:layer]:
+                out = dense.forward(out)
+        return out.T.reshape(-1, resolution, resolution).copy()
+
+    def hidden_unit_weights(self, layer=1):
+        """(W, b) of hidden layer ``layer``: W of shape (inputs, units), b of shape (units,) (copies)."""
+        self.hidden_unit_grids(layer, resolution=1)                       # validates the layer
+        dense = self.model.layers[layer - 1]
+        return dense.params["W"].copy(), dense.params["b"].copy()

@@ -296,8 +296,17 @@ def symbolic_layered_network(sizes=(2, 2, 2, 2)) -> LayeredNetwork:
     return LayeredNetwork(x, y, W, b, h, g, E, short)
 
 
-def layered_error_terms(net):
+def layered_error_terms(net, without_derivative_in=None):
     """The error terms eps^{(n)}_j of every layer, from the output down, in the short symbols.
+
+    Parameters
+    ----------
+    net : LayeredNetwork
+    without_derivative_in : int, optional
+        A hidden layer n (1 <= n < L) whose error terms leave out the factor
+        g^{(n)}_j (1 - g^{(n)}_j): a planted bug. The layers below are computed
+        from the wrong terms, as a real backward pass would, so the bug reaches
+        layer n and every layer under it.
 
     Returns
     -------
@@ -306,13 +315,18 @@ def layered_error_terms(net):
         eps^{(n)}_j = (sum_k eps^{(n+1)}_k w^{(n+1)}_{jk}) g^{(n)}_j (1 - g^{(n)}_j).
     """
     n_layers = len(net.W)
+    if without_derivative_in is not None and not (isinstance(without_derivative_in, int)
+                                                  and 1 <= without_derivative_in < n_layers):
+        raise ValueError(f"without_derivative_in must be a hidden layer, an int from 1 to {n_layers - 1}; "
+                         f"got {without_derivative_in!r}.")
     eps = [None] * n_layers
     out = net.g_symbols[-1]
     eps[-1] = [(out[k] - net.y[k]) * out[k] * (1 - out[k]) for k in range(len(out))]
     for n in range(n_layers - 2, -1, -1):
         g, W_next = net.g_symbols[n], net.W[n + 1]
-        eps[n] = [sum(eps[n + 1][k] * W_next[j, k] for k in range(W_next.shape[1])) * g[j] * (1 - g[j])
-                  for j in range(len(g))]
+        dropped = without_derivative_in == n + 1                        # eps[n] belongs to layer n + 1
+        eps[n] = [sum(eps[n + 1][k] * W_next[j, k] for k in range(W_next.shape[1]))
+                  * (1 if dropped else g[j] * (1 - g[j])) for j in range(len(g))]
     return eps
 
 

@@ -5,6 +5,9 @@
   multiples); ``update_playground`` changes only the artists' data.
 * ``PlaygroundFigure`` keeps one figure and its artists and redraws by
   blitting, so a slider change stays far under 100 ms.
+* ``draw_hidden_unit_maps``: each hidden unit's output over the input plane,
+  the small pictures TensorFlow Playground draws inside every neuron; for the
+  first hidden layer each map is a soft step across one line, the unit's edge.
 * ``Playground``: the app (data set, noise, hidden layers, units,
   activation, learning rate, L2 strength, train/test ratio, "train N
   epochs" and "reset"). Training happens only on the button; a slider change
@@ -23,10 +26,10 @@ from ..topics.playground import ACTIVATION_CHOICES, EPOCH_CHOICES, L2_STRENGTHS,
 from ..topics.playground_data import MAX_NOISE, PLAYGROUND_DATASETS
 from .diagrams import draw_network  # re-exported: chapter 03 imports it from here
 from .live_figure import LiveFigure, new_figure
-from .plotting import CLASS_COLORS, CLASS_MARKERS, COLORS
+from .plotting import CLASS_COLORS, CLASS_MARKERS, COLORS, line_through_box
 
 __all__ = ["draw_playground", "update_playground", "draw_network", "playground_colormap", "marker_legend_handles",
-           "add_probability_colorbar", "PlaygroundFigure",
+           "add_probability_colorbar", "draw_hidden_unit_maps", "PlaygroundFigure",
            "Playground"]
 
 
@@ -152,6 +155,59 @@ def draw_playground(ax, run, ax_loss=None, resolution=60, title=None, legend=Fal
         ax_loss.legend(loc="upper right", fontsize=9)
     update_playground(artists, run, resolution, title=title, new_points=False)
     return artists
+
+
+#: The value range of each activation's output, for a colour scale shared by all units of a layer.
+_UNIT_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+
+
+def draw_hidden_unit_maps(axes, run, layer=1, resolution=60, colorbar=True):
+    """Draw every unit of one hidden layer as a map of its output g_j over the input plane.
+
+    Parameters
+    ----------
+    axes : sequence of matplotlib Axes
+        One per unit of the layer.
+    run : PlaygroundRun
+    layer : int
+        Which hidden layer (1 = first).
+    resolution : int
+    colorbar : bool
+        One colour bar for the row, labelled with the unit output g.
+
+    Returns
+    -------
+    images : list of AxesImage
+        One per unit. For ``layer=1`` each axis also shows the unit's edge, the
+        line h_j = w_1j x_1 + w_2j x_2 + b_j = 0 (dashed) where its output changes most.
+
+    Notes
+    -----
+    The colour map is diverging, centred on the middle of the activation's range
+    (0 for tanh, 0.5 for the sigmoid); ReLU maps run from 0 to the layer's largest output.
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(run, PlaygroundRun):
+        raise TypeError(f"run must be a PlaygroundRun, got {type(run).__name__}.")
+    grids = run.hidden_unit_grids(layer, resolution)
+    axes = list(np.ravel(axes))
+    if len(axes) != len(grids):
+        raise ValueError(f"axes must hold one Axes per unit of hidden layer {layer} ({len(grids)}); got {len(axes)}.")
+    low, high = _UNIT_RANGES.get(run.settings["activation"], (0.0, max(float(np.nanmax(grids)), 1e-12)))
+    W, b = run.hidden_unit_weights(layer)
+    images = []
+    for j, (ax, grid) in enumerate(zip(axes, grids)):
+        images.append(ax.imshow(grid, origin="lower", extent=(-LIM, LIM, -LIM, LIM), cmap="PuOr_r", vmin=low,
+                                vmax=high, interpolation="bilinear"))
+        if layer == 1:
+            ax.plot(*line_through_box(W[:, j], b[j], 0.0, (-LIM, LIM)), "--", color=COLORS["line"], linewidth=1.2)
+        ax.set(xlim=(-LIM, LIM), ylim=(-LIM, LIM), aspect="equal", xlabel="$x_1$", ylabel="$x_2$" if j == 0 else "",
+               title=f"unit {j + 1}")
+        ax.grid(False)
+    if colorbar:
+        plt.colorbar(images[-1], ax=axes, shrink=0.8, label=f"unit output $g = f(h)$ ({run.settings['activation']})")
+    return images
 
 
 def _summary(run):

@@ -12,7 +12,7 @@ AdamW), ``lbfgs`` (L-BFGS, which needs the loss as a function:
 ``step(params, grads, closure)`` or ``minimize``) with its ``line_search``.
 
 Each class's docstring gives its formula in the slides' notation (η
-learning rate, g = ∇E(w) gradient, ε) and where PyTorch's and Keras's
+learning rate, ∇E(w) the gradient, κ the stabiliser, code ``eps``) and where PyTorch's and Keras's
 conventions differ; ``Cls.like('pytorch')`` / ``Cls.like('keras')`` build
 the optimiser with that framework's defaults and conventions.
 """

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from ..._validate import check_choice, check_positive
-from .base import Optimizer, check_decay_rate
+from .base import Optimizer, check_decay_rate, keras_decay
 
 __all__ = ["Adam", "AdamW"]
 
@@ -23,30 +23,31 @@ class Adam(Optimizer):
     beta1 : float in [0, 1)
         Decay of the first-moment (mean) estimate m.
     beta2 : float in [0, 1)
-        Decay of the second-moment (uncentred variance) estimate v.
+        Decay of the second-moment (uncentred variance) estimate s.
     eps : float > 0
-        Keeps the division finite where v is ~0 (1e-7 as in Keras; PyTorch 1e-8).
+        κ, keeps the division finite where s is ~0 (1e-7 as in Keras's
+        ``epsilon``; PyTorch's ``eps`` 1e-8).
     eps_placement : {'corrected', 'uncorrected'}
-        Where ε is added (see Notes).
+        Where κ is added (see Notes).
     weight_decay, decoupled_decay, clipvalue, clipnorm, global_clipnorm
         See ``Optimizer``. Coupled decay (the default) is PyTorch's
         ``Adam(weight_decay=λ)``; for the decoupled form use ``AdamW``.
 
     Notes
     -----
-    With gradient g at step t = 1, 2, ... (counted per parameter array):
-    m = β₁ m + (1 - β₁) g,  v = β₂ v + (1 - β₂) g²,
-    m̂ = m / (1 - β₁ᵗ),  v̂ = v / (1 - β₂ᵗ)  (bias correction:
-    m and v start at 0 and would be too small in the first steps),
-    w <- w - η m̂ / (√v̂ + ε).
+    With the gradient ∇E_t at step t = 1, 2, ... (counted per parameter array):
+    m = β₁ m + (1 - β₁) ∇E_t,  s = β₂ s + (1 - β₂) ∇E_t²,
+    m̂ = m / (1 - β₁ᵗ),  ŝ = s / (1 - β₂ᵗ)  (bias correction:
+    m and s start at 0 and would be too small in the first steps),
+    w <- w - η m̂ / (√ŝ + κ). (The paper writes v for s and ε for κ.)
     (Kingma & Ba, 2015, Algorithm 1; PyTorch: ``eps_placement='corrected'``.)
 
-    Keras (and TensorFlow) add ε to the *uncorrected* root, which is the
-    paper's "ε̂" (end of its section 2): w <- w - η_t m / (√v + ε) with
+    Keras (and TensorFlow) add κ to the *uncorrected* root, which is the
+    paper's "ε̂" (end of its section 2): w <- w - η_t m / (√s + κ) with
     η_t = η √(1 - β₂ᵗ) / (1 - β₁ᵗ): ``eps_placement='uncorrected'``. That
-    equals the corrected form with ε replaced by ε / √(1 - β₂ᵗ), i.e. ε
+    equals the corrected form with κ replaced by κ / √(1 - β₂ᵗ), i.e. κ
     ~30 times larger at t = 1 for β₂ = 0.999, the same once t >> 1/(1 - β₂).
-    Defaults: Keras's numbers (η = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-7)
+    Defaults: Keras's numbers (η = 0.001, β₁ = 0.9, β₂ = 0.999, κ = 1e-7)
     with the paper's (PyTorch's) placement. ``Adam.like('keras')`` and
     ``Adam.like('pytorch')`` give each framework's exact defaults.
     """
@@ -74,13 +75,13 @@ class Adam(Optimizer):
 
     @staticmethod
     def _decay_defaults(framework):
-        return {}
+        return keras_decay(framework)  # AdamW is always decoupled
 
     def _update(self, p, g, state):
         if not state:
-            state.update(t=0, m=np.zeros_like(p), v=np.zeros_like(p), tmp=np.empty_like(p))
+            state.update(t=0, m=np.zeros_like(p), s=np.zeros_like(p), tmp=np.empty_like(p))
         state["t"] += 1
-        t, m, v, tmp = state["t"], state["m"], state["v"], state["tmp"]
+        t, m, v, tmp = state["t"], state["m"], state["s"], state["tmp"]  # v: the second moment s
         # In-place updates into preallocated arrays: no new arrays per step.
         m *= self.beta1
         np.multiply(g, 1 - self.beta1, out=tmp)      # (1 - beta1) g
@@ -117,7 +118,7 @@ class AdamW(Adam):
     -----
     Loshchilov & Hutter (2019): with L2 inside the gradient (coupled,
     ``Adam(weight_decay=λ)``), the penalty's gradient λw is divided by
-    √v̂ like every gradient, so weights with large gradients are hardly
+    √ŝ like every gradient, so weights with large gradients are hardly
     decayed. Decoupled, every weight shrinks by the same factor 1 - ηλ
     per step. PyTorch's and Keras's AdamW both multiply λ by the current η
     (as here); the paper multiplies it by the schedule's factor only

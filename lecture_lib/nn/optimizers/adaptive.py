@@ -1,20 +1,24 @@
 """Per-weight step sizes from the gradients' history: AdaGrad and RMSProp.
 
-Where ε sits differs between the frameworks, and the option
+Where the stabiliser κ (code: ``eps``, PyTorch's ``eps``, Keras's
+``epsilon``) sits differs between the frameworks, and the option
 ``eps_placement`` selects it:
 
-* ``'outside'``: η g / (√s + ε), the papers' form and PyTorch's;
-* ``'inside'``: η g / √(s + ε), Keras 3's (and TensorFlow 1's RMSProp).
+* ``'outside'``: η ∇E / (√s + κ), AdaGrad's paper and PyTorch's form;
+* ``'inside'``: η ∇E / √(s + κ), Keras 3's (and TensorFlow 1's RMSProp).
 
-The two differ where s is about as small as ε (or, for ε inside, about ε²):
-early on, for weights whose gradients are tiny.
+Outside, κ matters only where √s is about as small as κ itself, i.e.
+s ≈ κ² (1e-14 for κ = 1e-7). Inside, it matters where s ≈ κ, i.e. √s ≈ √κ
+(3e-4 for κ = 1e-7): κ inside the root reaches gradients some
+√κ / κ = 1/√κ (about 3000) times larger than κ outside. Both matter
+early on and for weights whose gradients are tiny.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..._validate import check_choice, check_positive
-from .base import Optimizer, check_decay_rate
+from .base import Optimizer, check_decay_rate, keras_decay
 
 __all__ = ["AdaGrad", "RMSProp"]
 
@@ -22,7 +26,7 @@ _PLACEMENTS = ("outside", "inside")
 
 
 def _divide_by_root(g, s, eps, placement, out):
-    """out = g / (√s + ε) or g / √(s + ε); ``out`` may not alias g or s."""
+    """out = g / (√s + κ) or g / √(s + κ) (g the gradient ∇E, κ = eps); ``out`` may not alias g or s."""
     if placement == "outside":
         np.sqrt(s, out=out)
         out += eps
@@ -47,24 +51,24 @@ class AdaGrad(Optimizer):
     initial_accumulator : float >= 0
         s₀, the value the sum of squares starts from (Keras 0.1, PyTorch 0).
     eps : float > 0
-        ε in the denominator (Keras 1e-7, PyTorch 1e-10).
+        κ in the denominator (Keras 1e-7, PyTorch 1e-10).
     eps_placement : {'outside', 'inside'}
-        √s + ε (PyTorch, the paper's spirit) or √(s + ε) (Keras).
+        √s + κ (PyTorch, the paper's spirit) or √(s + κ) (Keras).
     weight_decay, decoupled_decay, clipvalue, clipnorm, global_clipnorm
         See ``Optimizer``.
 
     Notes
     -----
-    s <- s + g²  (element-wise),  w <- w - η g / (√s + ε).
+    s <- s + ∇E²  (element-wise),  w <- w - η ∇E / (√s + κ).
     (Duchi, Hazan & Singer, 2011, the diagonal version.) s only grows, so
     every weight's step size shrinks for ever: good for sparse features,
     often too early a stop for networks. With s₀ = 0 the first step is
-    η·sign(g) for every weight, whatever the gradient's size; s₀ = 0.1 (Keras)
-    damps the first steps of weights with |g| below ~0.3.
-    Defaults: η, s₀ and ε are Keras's (η = 0.001 is small for AdaGrad; the
-    Keras documentation suggests 1.0 for the paper's form), ε outside the
+    η·sign(∇E) for every weight, whatever the gradient's size; s₀ = 0.1 (Keras)
+    damps the first steps of weights with |∇E| below ~0.3.
+    Defaults: η, s₀ and κ are Keras's (η = 0.001 is small for AdaGrad; the
+    Keras documentation suggests 1.0 for the paper's form), κ outside the
     square root as in PyTorch. ``AdaGrad.like('pytorch')`` gives η = 0.01,
-    s₀ = 0, ε = 1e-10 outside; ``AdaGrad.like('keras')`` ε inside.
+    s₀ = 0, κ = 1e-10 outside; ``AdaGrad.like('keras')`` κ inside.
     """
 
     def __init__(self, eta=0.001, initial_accumulator=0.1, eps=1e-7, eps_placement="outside", weight_decay=0.0,
@@ -83,7 +87,8 @@ class AdaGrad(Optimizer):
         """AdaGrad with ``framework``'s ('keras' or 'pytorch') defaults and conventions; ``settings`` override."""
         defaults = {"keras": dict(eta=0.001, initial_accumulator=0.1, eps=1e-7, eps_placement="inside"),
                     "pytorch": dict(eta=0.01, initial_accumulator=0.0, eps=1e-10, eps_placement="outside")}
-        return cls(**{**defaults[_framework(framework)], **settings})
+        framework = _framework(framework)
+        return cls(**{**defaults[framework], **keras_decay(framework), **settings})
 
     def _update(self, p, g, state):
         if not state:
@@ -106,28 +111,28 @@ class RMSProp(Optimizer):
     rho : float in [0, 1)
         ρ, decay of the running average (Keras ``rho`` 0.9, PyTorch ``alpha`` 0.99).
     eps : float > 0
-        ε (Keras 1e-7, PyTorch 1e-8).
+        κ (Keras 1e-7, PyTorch 1e-8).
     centered : bool
         Divide by an estimate of the gradient's standard deviation instead of
         its root mean square (Graves, 2013).
     eps_placement : {'outside', 'inside'}
-        √s + ε (PyTorch) or √(s + ε) (Keras 3, TensorFlow 1).
+        √s + κ (PyTorch) or √(s + κ) (Keras 3, TensorFlow 1).
     weight_decay, decoupled_decay, clipvalue, clipnorm, global_clipnorm
         See ``Optimizer``.
 
     Notes
     -----
     Plain (Hinton, lecture 6e of "Neural networks for machine learning", 2012):
-    s <- ρ s + (1 - ρ) g²,  w <- w - η g / (√s + ε).
-    Centred: also m <- ρ m + (1 - ρ) g, and the denominator is
-    √(s - m²) + ε: s - m² estimates the variance of g. (s - m² >= 0 in
+    s <- ρ s + (1 - ρ) ∇E²,  w <- w - η ∇E / (√s + κ).
+    Centred: also m <- ρ m + (1 - ρ) ∇E, and the denominator is
+    √(s - m²) + κ: s - m² estimates the variance of ∇E. (s - m² >= 0 in
     exact arithmetic; it is clipped at 0 against rounding, which would
     otherwise give the square root of a tiny negative number, NaN.)
     s and m start at 0 and are not bias-corrected (unlike Adam), so the
-    first steps are larger than η: the first is η g / (√(1-ρ)|g| + ε) ≈ 3.2 η
+    first steps are larger than η: the first is η ∇E / (√(1-ρ)|∇E| + κ) ≈ 3.2 η
     for ρ = 0.9. Neither framework corrects them either.
-    Defaults: Keras's numbers, ε outside as in PyTorch and Hinton's slides
-    (which have no ε); ``RMSProp.like('keras')`` / ``.like('pytorch')``
+    Defaults: Keras's numbers, κ outside as in PyTorch and Hinton's slides
+    (which have no κ); ``RMSProp.like('keras')`` / ``.like('pytorch')``
     give each framework's exact defaults.
     """
 
@@ -149,7 +154,8 @@ class RMSProp(Optimizer):
         """RMSProp with ``framework``'s ('keras' or 'pytorch') defaults and conventions; ``settings`` override."""
         defaults = {"keras": dict(eta=0.001, rho=0.9, eps=1e-7, eps_placement="inside"),
                     "pytorch": dict(eta=0.01, rho=0.99, eps=1e-8, eps_placement="outside")}
-        return cls(**{**defaults[_framework(framework)], **settings})
+        framework = _framework(framework)
+        return cls(**{**defaults[framework], **keras_decay(framework), **settings})
 
     def _update(self, p, g, state):
         if not state:

@@ -21,7 +21,7 @@ by default, so the plain update runs on the gradient itself):
 1. clipping (``clipvalue``, ``clipnorm`` per array, ``global_clipnorm``
    over all arrays; see ``lecture_lib.nn.clipping``), as Keras does it;
 2. weight decay λ (``weight_decay``): *coupled* (the default) adds the
-   gradient of the L2 penalty (λ/2)·||w||² to the gradient, g <- g + λw, as
+   gradient of the L2 penalty (λ/2)·||w||² to the gradient, ∇E <- ∇E + λw, as
    PyTorch's ``weight_decay=`` does; *decoupled* (``decoupled_decay=True``,
    AdamW, and Keras 3's ``weight_decay=`` for every optimiser) shrinks the
    weights directly, w <- w - ηλw, outside the adaptive scaling.
@@ -57,7 +57,7 @@ import numpy as np
 from ..._validate import as_scalar, check_positive
 from ..clipping import _norm, check_clip_threshold
 
-__all__ = ["Optimizer", "check_decay_rate"]
+__all__ = ["Optimizer", "check_decay_rate", "keras_decay"]
 
 
 def _pairs(params, grads):
@@ -65,7 +65,8 @@ def _pairs(params, grads):
     if isinstance(params, dict):
         params, grads = [params], [grads]
     if not isinstance(params, (list, tuple)) or not isinstance(grads, (list, tuple)):
-        raise TypeError("params and grads must be dicts of arrays or lists of such dicts.")
+        raise TypeError("params and grads must be dicts of arrays or lists of such dicts, such as"
+                        f" step({{'W': W}}, {{'W': grad_W}}); got {type(params).__name__} and {type(grads).__name__}.")
     if len(params) != len(grads):
         raise ValueError(f"params has {len(params)} dict(s) but grads has {len(grads)}.")
     for i, (p_dict, g_dict) in enumerate(zip(params, grads)):
@@ -81,6 +82,11 @@ def _pairs(params, grads):
                 raise TypeError(
                     f"params[{i}][{key!r}] must be a float ndarray (it is updated in place), got {type(p).__name__}."
                 )
+            if isinstance(g, (str, bytes)) or np.asarray(g).dtype.kind not in "biuf":
+                raise TypeError(
+                    f"grads[{i}][{key!r}] must be an array of numbers (dE/dparam, shape {p.shape}),"
+                    f" got {type(g).__name__} {g!r:.60}."
+                )
             if np.shape(g) != p.shape:
                 raise ValueError(
                     f"grads[{i}][{key!r}] has shape {np.shape(g)}, but the parameter has shape {p.shape}."
@@ -95,6 +101,18 @@ def check_decay_rate(value, name, meaning="the average would never move"):
         why = f" (at 1 {meaning})" if number == 1.0 else ""
         raise ValueError(f"{name} must lie in [0, 1){why}, got {number}.")
     return number
+
+
+def keras_decay(framework):
+    """The weight-decay convention of ``Cls.like(framework)``: {'decoupled_decay': True} for Keras, {} for PyTorch.
+
+    Keras 3's ``weight_decay=λ`` is decoupled for every optimiser
+    (``BaseOptimizer._apply_weight_decay``: w <- w - η λ w with the current η,
+    before the update, on every variable not excluded); PyTorch's
+    ``weight_decay=`` is coupled (added to the gradient) except in AdamW.
+    A ``decoupled_decay`` passed to ``like`` overrides it.
+    """
+    return {"decoupled_decay": True} if framework == "keras" else {}
 
 
 def _check_eta(eta):
@@ -117,7 +135,7 @@ class Optimizer:
     weight_decay : float >= 0
         λ of the weight decay (0: none); see the module docstring.
     decoupled_decay : bool
-        False: g <- g + λw before the update (coupled, L2 penalty; PyTorch's
+        False: ∇E <- ∇E + λw before the update (coupled, L2 penalty; PyTorch's
         ``weight_decay``). True: w <- w - ηλw before the update (decoupled;
         AdamW, Keras 3's ``weight_decay``).
     clipvalue : float > 0 or None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._validate import check_choice
-from .base import Optimizer, check_decay_rate
+from .base import Optimizer, check_decay_rate, keras_decay
 
 __all__ = ["SGD"]
 
@@ -33,20 +33,20 @@ class SGD(Optimizer):
 
     Notes
     -----
-    With g = ∇E(w) at the current weights:
+    With ∇E the gradient at the current weights (code: ``g``):
 
-    * plain: w <- w - η g.
+    * plain: w <- w - η ∇E.
     * momentum, ``momentum_form='step'`` (Keras ``SGD(momentum=μ)``; Polyak's
-      heavy ball as written by Sutskever et al. 2013): v <- μ v - η g,
+      heavy ball as written by Sutskever et al. 2013): v <- μ v - η ∇E,
       w <- w + v. v is the step itself; a change of η affects new
       gradients only.
     * momentum, ``momentum_form='gradient'`` (PyTorch ``SGD(momentum=μ)``,
-      dampening 0): v <- μ v + g, w <- w - η v. v is a running sum of
+      dampening 0): v <- μ v + ∇E, w <- w - η v. v is a running sum of
       gradients; a change of η rescales the whole accumulated velocity.
       With constant η the two forms give the same weights (v_step = -η v_gradient).
-    * Nesterov, step form (Keras ``nesterov=True``): v <- μ v - η g,
-      w <- w + μ v - η g; gradient form (PyTorch): v <- μ v + g,
-      w <- w - η (g + μ v). Both are Sutskever et al.'s look-ahead
+    * Nesterov, step form (Keras ``nesterov=True``): v <- μ v - η ∇E,
+      w <- w + μ v - η ∇E; gradient form (PyTorch): v <- μ v + ∇E,
+      w <- w - η (∇E + μ v). Both are Sutskever et al.'s look-ahead
       v <- μ v - η ∇E(w + μ v) rewritten so that the gradient is taken at
       the current weights.
 
@@ -76,8 +76,9 @@ class SGD(Optimizer):
     @classmethod
     def like(cls, framework, **settings):
         """The optimiser with ``framework``'s ('keras' or 'pytorch') defaults and conventions; ``settings`` override."""
-        form = {"keras": "step", "pytorch": "gradient"}[check_choice(framework, "framework", ("keras", "pytorch"))]
-        return cls(**{"momentum_form": form, **settings})
+        framework = check_choice(framework, "framework", ("keras", "pytorch"))
+        form = {"keras": "step", "pytorch": "gradient"}[framework]
+        return cls(**{"momentum_form": form, **keras_decay(framework), **settings})
 
     def _update(self, p, g, state):
         eta = self.learning_rate
