@@ -21,7 +21,7 @@ MKL_VENV ?= .venv-mkl
 # One BLAS thread per process: `make test` (two workers on 2 cores) and the MKL run of test-machines.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: lab test test-machines lock exercises notebooks clean help lecture browser-deps sandbox-deps bench bench-mkl
+.PHONY: lab test test-machines lock exercises notebooks clean help lecture browser-deps sandbox-deps bench bench-mkl site
 
 help:
 	@echo "make lab        open the series in JupyterLab (sets up .venv first)"
@@ -33,6 +33,7 @@ help:
 	@echo "make bench      engine speed and memory, notebook times, playground latency"
 	@echo "make bench-mkl  engine speed on a NumPy built against MKL (PyTorch's BLAS), in .venv-mkl"
 	@echo "make lecture CHAPTER=01  present a chapter: JupyterLab slide deck, large fonts, live sliders"
+	@echo "make site       the series as a static web book in build/site/ (offline; notebooks not re-executed)"
 	@echo "make browser-deps        install Chromium (system package) for the browser tests"
 	@echo "make sandbox-deps        install bubblewrap (system package) for lecture-grade's sandbox"
 
@@ -66,10 +67,41 @@ test-machines: $(MKL_VENV)/.lecture-lib-installed $(STAMP)
 lock:
 	rm -rf .venv-lock
 	$(PYTHON) -m venv .venv-lock
-	.venv-lock/bin/pip install --quiet '.[notebooks,test]'
+	.venv-lock/bin/pip install --quiet '.[notebooks,test,site]'
 	.venv-lock/bin/python -m lecture_lib.tools.lock .venv-lock/bin/python
 	rm -rf .venv-lock
 	@echo "Now re-execute the notebooks (make notebooks) and run make test before committing."
+
+# The web book (book/conf.py): the site extra (Sphinx, MyST-NB, the theme, MathJax), pinned, into the
+# same venv; then the committed notebooks, not re-executed, as static HTML in build/site/.
+# -W: a broken link or cross-reference fails the build.
+SITE_STAMP := $(VENV)/.lecture-lib-site-installed
+SITE_DIR ?= build/site
+$(SITE_STAMP): $(STAMP) pyproject.toml $(CONSTRAINTS)
+	$(PY) -m pip install --quiet $(CONSTRAINT_FLAG) -e '.[notebooks,test,site]'
+	@touch $@
+
+# The widget manager and require.js from the npm registry (pinned), so the sliders render on the page
+# from their saved state, served by the site itself; book/conf.py uses them when they are here. Without
+# npm the book is built without them (each slider cell then says it runs live with make lab).
+WIDGET_VENDOR := build/site-vendor
+HTML_MANAGER ?= @jupyter-widgets/html-manager@1.0.15
+REQUIREJS ?= requirejs@2.3.7
+$(WIDGET_VENDOR)/embed-amd.js:
+	@if command -v npm >/dev/null; then \
+		rm -rf build/site-npm && mkdir -p build/site-npm $(WIDGET_VENDOR) && cd build/site-npm && \
+		npm pack --silent $(HTML_MANAGER) $(REQUIREJS) >/dev/null && \
+		tar xzf requirejs-*.tgz && cp package/require.js ../../$(WIDGET_VENDOR)/ && rm -rf package && \
+		tar xzf jupyter-widgets-html-manager-*.tgz && \
+		cp package/dist/embed-amd.js package/dist/*.woff* package/dist/*.ttf package/dist/*.eot package/dist/*.svg \
+			../../$(WIDGET_VENDOR)/ && \
+		cd ../.. && rm -rf build/site-npm; \
+	else echo "WARNING: no npm: the book is built without the widget manager (sliders say they run live in make lab)."; fi
+
+site: $(SITE_STAMP) $(WIDGET_VENDOR)/embed-amd.js
+	rm -rf $(SITE_DIR)
+	$(PY) -m sphinx -b html -q -W --keep-going -c book . $(SITE_DIR)
+	@echo "The book: $(SITE_DIR)/index.html (open it from the folder, or serve it: $(PY) -m http.server -d $(SITE_DIR))"
 
 exercises: $(STAMP)
 	$(PY) -m lecture_lib.tools.exercises

@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = """\
-# Pinned versions of everything `make lab` and `make test` install (pip install -c constraints.txt).
+# Pinned versions of everything `make lab`, `make test` and `make site` install (pip install -c constraints.txt).
 # Made by `make lock` (lecture_lib/tools/lock.py) on Python {python}; do not edit by hand.
 # environment.yml pins the same versions; tests/test_environment_files.py checks both.
 """
