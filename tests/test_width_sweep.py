@@ -94,3 +94,22 @@ def test_mismatched_data_is_refused():
         train_width_sweep((2,), x, y + 10, xt, yt, epochs=1)
     with pytest.raises(ValueError, match="batch_size"):
         train_width_sweep((2,), x, y, xt, yt, epochs=1, batch_size=0)
+
+
+@pytest.mark.parametrize("n_train, n_test", [(30, 20), (301, 999)])
+def test_mnist1d_data_has_the_asked_sizes(n_train, n_test):
+    pytest.importorskip("mnist1d")
+    from lecture_lib.topics.width_sweep import mnist1d_data
+
+    x, y, x_test, y_test = mnist1d_data(n_train, n_test)
+    assert x.shape == (n_train, 40) and y.shape == (n_train,)
+    assert x_test.shape == (n_test, 40) and y_test.shape == (n_test,)
+    assert set(np.unique(y)) <= set(range(10))
+
+
+def test_mnist1d_data_refuses_a_total_the_classes_cannot_share():
+    pytest.importorskip("mnist1d")
+    from lecture_lib.topics.width_sweep import mnist1d_data
+
+    with pytest.raises(ValueError, match="multiple of 10"):
+        mnist1d_data(30, 13)

@@ -94,13 +94,18 @@ def mnist1d_data(n_train=4000, n_test=1000, seed=42):
     """MNIST-1D from the ``mnist1d`` package's generator: (x_train (n, 40), y_train, x_test, y_test).
 
     Uses the package's default arguments (those of the paper's frozen data set)
-    with num_samples = n_train + n_test; generating never downloads.
+    with num_samples = n_train + n_test (a multiple of 10: equally many of
+    each class); generating never downloads.
     """
     from mnist1d.data import get_dataset_args, make_dataset  # optional dependency (the `notebooks` extra)
 
+    if (n_train + n_test) % N_CLASSES:
+        raise ValueError(f"n_train + n_test must be a multiple of {N_CLASSES} (the generator makes equally many "
+                         f"examples of every class), got {n_train} + {n_test}")
     args = get_dataset_args()
     args.num_samples = n_train + n_test
-    args.train_split = n_train / (n_train + n_test)
+    # make_dataset splits at int(num_samples * train_split): the half keeps float rounding off n_train - 1
+    args.train_split = (n_train + 0.5) / (n_train + n_test)
     args.seed = seed
     data = make_dataset(args)
     return data["x"], data["y"], data["x_test"], data["y_test"]
