@@ -46,3 +46,19 @@ def test_the_gemm_floor_lists_every_product_of_one_sgd_step():
 def test_the_machine_header_names_the_blas_numpy_uses():
     text = run._blas()
     assert any(name in text.lower() for name in ("openblas", "mkl", "blis", "accelerate")), text
+
+
+def test_double_descent_sweep_runs_at_a_tiny_size(capsys, monkeypatch):
+    import double_descent_sweep
+
+    small_peak = double_descent_sweep.matmul_peak
+    monkeypatch.setattr(double_descent_sweep, "matmul_peak", lambda: small_peak(n=256, repeats=1))
+    status = double_descent_sweep.main(["--epochs", "1", "--widths", "2,5", "--n-train", "300"])
+    out = capsys.readouterr().out
+    assert status in (0, 1)  # 1 = the speed target missed: timings are the benchmark's business
+    assert "matrix-product peak" in out and "of the peak" in out
+    assert out.count("ours   (") == 2  # clean and noisy labels
+    assert "PyTorch / ours = " in out or "PyTorch: skipped, torch is not installed" in out
+    assert "highest test error (15% noise)" in out
+    assert len(double_descent_sweep.WIDTHS) == 19 and double_descent_sweep.WIDTHS[::18] == (2, 300)
+    assert list(double_descent_sweep.WIDTHS) == sorted(set(double_descent_sweep.WIDTHS))
