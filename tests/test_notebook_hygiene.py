@@ -108,11 +108,9 @@ def selection_on_test_data(source: str) -> list:
 
 
 #: Notebooks that still select on the test set (strict xfail; remove a notebook once it is fixed).
-SELECTION_PENDING = {
-}
+SELECTION_PENDING: set = set()
 #: Package modules that still select on the test set.
-SELECTION_PENDING_MODULES = {
-}
+SELECTION_PENDING_MODULES: set = set()
 
 
 @pytest.mark.parametrize("path", _pending(NOTEBOOKS + SOLUTIONS, SELECTION_PENDING, ROOT, "selects on the test set"))
@@ -171,8 +169,7 @@ def stale_to_come(markdown: str, chapter_numbers) -> list:
 
 EXISTING = {p.name[:2] for p in CHAPTERS}
 #: Notebooks that still announce an existing chapter as "to come".
-TO_COME_PENDING = {
-}
+TO_COME_PENDING: set = set()
 
 
 @pytest.mark.parametrize("path", _pending(NOTEBOOKS, TO_COME_PENDING, ROOT, "says 'to come' for an existing chapter"))
@@ -227,8 +224,7 @@ def test_development_notes_are_found(line, note):
 # ------------------------------------------------------------------------------------------
 NOTATION_LINK = "00_start_here.ipynb#Notation"
 #: Chapters that do not link to the notation page yet.
-NOTATION_PENDING = {
-}
+NOTATION_PENDING: set = set()
 
 
 def links_to_notation(markdown_sources) -> bool:
