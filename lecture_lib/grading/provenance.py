@@ -28,18 +28,12 @@ import functools
 import hashlib
 from pathlib import Path
 
+from .submission import _dotted, _parse_cell
+
 PACKAGE = "lecture_lib"
 ALLOWED_PREFIXES = ("lecture_lib.checks",)  # the checks a notebook calls: not answers
 MIN_COPY_NODES = 40
 PACKAGE_ANSWER = "package answer"
-
-
-def _parse(source: str):
-    lines = [("pass" if line.lstrip().startswith(("%", "!")) else line) for line in source.splitlines()]
-    try:
-        return ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError, RecursionError):
-        return None
 
 
 def _package_imports(tree) -> dict:
@@ -56,17 +50,6 @@ def _package_imports(tree) -> dict:
                 if not origin.startswith(ALLOWED_PREFIXES):
                     found[alias.asname or alias.name] = origin
     return found
-
-
-def _dotted(node) -> str:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""
 
 
 def _resolve(name: str, imported: dict) -> str | None:
@@ -135,8 +118,8 @@ def package_answers(learner_sources, exercises, chapter_imports: str, reference_
     reference_shapes : normalised shapes of the solutions' own functions: matching the package where the
     reference solution matches it too is no evidence of copying (an honest learner may write the same).
     """
-    allowed = set(_package_imports(_parse(chapter_imports) or ast.Module(body=[], type_ignores=[])).values())
-    trees = [tree for tree in (_parse(source) for source in learner_sources) if tree is not None]
+    allowed = set(_package_imports(_parse_cell(chapter_imports) or ast.Module(body=[], type_ignores=[])).values())
+    trees = [tree for tree in (_parse_cell(source) for source in learner_sources) if tree is not None]
     imported = {}
     for tree in trees:
         imported.update(_package_imports(tree))
