@@ -70,3 +70,15 @@ def test_split_and_linear_unit_training():
     assert not scaled.diverged and scaled.test_mse < np.var(y_te) and scaled.weights.shape == (2,)
     with pytest.raises(ValueError, match="test_fraction"):
         split_train_test(x, y, test_fraction=1.5)
+
+
+def test_noise_std_is_the_noise_of_the_generated_target():
+    """07 prints NOISE_STD ** 2 as the floor of the test error: it must be the generator's own noise."""
+    import numpy as np
+
+    from lecture_lib.topics.feature_scaling import NOISE_STD, skewed_regression_data
+
+    x, y = skewed_regression_data(n=20000, n_outliers=0, seed=3)
+    rooms, income = x[:, 0], x[:, 1]
+    residual = y - (0.3 * rooms + np.log(income / 400.0))
+    assert abs(residual.std() - NOISE_STD) < 0.01
