@@ -19,6 +19,12 @@ cross-entropy, so every seed gets exactly the gradient it would get alone
 (Adam works weight by weight). The seeds share only the order of the
 mini-batches. Training is a short loop over the engine's public
 ``forward``/``backward`` and the optimiser's ``step``.
+
+After the run: ``one_shot_curve`` prunes the run's own dense networks in one step to every density the
+iterative ticket reached, and ``linear_mode_connectivity`` (Frankle et al. 2020) trains a second copy of
+chosen rounds' starting points with another mini-batch order and measures the error and loss on the segment
+between the copies. Both reuse what the run trained (the dense networks; copy A), so they cost one more
+side-by-side training each.
 """
 from __future__ import annotations
 
