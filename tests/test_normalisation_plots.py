@@ -46,3 +46,17 @@ def test_saturation_and_gradient_drawings():
         with pytest.raises(ValueError, match="empty"):
             draw(a, {})
     plt.close(fig)
+
+
+def test_seed_sweep_draws_mean_and_min_max_band():
+    from lecture_lib.viz.normalisation_plots import draw_seed_sweep
+    fig, ax = plt.subplots()
+    results = {"plain": {"acc": np.array([[0.1, 0.3], [0.8, np.nan]])}, "bn": {"acc": np.array([[0.9, 0.9], [0.9, 1.0]])}}
+    draw_seed_sweep(ax, (0.1, 1.0), results, "acc", xlabel="scale", log_x=True)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.2, 0.8])  # the diverged run left out
+    assert len(ax.collections) == 2 and ax.get_xscale() == "log" and "min-max" in ax.get_legend().get_texts()[0].get_text()
+    with pytest.raises(ValueError, match="shape"):
+        draw_seed_sweep(ax, (0.1, 1.0, 10.0), results, "acc", xlabel="scale")
+    with pytest.raises(ValueError, match="empty"):
+        draw_seed_sweep(ax, (0.1,), {}, "acc", xlabel="scale")
+    plt.close(fig)

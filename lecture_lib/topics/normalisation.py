@@ -456,9 +456,11 @@ def weight_scale_sweep(scales, batch_norm, seeds=(0, 1, 2), depth=4, eta=0.1, ac
 
     Returns
     -------
-    dict of 'train_loss', 'train_acc', 'test_acc' -> ndarray, shape (len(scales), len(seeds)); nan = diverged
+    dict of 'train_loss', 'train_acc', 'test_acc', 'weight_growth' -> ndarray, shape (len(scales), len(seeds));
+    'weight_growth' is ||W|| of the first hidden layer after training over ||W|| at the start; nan = diverged
     """
-    out = {key: np.empty((len(scales), len(seeds))) for key in ("train_loss", "train_acc", "test_acc")}
+    keys = ("train_loss", "train_acc", "test_acc", "weight_growth")
+    out = {key: np.empty((len(scales), len(seeds))) for key in keys}
     for i, a in enumerate(scales):
         a = check_positive(a, "scale")
         for j, seed in enumerate(seeds):
@@ -466,8 +468,10 @@ def weight_scale_sweep(scales, batch_norm, seeds=(0, 1, 2), depth=4, eta=0.1, ac
             for layer in model.layers[:-1]:
                 if isinstance(layer, Dense):
                     layer.params["W"] *= a
+            first = model.layers[0].params["W"]
+            start = np.linalg.norm(first)
             scores = _fit_and_score(model, eta, epochs, batch_size, seed)
-            for key, value in zip(out, scores):
+            for key, value in zip(keys, (*scores, np.linalg.norm(first) / start)):
                 out[key][i, j] = value
     return out
 

@@ -5,7 +5,9 @@ one stream of batches; ``draw_accuracy_map`` draws test accuracy over depth
 x learning rate (mean over seeds, diverged runs marked);
 ``draw_last_layer_histograms`` and ``draw_saturation_per_layer`` show how
 many units sit in the flat tails of tanh; ``draw_gradient_norms_per_layer``
-the gradient per layer. matplotlib is imported by the caller's figure.
+the gradient per layer; ``draw_seed_sweep`` a score over a swept setting
+(weight scale, batch size), one line per network, mean over seeds with a
+min-max band. matplotlib is imported by the caller's figure.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import numpy as np
 from .plotting import COLORS
 
 __all__ = ["draw_running_means", "draw_accuracy_map", "draw_last_layer_histograms", "draw_saturation_per_layer",
-           "draw_gradient_norms_per_layer"]
+           "draw_gradient_norms_per_layer", "draw_seed_sweep"]
 
 _LINE_COLOURS = (COLORS["class0"], COLORS["class1"], COLORS["train"], COLORS["test"], COLORS["highlight"],
                  COLORS["grey"])
@@ -119,6 +121,38 @@ def draw_gradient_norms_per_layer(ax, norms, title=None):
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=9)
+
+
+def draw_seed_sweep(ax, settings, results, key, xlabel, ylabel=None, log_x=False, title=None):
+    """``results[name][key]`` over ``settings``: the mean over seeds as a line, the min-max over seeds as a band.
+
+    settings : sequence of numbers, the swept values (x axis)
+    results : dict of str -> dict of str -> array_like of shape (len(settings), n_seeds); nan = diverged
+        (a diverged run is left out of the mean and the band)
+    key : which score to draw, e.g. 'train_loss', 'test_acc'
+    """
+    if not results:
+        raise ValueError("results is empty: give at least one network's scores.")
+    x = np.asarray(settings, dtype=float)
+    styles = ("-", "--", "-.", ":")
+    for (name, scores), colour, style in zip(results.items(), _LINE_COLOURS, styles * 2):
+        values = np.asarray(scores[key], dtype=float)
+        if values.ndim != 2 or values.shape[0] != x.size:
+            raise ValueError(f"results[{name!r}][{key!r}] must have shape (len(settings), n_seeds) = ({x.size},"
+                             f" ...), got {values.shape}.")
+        n_seeds = values.shape[1]
+        ax.fill_between(x, np.nanmin(values, axis=1), np.nanmax(values, axis=1), color=colour, alpha=0.2,
+                        linewidth=0)
+        ax.plot(x, np.nanmean(values, axis=1), color=colour, linestyle=style, marker="o",
+                label=f"{name} (mean of {n_seeds} seeds; band: min-max)")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xticks(x, [f"{value:g}" for value in x])
+    ax.minorticks_off()
+    ax.set(xlabel=xlabel, ylabel=ylabel or key.replace("_", " "))
     if title:
         ax.set_title(title)
     ax.legend(fontsize=9)
