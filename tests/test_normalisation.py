@@ -189,3 +189,25 @@ def test_weight_scale_and_small_batch_sweeps_shapes_and_what_they_show():
         small_batch_sweep((2,), ("group",), seeds=(0,))
     with pytest.raises(ValueError, match="not both"):
         deep_mlp(2, batch_norm=True, layer_norm=True)
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_layer_errors_give_the_engines_weight_gradients(batch_norm):
+    from lecture_lib.datasets.digits import load_digits
+    from lecture_lib.nn import Dense
+    from lecture_lib.topics.normalisation import layer_errors
+    x, y = load_digits("train", one_hot=True, flatten=True)
+    model = deep_mlp(3, "tanh", batch_norm, seed=1)
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    errors = layer_errors(model, x[:40], y[:40])
+    dense = [layer for layer in model.layers[:-1] if isinstance(layer, Dense)]
+    assert len(errors) == 3 and all(e.shape == (40, 64) for e in errors)
+    inputs = [layer._x.copy() for layer in dense]
+    model.train()
+    model.backward(y[:40], model.forward(x[:40]))
+    for layer, x_in, eps in zip(dense, inputs, errors):
+        np.testing.assert_allclose(x_in.T @ eps, layer.grads["W"], rtol=1e-9, atol=1e-15)  # dE/dW = x^T eps
+    # the errors of different layers are different arrays (a wrong bookkeeping would repeat one)
+    assert not np.allclose(errors[0], errors[1])
+    with pytest.raises(ValueError, match="one-hot"):
+        layer_errors(model, x[:40], y[:40, :5])

@@ -13,7 +13,8 @@
   depths and seeds.
 * ``hidden_activations``, ``saturated_fraction``: how many units sit in the
   flat tails of tanh/sigmoid; ``layer_gradients``: ||dE/dW|| per layer and
-  batch norm's backward factor gamma / sigma_B.
+  batch norm's backward factor gamma / sigma_B; ``layer_errors``: the error
+  term eps = dE/dh of every hidden layer, example by example.
 * ``fold_batchnorm``, ``fold_batchnorm_model``: batch norm folded into the
   preceding Dense layer's W and b for inference.
 * ``weight_scale_sweep``, ``scale_invariance``: the initial weight scale with
@@ -35,7 +36,7 @@ from ..nn.model import TrainingDivergedError
 
 __all__ = ["batchnorm_forward_formula", "batchnorm_backward_formula", "symbolic_batchnorm_gradient_check",
            "running_statistics_stream", "train_eval_gap", "deep_mlp", "train_deep_mlp", "train_deep_mlp_model",
-           "depth_eta_map", "hidden_activations", "saturated_fraction", "saturation_band", "layer_gradients",
+           "depth_eta_map", "hidden_activations", "saturated_fraction", "saturation_band", "layer_gradients", "layer_errors",
            "fold_batchnorm", "fold_batchnorm_model", "scale_weights_before_batchnorm", "scale_invariance",
            "weight_scale_sweep", "small_batch_sweep"]
 
@@ -284,6 +285,38 @@ def layer_gradients(model, x, y):
                         if isinstance(layer, BatchNorm)])
     model.eval()
     return {"weight_grad_norm": norms, "bn_factor": factors}
+
+
+def layer_errors(model, x, y):
+    """The error term eps = dE/dh at every hidden Dense layer for one training-mode pass on (x, y).
+
+    h is the Dense layer's weighted sum (before batch norm, where there is one).
+    The model must end in Dense(softmax) trained with categorical cross-entropy,
+    whose output error is (y_hat - y) / N. Only public layer methods are used.
+
+    Returns
+    -------
+    list of ndarray, each of shape (N, width), input side first
+    """
+    last = model.layers[-1]
+    if not isinstance(last, Dense) or last.activation.name != "softmax":
+        raise ValueError(f"layer_errors needs a model ending in Dense(softmax), got {last!r}.")
+    y = as_float_array(y, "y")
+    model.train()
+    y_hat = model.forward(x)
+    if y.shape != y_hat.shape:
+        raise ValueError(f"y must be one-hot of shape {y_hat.shape}, got {y.shape}.")
+    d = last.backward_from_eps((y_hat - y) / len(y_hat))
+    errors = []
+    for layer in reversed(model.layers[:-1]):
+        if isinstance(layer, Dense):
+            eps = layer.activation.backward_inplace(layer._g, d.copy())  # dE/dh = dE/dg * f'(h)
+            errors.append(eps.copy())
+            d = layer.backward_from_eps(eps)
+        else:
+            d = layer.backward(d)
+    model.eval()
+    return errors[::-1]
 
 
 def depth_eta_map(depths, etas, batch_norm, seeds=(0, 1, 2), activation="tanh", epochs=5):
