@@ -38,8 +38,10 @@ bit-identical under OpenBLAS and MKL); ``flip_labels`` adds label noise.
 Chapter 12's notebook settings (decided for its 60 s budget, not the anchor's):
 10 widths from 8 to 128, 40 epochs at eta = 0.05 (five times the anchor's, so
 that the wide networks still reach zero training error in 40 epochs), three
-seeds per noise level, the six sweeps spread over two processes
-(``width_sweep_over_seeds(processes=2)``). It trains in float64: in float32 a
+seeds per noise level trained at once in three processes
+(``width_sweep_over_seeds(processes=3)``), one notebook cell per noise level
+(nbval allows 120 s per cell, and a loaded machine needs a good part of it).
+It trains in float64: in float32 a
 sweep under MKL and one under OpenBLAS differed in the second decimal of the
 test error after 40 epochs (the products sum in another order and training
 amplifies the difference), while the float64 runs agreed in every printed digit.
