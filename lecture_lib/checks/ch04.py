@@ -217,6 +217,9 @@ _BACKPROP_CASES = [
 ]
 
 
+_FLOAT32_EPS = float(np.finfo(np.float32).eps)
+
+
 def _backprop_answer(value):
     """A returned (dW1, dW2) as two float arrays; raises for another kind."""
     dW1, dW2 = value
@@ -248,7 +251,10 @@ def check_backprop_one_example(backprop_one_example, time_limit=DEFAULT_TIME_LIM
         if problems:
             run.fail(case, "\n".join(problems), returned=value, hint_ids=hint_ids)
             break
-        precision = precision_of(value)
+        # At float32's tolerance at least, whatever the dtype: inputs rounded to float32 and the answer cast back to
+        # float64 are right to float32's rounding (float32 is the floor of every check), and the hidden tests
+        # (rtol 1e-5) accept them too; every typical mistake below is off by far more.
+        precision = max(precision_of(value), _FLOAT32_EPS)
         answer = _backprop_answer(value)
 
         def same(a, b, precision=precision):

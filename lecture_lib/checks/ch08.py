@@ -123,11 +123,14 @@ def _other_keep_rule_forward_backward(x, dout, p_drop, rng):
     return x * mask, dout * mask
 
 
-def _forward_backward_variant(fresh_mask=False, backward_scaled=True, backward_masked=True, keep_as_p=False):
+def _forward_backward_variant(fresh_mask=False, backward_scaled=True, backward_masked=True, keep_as_p=False,
+                              mask_from_output=False):
     def variant(x, dout, p_drop, rng):
         u = rng.random(x.shape)
         keep = (u < p_drop) / p_drop if keep_as_p else (u >= p_drop) / (1 - p_drop)
         out = x * keep
+        if mask_from_output:
+            return out, dout * (out != 0) / (1 - p_drop)
         if fresh_mask:
             keep = (rng.random(x.shape) >= p_drop) / (1 - p_drop)
         if not backward_masked:
@@ -156,12 +159,22 @@ _FB_MISTAKES = [
             "you kept units with probability p_drop: p_drop is the DROP probability. Keep unit i when u_i >= p_drop "
             "and scale by 1/(1 - p_drop).",
             _forward_backward_variant(keep_as_p=True)),
+    Mistake("mask_from_the_output",
+            "dx is 0 where out is 0, but a KEPT unit whose input x is 0 also gives out = 0: its gradient is still "
+            "dout / (1 - p_drop). Keep the mask of the forward pass and reuse it; out != 0 is not the mask.",
+            _forward_backward_variant(mask_from_output=True)),
+    Mistake("mask_from_the_output",
+            "dx is 0 where out is 0, but a KEPT unit whose input x is 0 also gives out = 0: its gradient is still "
+            "dout / (1 - p_drop). Keep the mask of the forward pass and reuse it; out != 0 is not the mask.",
+            lambda x, dout, p_drop, rng: (lambda out: (out, dout * (out != 0) / (1 - p_drop)))(
+                _other_keep_rule_forward_backward(x, dout, p_drop, rng)[0])),
 ]
 
 
-def _fb_case(seed, shape, p_drop, note):
+def _fb_case(seed, shape, p_drop, note, zero_columns=()):
     rng = np.random.default_rng(seed)
     x = rng.uniform(-2, 2, shape).round(2)
+    x[:, list(zero_columns)] = 0.0  # inputs exactly 0 (a ReLU's output): kept units with out = 0
     dout = rng.uniform(-1, 1, shape).round(2)
     return Case({"x": x, "dout": dout, "p_drop": p_drop, "rng": np.random.default_rng(100 + seed)}, note)
 
@@ -171,6 +184,7 @@ _FB_CASES = [
     _fb_case(12, (3, 4), 0.25, "p_drop = 0.25"),
     _fb_case(13, (4, 6), 0.6, "p_drop = 0.6, a larger batch"),
     _fb_case(14, (1, 8), 0.1, "one example, p_drop = 0.1"),
+    _fb_case(15, (3, 5), 0.4, "some inputs exactly 0 (as after a ReLU)", zero_columns=(1, 3)),
 ]
 
 

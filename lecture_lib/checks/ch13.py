@@ -49,6 +49,11 @@ def _global_variant(params, masks, fractions):
     return _prune_globally(_weights(params), masks, fractions[0])
 
 
+def _first_fraction_variant(params, masks, fractions):
+    """Per layer, but every layer pruned by fractions[0]."""
+    return _reference_prune(_weights(params), masks, [fractions[0]] * len(masks))
+
+
 def _reprune_variant(params, masks, fractions):
     """Counts the already pruned (zero) weights among the smallest."""
     new = []
@@ -117,6 +122,10 @@ _MASK_MISTAKES = [
             "you used one magnitude threshold for all layers together (global pruning). Here each layer loses its own "
             "fraction: fractions[i] of the remaining weights of layer i.",
             _global_variant),
+    Mistake("first_fraction_for_every_layer",
+            "every layer lost the same fraction, fractions[0]. Layer i loses its own fraction, fractions[i], of its "
+            "remaining weights.",
+            _first_fraction_variant),
     Mistake("repruned_pruned_weights",
             "already pruned weights (mask 0, weight 0) were counted among the smallest again, so fewer new weights "
             "were removed. Rank only the weights whose mask is still 1.",
@@ -165,6 +174,7 @@ for _case in _MASK_CASES[3:]:
 def check_magnitude_masks(magnitude_masks, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``magnitude_masks(params, masks, fractions)`` → the new per-layer masks (list of 0/1 arrays)."""
     run = CheckRun("ch13.magnitude_masks", magnitude_masks, time_limit, n_cases=len(_MASK_CASES))
+    run.prefetch(_MASK_CASES)  # the answers on every case decide between mistakes that coincide on one
     for case in _MASK_CASES:
         outcome = run.call(case)
         if outcome is None:
@@ -179,8 +189,9 @@ def check_magnitude_masks(magnitude_masks, time_limit=DEFAULT_TIME_LIMIT):
             problem = (f"The masks do not remove the smallest-magnitude remaining weights of each layer "
                        f"(your masks keep {kept} weights per layer, {'the right numbers' if kept == want else 'not the right numbers'}).")
         if problem is not None:
-            found = matching_mistakes(_MASK_MISTAKES, case, answer if answer is not None else outcome.value,
-                                      expected, same_answer)
+            found = run.mistakes_for(_MASK_MISTAKES, case, answer if answer is not None else outcome.value,
+                                     expected, same_answer,
+                                     answer=lambda value: _as_list_of_arrays(value, [M.shape for M in value])[0])
             run.fail(case, problem, returned=outcome.value, mistakes=found[:1])
             break
         run.case_passed()
@@ -262,6 +273,22 @@ def _round_signed(initial_weights, trained_weights, masks, fractions):
     return new, _reference_rewind(initial_weights, new)
 
 
+def _round_masks_from_weights(initial_weights, trained_weights, masks, fractions):
+    """The remaining connections read from the trained weights (W != 0) instead of the masks given."""
+    new = _reference_prune(trained_weights, [(W != 0).astype(float) for W in trained_weights], fractions)
+    return new, _reference_rewind(initial_weights, new)
+
+
+def _round_rewound_where_trained_nonzero(initial_weights, trained_weights, masks, fractions):
+    """The right new masks, but rewound where the pruned trained weights are non-zero (W != 0 as the mask)."""
+    new = _reference_prune(trained_weights, masks, fractions)
+    return new, [W0 * ((W * M) != 0) for W0, W, M in zip(initial_weights, trained_weights, new)]
+
+
+_FROM_WEIGHTS_HINT = ("you read the mask from the weights (W != 0). A connection that is still there can have a trained "
+                      "weight of exactly 0: the masks say which connections remain. Rank with the masks you are given "
+                      "and rewind with the new masks.")
+
 _ROUND_MISTAKES = [
     Mistake("ranked_initial",
             "you ranked the INITIAL weights. Pruning ranks the TRAINED weights (training decides which connections "
@@ -278,10 +305,12 @@ _ROUND_MISTAKES = [
     Mistake("signed_weights",
             "you ranked the signed trained weights, so large negative weights were removed. Rank |w|.",
             _round_signed),
+    Mistake("mask_from_weights", _FROM_WEIGHTS_HINT, _round_masks_from_weights),
+    Mistake("mask_from_weights", _FROM_WEIGHTS_HINT, _round_rewound_where_trained_nonzero),
 ]
 
 
-def _round_case(seed, shapes, fractions, dead, note):
+def _round_case(seed, shapes, fractions, dead, note, live_zero=False):
     rng = np.random.default_rng(seed)
     init, trained, masks = [], [], []
     for shape, n_dead in zip(shapes, dead):
@@ -291,6 +320,8 @@ def _round_case(seed, shapes, fractions, dead, note):
         # trained weights: the initial ones moved, some signs flipped, so that ranking init and trained differ
         init.append(W0 * M)
         trained.append((W0 + 1.5 * rng.standard_normal(shape)) * M)
+        if live_zero:  # a remaining connection whose trained weight is exactly 0: W != 0 is not the mask
+            trained[-1].ravel()[np.flatnonzero(M.ravel())[0]] = 0.0
         masks.append(M)
     return Case({"initial_weights": init, "trained_weights": trained, "masks": masks,
                  "fractions": list(fractions)}, note)
@@ -300,6 +331,8 @@ _ROUND_CASES = [
     _round_case(1, [(4, 5)], [0.2], [0], "one layer of 20 weights, the first round, prune 20 %"),
     _round_case(2, [(4, 5), (5, 2)], [0.2, 0.1], [0, 0], "two layers, 20 % and 10 %"),
     _round_case(3, [(5, 6), (6, 4)], [0.25, 0.5], [10, 4], "two layers, some weights pruned in earlier rounds"),
+    _round_case(4, [(4, 5), (5, 2)], [0.2, 0.0], [5, 0],
+                "a remaining weight trained to exactly 0 in each layer; the second layer is not pruned", live_zero=True),
 ]
 
 
