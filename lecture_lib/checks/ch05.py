@@ -20,8 +20,8 @@ from ..nn.losses import huber_gradient as _reference_huber_gradient
 from ..topics.loss_functions import cross_entropy_from_logits as _reference_logits
 from ..topics.loss_functions import huber_derivative as _reference_huber_slope
 from ..topics.loss_functions import log_softmax as _reference_log_softmax
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code, describe_value,
-                   matching_mistakes)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, check_array_cases,
+                   checks_learner_code, describe_value)
 from .core import same_answer as _same_answer
 
 __all__ = ["check_huber_loss", "check_huber_slope", "check_huber_gradient", "check_log_softmax",
@@ -50,29 +50,13 @@ def _scalar_kind_problem(value, shape, what):
 
 
 def _run_cases(run, cases, reference, mistakes, what, wrong_answer, kind_problem, extra_hints=None):
-    """For each case: call, check the kind of answer, compare with the reference; stop at the first failure.
+    """:func:`~lecture_lib.checks.core.check_array_cases` at this chapter's tolerance (a loss is a 0-d answer).
 
     ``extra_hints(case, value) -> list of (id, text)``: hints that the
     matching of wrong variants cannot find (e.g. an overflow to NaN).
     """
-    run.cases_total = len(cases)
-    for case in cases:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = np.asarray(reference(**case.kwargs), dtype=float)
-        problem = kind_problem(outcome.value, expected.shape, what)
-        if problem is None and not _same(outcome.value, expected):
-            problem = wrong_answer
-        if problem is not None:
-            found = matching_mistakes(mistakes, case, outcome.value, expected, _same)
-            run.fail(case, problem, returned=outcome.value, mistakes=found)
-            if not found and extra_hints is not None:
-                for hint_id, text in extra_hints(case, outcome.value):
-                    run.add_hint(hint_id, text)
-            break
-        run.case_passed()
-    return run.finish()
+    return check_array_cases(run, cases, lambda **kwargs: np.asarray(reference(**kwargs), dtype=float), mistakes,
+                             what, wrong_answer, kind_problem, same=_same, extra_hints=extra_hints)
 
 
 def _finite_or_none(value):

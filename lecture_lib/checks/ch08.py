@@ -18,8 +18,8 @@ import numpy as np
 
 from ..nn import Dropout
 from ..topics.dropout_ensemble import inverted_dropout as _reference_forward
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
-                   matching_mistakes, same_answer)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, check_tuple_cases,
+                   checks_learner_code, matching_mistakes, same_answer)
 
 __all__ = ["check_dropout_forward", "check_dropout_forward_backward"]
 
@@ -192,34 +192,16 @@ _FB_CASES = [
 def check_dropout_forward_backward(dropout_forward_backward, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``dropout_forward_backward(x, dout, p_drop, rng)`` → ``(out, dx)`` of inverted dropout in training."""
     run = CheckRun("ch08.dropout_forward_backward", dropout_forward_backward, time_limit, n_cases=len(_FB_CASES))
-    for case in _FB_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
-        expected = _reference_forward_backward(**copy.deepcopy(case.kwargs))  # the case's generator stays fresh
-        other = _other_keep_rule_forward_backward(**copy.deepcopy(case.kwargs))
-        if not (isinstance(value, tuple) and len(value) == 2):
-            run.fail(case, "Expected a tuple (out, dx).", returned=value)
-            break
-        shape = case.kwargs["x"].shape
-        problems = [p for p in (array_kind_problem(v, shape, name) for v, name in zip(value, ("out", "dx"))) if p]
-        if problems:
-            run.fail(case, "\n".join(problems), returned=value)
-            break
-        answer = tuple(np.asarray(v) if np.asarray(v).dtype == np.float32 else np.asarray(v, dtype=float)
-                       for v in value)
-        if _same(answer, other):  # the other keep rule (u < 1 - p_drop), as in Exercise 1
-            run.case_passed()
-            continue
-        if not _same(answer, expected):
-            if _same(answer[0], expected[0]) or _same(answer[0], other[0]):
-                problem = "out is right, dx is not: look at the backward pass."
-            else:
-                problem = ("out is not inverted dropout of x with the dice u = rng.random(x.shape) (drawn once; keep "
-                           "u_i >= p_drop, scale by 1/(1 - p_drop)).")
-            found = matching_mistakes(_FB_MISTAKES, case, answer, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+
+    def wrong_answer(case, answer, expected):
+        if _same(answer[0], expected[0]) or _same(answer[0], _other_keep_rule_forward_backward(
+                **copy.deepcopy(case.kwargs))[0]):
+            return "out is right, dx is not: look at the backward pass."
+        return ("out is not inverted dropout of x with the dice u = rng.random(x.shape) (drawn once; keep "
+                "u_i >= p_drop, scale by 1/(1 - p_drop)).")
+
+    return check_tuple_cases(
+        run, _FB_CASES, lambda **kwargs: _reference_forward_backward(**copy.deepcopy(kwargs)),  # a fresh generator
+        _FB_MISTAKES, ("out", "dx"), _same, not_a_tuple="Expected a tuple (out, dx).", wrong_answer=wrong_answer,
+        # the other keep rule (u < 1 - p_drop), as in Exercise 1
+        also_right=lambda case, answer: _same(answer, _other_keep_rule_forward_backward(**copy.deepcopy(case.kwargs))))

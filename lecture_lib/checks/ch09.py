@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..topics.normalisation import batchnorm_backward_formula, batchnorm_forward_formula
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
-                   matching_mistakes, same_answer)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, check_tuple_cases,
+                   checks_learner_code, matching_mistakes, same_answer)
 
 __all__ = ["check_batchnorm_forward", "check_batchnorm_backward_steps", "check_batchnorm_backward",
            "check_running_average_update"]
@@ -180,30 +180,8 @@ _STEP_CASES = [_steps_case(41, 4, 3, "a batch of 4, 3 features"), _steps_case(42
 def check_batchnorm_backward_steps(batchnorm_backward_steps, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``batchnorm_backward_steps(dout, h, gamma, eps)`` → ``(dE/dh_hat, dE/dsigma_B^2, dE/dh_bar)``."""
     run = CheckRun("ch09.batchnorm_backward_steps", batchnorm_backward_steps, time_limit, n_cases=len(_STEP_CASES))
-    names = ("dE/dh_hat", "dE/dsigma_B^2", "dE/dh_bar")
-    for case in _STEP_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
-        expected = _steps_reference(**case.kwargs)
-        if not (isinstance(value, tuple) and len(value) == 3):
-            run.fail(case, "Expected a tuple (dh_hat, dvar, dmean).", returned=value)
-            break
-        shapes = (case.kwargs["h"].shape, case.kwargs["gamma"].shape, case.kwargs["gamma"].shape)
-        problems = [p for p in (array_kind_problem(v, s, name) for v, s, name in zip(value, shapes, names)) if p]
-        if problems:
-            run.fail(case, "\n".join(problems), returned=value)
-            break
-        answer = tuple(np.asarray(v) for v in value)
-        if not _same(answer, expected):
-            wrong = [name for name, a, b in zip(names, answer, expected) if not _same(a, b)]
-            problem = f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right."
-            found = matching_mistakes(_STEP_MISTAKES, case, answer, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+    return check_tuple_cases(run, _STEP_CASES, _steps_reference, _STEP_MISTAKES, ("dE/dh_hat", "dE/dsigma_B^2", "dE/dh_bar"),
+                             _same, not_a_tuple="Expected a tuple (dh_hat, dvar, dmean).")
 
 
 # --- Exercise 3: backward in training mode ------------------------------------------------------------
@@ -270,30 +248,8 @@ _BACKWARD_CASES = [
 def check_batchnorm_backward(batchnorm_backward, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``batchnorm_backward(dout, h, gamma, eps)`` → ``(dh, dgamma, dbeta)`` of a training-mode batch norm."""
     run = CheckRun("ch09.batchnorm_backward", batchnorm_backward, time_limit, n_cases=len(_BACKWARD_CASES))
-    for case in _BACKWARD_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
-        expected = batchnorm_backward_formula(**case.kwargs)
-        if not (isinstance(value, tuple) and len(value) == 3):
-            run.fail(case, "Expected a tuple (dh, dgamma, dbeta).", returned=value)
-            break
-        shapes = (case.kwargs["h"].shape, case.kwargs["gamma"].shape, case.kwargs["gamma"].shape)
-        problems = [p for p in (array_kind_problem(v, s, name)
-                                for v, s, name in zip(value, shapes, ("dh", "dgamma", "dbeta"))) if p]
-        if problems:
-            run.fail(case, "\n".join(problems), returned=value)
-            break
-        answer = tuple(np.asarray(v) for v in value)
-        if not _same(answer, expected):
-            wrong = [name for name, a, b in zip(("dh", "dgamma", "dbeta"), answer, expected) if not _same(a, b)]
-            problem = f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right."
-            found = matching_mistakes(_BACKWARD_MISTAKES, case, answer, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+    return check_tuple_cases(run, _BACKWARD_CASES, batchnorm_backward_formula, _BACKWARD_MISTAKES,
+                             ("dh", "dgamma", "dbeta"), _same)
 
 
 # --- Exercise 4: the running averages of the two frameworks ------------------------------------------

@@ -12,8 +12,8 @@ import numpy as np
 from ..topics.pruning import prune_by_magnitude as _reference_prune
 from ..topics.pruning import prune_globally as _prune_globally
 from ..topics.pruning import rewind as _reference_rewind
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, matching_mistakes,
-                   real_array_problem, same_answer)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, check_tuple_cases, checks_learner_code, describe_value,
+                   real_array_problem, run_cases, same_answer)
 
 __all__ = ["check_magnitude_masks", "check_rewind", "check_prune_and_rewind"]
 
@@ -174,13 +174,9 @@ for _case in _MASK_CASES[3:]:
 def check_magnitude_masks(magnitude_masks, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``magnitude_masks(params, masks, fractions)`` → the new per-layer masks (list of 0/1 arrays)."""
     run = CheckRun("ch13.magnitude_masks", magnitude_masks, time_limit, n_cases=len(_MASK_CASES))
-    run.prefetch(_MASK_CASES)  # the answers on every case decide between mistakes that coincide on one
-    for case in _MASK_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_masks(**case.kwargs)
-        answer, problem = _as_list_of_arrays(outcome.value, [M.shape for M in expected])
+
+    def judge(case, value, expected):
+        answer, problem = _as_list_of_arrays(value, [M.shape for M in expected])
         if problem is None and not all(np.isin(a, (0.0, 1.0)).all() for a in answer):
             problem = "Expected masks of 0s and 1s (1 = the weight stays)."
         if problem is None and not same_answer(answer, expected):
@@ -188,14 +184,16 @@ def check_magnitude_masks(magnitude_masks, time_limit=DEFAULT_TIME_LIMIT):
             want = [int(e.sum()) for e in expected]
             problem = (f"The masks do not remove the smallest-magnitude remaining weights of each layer "
                        f"(your masks keep {kept} weights per layer, {'the right numbers' if kept == want else 'not the right numbers'}).")
-        if problem is not None:
-            found = run.mistakes_for(_MASK_MISTAKES, case, answer if answer is not None else outcome.value,
-                                     expected, same_answer,
-                                     answer=lambda value: _as_list_of_arrays(value, [M.shape for M in value])[0])
-            run.fail(case, problem, returned=outcome.value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+        return problem, answer if answer is not None else value
+
+    # the answers on every case decide between mistakes that coincide on one (global pruning, fractions[0])
+    return run_cases(run, _MASK_CASES, _reference_masks, _MASK_MISTAKES, judge, same_answer, answer=_layers_as_read,
+                     first_hint_only=True)
+
+
+def _layers_as_read(value):
+    """Another case's per-layer arrays as float arrays (None for an answer of another kind)."""
+    return _as_list_of_arrays(value, [np.shape(layer) for layer in value])[0]
 
 
 # --- Exercise 2: rewinding ----------------------------------------------------------------------------------
@@ -229,21 +227,15 @@ _REWIND_CASES = [
 def check_rewind(rewind, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``rewind(initial_weights, masks)`` → [w0 * mask per layer]."""
     run = CheckRun("ch13.rewind", rewind, time_limit, n_cases=len(_REWIND_CASES))
-    for case in _REWIND_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_rewind(case.kwargs["initial_weights"], case.kwargs["masks"])
-        answer, problem = _as_list_of_arrays(outcome.value, [e.shape for e in expected])
+
+    def judge(case, value, expected):
+        answer, problem = _as_list_of_arrays(value, [e.shape for e in expected])
         if problem is None and not same_answer(answer, expected):
             problem = "These are not the initial weights of the surviving connections (0 where pruned)."
-        if problem is not None:
-            found = matching_mistakes(_REWIND_MISTAKES, case, answer if answer is not None else outcome.value,
-                                      expected, same_answer)
-            run.fail(case, problem, returned=outcome.value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+        return problem, answer if answer is not None else value
+
+    return run_cases(run, _REWIND_CASES, _reference_rewind, _REWIND_MISTAKES, judge, same_answer,
+                     answer=_layers_as_read, first_hint_only=True)
 
 
 # --- Exercise 3: one round of iterative magnitude pruning with rewinding -------------------------------------
@@ -340,30 +332,16 @@ _ROUND_CASES = [
 def check_prune_and_rewind(prune_and_rewind, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``prune_and_rewind(initial_weights, trained_weights, masks, fractions)`` → (new masks, start weights)."""
     run = CheckRun("ch13.prune_and_rewind", prune_and_rewind, time_limit, n_cases=len(_ROUND_CASES))
-    for case in _ROUND_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_round(**case.kwargs)
-        shapes = [M.shape for M in expected[0]]
-        value = outcome.value
-        problem, answer = None, None
-        if not isinstance(value, tuple) or len(value) != 2:
-            problem = ("Expected a tuple (new_masks, start_weights): return new_masks, start_weights; got "
-                       f"{describe_value(value)}.")
-        else:
-            masks, problem = _as_list_of_arrays(value[0], shapes)
-            if problem is None:
-                start, problem = _as_list_of_arrays(value[1], shapes)
-                answer = (masks, start)
-        if problem is None and not same_answer(answer[0], expected[0]):
-            problem = "The new masks do not remove the smallest-magnitude remaining TRAINED weights of each layer."
-        if problem is None and not same_answer(answer[1], expected[1]):
-            problem = "The masks are right, but the starting weights are not w^(0) on the new masks (0 elsewhere)."
-        if problem is not None:
-            found = matching_mistakes(_ROUND_MISTAKES, case, answer if answer is not None else value, expected,
-                                      same_answer)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+    return check_tuple_cases(
+        run, _ROUND_CASES, _reference_round, _ROUND_MISTAKES, ("new_masks", "start_weights"), same_answer,
+        shapes=lambda case, expected: ([M.shape for M in expected[0]],) * 2,
+        read_part=lambda value, shapes, name: _as_list_of_arrays(value, shapes),
+        not_a_tuple=lambda value: ("Expected a tuple (new_masks, start_weights): return new_masks, start_weights; got "
+                                   f"{describe_value(value)}."),
+        wrong_answer=_round_wrong_answer)
+
+
+def _round_wrong_answer(case, answer, expected):
+    if not same_answer(answer[0], expected[0]):
+        return "The new masks do not remove the smallest-magnitude remaining TRAINED weights of each layer."
+    return "The masks are right, but the starting weights are not w^(0) on the new masks (0 elsewhere)."
