@@ -1361,6 +1361,7 @@ WRONG["cross_entropy_from_logits"] += [(cross_entropy_one_maximum, "one_maximum_
                                        (cross_entropy_log_of_stable_softmax, "log_of_underflowed_probability")]
 WRONG["dropout_forward_backward"].append((dropout_fb_mask_from_output, "mask_from_the_output"))
 WRONG["magnitude_masks"].append((masks_first_fraction, "first_fraction_for_every_layer"))
+WRONG["rewind"].append((lambda initial_weights, masks: tuple(rewind_where(initial_weights, masks)), None))  # item 11
 WRONG["prune_and_rewind"] += [(round_masks_from_trained_weights, "mask_from_weights"),
                               (round_rewound_where_trained_nonzero, "mask_from_weights")]
 
