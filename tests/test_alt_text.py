@@ -16,12 +16,7 @@ from lecture_lib.tools import site
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-PENDING = {
-    "01_threshold_units", "02_sigmoid_unit", "03_feedforward_networks", "04_backpropagation",
-    "05_training_framework", "06_optimisers", "07_training_pitfalls", "08_dropout",
-    "09_batch_normalisation", "10_skip_connections", "11_why_deep_networks_work",
-    "12_double_descent", "13_lottery_tickets",
-}
+PENDING = set()
 
 
 @pytest.mark.parametrize("notebook", [
