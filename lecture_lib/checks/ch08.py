@@ -19,7 +19,7 @@ import numpy as np
 from ..nn import Dropout
 from ..topics.dropout_ensemble import inverted_dropout as _reference_forward
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, check_tuple_cases,
-                   checks_learner_code, matching_mistakes, same_answer)
+                   checks_learner_code, run_cases, same_answer)
 
 __all__ = ["check_dropout_forward", "check_dropout_forward_backward"]
 
@@ -91,22 +91,15 @@ def _other_keep_rule(x, p_drop, u, training):
 def check_dropout_forward(dropout_forward, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``dropout_forward(x, p_drop, u, training)`` → inverted dropout of x (N, D) with dice u (N, D)."""
     run = CheckRun("ch08.dropout_forward", dropout_forward, time_limit, n_cases=len(_FORWARD_CASES))
-    for case in _FORWARD_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_forward(**case.kwargs)
-        value = outcome.value
+
+    def judge(case, value, expected):
         problem = array_kind_problem(value, expected.shape, "the layer output (shape of x)")
         if problem is None and not (_same(value, expected) or _same(value, _other_keep_rule(**case.kwargs))):
             problem = ("The output is not inverted dropout of x: keep unit i when u_i >= p_drop, scale the kept "
                        "units by 1/(1 - p_drop) in training; the identity in inference.")
-        if problem is not None:
-            found = matching_mistakes(_FORWARD_MISTAKES, case, value, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+        return problem, value
+
+    return run_cases(run, _FORWARD_CASES, _reference_forward, _FORWARD_MISTAKES, judge, _same, first_hint_only=True)
 
 
 # --- Exercise 2: forward and backward in training mode, with a generator --------------------------------

@@ -468,7 +468,7 @@ def per_case(make_same):
 
 
 def check_array_cases(run, cases, reference, mistakes, what, wrong_answer, kind_problem=array_kind_problem,
-                      condition=None, same=None, extra_hints=None):
+                      condition=None, same=None, extra_hints=None, first_hint_only=False):
     """:func:`run_cases` for an exercise whose answer is one array (or one number: ``kind_problem`` says).
 
     For each case: the kind of answer (``kind_problem``), then its values compared with
@@ -487,7 +487,7 @@ def check_array_cases(run, cases, reference, mistakes, what, wrong_answer, kind_
         How much the computation amplifies rounding on this case (see :func:`tolerance_for`).
     same : callable(a, b) -> bool, optional
         The comparison (default: :func:`same_answer` at the ``condition``'s tolerance).
-    extra_hints : see :func:`run_cases`
+    extra_hints, first_hint_only : see :func:`run_cases`
     """
     @per_case
     def compare(case):
@@ -502,7 +502,8 @@ def check_array_cases(run, cases, reference, mistakes, what, wrong_answer, kind_
             problem = wrong_answer(case, value, expected) if callable(wrong_answer) else wrong_answer
         return problem, value
 
-    return run_cases(run, cases, reference, mistakes, judge, compare, extra_hints=extra_hints)
+    return run_cases(run, cases, reference, mistakes, judge, compare, extra_hints=extra_hints,
+                     first_hint_only=first_hint_only)
 
 
 def _array_part(value, shape, name):
