@@ -426,9 +426,10 @@ def run_cases(run, cases, reference, mistakes, judge, same=same_answer, answer=N
     cases : list of Case
     reference : callable taking the case's keyword arguments, returning the right answer
     mistakes : list of Mistake
-    judge : callable(case, value, expected) -> (problem, compared)
+    judge : callable(case, value, expected) -> (problem, compared) or (problem, compared, hint_ids)
         ``problem`` is None when ``value`` (what the function returned) is right, else what to say;
-        ``compared`` is the answer to match against the mistakes' variants (None: look for none).
+        ``compared`` is the answer to match against the mistakes' variants (None: look for none);
+        ``hint_ids``: ids of hints the judge itself wrote into ``problem``.
     same : callable(a, b) -> bool, or callable(case) -> such a comparison when ``same.per_case`` is set
         (:func:`per_case`); compares an answer with the reference or a wrong variant.
     answer : callable(value) -> what ``same`` compares, for the answers on the other cases (may raise)
@@ -448,12 +449,13 @@ def run_cases(run, cases, reference, mistakes, judge, same=same_answer, answer=N
             break
         expected = reference(**case.kwargs)
         compare = same(case) if getattr(same, "per_case", False) else same
-        problem, compared = judge(case, outcome.value, expected)
+        problem, compared, *hint_ids = judge(case, outcome.value, expected)
         if problem is None:
             run.case_passed()
             continue
         found = [] if compared is None else run.mistakes_for(mistakes, case, compared, expected, compare, answer=answer)
-        run.fail(case, problem, returned=outcome.value, mistakes=found[:1] if first_hint_only else found)
+        run.fail(case, problem, returned=outcome.value, mistakes=found[:1] if first_hint_only else found,
+                 hint_ids=hint_ids[0] if hint_ids else ())
         if not found and extra_hints is not None:
             for hint_id, text in extra_hints(case, outcome.value):
                 run.add_hint(hint_id, text)
