@@ -6,7 +6,7 @@
 
 Modules: ``activations`` (functions and derivatives), ``losses`` (values and
 gradients), ``layers`` (the layer contract, ``Dense``, ``Flatten``,
-``Activation``), ``model`` (``Sequential``: compile / fit / evaluate /
+``Activation``, ``PReLU``), ``model`` (``Sequential``: compile / fit / evaluate /
 predict), ``optimizers`` (a package: one ``step(params, grads)``
 interface for SGD/momentum/Nesterov, AdaGrad, RMSProp, Adam, AdamW, and
 L-BFGS with its closure), ``clipping`` (by global norm, per array, by
@@ -18,13 +18,15 @@ dead units, update ratios, the NaN trap), ``one_hot`` (label encoding),
 Nothing here imports the topic or drawing modules of the package.
 The layers for training deep networks: ``dropout`` (``Dropout``), ``batchnorm``
 (``BatchNorm``), ``residual`` (``Residual``); each has a training and an inference mode.
+``layernorm`` (``LayerNorm``) normalises each example over its units: the same in both modes.
 """
 from .activations import ACTIVATIONS, get_activation
 from .batchnorm import BatchNorm
 from .dropout import Dropout
+from .layernorm import LayerNorm
 from .diagnostics import DiagnosticsRecorder, NaNTrap, NonFiniteError, diagnose, trace_nonfinite
 from .gradcheck import check_layer_gradients, check_model_gradients, numerical_gradient, relative_error
-from .layers import Activation, Dense, Flatten, Layer
+from .layers import Activation, Dense, Flatten, Layer, PReLU
 from .losses import LOSSES, get_loss
 from .model import History, Sequential, TrainingDivergedError
 from .one_hot import from_one_hot, to_one_hot
@@ -37,8 +39,8 @@ from .schedules import Constant, CosineDecay, ExponentialDecay, InverseTimeDecay
 
 __all__ = [
     "Sequential", "History", "TrainingDivergedError",
-    "Layer", "Dense", "Flatten", "Activation",
-    "Dropout", "BatchNorm", "Residual",
+    "Layer", "Dense", "Flatten", "Activation", "PReLU",
+    "Dropout", "BatchNorm", "LayerNorm", "Residual",
     "ACTIVATIONS", "get_activation", "LOSSES", "get_loss",
     "Optimizer", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW", "LBFGS", "OPTIMIZERS", "get_optimizer",
     "global_norm", "clip_by_global_norm", "clip_by_norm", "clip_by_value", "l2_penalty",
