@@ -154,9 +154,9 @@ def chance_overlap(masks_a, masks_b, per_layer=False):
 
     In a layer of n weights with k_a and k_b survivors, a random pair of masks shares k_a k_b / n weights on
     average (hypergeometric), so the chance overlap is I / (k_a + k_b - I) with I = k_a k_b / n; for equal
-    densities rho = k / n that is rho / (2 - rho). Pooled over layers pruned at different rates it is the
+    densities d = k / n that is d / (2 - d). Pooled over layers pruned at different rates it is the
     sum of the layers' expected intersections over the sum of their expected unions, which is *not*
-    rho / (2 - rho) of the pooled density (that would treat all weights as one layer). Ratios of
+    d / (2 - d) of the pooled density (that would treat all weights as one layer). Ratios of
     expectations: exact up to terms of order 1/n.
     """
     n, ka, kb = _layer_counts(masks_a, masks_b)
@@ -400,8 +400,12 @@ class SeedBatchMLP:
         flat = [layer.params["W"].reshape(-1) for layer in model.layers]     # views (the arrays are contiguous)
         compact = [w[where] for w, where in zip(flat, alive)]
         compact_grads = [np.empty_like(w) for w in compact]
-        params = [{"W": compact[0], "b": first.params["b"]}, {"W": compact[1], "b": second.params["b"]}]
-        grads = [{"W": compact_grads[0], "b": first.grads["b"]}, {"W": compact_grads[1], "b": second.grads["b"]}]
+        # (parameter, gradient) pairs of matching shape and dtype, checked here once: the optimiser's ``_apply``
+        # (what ``Sequential.fit`` calls per batch) skips the per-step validation of ``step``
+        pairs = [(compact[0], compact_grads[0]), (first.params["b"], first.grads["b"]),
+                 (compact[1], compact_grads[1]), (second.params["b"], second.grads["b"])]
+        for p, g in pairs:
+            assert p.shape == g.shape and p.dtype == g.dtype
         for epoch in range(1, check_int_at_least(epochs, "epochs", 0) + 1):
             order = rng.permutation(x.shape[0])
             correct = np.zeros(self.S)
@@ -412,7 +416,7 @@ class SeedBatchMLP:
                 model.backward(y_wide[idx], y_hat)
                 for layer, where, g in zip(model.layers, alive, compact_grads):
                     np.take(layer.grads["W"], where, out=g, mode="clip")   # the surviving weights' gradients only
-                model.optimizer.step(params, grads)
+                model.optimizer._apply(pairs)
                 for w, where, survivors in zip(flat, alive, compact):
                     w[where] = survivors                     # pruned entries are never written: they stay 0
                 step += 1
