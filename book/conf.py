@@ -65,6 +65,8 @@ myst_heading_slug_func = "lecture_lib.tools.site.jupyter_slug"
 # buttons (they would point off the site).
 html_theme = "sphinx_book_theme"
 html_title = project
+# book/_templates: the theme's search button without the aria-label that hid its visible text.
+templates_path = ["_templates"]
 html_static_path = ["_static"] + ([str(WIDGET_VENDOR)] if nb_ipywidgets_js else [])
 html_extra_path = ["_extra"]
 html_css_files = ["book.css"]
