@@ -12,7 +12,7 @@ import pytest
 from lecture_lib.grading.execution import Limits
 from lecture_lib.grading.grader import limits_text
 from lecture_lib.grading.kernel import KernelLost, KernelSession
-from lecture_lib.grading.limits import SubmissionGroup, cgroup_status
+from lecture_lib.grading.limits import SubmissionGroup, _limit_holds, cgroup_status
 from lecture_lib.grading.sandbox import sandbox_status
 
 MiB = 2**20
@@ -144,6 +144,27 @@ def test_a_group_is_deleted_with_what_it_holds():
     assert folders and all(folder.is_dir() for folder in folders)
     group.close()
     assert not any(folder.exists() for folder in folders)
+
+
+def _creatable():
+    try:
+        SubmissionGroup(64 * MiB, 8).close()
+    except OSError as exc:
+        return False, f"{type(exc).__name__}: {exc}"
+    return True, ""
+
+
+@pytest.mark.skipif(not _creatable()[0], reason=f"control groups: {_creatable()[1]}")
+def test_the_probe_tells_a_group_whose_memory_limit_holds_from_one_without():
+    # the status claims whole-submission limits only when a process past the limit is really killed
+    limited, unlimited = SubmissionGroup(64 * MiB, 8), SubmissionGroup(0, 8)
+    try:
+        assert _limit_holds(limited) == (True, "")
+        holds, why = _limit_holds(unlimited)
+        assert not holds and "does not hold" in why
+    finally:
+        limited.close()
+        unlimited.close()
 
 
 def test_the_summary_line_says_how_limits_are_enforced(monkeypatch):

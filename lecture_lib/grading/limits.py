@@ -146,15 +146,53 @@ class SubmissionGroup:
         self.dirs = []
 
 
+# A process in the probe group touches this much memory under a limit of half of it: if it survives, the
+# group's limit does not hold on this machine (seen once on a CI checkout whose group accepted the limit
+# file and then let four children hold 800 MiB under 600 MiB), and the grader must not claim it does.
+PROBE_LIMIT = 64 * 2**20
+PROBE_TOUCH = 2 * PROBE_LIMIT
+_PROBE_SOURCE = """
+import sys
+name = sys.argv[1]
+if name not in open("/proc/self/cgroup").read():
+    sys.exit(3)                       # join did not move the process into the group
+block = bytearray(%d)
+block[::4096] = b"x" * len(block[::4096])
+sys.exit(0)                           # survived: the memory limit did not hold
+""" % PROBE_TOUCH
+
+
+def _limit_holds(group: SubmissionGroup) -> tuple:
+    """(True, "") when a process that joined ``group`` is killed for touching twice its memory limit."""
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run([sys.executable, "-I", "-S", "-c", _PROBE_SOURCE, group.name],
+                              preexec_fn=group.join, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return False, f"the probe process did not run ({type(exc).__name__})"
+    if done.returncode == 3:
+        return False, "a process that joined the group is not listed in it"
+    if done.returncode == 0:
+        return False, (f"a process in a group limited to {PROBE_LIMIT // 2**20} MiB touched "
+                       f"{PROBE_TOUCH // 2**20} MiB: the group's memory limit does not hold here")
+    return True, ""
+
+
 @functools.lru_cache(maxsize=None)
 def cgroup_status() -> tuple:
-    """(True, "cgroup v1") when this process may create a submission's control group; (False, why) otherwise."""
+    """(True, "cgroup v1") when this process may create a submission's control group and its memory limit
+    holds (a probe process is killed past it); (False, why) otherwise."""
     if os.environ.get("LECTURE_GRADE_NO_CGROUP"):
         return False, "switched off by LECTURE_GRADE_NO_CGROUP"
     try:
-        group = SubmissionGroup(64 * 2**20, 8)
+        group = SubmissionGroup(PROBE_LIMIT, 8)
     except OSError as exc:
         return False, f"cannot create a control group here ({type(exc).__name__}: {str(exc)[:120]})"
-    kind = "cgroup v1" if "memory" in str(group.dirs[0]) else "cgroup v2"
-    group.close()
-    return True, kind
+    try:
+        kind = "cgroup v1" if "memory" in str(group.dirs[0]) else "cgroup v2"
+        holds, why = _limit_holds(group)
+    finally:
+        group.close()
+    return (True, kind) if holds else (False, why)
