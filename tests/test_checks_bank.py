@@ -56,6 +56,10 @@ from test_checks_ch10 import loops as residual_loops  # noqa: E402
 from test_checks_ch10 import steps_loop as branch_steps_loop  # noqa: E402
 from test_checks_ch10 import steps_no_relu_derivative as branch_steps_no_relu  # noqa: E402
 from test_checks_ch10 import steps_with_identity as branch_steps_with_identity  # noqa: E402
+from test_checks_ch10 import (branch_scale_added, branch_scale_by_bisection, branch_scale_by_logs,  # noqa: E402
+                              branch_scale_not_rooted, variance_steps_alpha_not_squared,
+                              variance_steps_loop_float32, variance_steps_no_identity, variance_steps_relu_keeps_all,
+                              variance_steps_simplified)
 
 ROOT = Path(__file__).resolve().parent.parent
 _HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -904,6 +908,8 @@ RIGHT = {
     "running_average_update": [running_step_form, running_loop_float32],
     "residual_block_backward": [residual_loops, residual_einsum_where],
     "branch_steps": [branch_steps_loop, branch_steps_einsum],
+    "block_variance_steps": [variance_steps_loop_float32, variance_steps_simplified],
+    "branch_scale_for": [branch_scale_by_logs, branch_scale_by_bisection],
     "filter_normalise": [filter_normalise_loop, filter_normalise_sums],
     "rescale_relu_pair": [rescale_divides_second, rescale_loop],
     "fit_alpha": [alpha_polyfit_log2, alpha_from_sums],
@@ -1238,6 +1244,11 @@ WRONG = {
                                 (residual_dW2_from_h, "dW2_from_the_block_input")],
     "branch_steps": [(branch_steps_no_relu, "missing_relu_derivative"),
                      (branch_steps_with_identity, "identity_path_included")],
+    "block_variance_steps": [(variance_steps_relu_keeps_all, "relu_keeps_everything"),
+                             (variance_steps_no_identity, "identity_path_missing"),
+                             (variance_steps_alpha_not_squared, "alpha_not_squared")],
+    "branch_scale_for": [(branch_scale_added, "growth_added_not_multiplied"),
+                         (branch_scale_not_rooted, "alpha_not_squared")],
     "filter_normalise": [(lambda d, W: d * np.linalg.norm(W) / np.linalg.norm(d), "whole_matrix"),
                          (lambda d, W: d / np.linalg.norm(d, axis=0), "unit_columns")],
     "rescale_relu_pair": [(lambda W1, b1, W2, alpha: (alpha * W1, b1, W2 / alpha), "bias_not_scaled"),
@@ -1388,7 +1399,8 @@ def _first_array_argument(kwargs):
 
 
 #: Exercises whose function takes no array or list argument that it could change.
-NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xnor_network", "signal_preserving_std")
+NO_MUTABLE_ARGUMENTS = ("gate_weights", "output_unit_derivative", "xnor_network", "signal_preserving_std",
+                        "block_variance_steps", "branch_scale_for")
 #: Exercises whose function may change an argument in place: clip_by_global_norm may clip the caller's gradients
 #: in place, as torch.nn.utils.clip_grad_norm_ does (tests/test_checks_ch07.py accepts that answer).
 MAY_CHANGE_ARGUMENTS = ("clip_by_global_norm",)

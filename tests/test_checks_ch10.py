@@ -173,3 +173,138 @@ def test_wrong_kind_names_the_part_and_stub():
         raise NotImplementedError()
     assert ch10.check_residual_block_backward(stub).status == NOT_ATTEMPTED
     assert ch10.check_branch_steps(steps_stub).status == NOT_ATTEMPTED
+
+
+# --- Exercise 3: the variance a scaled branch adds ------------------------------------------------------
+
+def variance_steps_loop_float32(v, D, K, alpha):
+    var_h1 = np.float32(0.0)
+    for _ in range(D):  # D terms Var(W1) E[h^2]
+        var_h1 += np.float32(2.0 / D) * np.float32(v)
+    ms_g1 = var_h1 * np.float32(0.5)
+    var_f = np.float32(0.0)
+    for _ in range(K):
+        var_f += np.float32(alpha) ** 2 / np.float32(K) * ms_g1
+    return var_h1, ms_g1, var_f, np.float32(v) + var_f
+
+
+def variance_steps_simplified(v, D, K, alpha):
+    return [2 * v, v, alpha * alpha * v, v * (1 + alpha ** 2)]  # a list, written after simplifying
+
+
+def branch_scale_by_logs(depth, total_growth):
+    return float(np.sqrt(np.expm1(np.log(total_growth) / depth)))
+
+
+def branch_scale_by_bisection(depth, total_growth):
+    low, high = 0.0, 10.0
+    for _ in range(200):
+        middle = (low + high) / 2
+        low, high = (middle, high) if (1 + middle ** 2) ** depth < total_growth else (low, middle)
+    return (low + high) / 2
+
+
+@pytest.mark.parametrize("answer", [variance_steps_loop_float32, variance_steps_simplified])
+def test_variance_steps_accept_correct_answers_written_differently(answer):
+    assert ch10.check_block_variance_steps(answer).status == PASSED
+
+
+@pytest.mark.parametrize("answer", [branch_scale_by_logs, branch_scale_by_bisection])
+def test_branch_scale_accepts_correct_answers_written_differently(answer):
+    assert ch10.check_branch_scale_for(answer).status == PASSED
+
+
+def variance_steps_relu_keeps_all(v, D, K, alpha):
+    return 2 * v, 2 * v, 2 * alpha ** 2 * v, v + 2 * alpha ** 2 * v
+
+
+def variance_steps_no_identity(v, D, K, alpha):
+    return 2 * v, v, alpha ** 2 * v, alpha ** 2 * v
+
+
+def variance_steps_alpha_not_squared(v, D, K, alpha):
+    return 2 * v, v, alpha * v, v + alpha * v
+
+
+def variance_steps_he_factor_missing(v, D, K, alpha):
+    return v, v / 2, alpha ** 2 * v / 2, v + alpha ** 2 * v / 2
+
+
+def variance_steps_wrong_sum(v, D, K, alpha):
+    return 2 * v, v, D * alpha ** 2 / K * v, v + D * alpha ** 2 / K * v
+
+
+def variance_steps_stds_added(v, D, K, alpha):
+    return 2 * v, v, alpha ** 2 * v, (np.sqrt(v) + alpha * np.sqrt(v)) ** 2
+
+
+def variance_steps_var_of_relu(v, D, K, alpha):
+    ms = 2 * v * (0.5 - 1 / (2 * np.pi))
+    return 2 * v, ms, alpha ** 2 * ms, v + alpha ** 2 * ms
+
+
+def variance_steps_sum_not_counted(v, D, K, alpha):
+    return 2 * v / D, v / D, alpha ** 2 * v / D, v + alpha ** 2 * v / D
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (variance_steps_relu_keeps_all, "relu_keeps_everything"), (variance_steps_no_identity, "identity_path_missing"),
+    (variance_steps_alpha_not_squared, "alpha_not_squared"), (variance_steps_he_factor_missing, "he_factor_missing"),
+    (variance_steps_wrong_sum, "sum_over_the_wrong_units"), (variance_steps_stds_added, "standard_deviations_added"),
+    (variance_steps_var_of_relu, "variance_of_relu_not_mean_square"),
+    (variance_steps_sum_not_counted, "sum_not_counted"),
+])
+def test_variance_step_mistakes_get_their_hint(wrong, hint):
+    _assert_hint(ch10.check_block_variance_steps(wrong), hint)
+
+
+def branch_scale_added(depth, total_growth):
+    return np.sqrt((total_growth - 1) / depth)
+
+
+def branch_scale_not_rooted(depth, total_growth):
+    return total_growth ** (1 / depth) - 1
+
+
+def branch_scale_one_block(depth, total_growth):
+    return np.sqrt(total_growth - 1)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (branch_scale_added, "growth_added_not_multiplied"), (branch_scale_not_rooted, "alpha_not_squared"),
+    (branch_scale_one_block, "depth_ignored"),
+])
+def test_branch_scale_mistakes_get_their_hint(wrong, hint):
+    _assert_hint(ch10.check_branch_scale_for(wrong), hint)
+
+
+def test_a_wrong_answer_without_a_typical_mistake_gets_no_hint():
+    result = ch10.check_block_variance_steps(lambda v, D, K, alpha: (2 * v, v, alpha ** 2 * v, 1.5 * v))
+    assert result.status == FAILED and not result.hints and "Var(h') is not right" in repr(result)
+    result = ch10.check_block_variance_steps(lambda v, D, K, alpha: (3 * v, 1.5 * v, 1.5 * alpha ** 2 * v, v))
+    assert result.status == FAILED and "Var(h1) is not right (and the steps after it)" in repr(result)
+    result = ch10.check_branch_scale_for(lambda depth, total_growth: 0.1)
+    assert result.status == FAILED and not result.hints
+    result = ch10.check_block_variance_steps(lambda v, D, K, alpha: (2 * v, v))
+    assert result.status == FAILED and "tuple of four numbers" in repr(result)
+
+    def stub(v, D, K, alpha):
+        raise NotImplementedError()
+    assert ch10.check_block_variance_steps(stub).status == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.3])
+def test_the_reference_growth_agrees_with_the_engine(alpha):
+    """The derivation's factor 1 + alpha^2 is what the engine's blocks measure (the chapter's 64 units, He / Glorot)."""
+    from lecture_lib.datasets.digits import load_digits
+    from lecture_lib.topics.deep_training import deep_relu_mlp, variance_per_block
+
+    x = load_digits("train", flatten=True)[0][:256]
+    measured = []
+    for seed in range(3):
+        values = variance_per_block(deep_relu_mlp(30, "residual", seed=seed, branch_scale=alpha), x)
+        measured.append(np.exp(np.mean(np.diff(np.log(values)))))
+    predicted = ch10._variance_steps_reference(1.0, 64, 64, alpha)[3]
+    assert abs(np.mean(measured) / predicted - 1) < 0.03, (measured, predicted)
+    assert abs(np.mean(measured) / (1 + alpha) - 1) > 0.05 or alpha == 1.0  # the unsquared alpha would not fit
+    assert ch10._branch_scale_reference(1, predicted) == pytest.approx(alpha)

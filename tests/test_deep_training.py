@@ -10,9 +10,10 @@ from lecture_lib.datasets.digits import load_digits  # noqa: E402
 from lecture_lib.nn import Dense, Residual  # noqa: E402
 from lecture_lib.topics.deep_training import (accuracy_without_block, deep_relu_mlp, gradient_norm_history,  # noqa: E402
                                               hidden_cosine_across_digits, residual_block_backward,
-                                              train_deep_relu_mlp, variance_per_block, weight_layers)
+                                              train_deep_relu_mlp, variance_per_block, weight_layers,
+                                              block_variances, staged_relu_mlp, train_relu_mlp)
 from lecture_lib.viz.deep_training_plots import (draw_gradient_norm_map, draw_training_loss_over_seeds,  # noqa: E402
-                                                 draw_variance_per_block)
+                                                 draw_variance_over_seeds, draw_variance_per_block)
 
 
 def test_block_backward_matches_the_engine():
@@ -105,3 +106,48 @@ def test_drawings_check_their_input():
     with pytest.raises(ValueError, match="empty"):
         draw_variance_per_block(b, {})
     plt.close(fig)
+    fig3, (d, e) = plt.subplots(1, 2)
+    draw_variance_over_seeds(d, {"a": [[1.0, 2.0, 4.0], [1.0, 3.0, 9.0]], "b": [[1.0, 1.5, 2.0]] * 3}, title="t")
+    assert d.get_yscale() == "log" and len(d.lines) == 2 and len(d.collections) == 2
+    assert "mean of 2 seeds" in d.get_legend().texts[0].get_text() and "min to max" in d.get_ylabel()
+    draw_variance_over_seeds(e, {"b": [[1.0, 1.5, 2.0]]}, log=False, colours=["k"])
+    assert e.get_yscale() == "linear"
+    with pytest.raises(ValueError, match="n_seeds, n_blocks"):
+        draw_variance_over_seeds(e, {"a": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="colours"):
+        draw_variance_over_seeds(e, {"a": [[1.0]], "b": [[1.0]]}, colours=["k"])
+    plt.close(fig3)
+
+
+def test_block_variances_with_and_without_batchnorm_in_the_branch():
+    x = load_digits("train", flatten=True)[0][:128]
+    plain = block_variances(deep_relu_mlp(12, "residual_unscaled", seed=0), x)
+    normed_model = deep_relu_mlp(12, "residual_batchnorm", seed=0)
+    running = normed_model.layers[1].layers[1].running_mean.copy()
+    normed = block_variances(normed_model, x)
+    np.testing.assert_array_equal(normed_model.layers[1].layers[1].running_mean, running)  # a copy was used
+    for found in (plain, normed):
+        assert all(v.shape == (11,) for v in found.values())
+        np.testing.assert_allclose(found["skip"][1:], found["out"][:-1])  # a block's input is the last one's output
+    # without batch norm the branch's variance follows the signal's (x ~2 per block); with it, it stays put
+    assert np.all(plain["branch"][5:] / plain["skip"][5:] > 0.5)
+    share = normed["branch"] / normed["skip"]
+    assert np.ptp(normed["branch"]) < 0.3 and share[-1] < 0.15 < share[2] < share[0]
+    assert normed["out"][-1] < 20 < plain["out"][-1]
+    with pytest.raises(ValueError, match="no residual block"):
+        block_variances(deep_relu_mlp(3, "plain"), x)
+
+
+def test_staged_network_changes_width_with_projection_shortcuts():
+    residual = staged_relu_mlp((8, 4), stages_per_width=3, kind="residual", seed=0)
+    plain = staged_relu_mlp((8, 4), stages_per_width=3, kind="plain", seed=0)
+    assert len(residual.layers) == len(plain.layers) == 7
+    assert [getattr(layer, "shortcut", None) for layer in residual.layers[:-1]] == \
+        [None, "identity", "identity", "projection", "identity", "identity"]
+    assert residual.layers[3].params["shortcut.W"].shape == (8, 4)
+    assert [layer.output_shape(layer.input_shape) for layer in plain.layers[:-1]] == [(8,)] * 3 + [(4,)] * 3
+    x, y = load_digits("train", one_hot=True, flatten=True)
+    model, acc, history = train_relu_mlp(residual, seed=0, eta=0.01, epochs=1)
+    assert 0 <= acc <= 1 and len(history["loss"]) == 1
+    with pytest.raises(ValueError, match="Unknown kind"):
+        staged_relu_mlp(kind="residual_zero")

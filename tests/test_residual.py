@@ -160,3 +160,80 @@ def test_the_dead_branch_the_guard_prevents_really_gets_no_gradient():
     block.layers[0].params["W"][:] = 0
     _train_steps(model)
     assert not np.any(block.layers[0].params["W"]) and not np.any(block.layers[0].params["b"])
+
+
+# --- the projection shortcut: h' = h W_s + f(h), the width may change --------------------------------------
+
+def test_projection_forward_is_h_Ws_plus_branch():
+    rng = np.random.default_rng(11)
+    first, second = Dense(6, activation="relu"), Dense(3)
+    block = Residual([first, second], branch_scale=1.0, shortcut="projection")
+    block.build((5,), rng=rng)
+    assert block.params["shortcut.W"].shape == (5, 3) and block.output_shape((5,)) == (3,)
+    x = rng.normal(size=(4, 5))
+    by_hand = (x @ block.params["shortcut.W"] + np.maximum(x @ first.params["W"] + first.params["b"], 0)
+               @ second.params["W"] + second.params["b"])
+    np.testing.assert_allclose(block.forward(x), by_hand, rtol=1e-12)
+    assert "shortcut='projection'" in repr(block)
+
+
+@pytest.mark.parametrize("widths", [(5, 3), (3, 7), (4, 4)])
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_projection_gradients_check(widths, mode):
+    d_in, d_out = widths
+    rng = np.random.default_rng(12)
+    block = Residual([Dense(6, activation="tanh"), BatchNorm(), Dense(d_out)], branch_scale=0.7, shortcut="projection")
+    block.build((d_in,), rng=rng)
+    block.forward(rng.normal(size=(5, d_in)))
+    getattr(block, mode)()
+    x = rng.normal(size=(5, d_in))
+    errors = check_layer_gradients(block, x)
+    assert {"x", "shortcut.W", "dense_1.W", "dense_2.b"} <= set(errors)
+    assert max(errors.values()) < 1e-7, errors
+
+
+def test_projection_backward_adds_the_two_paths():
+    block = Residual([Dense(2, input_dim=3, rng=0)], branch_scale=0.0, shortcut="projection")
+    block.build((3,), rng=np.random.default_rng(1))
+    x, dout = np.random.default_rng(13).normal(size=(4, 3)), np.random.default_rng(14).normal(size=(4, 2))
+    block.forward(x)
+    dx = block.backward(dout)  # W of the branch = 0: only the projection path
+    np.testing.assert_allclose(dx, dout @ block.params["shortcut.W"].T, rtol=1e-12)
+    np.testing.assert_allclose(block.grads["shortcut.W"], x.T @ dout, rtol=1e-12)
+    block.layers[0].params["W"][:] = 1.0  # now the branch adds dout W^T
+    block.forward(x)
+    np.testing.assert_allclose(block.backward(dout), dout @ block.params["shortcut.W"].T + dout @ np.ones((2, 3)),
+                               rtol=1e-12)
+
+
+def test_a_network_that_changes_width_between_stages_trains_and_checks():
+    model = Sequential([Dense(8, activation="relu"),
+                        Residual([Dense(8, activation="relu"), Dense(4)], shortcut="projection"),
+                        Residual([Dense(4, activation="relu"), Dense(4)]),
+                        Dense(3, activation="softmax")], seed=0)
+    model.build((5,))
+    assert model.output_shape == (3,)
+    assert model.count_params() == (5 * 8 + 8) + (8 * 8 + 8 + 8 * 4 + 4 + 8 * 4) + (4 * 4 + 4 + 4 * 4 + 4) + (4 * 3 + 3)
+    rng = np.random.default_rng(15)
+    x, y = rng.normal(size=(6, 5)), np.eye(3)[rng.integers(0, 3, 6)]
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    errors = check_model_gradients(model, x, y)
+    assert "residual_1.shortcut.W" in errors and max(errors.values()) < 1e-7, errors
+    before = model.layers[1].params["shortcut.W"].copy()
+    model.fit(x, y, batch_size=3, epochs=2)
+    assert not np.array_equal(model.layers[1].params["shortcut.W"], before)
+
+
+def test_projection_misuses_are_clear_errors():
+    with pytest.raises(ValueError, match="Unknown shortcut 'conv'.*'identity', 'projection'"):
+        Residual([Dense(3)], shortcut="conv")
+    with pytest.raises(ValueError, match=r"projection shortcut.*inputs \(N, D\).*\(N, 2, 3\).*Flatten"):
+        Residual([Activation("tanh")], shortcut="projection").build((2, 3))
+    with pytest.raises(ValueError, match="'shortcut' would clash"):
+        Residual([Dense(3, name="shortcut")], shortcut="projection")
+    # without the option, a change of width is still refused, and the error names the option
+    with pytest.raises(ValueError, match=r"same shape as h.*shortcut='projection'"):
+        Residual([Dense(3)]).build((4,))
+    model = Sequential([Dense(8, input_dim=2), Residual([Dense(4)], shortcut="projection"), Dense(1)])
+    with pytest.raises(ValueError, match=r"expects input of shape \(N, 8\).*layer before it"):
+        model.layers[1].forward(np.ones((1, 4)))

@@ -201,3 +201,22 @@ def test_start_diagnostics_is_the_start_of_the_run():
     assert start.column("dead_fraction") == run.before.column("dead_fraction")
     other = start_diagnostics(depth=3, activation="relu", n_train=64, seed=5)
     assert other.column("grad_norm") != pytest.approx(run.before.column("grad_norm"))
+
+
+def test_prelu_network_reports_its_slopes_and_the_units_negative_on_every_image():
+    from lecture_lib.nn import PReLU
+    from lecture_lib.topics.training_pitfalls import always_negative_fractions, digits_split, train_prelu_network
+
+    run = train_prelu_network(depth=2, width=16, eta=0.01, epochs=1, seed=0)
+    assert sum(isinstance(layer, PReLU) for layer in run.model.layers) == 2
+    assert [a.shape for a in run.slopes] == [(16,), (16,)]
+    assert not np.allclose(run.slopes[0], 0.25)  # the slopes are trained
+    assert 0.5 < run.train_accuracy <= 1 and 0.5 < run.test_accuracy <= 1
+    x_train = digits_split()[0]
+    assert always_negative_fractions(run.model, x_train) == run.always_negative
+    # three units of the first layer pushed below 0 on every image, one unit of the second: counted
+    run.model.layers[0].params["b"][:3] = -1e6
+    run.model.layers[2].params["b"][:1] = -1e9
+    first, second = always_negative_fractions(run.model, x_train)
+    assert first >= 3 / 16 and second >= 1 / 16
+    assert first == pytest.approx(np.mean(np.all(run.model.layers[0].forward(x_train) <= 0, axis=0)))

@@ -1,10 +1,14 @@
 """Checks of the chapter 10 exercises: the backward pass of the residual block
-h' = h + relu(h W1 + b1) W2 + b2, first along the branch step by step, then the whole block.
+h' = h + relu(h W1 + b1) W2 + b2, first along the branch step by step, then the whole block;
+and the variance a block with its branch scaled by alpha adds at initialisation, step by step,
+then the branch scale that keeps a given number of blocks within a given growth.
 
 The reference answer comes from ``lecture_lib.topics.deep_training.residual_block_backward``
 (the closed form); the typical mistakes are the wrong variants defined here.
 Notation: dout = epsilon' = dE/dh'; h1 = h W1 + b1 the branch's weighted sum, g1 = relu(h1);
-eps1 = dE/dh1 the branch's first error term.
+eps1 = dE/dh1 the branch's first error term. Exercise 3's references (``_variance_steps_reference``,
+``_branch_scale_reference``) are written here, not in the package, so that the chapter does not
+hand the learner the result; tests/test_checks_ch10.py holds them against the engine's measured growth.
 """
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ import numpy as np
 
 from ..topics.deep_training import residual_block_backward as _reference
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
-                   matching_mistakes, same_answer)
+                   describe_value, matching_mistakes, real_number_problem, same_answer)
 
-__all__ = ["check_branch_steps", "check_residual_block_backward"]
+__all__ = ["check_branch_steps", "check_residual_block_backward", "check_block_variance_steps",
+           "check_branch_scale_for"]
 
 
 def _same(answer, expected):
@@ -183,6 +188,160 @@ def check_residual_block_backward(residual_block_backward, time_limit=DEFAULT_TI
             problem = f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right."
             found = matching_mistakes(_BLOCK_MISTAKES, case, answer, expected, _same)
             run.fail(case, problem, returned=value, mistakes=found[:1])
+            break
+        run.case_passed()
+    return run.finish()
+
+
+# --- Exercise 3: the variance a scaled branch adds ----------------------------------------------------
+# One block h' = h + relu(h W1) W2 at initialisation: h's D entries mean 0, variance v; W1 (D, K)
+# entries mean 0, variance 2/D (He); W2 (K, D) entries mean 0, variance alpha^2 / K (the last layer's
+# weights scaled by the branch scale alpha); all independent, biases 0.
+
+def _variance_steps_reference(v, D, K, alpha):
+    var_h1 = D * (2.0 / D) * v  # D terms Var(W1) E[h^2]
+    ms_g1 = 0.5 * var_h1  # relu keeps the positive half of a symmetric h1: E[g1^2] = Var(h1) / 2
+    var_f = K * (alpha ** 2 / K) * ms_g1  # K terms Var(W2) E[g1^2]
+    return var_h1, ms_g1, var_f, v + var_f  # f is uncorrelated with h: the variances add
+
+
+def _steps_variant(var_h1=None, ms_g1=None, var_f=None, var_out=None):
+    """The reference with one step done wrong (each argument: a function of (v, D, K, alpha, previous steps))."""
+    def variant(v, D, K, alpha):
+        a = var_h1(v, D) if var_h1 else 2.0 * v
+        b = ms_g1(a) if ms_g1 else 0.5 * a
+        c = var_f(b, D, K, alpha) if var_f else alpha ** 2 * b
+        d = var_out(v, c) if var_out else v + c
+        return a, b, c, d
+    return variant
+
+
+_VARIANCE_MISTAKES = [
+    Mistake("he_factor_missing",
+            "Var(h1): each of the D terms h_i W1_ik contributes Var(W1) E[h_i^2] = (2/D) v; the 2 of He's "
+            "variance is part of Var(W1).",
+            _steps_variant(var_h1=lambda v, D: v)),
+    Mistake("sum_not_counted",
+            "Var(h1): h1_k = sum over the D inputs of h_i W1_ik, so D terms of (2/D) v are added, not one.",
+            _steps_variant(var_h1=lambda v, D: 2.0 * v / D)),
+    Mistake("relu_keeps_everything",
+            "E[g1^2]: relu sets the negative half of the symmetric h1 to 0, so only half of E[h1^2] is left.",
+            _steps_variant(ms_g1=lambda a: a)),
+    Mistake("variance_of_relu_not_mean_square",
+            "E[g1^2] is asked for, not Var(g1): relu's output is never negative, its mean is not 0, and the "
+            "next weighted sum needs the mean square E[g1^2] (fact (i)).",
+            _steps_variant(ms_g1=lambda a: a * (0.5 - 1.0 / (2.0 * np.pi)))),
+    Mistake("alpha_not_squared",
+            "Var(f): the weights W2 have variance alpha^2 / K; scaling weights by alpha scales their variance "
+            "by alpha squared.",
+            _steps_variant(var_f=lambda b, D, K, alpha: alpha * b)),
+    Mistake("sum_over_the_wrong_units",
+            "Var(f): f_j = sum over the K hidden units of g1_k W2_kj: K terms of (alpha^2 / K) E[g1^2], not D.",
+            _steps_variant(var_f=lambda b, D, K, alpha: D * alpha ** 2 / K * b)),
+    Mistake("identity_path_missing",
+            "Var(h'): h' = h + f(h); the identity path's h is part of the output, so its variance v is added.",
+            _steps_variant(var_out=lambda v, c: c)),
+    Mistake("standard_deviations_added",
+            "Var(h'): for uncorrelated h and f the VARIANCES add; you added the standard deviations and squared.",
+            _steps_variant(var_out=lambda v, c: (np.sqrt(v) + np.sqrt(c)) ** 2)),
+]
+
+_VARIANCE_CASES = [
+    Case({"v": 0.5, "D": 10, "K": 30, "alpha": 0.3}, "v = 0.5, 10 inputs, 30 hidden units, alpha = 0.3"),
+    Case({"v": 1.0, "D": 64, "K": 64, "alpha": 1.0}, "the chapter's unscaled block: 64 units, alpha = 1"),
+    Case({"v": 2.0, "D": 30, "K": 12, "alpha": 0.1}, "v = 2, 30 inputs, 12 hidden units, alpha = 0.1"),
+    Case({"v": 0.25, "D": 5, "K": 8, "alpha": 2.0}, "alpha = 2: a branch larger than He's"),
+]
+_STEP_NAMES = ("Var(h1)", "E[g1^2]", "Var(f)", "Var(h')")
+
+
+def _steps_problem(value):
+    """What is wrong with the kind of a 4-number answer, or None."""
+    if not isinstance(value, (tuple, list)) or len(value) != 4:
+        return f"Expected a tuple of four numbers (var_h1, ms_g1, var_f, var_out), got {describe_value(value)}."
+    for name, number in zip(_STEP_NAMES, value):
+        problem = real_number_problem(number, name)
+        if problem:
+            return problem
+    return None
+
+
+def _same_number(a, b):
+    return same_answer(a, b, rtol=1e-6, atol=1e-12)
+
+
+@checks_learner_code
+def check_block_variance_steps(block_variance_steps, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``block_variance_steps(v, D, K, alpha)`` → ``(Var(h1), E[g1^2], Var(f), Var(h'))``."""
+    run = CheckRun("ch10.block_variance_steps", block_variance_steps, time_limit, n_cases=len(_VARIANCE_CASES))
+    run.prefetch(_VARIANCE_CASES)
+    for case in _VARIANCE_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        value = outcome.value
+        expected = _variance_steps_reference(**case.kwargs)
+        problem = _steps_problem(value)
+        if problem:
+            run.fail(case, problem, returned=value)
+            break
+        answer = tuple(float(v) for v in value)
+        if not _same_number(answer, expected):
+            wrong = [name for name, a, e in zip(_STEP_NAMES, answer, expected) if not _same_number(a, e)]
+            first = wrong[0]
+            problem = (f"{first} is not right{' (and the steps after it)' if len(wrong) > 1 else ''}."
+                       if first != "Var(h')" else "Var(h') is not right.")
+            same = (lambda a, b: _steps_problem(a) is None and _same_number(tuple(float(x) for x in a), tuple(b)))
+            found = run.mistakes_for(_VARIANCE_MISTAKES, case, value, expected, same)
+            run.fail(case, problem, returned=value, mistakes=found[:1])
+            break
+        run.case_passed()
+    return run.finish()
+
+
+def _branch_scale_reference(depth, total_growth):
+    return float(np.sqrt(total_growth ** (1.0 / depth) - 1.0))  # (1 + alpha^2)^depth = total_growth
+
+
+_SCALE_MISTAKES = [
+    Mistake("growth_added_not_multiplied",
+            "the blocks' factors MULTIPLY: each block multiplies the variance by its own factor, so depth blocks "
+            "give (factor per block)^depth, not 1 + depth (factor - 1).",
+            lambda depth, total_growth: float(np.sqrt((total_growth - 1.0) / depth))),
+    Mistake("alpha_not_squared",
+            "the factor per block has alpha squared in it (your Var(h') / v); solve it for alpha, a square root.",
+            lambda depth, total_growth: float(total_growth ** (1.0 / depth) - 1.0)),
+    Mistake("depth_ignored",
+            "this lets ONE block grow the variance by total_growth; the depth blocks together must stay within it.",
+            lambda depth, total_growth: float(np.sqrt(total_growth - 1.0))),
+]
+
+_SCALE_CASES = [
+    Case({"depth": 39, "total_growth": 10.0}, "the chapter's 39 blocks, at most 10 times the variance"),
+    Case({"depth": 1, "total_growth": 2.0}, "one block that may double the variance"),
+    Case({"depth": 10, "total_growth": 4.0}, "10 blocks, at most 4 times"),
+    Case({"depth": 100, "total_growth": 2.0}, "100 blocks, at most 2 times"),
+]
+
+
+@checks_learner_code
+def check_branch_scale_for(branch_scale_for, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``branch_scale_for(depth, total_growth)`` → the alpha whose ``depth`` blocks multiply Var by ``total_growth``."""
+    run = CheckRun("ch10.branch_scale_for", branch_scale_for, time_limit, n_cases=len(_SCALE_CASES))
+    run.prefetch(_SCALE_CASES)
+    for case in _SCALE_CASES:
+        outcome = run.call(case)
+        if outcome is None:
+            break
+        expected = _branch_scale_reference(**case.kwargs)
+        problem = real_number_problem(outcome.value, "the branch scale alpha")
+        if problem is None and not _same_number(float(outcome.value), expected):
+            problem = (f"With this alpha, {case.kwargs['depth']} blocks do not multiply the variance by "
+                       f"{case.kwargs['total_growth']}.")
+        if problem is not None:
+            same = (lambda a, b: real_number_problem(a) is None and _same_number(float(a), float(b)))
+            found = run.mistakes_for(_SCALE_MISTAKES, case, outcome.value, expected, same)
+            run.fail(case, problem, returned=outcome.value, mistakes=found[:1])
             break
         run.case_passed()
     return run.finish()

@@ -6,7 +6,7 @@
 
 Modules: ``activations`` (functions and derivatives), ``losses`` (values and
 gradients), ``layers`` (the layer contract, ``Dense``, ``Flatten``,
-``Activation``), ``model`` (``Sequential``: compile / fit / evaluate /
+``Activation``, ``PReLU``), ``model`` (``Sequential``: compile / fit / evaluate /
 predict), ``optimizers`` (a package: one ``step(params, grads)``
 interface for SGD/momentum/Nesterov, AdaGrad, RMSProp, Adam, AdamW, and
 L-BFGS with its closure), ``clipping`` (by global norm, per array, by
@@ -24,7 +24,7 @@ from .batchnorm import BatchNorm
 from .dropout import Dropout
 from .diagnostics import DiagnosticsRecorder, NaNTrap, NonFiniteError, diagnose, trace_nonfinite
 from .gradcheck import check_layer_gradients, check_model_gradients, numerical_gradient, relative_error
-from .layers import Activation, Dense, Flatten, Layer
+from .layers import Activation, Dense, Flatten, Layer, PReLU
 from .losses import LOSSES, get_loss
 from .model import History, Sequential, TrainingDivergedError
 from .one_hot import from_one_hot, to_one_hot
@@ -37,7 +37,7 @@ from .schedules import Constant, CosineDecay, ExponentialDecay, InverseTimeDecay
 
 __all__ = [
     "Sequential", "History", "TrainingDivergedError",
-    "Layer", "Dense", "Flatten", "Activation",
+    "Layer", "Dense", "Flatten", "Activation", "PReLU",
     "Dropout", "BatchNorm", "Residual",
     "ACTIVATIONS", "get_activation", "LOSSES", "get_loss",
     "Optimizer", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW", "LBFGS", "OPTIMIZERS", "get_optimizer",

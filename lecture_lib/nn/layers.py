@@ -1,4 +1,4 @@
-"""Layers of a feed-forward network: Dense, Flatten, Activation.
+"""Layers of a feed-forward network: Dense, Flatten, Activation, PReLU.
 
 The layer contract (CS231n style), shared by every layer of the package:
 
@@ -43,7 +43,7 @@ from .._validate import (as_float_array, as_generator, check_choice, check_posit
                          float_dtype_of, resolve_dtype)
 from .activations import get_activation
 
-__all__ = ["Layer", "Dense", "Flatten", "Activation"]
+__all__ = ["Layer", "Dense", "Flatten", "Activation", "PReLU"]
 
 
 def _as_rng(rng):
@@ -433,6 +433,70 @@ class Activation(Layer):
 
     def _backward_from_eps(self, eps, need_dx=True, buffered=True):
         return eps
+
+
+
+class PReLU(Layer):
+    """Parametric ReLU (He et al. 2015): g = h for h > 0, g = a h otherwise, with a slope a learned per unit.
+
+    Put it after a linear ``Dense`` (``Dense(units)``, no activation): its input is that layer's weighted
+    sum h. Leaky ReLU is the same function with a fixed slope; here the slopes are parameters that the
+    optimiser updates like weights (``params['a']``), so a unit can learn how much of the negative side
+    to pass.
+
+    Parameters
+    ----------
+    initial_slope : float
+        Every a starts here; 0.25 as in He et al. 2015 (0 would be ReLU, whose zero slope gets no gradient
+        on the negative side but a still does: ∂E/∂a sums dout · h over the negative h).
+    dtype, name : see ``Layer``.
+
+    Notes
+    -----
+    Shapes: h : (N, units), a : (units,), g : (N, units).
+    Backward: dE/dh = dout where h > 0, a · dout otherwise; dE/da_j = sum over n with h_nj <= 0 of
+    dout_nj · h_nj. The layer keeps h (the slope may be negative or zero, so g alone cannot give it back).
+    """
+
+    def __init__(self, initial_slope=0.25, dtype=None, name=None):
+        super().__init__(dtype=dtype, name=name)
+        self.initial_slope = float(initial_slope)
+        if not np.isfinite(self.initial_slope):
+            raise ValueError(f"PReLU: initial_slope must be a finite number, got {initial_slope!r}.")
+        self._h = self._g = None
+
+    def __repr__(self):
+        return f"PReLU(units={self.input_shape[0] if self.built else '?'})"
+
+    def build(self, input_shape, rng=None):
+        """Create a : (units,) for inputs of per-example shape (units,)."""
+        input_shape = check_shape(input_shape, f"input_shape of {self.describe()}")
+        if len(input_shape) != 1:
+            raise ValueError(f"{self.describe()} expects 2-D input (N, units), got examples of shape {input_shape}."
+                             " Add a Flatten() layer before it.")
+        if self.dtype is None:
+            self.dtype = np.dtype(np.float64)
+        self.params = {"a": np.full(int(input_shape[0]), self.initial_slope, dtype=self.dtype)}
+        self.grads = {"a": np.zeros_like(self.params["a"])}
+        super().build(input_shape)
+
+    def forward(self, x):
+        """h : array_like, shape (N, units) -> g : ndarray, same shape (a new array)."""
+        return self._forward(self._prepare(x, default_dtype=np.float64), buffered=False)
+
+    def _forward(self, h, buffered=True):
+        g = self._output_array("g", h.shape, buffered)
+        np.multiply(h, np.where(h > 0, 1.0, self.params["a"]), out=g)
+        self._h, self._g = h, g
+        return g
+
+    def _backward(self, dout, need_dx=True, buffered=True):
+        negative = self._h <= 0
+        np.sum(np.where(negative, dout * self._h, 0.0), axis=0, out=self.grads["a"])
+        if not need_dx:
+            return None
+        dout *= np.where(negative, self.params["a"], 1.0)
+        return dout
 
 
 # --- initialisation ----------------------------------------------------------------

@@ -3,9 +3,13 @@
 * ``residual_block_backward``: the backward pass of one block h' = h + relu(h W1 + b1) W2 + b2, written out.
 * ``deep_relu_mlp``: a plain (Dense after Dense) or residual (Residual blocks) ReLU MLP.
 * ``variance_per_block``: the variance of the signal after each layer at initialisation.
+* ``block_variances``: per residual block, the variance of its input (the skip path), of its branch's
+  output and of its output, with batch statistics (as in the first training step): with and without
+  batch norm in the branch (De & Smith 2020).
+* ``staged_relu_mlp``: a network whose width changes between stages (projection shortcuts).
 * ``gradient_norm_history``: ||dE/dW|| of every layer over the first training steps
   (``training_trace``: with the mini-batch loss; ``skip_traces``: for a grid of depths and branch scales).
-* ``train_deep_relu_mlp``: test accuracy and the training loss and accuracy per epoch (nan when training diverged).
+* ``train_deep_relu_mlp`` / ``train_relu_mlp``: test accuracy and the training loss and accuracy per epoch (nan when training diverged).
 * ``hidden_cosine_across_digits``: how alike the last hidden layer's vectors of different digits are.
 * ``accuracy_without_block``: test accuracy with one block (or layer) removed at test time.
 
@@ -19,6 +23,13 @@ a plain network has ``depth`` hidden Dense layers; a residual one has one
 Dense layer and ``depth - 1`` blocks, so 1 + 2 (depth - 1) hidden weight
 layers (``weight_layers``).
 
+Batch norm in the branch ('residual_batchnorm'): Dense (He) -> BatchNorm ->
+ReLU -> Dense, unscaled (branch_scale 1): the block of 'residual_unscaled'
+with a batch norm layer between the first weighted sum and its ReLU (the
+place of the original ResNet's). Whatever the variance of h, the branch
+then sees normalised sums, so its output's variance no longer grows with
+the signal's.
+
 Shapes: digits x : (N, 64); one-hot y : (N, 10); every hidden layer has ``width`` units.
 """
 from __future__ import annotations
@@ -28,17 +39,29 @@ import numpy as np
 from .._validate import (as_float_array, as_generator, as_scalar, check_choice, check_int_at_least,
                          check_positive_int)
 from ..datasets.digits import load_digits
-from ..nn import SGD, Dense, Residual, Sequential
+import copy
+
+from ..nn import SGD, Activation, BatchNorm, Dense, Residual, Sequential
 from ..nn.model import TrainingDivergedError
 
 __all__ = ["residual_block_backward", "deep_relu_mlp", "weight_layers", "variance_per_block",
-           "gradient_norm_history", "training_trace", "skip_traces", "train_deep_relu_mlp", "hidden_cosine_across_digits",
-           "accuracy_without_block", "KINDS", "BRANCH_SCALES"]
+           "gradient_norm_history", "training_trace", "skip_traces", "train_deep_relu_mlp", "train_relu_mlp",
+           "hidden_cosine_across_digits", "accuracy_without_block", "block_variances", "staged_relu_mlp",
+           "KINDS", "BRANCH_SCALES"]
 
 #: 'plain': Dense(relu) layers; the residual kinds: two-layer blocks (Dense(relu) -> Dense) whose last
-#: layer starts at ``BRANCH_SCALES[kind]`` x He: 0.1 ('residual'), 1 ('residual_unscaled'), 0 ('residual_zero').
-KINDS = ("plain", "residual", "residual_unscaled", "residual_zero")
-BRANCH_SCALES = {"residual": 0.1, "residual_unscaled": 1.0, "residual_zero": 0.0}
+#: layer starts at ``BRANCH_SCALES[kind]`` x He: 0.1 ('residual'), 1 ('residual_unscaled'), 0 ('residual_zero');
+#: 'residual_batchnorm': Dense -> BatchNorm -> ReLU -> Dense, unscaled.
+KINDS = ("plain", "residual", "residual_unscaled", "residual_zero", "residual_batchnorm")
+BRANCH_SCALES = {"residual": 0.1, "residual_unscaled": 1.0, "residual_zero": 0.0, "residual_batchnorm": 1.0}
+
+
+def _block(width, kind, scale, shortcut="identity"):
+    if kind == "residual_batchnorm":
+        branch = [Dense(width, init="he_normal"), BatchNorm(), Activation("relu"), Dense(width)]
+    else:
+        branch = [Dense(width, activation="relu"), Dense(width)]
+    return Residual(branch, branch_scale=scale, shortcut=shortcut)
 
 
 def residual_block_backward(dout, h, W1, b1, W2, b2):
@@ -68,7 +91,7 @@ def deep_relu_mlp(depth, kind="plain", width=64, seed=0, branch_scale=None):
     """64 -> width (relu), then ``depth - 1`` more hidden layers or blocks of ``width``, then softmax over 10.
 
     kind : one of ``KINDS``. A residual block is Residual([Dense(width, relu), Dense(width)]):
-    h' = h + relu(h W1 + b1) W2 + b2.
+    h' = h + relu(h W1 + b1) W2 + b2 (with a BatchNorm before the ReLU for 'residual_batchnorm').
     branch_scale : float >= 0 or None
         For the residual kinds: the factor on the initial W2 (None: ``BRANCH_SCALES[kind]``).
     """
@@ -85,12 +108,40 @@ def deep_relu_mlp(depth, kind="plain", width=64, seed=0, branch_scale=None):
         if kind == "plain":
             layers.append(Dense(width, activation="relu"))
         else:
-            layers.append(Residual([Dense(width, activation="relu"), Dense(width)], branch_scale=scale))
+            layers.append(_block(width, kind, scale))
+    return _compiled(layers, seed)
+
+
+def _compiled(layers, seed):
     layers.append(Dense(10, activation="softmax"))
     model = Sequential(layers, seed=seed)
     model.build((64,))
     model.compile(loss="categorical_crossentropy", optimizer="sgd", metrics=["acc"])
     return model
+
+
+def staged_relu_mlp(widths=(64, 32, 16), stages_per_width=10, kind="residual", seed=0):
+    """A ReLU MLP whose width changes between stages: ``stages_per_width`` hidden stages at each width in turn.
+
+    kind 'plain': Dense(w, relu) layers. kind 'residual': the first stage a Dense(widths[0], relu), then
+    blocks Residual([Dense(w, relu), Dense(w)]) (branch scale 0.1); the first block of every later width
+    changes the width with a projection shortcut, h' = h W_s + f(h) (He et al.'s stage transition).
+    Both have ``len(widths) * stages_per_width`` hidden stages, then softmax over 10.
+    """
+    check_choice(kind, "kind", ("plain", "residual"))
+    stages_per_width = check_positive_int(stages_per_width, "stages_per_width")
+    widths = [check_positive_int(w, "width") for w in widths]
+    if not widths:
+        raise ValueError("widths must name at least one width.")
+    layers = []
+    for i, width in enumerate(widths):
+        for j in range(stages_per_width):
+            if kind == "plain" or (i == 0 and j == 0):
+                layers.append(Dense(width, activation="relu"))
+            else:
+                layers.append(_block(width, "residual", BRANCH_SCALES["residual"],
+                                     shortcut="projection" if j == 0 else "identity"))
+    return _compiled(layers, seed)
 
 
 def weight_layers(model):
@@ -183,9 +234,14 @@ def train_deep_relu_mlp(depth, kind, seed=0, eta=0.05, epochs=5, batch_size=32, 
         training loss and accuracy, each the mean over the epoch's batches
         (empty lists when training diverged)
     """
+    return train_relu_mlp(deep_relu_mlp(depth, kind, seed=seed, branch_scale=branch_scale), seed, eta, epochs,
+                          batch_size)
+
+
+def train_relu_mlp(model, seed=0, eta=0.05, epochs=5, batch_size=32):
+    """Train a network of this module (e.g. ``staged_relu_mlp``) as ``train_deep_relu_mlp`` does; same returns."""
     x, y = load_digits("train", one_hot=True, flatten=True)
     x_test, y_test = load_digits("test", one_hot=True, flatten=True)
-    model = deep_relu_mlp(depth, kind, seed=seed, branch_scale=branch_scale)
     model.compile(loss="categorical_crossentropy", optimizer=SGD(eta=eta), metrics=["acc"])
     try:
         history = model.fit(x, y, batch_size=batch_size, epochs=epochs, seed=seed)
@@ -245,3 +301,35 @@ def accuracy_without_block(model, index, x, y):
         if i != index:
             out = layer.forward(out)
     return float(np.mean(np.argmax(out, axis=1) == np.argmax(y, axis=1)))
+
+
+def block_variances(model, x):
+    """Per residual block: the variance of its input h, of its branch's output f(h) and of its output h'.
+
+    Computed with the batch statistics (training mode), as in the first
+    training step, on a copy of ``model`` (its batch norm layers' running
+    statistics stay as they are). Variances over examples and units.
+
+    Returns
+    -------
+    dict with 'skip', 'branch', 'out': ndarrays of shape (n_blocks,), in the order of the blocks
+    """
+    model = copy.deepcopy(model)
+    model.train()
+    out = np.asarray(x, dtype=float)
+    found = {"skip": [], "branch": [], "out": []}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for layer in model.layers:
+            if isinstance(layer, Residual):
+                branch = out
+                for inner in layer.layers:
+                    branch = inner.forward(branch)
+                found["skip"].append(np.var(out))
+                found["branch"].append(np.var(branch))
+                out = layer.forward(out)
+                found["out"].append(np.var(out))
+            else:
+                out = layer.forward(out)
+    if not found["out"]:
+        raise ValueError("The model has no residual block.")
+    return {key: np.array(values) for key, values in found.items()}

@@ -40,14 +40,15 @@ from .._validate import as_generator, check_choice, check_positive, check_positi
 from ..datasets import load_digits
 from ..nn.activations import get_activation
 from ..nn.diagnostics import NaNTrap, NonFiniteError, diagnose, gradient_norms
-from ..nn.layers import Dense
+from ..nn.layers import Dense, PReLU
 from ..nn.model import Sequential, TrainingDivergedError
 from ..nn.optimizers import SGD, Adam
 
 __all__ = ["INITIALISATIONS", "ACTIVATIONS", "OPTIMIZERS", "digits_split", "deep_network", "PitfallRun",
            "train_deep_network", "mean_dead_fraction", "seed_summary", "CHUNK", "ADAM_KAPPA", "layer_outputs",
            "output_spread", "batch_gradient_rms", "adam_step_fraction", "OutputCollapse", "output_collapse",
-           "tally", "span", "start_diagnostics", "RangeTest", "learning_rate_range_test"]
+           "tally", "span", "start_diagnostics", "RangeTest", "learning_rate_range_test", "PReluRun",
+           "train_prelu_network", "always_negative_fractions"]
 
 #: gain of N(0, gain² / fan_in) for each initialisation name (None: the engine's Glorot uniform).
 INITIALISATIONS = {"lecun": 1.0, "he": math.sqrt(2.0), "large": 2.0, "glorot": None}
@@ -264,6 +265,52 @@ def start_diagnostics(depth=10, width=64, activation="relu", init="he", optimize
     model = deep_network(depth, width, activation, init, seed=seed, slope=slope)
     model.compile(loss="categorical_crossentropy", optimizer=_optimizer(optimizer, check_positive(eta, "eta")))
     return diagnose(model, x_train, y_train, batch_size=CHUNK)
+
+
+@dataclass
+class PReluRun:
+    """One PReLU network trained on the digits (``train_prelu_network``).
+
+    test_accuracy, train_accuracy : float
+    always_negative : list of float
+        Per hidden layer, the fraction of units whose weighted sum h is <= 0 on every training image (a ReLU
+        unit there would be dead; a PReLU unit still passes a · h and its slope still learns).
+    slopes : list of ndarray, shape (width,)
+        Per hidden layer, the learned slopes a.
+    model : Sequential
+        The trained network (layers: Dense, PReLU, ..., Dense softmax).
+    """
+
+    test_accuracy: float
+    train_accuracy: float
+    always_negative: list
+    slopes: list
+    model: Sequential = field(repr=False, default=None)
+
+
+def always_negative_fractions(model, x):
+    """Per PReLU layer of ``model``, the fraction of its units whose input h is <= 0 on every example of x."""
+    outputs = layer_outputs(model, x)
+    inputs = [x] + outputs[:-1]  # what each layer received
+    return [float(np.mean(np.all(inputs[i] <= 0, axis=0))) for i, layer in enumerate(model.layers)
+            if isinstance(layer, PReLU)]
+
+
+def train_prelu_network(depth=3, width=64, eta=0.01, epochs=10, batch_size=32, seed=0, initial_slope=0.25):
+    """``depth`` hidden layers of ``width`` PReLU units (Dense, He-normal, then ``PReLU``), softmax output,
+    trained with Adam on the digits like ``train_deep_network``; returns a ``PReluRun``."""
+    depth, width = check_positive_int(depth, "depth"), check_positive_int(width, "width")
+    x_train, y_train, x_test, y_test = digits_split()
+    layers = []
+    for _ in range(depth):
+        layers += [Dense(width, init="he_normal"), PReLU(initial_slope)]
+    model = Sequential(layers + [Dense(y_train.shape[1], activation="softmax")], seed=seed)
+    model.compile(loss="categorical_crossentropy", optimizer=Adam(eta=check_positive(eta, "eta")), metrics=["acc"])
+    model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, seed=seed)
+    return PReluRun(test_accuracy=model.evaluate(x_test, y_test, batch_size=CHUNK)[1],
+                    train_accuracy=model.evaluate(x_train, y_train, batch_size=CHUNK)[1],
+                    always_negative=always_negative_fractions(model, x_train),
+                    slopes=[model.layers[2 * i + 1].params["a"].copy() for i in range(depth)], model=model)
 
 
 def mean_dead_fraction(diagnostics):

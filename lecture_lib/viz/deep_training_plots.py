@@ -8,7 +8,7 @@ import numpy as np
 
 from .plotting import COLORS
 
-__all__ = ["draw_gradient_norm_map", "draw_variance_per_block", "draw_training_loss_over_seeds"]
+__all__ = ["draw_gradient_norm_map", "draw_variance_per_block", "draw_variance_over_seeds", "draw_training_loss_over_seeds"]
 
 
 def draw_gradient_norm_map(ax, norms, title=None, vmin=-3.0, vmax=2.0):
@@ -47,6 +47,36 @@ def draw_variance_per_block(ax, variances, title=None):
     if title:
         ax.set_title(title)
     ax.legend()
+
+
+def draw_variance_over_seeds(ax, curves, log=True, ylabel="variance", title=None, colours=None):
+    """One line per quantity: its mean over seeds per block, a band from the lowest to the highest seed.
+
+    curves : dict of str -> array_like, shape (n_seeds, n_blocks) (e.g. ``block_variances(...)['out']`` per seed)
+    log : bool
+        Log scale on the y axis (for geometric growth); False for a linear axis (for linear growth).
+    colours : list of colours or None (one per curve, so two panels can give a quantity the same colour)
+    """
+    if not curves:
+        raise ValueError("curves is empty: give at least one quantity's values.")
+    colours = colours or (COLORS["test"], COLORS["class0"], COLORS["train"], COLORS["highlight"])
+    if len(colours) < len(curves):
+        raise ValueError(f"{len(curves)} curves but only {len(colours)} colours.")
+    styles = ("-", "--", "-.", ":")
+    for i, ((name, values), colour) in enumerate(zip(curves.items(), colours)):
+        values = np.asarray(values, dtype=float)
+        if values.ndim != 2 or values.size == 0:
+            raise ValueError(f"curves[{name!r}] must have shape (n_seeds, n_blocks), got {values.shape}.")
+        blocks = np.arange(1, values.shape[1] + 1)
+        ax.plot(blocks, values.mean(axis=0), color=colour, linestyle=styles[i % len(styles)], marker=".",
+                label=f"{name} (mean of {len(values)} seeds)")
+        ax.fill_between(blocks, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.2, linewidth=0)
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel="residual block", ylabel=f"{ylabel} (bands: min to max over seeds)")
+    if title:
+        ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=9)
 
 
 def draw_training_loss_over_seeds(ax, curves, chance=None, title=None):

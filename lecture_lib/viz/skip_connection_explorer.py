@@ -53,10 +53,8 @@ def _colour_range(traces):
 def _cmap():
     import matplotlib
 
-    cmap = matplotlib.colormaps["magma"].copy()
-    cmap.set_over("#66ccee")  # above the range: a diverging run's last finite steps
-    cmap.set_bad("white")     # NaN: diverged
-    return cmap
+    # over: above the range, a diverging run's last finite steps; bad: NaN, diverged
+    return matplotlib.colormaps["magma"].with_extremes(over="#66ccee", bad="white")
 
 
 def _status(losses):
