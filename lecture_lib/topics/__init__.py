@@ -9,7 +9,7 @@
 * 05: ``loss_functions`` (squared error vs Huber, cross-entropy from logits vs probabilities)
 * 06: ``optimisation_landscapes`` (quadratics, Rosenbrock, trajectories, rates)
 * 07: ``training_pitfalls``, ``feature_scaling``
-* 08: ``dropout_ensemble``; 09: ``normalisation``; 10: ``deep_training``
+* 08: ``dropout_ensemble``, ``dropout_mechanisms``; 09: ``normalisation``; 10: ``deep_training``
 * 11: ``approximation``, ``flatness``; 12: ``double_descent``; 13: ``pruning``
 
 None of them imports matplotlib or ipywidgets: their figures are in ``lecture_lib.viz``.

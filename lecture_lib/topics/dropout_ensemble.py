@@ -5,8 +5,9 @@
   random ones) trained with dropout probability p, over seeds.
 * ``enumerate_masks``, ``exact_mask_average``: the exact expectation over
   all 2^n masks of a small layer (the "2^n thinned networks").
-* ``mc_dropout_predict``: the average prediction of K sampled masks, against
-  the weight-scaling rule (one pass in inference mode).
+* ``mc_dropout_samples``, ``mc_dropout_predict``: K sampled masks' outputs
+  and their average, against the weight-scaling rule (one pass in inference
+  mode); the samples' spread is Monte Carlo dropout's uncertainty.
 * ``forgot_eval_accuracy``: what happens when a model is left in training
   mode at test time.
 
@@ -27,7 +28,7 @@ from ..nn.callbacks import Callback
 from ..nn.one_hot import to_one_hot
 
 __all__ = ["inverted_dropout", "noisy_digits_subset", "dropout_mlp", "DropoutRun", "train_dropout_mlp", "dropout_sweep",
-           "enumerate_masks", "exact_mask_average", "mc_dropout_predict", "forgot_eval_accuracy",
+           "enumerate_masks", "exact_mask_average", "mc_dropout_samples", "mc_dropout_predict", "forgot_eval_accuracy",
            "evaluate_with_inference_factor",
            "mean_and_spread"]
 
@@ -88,14 +89,18 @@ def noisy_digits_subset(n_train=300, label_noise=0.0, seed=0):
     return x_all[idx], to_one_hot(labels, 10), labels != labels_all[idx]
 
 
-def dropout_mlp(p_drop, width=128, seed=0, variant="inverted", hidden_layers=2):
+def dropout_mlp(p_drop, width=128, seed=0, variant="inverted", hidden_layers=2, p_input=0.0):
     """64-width-...-10 ReLU network with ``Dropout(p_drop)`` after each hidden layer, compiled with Adam.
 
     p_drop = 0 gives the same network without dropout layers (and, the
     dropout generators being spawned, the same initial weights).
+    ``p_input`` > 0 adds ``Dropout(p_input)`` on the 64 input pixels, before
+    the first layer (Srivastava et al. 2014 drop inputs less often than
+    hidden units).
     """
     p_drop = check_probability(p_drop, "p_drop")
-    layers = []
+    p_input = check_probability(p_input, "p_input")
+    layers = [Dropout(p_input, variant=variant)] if p_input > 0 else []
     for _ in range(check_positive_int(hidden_layers, "hidden_layers")):
         layers.append(Dense(check_positive_int(width, "width"), activation="relu"))
         if p_drop > 0:
@@ -148,7 +153,7 @@ class _KeepBestWeights(Callback):
 
 
 def train_dropout_mlp(p_drop, seed=0, n_train=300, label_noise=0.0, width=128, epochs=40, batch_size=32,
-                      variant="inverted", n_val=75):
+                      variant="inverted", n_val=75, p_input=0.0):
     """Train ``dropout_mlp(p_drop)`` on ``n_train`` noisy digits, validated on ``n_val`` more; a ``DropoutRun``.
 
     ``noisy_digits_subset(n_train + n_val, label_noise)`` is split by
@@ -156,6 +161,7 @@ def train_dropout_mlp(p_drop, seed=0, n_train=300, label_noise=0.0, width=128, e
     network is fitted on and the ``n_val`` rows that choose the best epoch.
     The seed chooses the subset, the noise, the split, the initial weights,
     the masks and the shuffling: one seed, one complete replicate.
+    ``p_input``: dropout on the input pixels as well (see ``dropout_mlp``).
     """
     n_val = check_int_at_least(n_val, "n_val", 1)
     x_all, y_all, wrong_all = noisy_digits_subset(n_train + n_val, label_noise, seed=1000 + seed)
@@ -164,7 +170,7 @@ def train_dropout_mlp(p_drop, seed=0, n_train=300, label_noise=0.0, width=128, e
     rows_fit, y, rows_val, y_val = validation_split(rows, y_all, fraction=n_val / (n_train + n_val), seed=seed)
     x, wrong, x_val = rows_fit[:, :-1], rows_fit[:, -1].astype(bool), rows_val[:, :-1]
     x_test, y_test = load_digits("test", one_hot=True, flatten=True)
-    model = dropout_mlp(p_drop, width=width, seed=seed, variant=variant)
+    model = dropout_mlp(p_drop, width=width, seed=seed, variant=variant, p_input=p_input)
     best = _KeepBestWeights()
     history = model.fit(x, y, batch_size=batch_size, epochs=epochs, seed=seed, validation_data=(x_val, y_val),
                         callbacks=[best])
@@ -275,16 +281,18 @@ def exact_mask_average(f, g, p_drop, scale=None):
     return sum(prob * f(g * mask * scale) for mask, prob in zip(masks, probabilities))
 
 
-def mc_dropout_predict(model, x, n_samples, seed=0):
-    """Average of ``n_samples`` forward passes with fresh masks (training mode); the model ends in eval mode.
+def mc_dropout_samples(model, x, n_samples, seed=0):
+    """``n_samples`` forward passes with fresh masks (training mode); the model ends in eval mode.
 
     Each Dropout layer's generator is replaced by one seeded from ``seed``
     (so the result is reproducible), and the model is put back in inference
-    mode afterwards.
+    mode afterwards. The spread of the samples over the masks (their
+    standard deviation) is Monte Carlo dropout's uncertainty estimate
+    (Gal & Ghahramani 2016).
 
     Returns
     -------
-    ndarray, shape (N, C): the mean of the sampled outputs
+    ndarray, shape (n_samples, N, C): one network output per mask sample
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     seeds = np.random.SeedSequence(seed).spawn(len(model.layers))
@@ -293,10 +301,19 @@ def mc_dropout_predict(model, x, n_samples, seed=0):
             layer.rng = np.random.default_rng(child)
     model.train()
     try:
-        total = sum(model.forward(x) for _ in range(n_samples))
+        return np.stack([model.forward(x) for _ in range(n_samples)])
     finally:
         model.eval()
-    return total / n_samples
+
+
+def mc_dropout_predict(model, x, n_samples, seed=0):
+    """Average of ``n_samples`` forward passes with fresh masks (``mc_dropout_samples``); eval mode after.
+
+    Returns
+    -------
+    ndarray, shape (N, C): the mean of the sampled outputs
+    """
+    return mc_dropout_samples(model, x, n_samples, seed=seed).mean(axis=0)
 
 
 def forgot_eval_accuracy(model, x, y, seed=0):

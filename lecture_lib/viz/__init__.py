@@ -11,7 +11,7 @@ draws, each explorer with its static twin beside it:
 * 05 ``training_progress`` (the live loss/accuracy fit callback and its static twin),
   ``loss_function_plots``; 06 ``optimiser_explorer``; 07 ``diagnostics_dashboard``,
   ``feature_scaling_histograms``
-* 08 ``dropout_explorer``; 09 ``normalisation_plots``; 10 ``deep_training_plots``
+* 08 ``dropout_explorer``, ``dropout_mechanism_plots``; 09 ``normalisation_plots``; 10 ``deep_training_plots``
 * 11 ``approximation_rates``, ``loss_slices``; 12 ``double_descent_curves``; 13 ``lottery_curves``
 
 matplotlib and ipywidgets are imported inside the functions that need them.
