@@ -3,7 +3,7 @@
 #   make test   the same set-up, then the whole test suite
 # A second run installs nothing: the install is redone only when
 # pyproject.toml or constraints.txt changes (the stamp file records the last install).
-# Versions are pinned by constraints.txt (`make lock` writes it; README "Pinned versions").
+# Versions are pinned by constraints.txt (`make lock` writes it; book/contributors.md, "Pinned versions").
 
 PYTHON ?= python3
 VENV ?= .venv
