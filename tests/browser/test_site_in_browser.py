@@ -115,13 +115,27 @@ def test_the_book_opens_on_its_index_and_leads_to_every_chapter(book_page, site_
     assert not book_page.errors and not book_page.off_site, (book_page.errors, book_page.off_site)
 
 
+SCROLL_BOXES_MARKED = """() => [...document.querySelectorAll(
+    'pre, .cell_output > .output, .pst-scrollable-table-container')]
+    .filter(e => e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight)
+    .every(e => e.tabIndex === 0)"""
+
+
 def _settle(page, source: str):
     """Wait until a page's maths and widgets have rendered and the theme has marked its scroll boxes."""
-    if "$" in source:
+    if page.locator(".math").count():  # Sphinx marks maths with class "math"; MathJax typesets it
         page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
     if site.WIDGET_VIEW in source and WIDGETS_RENDERED:
         page.wait_for_selector(".widget-slider", state="attached", timeout=20_000)
-    page.wait_for_timeout(1_000)  # the theme makes wide outputs focusable after 300 ms without changes
+    # The theme makes every scrollable box (a wide printout or table) focusable by keyboard 300 ms after
+    # the page last changed; wait for that (up to 10 s; if it never happens, axe reports the boxes).
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(SCROLL_BOXES_MARKED, timeout=10_000)
+    except PlaywrightTimeout:
+        pass
+    page.wait_for_timeout(500)
 
 
 def _serious_violations(page) -> list:
