@@ -1,8 +1,8 @@
-"""All benchmarks of the series in one run (``make bench``): engine speed and memory, notebook times, playground latency.
+"""All benchmarks of the series in one run (``make bench``): engine speed and memory, notebook times, playground latency, double descent sweep.
 
 Usage::
 
-    python benchmarks/run.py [--only engine,notebooks,playground] [--repeats 9]
+    python benchmarks/run.py [--only engine,notebooks,playground,doubledescent] [--repeats 9] [--dd-epochs 3]
 
 Prints the machine first (date, cores, CPU model, Python, NumPy and its
 BLAS with the kernel it runs, the OpenBLAS variables, the load average, since
@@ -14,7 +14,12 @@ the machine may be shared), then each section with its targets:
 * notebooks: every notebook of ``notebooks/`` and ``solutions/`` on a fresh
   kernel against 60 s each (``benchmarks/notebook_times.py``);
 * playground: slider-to-redraw latency against 100 ms
-  (``benchmarks/playground_latency.py``, run as its own process).
+  (``benchmarks/playground_latency.py``, run as its own process);
+* doubledescent: chapter 12's MNIST-1D width sweep at the anchor's settings
+  but only ``--dd-epochs`` epochs (default 3; the anchor's 500 take minutes:
+  run ``benchmarks/double_descent_sweep.py`` alone for them), ours against the
+  PyTorch loop in the same run; target PyTorch / ours >= 3 (when torch is
+  installed).
 
 The exit status is 0 only when every target was met. ``make bench`` unsets
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for this command alone (see the
@@ -36,7 +41,8 @@ sys.path.insert(0, str(HERE))
 
 import engine_speed  # noqa: E402
 
-SECTIONS = ("engine", "notebooks", "playground")
+SECTIONS = ("engine", "notebooks", "playground", "doubledescent")
+DD_EPOCHS = 3  # the default run's epochs of the double descent sweep (the anchor's: 500)
 
 
 def _cpu_model() -> str:
@@ -117,11 +123,24 @@ def run_playground() -> bool:
     return result.returncode == 0
 
 
+def run_double_descent(epochs: int) -> bool:
+    """benchmarks/double_descent_sweep.py at ``epochs`` epochs; True when its target was met (or torch is absent)."""
+    import double_descent_sweep
+
+    print(f"## Double descent sweep (chapter 12): the anchor's settings at {epochs} of its "
+          f"{double_descent_sweep.EPOCHS} epochs (target: PyTorch / ours >= {double_descent_sweep.TARGET:g})")
+    return double_descent_sweep.main(["--epochs", str(epochs)]) == 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
     parser.add_argument("--repeats", type=int, default=engine_speed.REPEATS, help="timed epochs per contender (median)")
+    parser.add_argument("--dd-epochs", type=int, default=DD_EPOCHS,
+                        help=f"epochs of the double descent sweep (default {DD_EPOCHS}; the anchor's: 500)")
     args = parser.parse_args(argv)
+    if args.dd_epochs < 1:
+        parser.error(f"--dd-epochs must be a positive number of epochs, got {args.dd_epochs}")
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(sections) - set(SECTIONS)
     if unknown:
@@ -142,6 +161,9 @@ def main(argv=None) -> int:
     if "playground" in sections:
         print()
         ok &= run_playground()
+    if "doubledescent" in sections:
+        print()
+        ok &= run_double_descent(args.dd_epochs)
     print(f"\nload avg at the end {_load()}; whole run {time.perf_counter() - start:.0f} s; "
           f"{'every target met' if ok else 'SOME TARGET MISSED'}")
     return 0 if ok else 1

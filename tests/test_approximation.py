@@ -93,3 +93,26 @@ def test_shallow_sawtooth_bound_holds_for_built_networks_and_is_attained_by_a_co
 def test_best_trained_error_is_the_minimum_over_restarts():
     best, errors = ap.best_trained_error(ap.smooth_function, 4, (0, 1), np.linspace(0, 1, 101), epochs=50)
     assert len(errors) == 2 and best == min(errors) and best > 0
+
+
+def test_networks_trained_side_by_side_train_as_they_would_alone():
+    x = np.linspace(0, 1, 201)
+    together = ap.trained_side_by_side({"smooth": ap.smooth_function, "jump": ap.jump_function}, 5, seeds=(0, 1),
+                                       depth=2, x=x, epochs=60, n_points=32)
+    assert together["smooth"].shape == together["jump"].shape == (2,)
+    for name, f in (("smooth", ap.smooth_function), ("jump", ap.jump_function)):
+        for k, seed in enumerate((0, 1)):
+            alone = ap.trained_side_by_side({name: f}, 5, seeds=(seed,), depth=2, x=x, epochs=60, n_points=32)
+            assert alone[name][0] == pytest.approx(together[name][k], rel=1e-9)
+    # training helps: more steps, lower error (a check that the networks are trained at all)
+    longer = ap.trained_side_by_side({"smooth": ap.smooth_function}, 5, seeds=(0,), depth=2, x=x, epochs=600, n_points=32)
+    assert longer["smooth"][0] < together["smooth"][0]
+    with pytest.raises(ValueError, match="empty"):
+        ap.trained_side_by_side({}, 5, seeds=(0,), depth=1, x=x)
+
+
+def test_parameter_count_of_a_deep_relu_network():
+    for H, depth in ((4, 1), (5, 2), (3, 3)):
+        model = ap.trained_relu_network(ap.smooth_function, H, seed=0, epochs=1, depth=depth, n_points=8)
+        assert ap.count_relu_params(H, depth) == model.count_params()
+    assert ap.count_relu_params(32, 2) == 32 * 32 + 4 * 32 + 1

@@ -62,3 +62,24 @@ def test_double_descent_sweep_runs_at_a_tiny_size(capsys, monkeypatch):
     assert "highest test error (15% noise)" in out
     assert len(double_descent_sweep.WIDTHS) == 19 and double_descent_sweep.WIDTHS[::18] == (2, 300)
     assert list(double_descent_sweep.WIDTHS) == sorted(set(double_descent_sweep.WIDTHS))
+
+
+def test_run_has_a_short_double_descent_section_that_reports_the_sweep(capsys, monkeypatch):
+    import double_descent_sweep
+
+    assert "doubledescent" in run.SECTIONS and run.DD_EPOCHS <= 5
+    calls = []
+
+    def fake_main(argv):
+        calls.append(argv)
+        print("PyTorch / ours = 4.0 x")
+        return 1  # the target missed
+
+    monkeypatch.setattr(double_descent_sweep, "main", fake_main)
+    monkeypatch.setattr(run, "print_machine", lambda: None)
+    assert run.main(["--only", "doubledescent", "--dd-epochs", "2"]) == 1
+    assert calls == [["--epochs", "2"]]
+    out = capsys.readouterr().out
+    assert "Double descent sweep (chapter 12)" in out and "SOME TARGET MISSED" in out
+    with pytest.raises(SystemExit):
+        run.main(["--only", "doubledescent", "--dd-epochs", "0"])

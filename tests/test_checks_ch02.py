@@ -17,8 +17,8 @@ def good_sigmoid(h):
     return np.where(h >= 0, 1 / (1 + z), z / (1 + z))
 
 
-def clipped_log_terms(y, y_hat, eps=1e-7):
-    p = np.clip(y_hat, eps, 1 - eps)
+def clipped_log_terms(y, y_hat, kappa=1e-7):
+    p = np.clip(y_hat, kappa, 1 - kappa)
     return y * np.log(p) + (1 - y) * np.log(1 - p)
 
 
@@ -141,11 +141,11 @@ def bce_per_example(y, y_hat):
 
 
 def bce_huge_eps(y, y_hat):
-    return float(-np.mean(clipped_log_terms(y, y_hat, eps=0.005)))
+    return float(-np.mean(clipped_log_terms(y, y_hat, kappa=0.005)))
 
 
 def bce_clipped_at_1e_15(y, y_hat):
-    return float(-np.mean(clipped_log_terms(y, y_hat, eps=1e-15)))   # a fine choice: must pass
+    return float(-np.mean(clipped_log_terms(y, y_hat, kappa=1e-15)))   # a fine choice: must pass
 
 
 def bce_eps_inside_log(y, y_hat):

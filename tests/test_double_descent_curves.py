@@ -77,3 +77,47 @@ def test_explorer_follows_its_sliders_and_reuses_the_given_sweep(data, small_swe
         double_descent_explorer(*data, sizes=(30,), n=300)
     with pytest.raises(TypeError, match="FeatureSweep"):
         double_descent_explorer(*data, sizes=(30,), n=30, sweeps=["x"])
+
+
+def test_width_sweep_figure_draws_every_seed_the_means_and_the_threshold():
+    import matplotlib.pyplot as plt
+
+    from lecture_lib.topics.width_sweep import SeedSweep
+    from lecture_lib.viz.double_descent_curves import draw_width_sweep
+
+    result = SeedSweep((4, 8, 16), (0, 1), 0.15, np.array([[0.3, 0.0, 0.0], [0.2, 0.1, 0.0]]),
+                       np.array([[0.5, 0.6, 0.4], [0.5, 0.55, 0.45]]))
+    fig, ax = plt.subplots()
+    draw_width_sweep(ax, result)
+    lines = ax.get_lines()
+    assert len(lines) == 2 * (2 + 1) + 1  # seeds and mean, test and training, and the threshold
+    np.testing.assert_allclose(lines[2].get_ydata(), [0.5, 0.575, 0.425])
+    assert lines[-1].get_xdata()[0] == 16
+    assert "15%" in ax.get_title() and ax.get_legend() is not None
+    with pytest.raises(TypeError, match="SeedSweep"):
+        draw_width_sweep(ax, "not a sweep")
+    plt.close(fig)
+
+
+def test_descent_paths_and_bias_variance_figures():
+    from lecture_lib.topics.double_descent import BiasVariance, DescentPath
+    from lecture_lib.viz.double_descent_curves import draw_bias_variance, draw_descent_paths
+
+    steps = np.array([1.0, 10.0, 100.0])
+    path = DescentPath(p=30, eta=0.1, steps=steps, test_error=np.array([1.0, 0.5, 0.7]),
+                       train_error=np.array([1.0, 0.3, 0.0]), distance=np.array([1.0, 0.1, 0.01]),
+                       ridge_lam=1 / (0.2 * steps), ridge_test_error=np.array([0.9, 0.5, 0.6]), min_norm_test_error=0.8)
+    fig, axes = plt.subplots(1, 3)
+    draw_descent_paths(axes[:2], [path])
+    assert len(axes[0].get_lines()) == 3 and len(axes[1].get_lines()) == 1
+    np.testing.assert_allclose(axes[1].get_lines()[0].get_ydata(), path.distance)
+    parts = BiasVariance(np.array([10, 20, 40]), np.array([0.2, -0.01, 0.1]), np.array([0.1, 5.0, 0.2]),
+                         np.array([0.3, 4.99, 0.3]))
+    draw_bias_variance(axes[2], parts, threshold=20)
+    bias_line = axes[2].get_lines()[2]
+    assert np.isnan(bias_line.get_ydata()[1])          # a negative estimate leaves the log axis
+    with pytest.raises(TypeError, match="DescentPath"):
+        draw_descent_paths(axes[:2], ["no path"])
+    with pytest.raises(TypeError, match="BiasVariance"):
+        draw_bias_variance(axes[2], "no split")
+    plt.close(fig)

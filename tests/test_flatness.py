@@ -105,3 +105,18 @@ def test_initial_mlp_is_where_train_mlp_starts():
     assert not np.array_equal(fl.weights_of(start), fl.weights_of(trained))
     other = fl.initial_mlp(x, y, 6, seed=4)
     assert not np.array_equal(fl.weights_of(start), fl.weights_of(other))
+
+
+def test_loss_on_segment_takes_any_measure_of_the_interpolated_model(trained):
+    model, x, y, labels = trained
+    other, _ = fl.train_mlp(x, y, 16, seed=1, epochs=5, batch_size=60, optimizer=SGD(eta=0.5))
+    before = [p.copy() for layer in model.layers for p in layer.params.values()]
+
+    def both(m):
+        return [m.evaluate(x, y)[0], float(np.mean(m.predict(x).argmax(1) == labels))]
+
+    seg = fl.loss_on_segment(model, other, x, y, [0.0, 0.5, 1.0], measure=both)
+    assert seg.shape == (3, 2)
+    np.testing.assert_allclose(seg[:, 0], fl.loss_on_segment(model, other, x, y, [0.0, 0.5, 1.0]))
+    assert seg[2, 1] == pytest.approx(float(np.mean(other.predict(x).argmax(1) == labels)))
+    assert all(np.array_equal(a, b) for a, b in zip(before, [p for layer in model.layers for p in layer.params.values()]))

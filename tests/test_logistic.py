@@ -193,6 +193,18 @@ def test_draw_returns_final_loss_and_titles_the_run():
     plt.close(fig)
 
 
+def test_dashed_probability_lines_get_a_legend_entry_only_when_drawn():
+    x, y = overlapping_blobs(seed=0)
+    for eta, n_steps, drawn in [(2.0, 50, True), (0.01, 50, False)]:    # tiny steps: yhat stays in (0.1, 0.9)
+        result = train_logistic_regression(x, y, eta=eta, n_steps=n_steps)
+        fig, ax = plt.subplots()
+        draw_logistic_training(ax, None, x, y, result)
+        labels = ax.get_legend_handles_labels()[1]
+        assert ("$\\hat y$ = 0.1 and 0.9" in labels) is drawn
+        assert "$w^\\top x + b = 0$" in labels
+        plt.close(fig)
+
+
 def test_explorer_retrains_when_a_slider_moves():
     open_before = plt.get_fignums()
     explorer = logistic_regression_explorer(eta=1.0, n_steps=10)

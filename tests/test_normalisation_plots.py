@@ -46,3 +46,37 @@ def test_saturation_and_gradient_drawings():
         with pytest.raises(ValueError, match="empty"):
             draw(a, {})
     plt.close(fig)
+
+
+def test_seed_sweep_draws_mean_and_min_max_band():
+    from lecture_lib.viz.normalisation_plots import draw_seed_sweep
+    fig, ax = plt.subplots()
+    results = {"plain": {"acc": np.array([[0.1, 0.3], [0.8, np.nan]])}, "bn": {"acc": np.array([[0.9, 0.9], [0.9, 1.0]])}}
+    draw_seed_sweep(ax, (0.1, 1.0), results, "acc", xlabel="scale", log_x=True)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.2, 0.8])  # the diverged run left out
+    assert len(ax.collections) == 2 and ax.get_xscale() == "log" and "min-max" in ax.get_legend().get_texts()[0].get_text()
+    with pytest.raises(ValueError, match="shape"):
+        draw_seed_sweep(ax, (0.1, 1.0, 10.0), results, "acc", xlabel="scale")
+    with pytest.raises(ValueError, match="empty"):
+        draw_seed_sweep(ax, (0.1,), {}, "acc", xlabel="scale")
+    plt.close(fig)
+
+
+def test_layer_histograms_titles_give_the_saturated_share():
+    from lecture_lib.viz.normalisation_plots import draw_layer_histograms
+    fig, axes = plt.subplots(2, 2)
+    g = [np.array([[0.995, -0.999], [0.1, 0.2]]), np.array([[0.0, 0.1], [0.2, 0.3]])]
+    eps = [np.array([[1e-3, 1e-4], [1e-2, 0.0]]), np.array([[1e-1, 1e-2], [1e-3, 1e-4]])]
+    shares = draw_layer_histograms(axes, g, eps, layers=(1, 2), label="net")
+    assert shares == [50.0, 0.0]
+    assert axes[0, 0].get_title() == "layer 1: 50 % saturated" and "0 %" in axes[0, 1].get_title()
+    assert axes[1, 0].get_xlabel().startswith("log10") and "net" in axes[0, 0].get_ylabel()
+    fig2, axes2 = plt.subplots(2, 1, squeeze=False)
+    draw_layer_histograms(axes2, g, eps, layers=(2,), error_range=(-6.0, 0.0))
+    assert axes2[1, 0].patches[0].get_data().edges[0] == pytest.approx(-6.0)  # the common axis
+    plt.close(fig2)
+    with pytest.raises(ValueError, match="does not exist"):
+        draw_layer_histograms(axes, g, eps, layers=(1, 3))
+    with pytest.raises(ValueError, match="shape"):
+        draw_layer_histograms(axes[0], g, eps, layers=(1, 2))
+    plt.close(fig)

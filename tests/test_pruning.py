@@ -255,13 +255,6 @@ def test_accuracy_figure_skips_rounds_a_control_did_not_run():
         draw_accuracy_against_remaining(ax, {"ticket": 1})
 
 
-def test_one_shot_pruning_reaches_the_requested_density():
-    x, y = _data()
-    out = pr.one_shot_pruning(x, y, x, y.argmax(1), keep=(0.5, 0.5), seeds=(0,), hidden=8, epochs=1, batch_size=10)
-    assert out["remaining"] == pytest.approx(50.0, abs=1.0)
-    assert out["ticket"].shape == out["reinit"].shape == (1,)
-
-
 def test_seed_gap_is_paired_and_says_when_a_seed_goes_the_other_way():
     everywhere = pr.seed_gap([90.0, 88.0, 91.0], [85.0, 87.0, 86.0])
     assert everywhere["sentence"] == "+3.7 (from +1.0 to +5.0), ahead in 3 of 3 seeds"
@@ -270,3 +263,99 @@ def test_seed_gap_is_paired_and_says_when_a_seed_goes_the_other_way():
     assert mixed["sentence"].endswith("ahead in 1 of 3 seeds, behind in 1")
     with pytest.raises(ValueError, match="same length"):
         pr.seed_gap([1.0, 2.0], [1.0])
+
+
+def _small_run(**kwargs):
+    x, y = _data()
+    return x, y, pr.lottery_experiment(x, y, x, y.argmax(1), rounds=2, seeds=(0, 1), hidden=8, epochs=4,
+                                       batch_size=10, **kwargs)
+
+
+def test_the_result_keeps_where_each_network_started_and_ended():
+    x, y, result = _small_run(variants=("ticket", "late"), late_step=3)
+    W0, b0, M0 = result.starts["ticket"][0][1]
+    np.testing.assert_array_equal(M0[0], np.ones((6, 8)))
+    W, b, M = result.starts["ticket"][2][1]
+    np.testing.assert_array_equal(W[0], W0[0] * M[0])                   # rewound to the initial values
+    assert all(np.array_equal(a, c) for a, c in zip(M, result.masks["ticket"][2][1]))
+    late_W, late_b, _ = result.starts["late"][1][0]
+    assert not np.array_equal(late_b[0], np.zeros(8))                   # the late rewind keeps trained biases
+    # the trained copy, retrained alone from its start with the same settings, is the same network
+    alone = pr.SeedBatchMLP([W], [b], [M])
+    alone.train(x, y, 4, 10, 1e-3, seed=result.settings["order_seed"])
+    trained_W, trained_b = result.trained["ticket"][2][1]
+    np.testing.assert_allclose(alone.weights()[0][0][0], trained_W[0], atol=1e-12)
+    assert result.settings == {"epochs": 4, "batch_size": 10, "eta": 1e-3, "dtype": "float64", "order_seed": 0}
+
+
+def test_one_shot_curve_prunes_the_dense_networks_to_each_rounds_density_in_one_step():
+    x, y, result = _small_run()
+    shot = pr.one_shot_curve(result, x, y, x, y.argmax(1))
+    np.testing.assert_allclose(shot["remaining"], result.remaining[1:])
+    assert shot["accuracy"].shape == shot["train_accuracy"].shape == (2, 2)
+    assert shot["epochs_one_shot"] == 8 and list(shot["epochs_iterative"]) == [8, 12]
+    # one step from the dense weights: the round-2 mask keeps the largest trained dense weights of the layer
+    dense_W = result.trained["ticket"][0][0][0][0]
+    iterative = result.masks["ticket"][2][0][0]
+    kept = int(iterative.sum())
+    expected = np.zeros(dense_W.size)
+    expected[np.argsort(-np.abs(dense_W.ravel()), kind="stable")[:kept]] = 1
+    np.testing.assert_array_equal(shot["masks"][1][0][0].ravel(), expected)
+    assert pr.one_shot_curve(result, x, y, x, y.argmax(1), rounds=(2,))["remaining"][0] == result.remaining[2]
+    with pytest.raises(ValueError, match="rounds"):
+        pr.one_shot_curve(result, x, y, x, y.argmax(1), rounds=(3,))
+
+
+def test_barrier_height_is_the_maximum_above_the_mean_of_the_ends():
+    assert pr.barrier_height([0.1, 0.5, 0.3]) == pytest.approx(0.3)
+    assert pr.barrier_height([0.2, 0.1, 0.2]) == 0.0                     # a valley is no barrier
+    assert pr.barrier_height([0.0, 0.5, 1.0]) == pytest.approx(0.5)       # a straight rise: the higher end
+    np.testing.assert_allclose(pr.barrier_height(np.array([[0.0, 1.0], [2.0, 1.0], [0.0, 1.0]])), [2.0, 0.0])
+    with pytest.raises(ValueError, match="2 points"):
+        pr.barrier_height([1.0])
+
+
+def test_stability_verdict_counts_seeds_within_the_threshold():
+    assert pr.stability_verdict([0.0, 1.9, 2.0], 2) == "stable in every seed (error barrier <= 2 points)"
+    assert pr.stability_verdict([0.0, 2.1, 0.3], 2) == "stable in 2 of 3 seeds (error barrier <= 2 points)"
+    assert pr.stability_verdict([5.0, 2.1], 2) == "unstable in every seed (error barrier > 2 points)"
+    with pytest.raises(ValueError, match="non-empty"):
+        pr.stability_verdict([], 2)
+
+
+def test_linear_mode_connectivity_is_flat_for_the_same_order_and_not_for_another():
+    x, y, result = _small_run(variants=("ticket", "late", "reinit"), late_step=3, eta=0.05)
+    labels = y.argmax(1)
+    both = pr.linear_mode_connectivity(result, x, y, x, labels, ("ticket", "late"), rounds=(1, 2), order_seed=1,
+                                       points=5)
+    lmc = both["ticket"]
+    assert lmc["error"].shape == lmc["loss"].shape == (5, 2, 2) and lmc["error_barrier"].shape == (2, 2)
+    # the ends are the two copies: end A is the network the result trained
+    end_a = pr.SeedBatchMLP([w for w, _ in result.trained["ticket"][1]], [b for _, b in result.trained["ticket"][1]],
+                            [m for _, _, m in result.starts["ticket"][1]])
+    accuracy, loss = end_a.scores(x, labels)
+    np.testing.assert_allclose(lmc["loss"][0, 0], loss)
+    np.testing.assert_allclose(lmc["error"][0, 0], 1 - accuracy)
+    np.testing.assert_allclose(lmc["remaining"], result.remaining[1:])
+    # end B of 'late' is the late start trained alone with the other order
+    W, b, M = result.starts["late"][2][1]
+    alone = pr.SeedBatchMLP([W], [b], [M])
+    alone.train(x, y, 4, 10, 0.05, seed=1)
+    np.testing.assert_allclose(both["late"]["loss"][-1, 1, 1], alone.scores(x, labels)[1][0], rtol=1e-9)
+    # another data order gives another network: the loss in the middle rises above the ends' mean
+    assert np.all(lmc["loss_barrier"] > 1e-6)
+    # trained with the order the result used, copy B is copy A: the segment is flat, no barrier
+    result.settings["order_seed"] = 7
+    same = pr.linear_mode_connectivity(result, x, y, x, labels, ("late",), rounds=(2,), order_seed=0, points=5)["late"]
+    result.settings["order_seed"] = 0
+    np.testing.assert_allclose(same["loss_barrier"], 0.0, atol=1e-9)
+    np.testing.assert_allclose(same["loss"], same["loss"][:1].repeat(5, axis=0), atol=1e-9)
+    # the control: ticket and re-init share the mask, not the initial values
+    between = pr.segment_between(result, x, labels, "ticket", "reinit", rounds=(2,), points=5)
+    assert between["loss_barrier"].shape == (1, 2) and np.all(between["loss_barrier"] > 0)
+    with pytest.raises(ValueError, match="different masks"):
+        pr.segment_between(result, x, labels, "ticket", "late", rounds=(2,))
+    with pytest.raises(ValueError, match="order_seed must differ"):
+        pr.linear_mode_connectivity(result, x, y, x, labels, ("ticket",), rounds=(1,), order_seed=0)
+    with pytest.raises(ValueError, match="no trained variant"):
+        pr.linear_mode_connectivity(result, x, y, x, labels, ("random",), rounds=(1,))

@@ -113,3 +113,60 @@ def test_mnist1d_data_refuses_a_total_the_classes_cannot_share():
 
     with pytest.raises(ValueError, match="multiple of 10"):
         mnist1d_data(30, 13)
+
+
+def test_width_sweep_over_seeds_equals_one_sweep_per_seed_with_that_seeds_noise():
+    from lecture_lib.topics.width_sweep import width_sweep_over_seeds
+
+    data = _tiny_problem()
+    result = width_sweep_over_seeds((2, 6), *data, label_noise=0.3, seeds=(4, 5), batch_size=10, epochs=2,
+                                    dtype=np.float64)
+    assert result.train_error.shape == result.test_error.shape == (2, 2)
+    for row, seed in enumerate((4, 5)):
+        noisy = flip_labels(data[1], 0.3, seed=seed)[0]
+        alone = train_width_sweep((2, 6), data[0], noisy, data[2], data[3], seed=seed, batch_size=10, epochs=2,
+                                  dtype=np.float64)
+        np.testing.assert_array_equal(result.test_error[row], alone.test_error[-1])
+        np.testing.assert_array_equal(result.train_error[row], alone.train_error[-1])
+    clean = width_sweep_over_seeds((2, 6), *data, seeds=(4,), batch_size=10, epochs=2, dtype=np.float64)
+    assert not np.array_equal(clean.train_error[0], result.train_error[0])
+    # several noise levels in two processes: the same numbers as one at a time
+    both = width_sweep_over_seeds((2, 6), *data, label_noise=(0.0, 0.3), seeds=(4, 5), processes=2, batch_size=10,
+                                  epochs=2, dtype=np.float64)
+    np.testing.assert_array_equal(both[0.3].test_error, result.test_error)
+    np.testing.assert_array_equal(both[0.0].train_error[0], clean.train_error[0])
+    with pytest.raises(ValueError, match="processes"):
+        width_sweep_over_seeds((2,), *data, processes=0)
+
+
+def test_interpolation_width_needs_an_unbroken_run_of_zero_training_error():
+    from lecture_lib.topics.width_sweep import interpolation_width
+
+    widths = (2, 4, 8, 16)
+    assert interpolation_width(widths, [[0.3, 0.1, 0.0, 0.0], [0.2, 0.0, 0.0, 0.0]]) == 8
+    # width 4 fits in every seed, width 8 not in one: the run starts at 16
+    assert interpolation_width(widths, [[0.3, 0.0, 0.01, 0.0], [0.2, 0.0, 0.0, 0.0]]) == 16
+    assert interpolation_width(widths, [[0.3, 0.0, 0.0, 0.002]]) is None
+    with pytest.raises(ValueError, match="one column per width"):
+        interpolation_width(widths, [[0.1, 0.0]])
+
+
+def test_peak_near_threshold_calls_a_peak_only_beyond_the_seeds_spread():
+    from lecture_lib.topics.width_sweep import peak_near_threshold
+
+    widths = (2, 4, 8, 16, 32)
+    train = [[0.5, 0.2, 0.05, 0.0, 0.0]] * 3
+    peaked = [[0.40, 0.36, 0.52, 0.45, 0.34], [0.41, 0.35, 0.50, 0.44, 0.35], [0.39, 0.37, 0.51, 0.46, 0.33]]
+    verdict = peak_near_threshold(widths, train, peaked, window=2)
+    assert verdict.appears and verdict.threshold == 16 and verdict.peak_width == 8
+    assert verdict.before == pytest.approx(0.36) and verdict.after == pytest.approx(0.34)
+    # the same means, but seeds spread wider than the bump: not a peak
+    spread = [[0.40, 0.16, 0.71, 0.45, 0.14], [0.41, 0.56, 0.31, 0.44, 0.54], [0.39, 0.36, 0.51, 0.46, 0.34]]
+    assert not peak_near_threshold(widths, train, spread, window=2).appears
+    # a window of 3 widths puts width 4 among the candidates: the lowest narrower mean is width 2's
+    assert peak_near_threshold(widths, train, peaked).before == pytest.approx(0.40)
+    # a curve that keeps falling has no peak
+    falling = [[0.50, 0.45, 0.40, 0.38, 0.35]] * 3
+    assert not peak_near_threshold(widths, train, falling).appears
+    # no width interpolates: no threshold, no verdict of a peak
+    assert peak_near_threshold(widths, [[0.5, 0.2, 0.05, 0.01, 0.01]], falling[:1]).threshold is None

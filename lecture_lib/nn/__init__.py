@@ -18,10 +18,12 @@ dead units, update ratios, the NaN trap), ``one_hot`` (label encoding),
 Nothing here imports the topic or drawing modules of the package.
 The layers for training deep networks: ``dropout`` (``Dropout``), ``batchnorm``
 (``BatchNorm``), ``residual`` (``Residual``); each has a training and an inference mode.
+``layernorm`` (``LayerNorm``) normalises each example over its units: the same in both modes.
 """
 from .activations import ACTIVATIONS, get_activation
 from .batchnorm import BatchNorm
 from .dropout import Dropout
+from .layernorm import LayerNorm
 from .diagnostics import DiagnosticsRecorder, NaNTrap, NonFiniteError, diagnose, trace_nonfinite
 from .gradcheck import check_layer_gradients, check_model_gradients, numerical_gradient, relative_error
 from .layers import Activation, Dense, Flatten, Layer, PReLU
@@ -38,7 +40,7 @@ from .schedules import Constant, CosineDecay, ExponentialDecay, InverseTimeDecay
 __all__ = [
     "Sequential", "History", "TrainingDivergedError",
     "Layer", "Dense", "Flatten", "Activation", "PReLU",
-    "Dropout", "BatchNorm", "Residual",
+    "Dropout", "BatchNorm", "LayerNorm", "Residual",
     "ACTIVATIONS", "get_activation", "LOSSES", "get_loss",
     "Optimizer", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW", "LBFGS", "OPTIMIZERS", "get_optimizer",
     "global_norm", "clip_by_global_norm", "clip_by_norm", "clip_by_value", "l2_penalty",

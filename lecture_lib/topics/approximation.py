@@ -22,13 +22,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import as_float_array, check_int_at_least
-from ..nn.layers import Dense
+from ..nn.layers import Activation, Dense
 from ..nn.model import Sequential
 from ..nn.optimizers import Adam
 
 __all__ = ["interpolating_relu_network", "sawtooth_network", "sawtooth", "tent", "max_error", "fit_rate",
            "step_unit", "network_output", "smooth_function", "jump_function", "JUMP_AT", "trained_relu_network",
-           "shallow_sawtooth_error_bound", "best_trained_error"]
+           "shallow_sawtooth_error_bound", "best_trained_error", "trained_side_by_side", "count_relu_params"]
 
 #: Where ``jump_function`` jumps (not on any knot k/H of the interpolating networks for H < 1000 not divisible by 3).
 JUMP_AT = 1 / 3
@@ -154,20 +154,25 @@ def fit_rate(n_params, errors):
     return float(-slope), float(np.exp(intercept))
 
 
-def trained_relu_network(f, n_hidden, seed, epochs=3000, eta=0.01, n_points=256):
-    """One hidden ReLU layer trained by Adam (full batch, squared error) on n_points equally spaced x in [0, 1].
+def trained_relu_network(f, n_hidden, seed, epochs=3000, eta=0.01, n_points=256, depth=1):
+    """``depth`` hidden ReLU layers of H units trained by Adam (full batch, squared error) on n_points equally
+    spaced x in [0, 1].
 
     With zero biases every kink relu(w x) would sit at x = 0 and the network
-    would start (and stay, for a long time) linear on [0, 1]; so each unit's
-    kink starts at a random point u_j of [0, 1] (b_j = -w_j u_j).
+    would start (and stay, for a long time) linear on [0, 1]; so each first-layer unit's
+    kink starts at a random point u_j of [0, 1] (b_j = -w_j u_j). Deeper layers start as the engine
+    initialises them (biases 0).
 
     Returns
     -------
-    Sequential [Dense(H, relu), Dense(1)], trained
+    Sequential [Dense(H, relu)] * depth + [Dense(1)], trained; W = 3H + 1 for depth 1,
+    3H + 1 + (depth - 1)(H^2 + H) in general
     """
     H = check_int_at_least(n_hidden, "n_hidden", 1)
+    depth = check_int_at_least(depth, "depth", 1)
     x = np.linspace(0.0, 1.0, check_int_at_least(n_points, "n_points", 2)).reshape(-1, 1)
-    model = Sequential([Dense(H, activation="relu", input_dim=1), Dense(1)], seed=seed)
+    layers = [Dense(H, activation="relu", input_dim=1)] + [Dense(H, activation="relu") for _ in range(depth - 1)]
+    model = Sequential(layers + [Dense(1)], seed=seed)
     model.build((1,))
     first = model.layers[0]
     kinks = np.random.default_rng(seed).uniform(0.0, 1.0, H)
@@ -193,13 +198,74 @@ def shallow_sawtooth_error_bound(k, n_hidden):
     return 0.5 if H + 1 < 2 ** k else 0.0
 
 
-def best_trained_error(f, n_hidden, seeds, x, epochs=1500, eta=0.01):
+def best_trained_error(f, n_hidden, seeds, x, epochs=1500, eta=0.01, depth=1):
     """The smallest max_x |f - g| over networks trained from several seeds (``trained_relu_network``).
 
     x : (N,) points where the error is measured. Returns (best error, the errors of all seeds).
     """
-    errors = [max_error(f, lambda t, m=trained_relu_network(f, n_hidden, seed, epochs=epochs, eta=eta):
+    errors = [max_error(f, lambda t, m=trained_relu_network(f, n_hidden, seed, epochs=epochs, eta=eta, depth=depth):
                         network_output(m, t), x) for seed in seeds]
     if not errors:
         raise ValueError("seeds must name at least one restart.")
     return min(errors), errors
+
+
+def count_relu_params(n_hidden, depth):
+    """W of a 1 -> H -> ... -> H -> 1 ReLU network with ``depth`` hidden layers: 3H + 1 + (depth - 1)(H^2 + H)."""
+    H, depth = check_int_at_least(n_hidden, "n_hidden", 1), check_int_at_least(depth, "depth", 1)
+    return 3 * H + 1 + (depth - 1) * (H * H + H)
+
+
+def trained_side_by_side(functions, n_hidden, seeds, depth, x, epochs=1500, eta=0.01, n_points=256):
+    """Train a 1 -> H (-> H ...) -> 1 ReLU network for every function and seed at once; their max errors on x.
+
+    functions : dict name -> f; seeds : restarts per function; depth : hidden layers of H units each.
+    All G = len(functions) * len(seeds) networks are one engine ``Sequential``: a Dense(G H) first layer
+    (each unit sees the same x), then per extra layer a ``GroupedDense`` that connects each network's units
+    only to its own (from ``topics.pruning``), and a ``GroupedDense`` to one output per network. The squared
+    error is summed over the outputs (the engine's convention), so each network gets exactly the gradient it
+    would get alone, and Adam works weight by weight: every network trains as it would on its own (a test
+    compares). Adam, full batch, on n_points equally spaced x in [0, 1].
+
+    Initialisation per network (rng = default_rng(seed)): He-normal weights, the first layer's kinks at
+    uniform points of [0, 1] (as ``trained_relu_network``, so no network starts linear on [0, 1]), other
+    biases 0.
+
+    Returns
+    -------
+    dict name -> ndarray (len(seeds),) of max_x |f(x) - g(x)| over x
+    """
+    from .pruning import GroupedDense          # the side-by-side layer of chapter 13's seed batches
+
+    names, seeds = list(functions), tuple(seeds)
+    if not names or not seeds:
+        raise ValueError("functions and seeds must not be empty.")
+    H, depth = check_int_at_least(n_hidden, "n_hidden", 1), check_int_at_least(depth, "depth", 1)
+    G = len(names) * len(seeds)
+    layers = [Dense(G * H, activation="relu", input_dim=1)]
+    for _ in range(depth - 1):
+        layers += [GroupedDense(G, H), Activation("relu")]
+    model = Sequential(layers + [GroupedDense(G, 1)])
+    model.build((1,))
+    grouped = [layer for layer in model.layers if "W" in layer.params][1:]
+    for g, (name, seed) in enumerate((name, seed) for name in names for seed in seeds):
+        rng = np.random.default_rng(seed)
+        units = slice(g * H, (g + 1) * H)
+        w1 = rng.standard_normal(H) * np.sqrt(2.0)
+        model.layers[0].params["W"][0, units] = w1
+        model.layers[0].params["b"][units] = -w1 * rng.uniform(0.0, 1.0, H)
+        for layer in grouped:
+            fan_in = layer.params["W"].shape[1]
+            layer.params["W"][g] = rng.standard_normal(layer.params["W"].shape[1:]) * np.sqrt(2.0 / fan_in)
+    grid = np.linspace(0.0, 1.0, check_int_at_least(n_points, "n_points", 2)).reshape(-1, 1)
+    targets = np.column_stack([np.asarray(functions[name](grid[:, 0]), dtype=float) for name in names
+                               for _ in seeds])
+    model.compile(loss="mean_squared_error", optimizer=Adam(eta=eta))
+    model.fit(grid, targets, batch_size=grid.shape[0], epochs=check_int_at_least(epochs, "epochs", 0), shuffle=False)
+    x = np.asarray(x, dtype=float)
+    out = model.predict(_column(x))
+    errors = {}
+    for k, name in enumerate(names):
+        cols = slice(k * len(seeds), (k + 1) * len(seeds))
+        errors[name] = np.max(np.abs(np.asarray(functions[name](x), dtype=float)[:, None] - out[:, cols]), axis=0)
+    return errors

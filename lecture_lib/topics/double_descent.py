@@ -39,6 +39,8 @@ __all__ = [
     "digit_inputs", "feature_weights", "random_relu_features", "min_norm_solution", "ridge_solution",
     "fit_random_features", "FeatureFit", "parameter_sweep", "sample_sweep", "SweepResult",
     "noisy_labels", "log_spaced_widths", "test_error", "SpectralFit", "FeatureSweep", "first_layer_rng",
+    "gradient_descent", "tuned_ridge_sweep", "BiasVariance", "split_bias_variance", "bias_variance",
+    "DescentPath", "gradient_descent_path",
 ]
 
 
@@ -302,6 +304,9 @@ class FeatureSweep:
     Attributes
     ----------
     seconds : float, time spent on the decompositions
+    indices : list of int arrays (n,), per seed the rows of x_train it trains on
+    labels : list of int arrays (n,), per seed their clean labels
+    fits : list (per seed) of lists (per width) of SpectralFit
     """
 
     def __init__(self, x_train, labels_train, x_test, labels_test, widths, n=300, seeds=(0, 1, 2, 3, 4)):
@@ -311,10 +316,11 @@ class FeatureSweep:
             raise ValueError(f"n must be at most the {len(labels_train)} training images, got {n}.")
         self.widths, self.n, self.seeds = np.asarray(widths), n, tuple(seeds)
         self.y_test = np.eye(10)[labels_test]
-        self.labels, self.fits = [], []
+        self.labels, self.fits, self.indices = [], [], []
         for seed in self.seeds:
             rng = as_generator(seed, "seed")
             idx = rng.permutation(len(labels_train))[:n]
+            self.indices.append(idx)
             a_train, a_test = digit_inputs(x_train[idx], x_test)
             self.labels.append(labels_train[idx])
             self.fits.append([SpectralFit(a_train, a_test, int(p), seed=first_layer_rng(seed, p))
@@ -334,11 +340,14 @@ class FeatureSweep:
         start = time.perf_counter()
         rows = []
         for seed, labels, fits in zip(self.seeds, self.labels, self.fits):
-            if label_noise:
-                labels = noisy_labels(labels, label_noise, 10, 1000 + seed)
-            y_train = np.eye(10)[labels]
+            y_train = np.eye(10)[self.training_labels(seed, label_noise)]
             rows.append([fit.measure(y_train, self.y_test, lam) for fit in fits])
         return SweepResult(self.widths, rows, time.perf_counter() - start)
+
+    def training_labels(self, seed, label_noise=0.0):
+        """The n training labels of ``seed`` with a fraction ``label_noise`` flipped (noise seed 1000 + seed)."""
+        labels = self.labels[self.seeds.index(seed)]
+        return noisy_labels(labels, label_noise, 10, 1000 + seed) if label_noise else labels
 
 
 def parameter_sweep(x_train, labels_train, x_test, labels_test, widths, n=300, seeds=(0, 1, 2, 3, 4),
@@ -396,18 +405,54 @@ class SpectralFit:
     and the test outputs are (phi_test V) diag(f) (U^T Y). ``test_error``
     evaluates exactly that; the sliders of the double-descent explorer call it.
 
+    Gradient descent on E(w) = ||phi w - Y||^2 from w = 0 with learning rate
+    eta has the same form after t steps, with f = (1 - (1 - 2 eta s^2)^t) / s
+    (``gradient_descent_factors``): every step multiplies each direction's
+    remaining error by (1 - 2 eta s^2), and w never leaves the span of V.
+
     Parameters
     ----------
     a_train : ndarray (n, d); a_test : ndarray (M, d)
     p : int; seed : int or Generator (the first layer)
+    keep_basis : bool, keep V^T (r, p) and phi_train (n, p) for ``weights`` (memory: r * p + n * p floats)
     """
 
-    def __init__(self, a_train, a_test, p, seed):
+    def __init__(self, a_train, a_test, p, seed, keep_basis=False):
         W = feature_weights(np.shape(a_train)[1], p, seed)
         phi_train = random_relu_features(a_train, W)
         self.U, self.s, Vt = np.linalg.svd(phi_train, full_matrices=False)   # (n, r), (r,), (r, p)
         self.test_in_basis = random_relu_features(a_test, W) @ Vt.T           # (M, r)
         self.p, self.n = int(p), int(phi_train.shape[0])
+        self.Vt, self.phi_train = (Vt, phi_train) if keep_basis else (None, None)
+
+    def gradient_descent_factors(self, eta, steps):
+        """f (r,) of gradient descent on ||phi w - Y||^2 from w = 0 after ``steps`` steps of size eta.
+
+        f = (1 - (1 - 2 eta s^2)^t) / s; needs 0 < eta < 1 / s_max^2 (else a direction diverges).
+        Computed as -expm1(t log1p(-2 eta s^2)) / s, accurate for tiny s and huge t.
+        """
+        eta = check_positive(eta, "eta")
+        if eta >= 1.0 / self.s[0] ** 2:
+            raise ValueError(f"eta must be below 1 / s_max^2 = {1.0 / self.s[0] ** 2:.4g} for gradient descent to "
+                             f"converge, got {eta}.")
+        steps = check_positive(steps, "steps", allow_zero=True)
+        with np.errstate(divide="ignore"):  # 2 eta s^2 = 1: log1p(-1) = -inf, and expm1(-inf) = -1 is right
+            return -np.expm1(steps * np.log1p(-2.0 * eta * self.s ** 2)) / self.s
+
+    def coefficients(self, y_train, lam=0.0, factors=None):
+        """V^T w (r, C) of the ridge fit (or of ``factors`` f, e.g. gradient descent's) to y_train (n, C)."""
+        f = self.factors(lam) if factors is None else np.asarray(factors, dtype=float)
+        return f[:, None] * (self.U.T @ y_train)
+
+    def weights(self, y_train, lam=0.0, factors=None):
+        """w (p, C) = V diag(f) U^T y_train; needs ``keep_basis=True``."""
+        if self.Vt is None:
+            raise ValueError("weights need the basis V: construct SpectralFit(..., keep_basis=True).")
+        return self.Vt.T @ self.coefficients(y_train, lam, factors)
+
+    def test_outputs(self, y_train, lam=0.0, factors=None):
+        """The test outputs (M, C) of the ridge fit (or of ``factors``) to y_train (n, C)."""
+        return self.test_in_basis @ self.coefficients(y_train, lam, factors)
 
     def factors(self, lam):
         """f (r,): the factor each singular direction gets, s / (s^2 + lam), or the pseudo-inverse's 1/s."""
@@ -436,3 +481,188 @@ class SpectralFit:
                           test_error=float(np.mean(np.sum((out - y_test) ** 2, axis=1))),
                           test_misclassified=float(np.mean(out.argmax(1) != y_test.argmax(1))),
                           weight_norm=float(np.linalg.norm(coefficients)), condition=float(self.s[0] / self.s[-1]))
+
+
+def gradient_descent(phi, y, eta, steps, w0=None):
+    """Plain gradient descent on E(w) = ||phi w - y||^2: w <- w - eta grad, grad = 2 phi^T (phi w - y).
+
+    Parameters
+    ----------
+    phi : array_like (N, p); y : array_like (N,) or (N, C)
+    eta : float > 0, the learning rate; steps : int >= 0
+    w0 : array_like, the start (default: zeros, shape (p,) or (p, C))
+
+    Returns
+    -------
+    w : ndarray, shape (p,) or (p, C), after ``steps`` steps. Started at 0, every
+    step adds a combination of the rows of phi, so w stays in their span: if it
+    converges, it converges to the minimum-norm solution.
+    """
+    phi, y = _check_system(phi, y)
+    eta = check_positive(eta, "eta")
+    steps = check_int_at_least(steps, "steps", 0)
+    w = np.zeros((phi.shape[1],) + y.shape[1:]) if w0 is None else np.array(w0, dtype=float)
+    if w.shape != (phi.shape[1],) + y.shape[1:]:
+        raise ValueError(f"w0 must have shape {(phi.shape[1],) + y.shape[1:]}, got {w.shape}.")
+    for _ in range(steps):
+        grad = 2.0 * phi.T @ (phi @ w - y)
+        w -= eta * grad
+    return w
+
+
+def tuned_ridge_sweep(sweep, x_train, lams, fraction=0.2, label_noises=(0.0,)):
+    """Ridge with lam chosen per seed and width on a validation split, then refitted on all n images.
+
+    For each seed of ``sweep`` (a ``FeatureSweep``): its n training images are
+    split by ``validation_split(fraction, seed=seed, stratify=False)`` into a
+    fit part and a validation part (not stratified, so that the split, and
+    with it the decompositions, are the same for every label noise); for each
+    width the same first layer (``first_layer_rng(seed, p)``) is fitted on the
+    fit part for every lam in ``lams`` (0 allowed: minimum norm), with the
+    labels (noisy as in ``sweep.evaluate(label_noise=...)``, in the validation
+    part too), the lam with the lowest validation error is kept, and the fit on
+    all n images with that lam is tested. The test set plays no part in the choice.
+
+    Parameters
+    ----------
+    sweep : FeatureSweep; x_train : the (N, 64) images it was built from
+    lams : sequence of float >= 0, the candidates
+    label_noises : sequence of fractions of wrong training labels
+
+    Returns
+    -------
+    dict label_noise -> (SweepResult of the refitted models, chosen lam : ndarray (S, K))
+    """
+    from ..datasets import validation_split  # datasets sits below topics
+
+    if not isinstance(sweep, FeatureSweep):
+        raise TypeError(f"sweep must be a FeatureSweep, got {type(sweep).__name__}.")
+    lams = np.array([check_positive(v, "lams", allow_zero=True) for v in lams])
+    if not lams.size:
+        raise ValueError("lams must list at least one ridge strength.")
+    label_noises = tuple(check_probability(v, "label_noises") for v in label_noises)
+    start = time.perf_counter()
+    rows = {noise: [] for noise in label_noises}
+    chosen = {noise: [] for noise in label_noises}
+    for seed, idx, fits in zip(sweep.seeds, sweep.indices, sweep.fits):
+        order = np.arange(sweep.n)
+        fit_rows, _, val_rows, _ = validation_split(order, order, fraction=fraction, seed=seed, stratify=False)
+        a_fit, a_val = digit_inputs(x_train[idx[fit_rows]], x_train[idx[val_rows]])
+        held_out = [SpectralFit(a_fit, a_val, int(p), seed=first_layer_rng(seed, int(p))) for p in sweep.widths]
+        for noise in label_noises:
+            labels = sweep.training_labels(seed, noise)
+            y_fit, y_val, y_train = np.eye(10)[labels[fit_rows]], np.eye(10)[labels[val_rows]], np.eye(10)[labels]
+            row, lam_row = [], []
+            for fit, part in zip(fits, held_out):
+                errors = [part.test_error(y_fit, y_val, lam) for lam in lams]
+                best = float(lams[int(np.argmin(errors))])
+                lam_row.append(best)
+                row.append(fit.measure(y_train, sweep.y_test, best))
+            rows[noise].append(row)
+            chosen[noise].append(lam_row)
+    seconds = time.perf_counter() - start
+    return {noise: (SweepResult(sweep.widths, rows[noise], seconds), np.array(chosen[noise])) for noise in label_noises}
+
+
+class BiasVariance:
+    """Test error split over seeds (``bias_variance``); arrays of shape (K,), one value per width.
+
+    error = bias2 + variance exactly (the mean over seeds of each seed's test MSE).
+    """
+
+    def __init__(self, values, bias2, variance, error):
+        self.values, self.bias2, self.variance, self.error = values, bias2, variance, error
+
+
+def split_bias_variance(outputs, y_test):
+    """bias^2, variance and their sum for the predictions of S models on the same test set.
+
+    Parameters
+    ----------
+    outputs : array_like (S, M, C), the test outputs of S fits (S >= 2)
+    y_test : array_like (M, C)
+
+    Returns
+    -------
+    (bias2, variance, error) floats with error = mean_s mean_m ||f_s - y||^2 = bias2 + variance.
+    With f_bar the mean over the S fits, the plain estimates are
+    B = mean_m ||f_bar - y||^2 and V = mean_m mean_s ||f_s - f_bar||^2; B also
+    holds V / (S - 1) of the variance (f_bar is a mean of only S draws), so
+    bias2 = B - V / (S - 1) and variance = V S / (S - 1) (unbiased; the sum is unchanged).
+    """
+    outputs = as_float_array(outputs, "outputs")
+    y_test = as_float_array(y_test, "y_test")
+    if outputs.ndim != 3 or outputs.shape[1:] != y_test.shape or outputs.shape[0] < 2:
+        raise ValueError(f"outputs must have shape (S >= 2, M, C) with (M, C) = y_test's shape {y_test.shape}, "
+                         f"got {outputs.shape}.")
+    S = outputs.shape[0]
+    mean = outputs.mean(axis=0)
+    plain_bias = float(np.mean(np.sum((mean - y_test) ** 2, axis=1)))
+    plain_variance = float(np.mean(np.sum((outputs - mean) ** 2, axis=2)))
+    return plain_bias - plain_variance / (S - 1), plain_variance * S / (S - 1), plain_bias + plain_variance
+
+
+def bias_variance(sweep, lam=0.0, label_noise=0.0):
+    """``split_bias_variance`` over the seeds of a ``FeatureSweep`` at each width.
+
+    Each seed has its own n training images, its own first layer and, with
+    label noise, its own wrong labels: the variance is over all three.
+    """
+    if not isinstance(sweep, FeatureSweep):
+        raise TypeError(f"sweep must be a FeatureSweep, got {type(sweep).__name__}.")
+    parts = []
+    for k in range(len(sweep.widths)):
+        outputs = [fits[k].test_outputs(np.eye(10)[sweep.training_labels(seed, label_noise)], lam)
+                   for seed, fits in zip(sweep.seeds, sweep.fits)]
+        parts.append(split_bias_variance(np.array(outputs), sweep.y_test))
+    bias2, variance, error = (np.array(v) for v in zip(*parts))
+    return BiasVariance(sweep.widths, bias2, variance, error)
+
+
+class DescentPath:
+    """Gradient descent from w = 0 along ``steps`` (T,), next to ridge at lam = 1 / (2 eta t); arrays (T,).
+
+    Attributes: p, eta, steps, test_error, train_error (MSE per example, summed over outputs),
+    distance (||w_t - w+|| / ||w+||, w+ the minimum-norm solution), ridge_lam, ridge_test_error,
+    min_norm_test_error (float).
+    """
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+def gradient_descent_path(fit, y_train, y_test, eta, steps):
+    """Test error, training error and distance to the minimum-norm solution of gradient descent after each t.
+
+    fit : SpectralFit; y_train (n, C); y_test (M, C); eta : learning rate (< 1 / s_max^2);
+    steps : increasing step counts t > 0. Uses ``fit.gradient_descent_factors``
+    (exact gradient descent on ||phi w - Y||^2 from w = 0, as many steps as asked
+    without running them). Ridge with lam = 1 / (2 eta t) is evaluated beside it:
+    (1 - 2 eta s^2)^t ~ exp(-2 eta t s^2) leaves directions with s^2 >> 1 / (2 eta t)
+    fitted and those with s^2 << 1 / (2 eta t) nearly untouched, as ridge's
+    s / (s^2 + lam) does around s^2 = lam.
+    """
+    if not isinstance(fit, SpectralFit):
+        raise TypeError(f"fit must be a SpectralFit, got {type(fit).__name__}.")
+    steps = np.asarray(steps, dtype=float)
+    if steps.ndim != 1 or np.any(steps <= 0) or np.any(np.diff(steps) <= 0):
+        raise ValueError("steps must be an increasing 1-D sequence of positive step counts.")
+    projected = fit.U.T @ y_train                                     # (r, C)
+    outside = float(np.sum(y_train ** 2) - np.sum(projected ** 2))    # the part of Y no w can fit
+    c_plus = fit.coefficients(y_train)
+
+    def errors(f):
+        out = fit.test_in_basis @ (f[:, None] * projected)
+        train = (np.sum(((fit.s * f - 1.0)[:, None] * projected) ** 2) + outside) / fit.n
+        return float(np.mean(np.sum((out - y_test) ** 2, axis=1))), float(train)
+
+    rows, ridge = [], []
+    for t in steps:
+        f = fit.gradient_descent_factors(eta, t)
+        test, train = errors(f)
+        rows.append((test, train, float(np.linalg.norm(f[:, None] * projected - c_plus) / np.linalg.norm(c_plus))))
+        ridge.append(fit.test_error(y_train, y_test, 1.0 / (2.0 * eta * t)))
+    test, train, distance = (np.array(v) for v in zip(*rows))
+    return DescentPath(p=fit.p, eta=float(eta), steps=steps, test_error=test, train_error=train, distance=distance,
+                       ridge_lam=1.0 / (2.0 * eta * steps), ridge_test_error=np.array(ridge),
+                       min_norm_test_error=fit.test_error(y_train, y_test))

@@ -193,16 +193,23 @@ def train_mlp(x, y, hidden, seed, epochs, batch_size, optimizer, loss="categoric
     return model, history
 
 
-def loss_on_segment(model_a, model_b, x, y, ss):
+def loss_on_segment(model_a, model_b, x, y, ss, measure=None):
     """E((1 - s) theta_a + s theta_b) for each s in ``ss``: the loss on the straight line between two models.
 
     Both models must have the same architecture; every parameter (W and b) is
     interpolated. model_a's parameters are restored afterwards.
 
+    measure : None or a callable ``measure(model_a)`` evaluated with model_a holding the interpolated
+        parameters, returning a number or an array (e.g. one loss per network of several trained side
+        by side); None = ``model_a.evaluate(x, y)[0]``, the compiled loss on (x, y).
+
     Returns
     -------
-    ndarray, shape (len(ss),)
+    ndarray, shape (len(ss),) or (len(ss),) + the shape of what ``measure`` returns
     """
+    if measure is None:
+        def measure(model):
+            return model.evaluate(x, y)[0]
     layers_a, layers_b = _dense_layers(model_a), _dense_layers(model_b)
     if [la.params["W"].shape for la in layers_a] != [lb.params["W"].shape for lb in layers_b]:
         raise ValueError("model_a and model_b must have Dense layers of the same shapes.")
@@ -213,7 +220,7 @@ def loss_on_segment(model_a, model_b, x, y, ss):
             for la, lb, p0 in zip(layers_a, layers_b, saved):
                 for key, value in p0.items():
                     la.params[key][...] = (1 - s) * value + s * lb.params[key]
-            losses.append(model_a.evaluate(x, y)[0])
+            losses.append(np.asarray(measure(model_a), dtype=float))
     finally:
         for la, p0 in zip(layers_a, saved):
             for key, value in p0.items():

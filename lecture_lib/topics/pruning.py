@@ -19,6 +19,12 @@ cross-entropy, so every seed gets exactly the gradient it would get alone
 (Adam works weight by weight). The seeds share only the order of the
 mini-batches. Training is a short loop over the engine's public
 ``forward``/``backward`` and the optimiser's ``step``.
+
+After the run: ``one_shot_curve`` prunes the run's own dense networks in one step to every density the
+iterative ticket reached, and ``linear_mode_connectivity`` (Frankle et al. 2020) trains a second copy of
+chosen rounds' starting points with another mini-batch order and measures the error and loss on the segment
+between the copies. Both reuse what the run trained (the dense networks; copy A), so they cost one more
+side-by-side training each.
 """
 from __future__ import annotations
 
@@ -32,12 +38,14 @@ from ..nn.layers import Dense, Layer
 from ..nn.losses import Loss
 from ..nn.model import Sequential
 from ..nn.optimizers import Adam
+from .flatness import loss_on_segment
 from .seed_statistics import seed_gap
 
 __all__ = ["prune_by_magnitude", "prune_globally", "random_pruning", "rewind", "density", "mask_overlap", "chance_overlap",
            "overlap_z", "overlap_verdict", "held_down_to", "seed_gap",
            "glorot_normal", "grouped_softmax_crossentropy", "GroupedDense", "SeedBatchMLP", "LotteryResult", "lottery_experiment",
-           "one_shot_pruning"]
+           "one_shot_curve", "barrier_height", "stability_verdict", "linear_mode_connectivity",
+           "segment_between"]
 
 
 # --- masks ---------------------------------------------------------------------------------------
@@ -484,6 +492,11 @@ class LotteryResult:
         'val_loss' (S, R, epochs + 1), index 0 before training
     checkpoint_accuracy : dict variant -> dict epoch -> ndarray (S, R), test accuracy after that epoch (``test_at``)
     masks : dict variant -> list over rounds of list over seeds of masks
+    starts : dict variant -> list over rounds of list over seeds of (weights, biases, masks), the point each
+        network started its training from (round 0: the dense initialisation, shared by every variant)
+    trained : dict variant -> list over rounds of list over seeds of (weights, biases) at the end of the budget
+    settings : dict of the training settings every round used: epochs, batch_size, eta, dtype, order_seed
+        (the seed of the mini-batch order)
     steps_per_epoch : int
     seconds : float
     """
@@ -500,6 +513,7 @@ class LotteryResult:
         self.fit_epoch = fit_epoch or {}
         self.initial_accuracy = initial_accuracy or {}
         self.checkpoint_accuracy = checkpoint_accuracy or {}
+        self.starts, self.trained, self.settings = {}, {}, {}
 
 
 def _initial(seeds, D, H, C):
@@ -512,16 +526,16 @@ def _initial(seeds, D, H, C):
 
 
 def _train_side_by_side(starts, x, y, x_test, labels_test, epochs, batch_size, eta, dtype, validation=None,
-                        snapshot_step=None, test_at=()):
-    """Train every (weights, biases, masks) of ``starts`` at once.
+                        snapshot_step=None, test_at=(), order_seed=0):
+    """Train every (weights, biases, masks) of ``starts`` at once; ``order_seed`` sets the mini-batch order.
 
-    Returns the trained weights, a dict of per-network results (arrays with one entry per network, or per
+    Returns the trained (weights, biases), a dict of per-network results (arrays with one entry per network, or per
     epoch and network) and the snapshot after ``snapshot_step`` steps.
     """
     batch = SeedBatchMLP([w for w, _, _ in starts], [b for _, b, _ in starts], [m for _, _, m in starts],
                          dtype=dtype)
     initial = batch.accuracy(x_test, labels_test)
-    snapshot = batch.train(x, y, epochs, batch_size, eta, seed=0, snapshot_step=snapshot_step, validation=validation,
+    snapshot = batch.train(x, y, epochs, batch_size, eta, seed=order_seed, snapshot_step=snapshot_step, validation=validation,
                            checkpoints=(tuple(test_at), x_test, labels_test))
     out = {"initial_accuracy": initial, "accuracy": batch.accuracy(x_test, labels_test),
            "train_accuracy": batch.accuracy(x, np.asarray(y).argmax(axis=1)),
@@ -531,7 +545,7 @@ def _train_side_by_side(starts, x, y, x_test, labels_test, epochs, batch_size, e
     if validation is not None:
         out.update(val_loss=batch.history["val_loss"], best_epoch=batch.history["best_epoch"],
                    stop_accuracy=batch.accuracy(x_test, labels_test, at="best"))
-    return batch.weights()[0], out, snapshot
+    return batch.weights(), out, snapshot
 
 
 def _part(out, part):
@@ -600,11 +614,16 @@ def lottery_experiment(x, y, x_test, labels_test, rounds, seeds=(0, 1, 2, 3, 4),
 
     per_round = {v: [] for v in variants}
     saved_masks = {v: [] for v in variants}
+    saved_starts = {v: [] for v in variants}
+    saved_trained = {v: [] for v in variants}
     remaining = [100.0]
-    trained, out, late = train(list(zip(init_W, init_b, dense_masks)), snapshot_step=late_step)
+    dense_starts = list(zip(init_W, init_b, dense_masks))
+    (trained, trained_b), out, late = train(dense_starts, snapshot_step=late_step)
     for v in variants:
         per_round[v].append(out)
         saved_masks[v].append(dense_masks)
+        saved_starts[v].append(dense_starts)
+        saved_trained[v].append(list(zip(trained, trained_b)))
     ticket_masks = prune(trained, dense_masks)
     if "late" in variants:
         if late is None:
@@ -636,10 +655,12 @@ def lottery_experiment(x, y, x_test, labels_test, rounds, seeds=(0, 1, 2, 3, 4),
                 # depend on the earlier rounds, so it is drawn afresh from the dense layer)
                 used[v] = [_random_like(M, m, rng) for M, m in zip(dense_masks, ticket_masks)]
                 starts += [(rewind(w, m), b, m) for w, b, m in zip(init_W, init_b, used[v])]
-        trained, out, _ = train(starts)
+        (trained, trained_b), out, _ = train(starts)
         for k, v in enumerate(variants):
             per_round[v].append(_part(out, slice(k * S, (k + 1) * S)))
             saved_masks[v].append(used[v])
+            saved_starts[v].append(starts[k * S:(k + 1) * S])
+            saved_trained[v].append(list(zip(trained[k * S:(k + 1) * S], trained_b[k * S:(k + 1) * S])))
         k = variants.index("ticket")
         ticket_masks = prune(trained[k * S:(k + 1) * S], used["ticket"])
         if "late" in variants:
@@ -671,9 +692,12 @@ def lottery_experiment(x, y, x_test, labels_test, rounds, seeds=(0, 1, 2, 3, 4),
             curves[v]["val_loss"] = np.moveaxis(stacked("val_loss"), 0, -1)
             fields["stop_iteration"][v] = stacked("best_epoch") * steps_per_epoch
             fields["stop_accuracy"][v] = stacked("stop_accuracy")
-    return LotteryResult(remaining, fields["accuracy"], saved_masks, time.perf_counter() - start,
-                         fields["train_accuracy"], fields["stop_iteration"], fields["stop_accuracy"], curves,
-                         steps_per_epoch, fields["fit_epoch"], fields["initial_accuracy"], checkpoint_accuracy)
+    result = LotteryResult(remaining, fields["accuracy"], saved_masks, time.perf_counter() - start,
+                           fields["train_accuracy"], fields["stop_iteration"], fields["stop_accuracy"], curves,
+                           steps_per_epoch, fields["fit_epoch"], fields["initial_accuracy"], checkpoint_accuracy)
+    result.starts, result.trained = saved_starts, saved_trained
+    result.settings = {"epochs": epochs, "batch_size": batch_size, "eta": eta, "dtype": dtype, "order_seed": 0}
+    return result
 
 
 def _random_like(previous, target, rng):
@@ -683,31 +707,167 @@ def _random_like(previous, target, rng):
             for P, T in zip(previous, target)]
 
 
-def one_shot_pruning(x, y, x_test, labels_test, keep=(0.8**16, 0.9**16), seeds=(0, 1, 2, 3, 4), hidden=100,
-                     epochs=30, batch_size=32, eta=1e-3, dtype="float64"):
-    """Train dense once, prune to ``keep`` (fraction kept per layer: hidden, output) in ONE step, then train
-    the ticket (rewound to init) and the same masks from a fresh initialisation, side by side.
+def one_shot_curve(result, x, y, x_test, labels_test, rounds=None):
+    """One-shot pruning at every density of an iterative run: the same dense networks, pruned in ONE step.
+
+    For each seed, the dense network that ``result`` trained in round 0 is pruned by magnitude straight to the
+    per-layer densities the iterative ticket reached in each round of ``rounds`` (default: every round after
+    0), rewound to the same initial weights and trained with the same settings (``result.settings``); all
+    rounds and seeds side by side. The dense training is reused, so a one-shot ticket costs two budgets
+    (dense + retraining) where the iterative ticket of round r costs r + 1.
 
     Returns
     -------
-    dict with test accuracies 'dense', 'ticket', 'reinit' (shape (S,)), their training accuracies
-    'train_dense', 'train_ticket', 'train_reinit', and 'remaining' (percent of weights left)
+    dict with 'remaining' (R,) percent of weights left, 'accuracy' and 'train_accuracy' (S, R) of the
+    one-shot tickets at the end of the budget, 'rounds' (R,), 'epochs_one_shot' (int) and
+    'epochs_iterative' (R,) the total epochs of training behind each ticket, 'masks' (list over rounds of
+    list over seeds of masks)
     """
-    D, C = x.shape[1], y.shape[1]
-    seeds = tuple(seeds)
-    init_W, init_b = _initial(seeds, D, hidden, C)
-    fresh_W, fresh_b = _initial([1000 + s for s in seeds], D, hidden, C)
-    dense_masks = [[np.ones_like(W1), np.ones_like(W2)] for W1, W2 in init_W]
-    trained, dense, _ = _train_side_by_side(list(zip(init_W, init_b, dense_masks)), x, y, x_test, labels_test,
-                                            epochs, batch_size, eta, dtype)
-    masks = [prune_by_magnitude(W, M, [1 - keep[0], 1 - keep[1]]) for W, M in zip(trained, dense_masks)]
-    starts = ([(rewind(w, m), b, m) for w, b, m in zip(init_W, init_b, masks)]
-              + [(rewind(w, m), b, m) for w, b, m in zip(fresh_W, fresh_b, masks)])
-    _, pruned, _ = _train_side_by_side(starts, x, y, x_test, labels_test, epochs, batch_size, eta, dtype)
-    S = len(seeds)
-    out = {"dense": dense["accuracy"], "train_dense": dense["train_accuracy"],
-           "remaining": 100.0 * density(masks[0])}
-    for k, v in enumerate(("ticket", "reinit")):
-        out[v] = pruned["accuracy"][k * S:(k + 1) * S]
-        out["train_" + v] = pruned["train_accuracy"][k * S:(k + 1) * S]
+    if "ticket" not in result.trained or not result.settings:
+        raise ValueError("result must come from lottery_experiment (it needs the trained dense networks).")
+    R = len(result.remaining)
+    rounds = list(range(1, R)) if rounds is None else [check_int_at_least(r, "round", 1) for r in rounds]
+    if any(r >= R for r in rounds):
+        raise ValueError(f"rounds must lie in 1..{R - 1}; got {rounds}.")
+    dense_starts, dense_trained = result.starts["ticket"][0], result.trained["ticket"][0]
+    S = len(dense_starts)
+    starts = []
+    for r in rounds:
+        for (W0, b0, M0), (W, _), target in zip(dense_starts, dense_trained, result.masks["ticket"][r]):
+            # per layer exactly as many weights as the iterative ticket keeps
+            masks = [_prune_smallest(np.abs(np.asarray(w, dtype=float)), np.asarray(m, dtype=float),
+                                     int(np.sum(m) - np.sum(t))) for w, m, t in zip(W, M0, target)]
+            starts.append((rewind(W0, masks), b0, masks))
+    st = result.settings
+    _, out, _ = _train_side_by_side(starts, x, y, x_test, labels_test, st["epochs"], st["batch_size"], st["eta"],
+                                    st["dtype"], order_seed=st["order_seed"])
+    remaining = [100.0 * density(starts[k * S][2]) for k in range(len(rounds))]
+    return {"rounds": np.array(rounds), "remaining": np.array(remaining),
+            "accuracy": out["accuracy"].reshape(len(rounds), S).T,
+            "train_accuracy": out["train_accuracy"].reshape(len(rounds), S).T,
+            "epochs_one_shot": 2 * st["epochs"], "epochs_iterative": (np.array(rounds) + 1) * st["epochs"],
+            "masks": [[m for _, _, m in starts[k * S:(k + 1) * S]] for k in range(len(rounds))]}
+
+
+def barrier_height(values):
+    """The barrier on a segment: the largest value along it minus the mean of its two ends.
+
+    values : (P, ...) a quantity (loss or error) at P >= 2 points along the segment, the ends first and last.
+    Returns an array of shape values.shape[1:] (a float for 1-D input). Never negative (the maximum includes
+    the ends); 0 when the ends are equal and no point in between is higher.
+    """
+    v = np.asarray(values, dtype=float)
+    if v.ndim < 1 or v.shape[0] < 2 or not np.all(np.isfinite(v)):
+        raise ValueError(f"values must hold finite values at >= 2 points along the segment; got shape {v.shape}.")
+    out = v.max(axis=0) - 0.5 * (v[0] + v[-1])
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def stability_verdict(error_barriers, threshold):
+    """A sentence about the error barriers of several seeds (in points): stable where barrier <= threshold.
+
+    Frankle et al. (2020) call a network stable to SGD noise when the error barrier between two copies trained
+    with different data orders is (nearly) 0; they use a threshold of 2 percentage points.
+    """
+    b = np.asarray(error_barriers, dtype=float)
+    threshold = float(threshold)
+    if b.ndim != 1 or b.size == 0 or not np.all(np.isfinite(b)):
+        raise ValueError(f"error_barriers must be a non-empty list of finite numbers; got {error_barriers!r}.")
+    stable = int(np.sum(b <= threshold))
+    if stable == b.size:
+        return f"stable in every seed (error barrier <= {threshold:g} points)"
+    if stable == 0:
+        return f"unstable in every seed (error barrier > {threshold:g} points)"
+    return f"stable in {stable} of {b.size} seeds (error barrier <= {threshold:g} points)"
+
+
+def _segment(copy_a, copy_b, x_eval, labels_eval, points, shape):
+    """Error and loss of every network along the segments from copy_a's networks to copy_b's, reshaped."""
+    ss = np.linspace(0.0, 1.0, check_int_at_least(points, "points", 2))
+    scores = loss_on_segment(copy_a.model, copy_b.model, x_eval, None, ss,
+                             measure=lambda model: copy_a.scores(x_eval, labels_eval))     # (points, 2, networks)
+    error = (1.0 - scores[:, 0]).reshape((points,) + shape)
+    loss = scores[:, 1].reshape((points,) + shape)
+    return {"s": ss, "error": error, "loss": loss, "error_barrier": barrier_height(error),
+            "loss_barrier": barrier_height(loss)}
+
+
+def _batch_of(result, variant, rounds, which):
+    """A SeedBatchMLP of the networks of ``variant`` in ``rounds``: ``which`` = 'starts' or 'trained'."""
+    starts = [start for r in rounds for start in result.starts[variant][r]]
+    masks = [m for _, _, m in starts]
+    if which == "starts":
+        return SeedBatchMLP([w for w, _, _ in starts], [b for _, b, _ in starts], masks, dtype=result.settings["dtype"])
+    trained = [wb for r in rounds for wb in result.trained[variant][r]]
+    return SeedBatchMLP([w for w, _ in trained], [b for _, b in trained], masks, dtype=result.settings["dtype"])
+
+
+def _check_rounds(result, variants, rounds):
+    for v in variants:
+        if v not in result.starts or not result.settings:
+            raise ValueError(f"result has no trained variant {v!r}; it has {sorted(result.starts)}.")
+    rounds = [check_int_at_least(r, "round", 1) for r in rounds]
+    if not rounds or any(r >= len(result.remaining) for r in rounds):
+        raise ValueError(f"rounds must be a non-empty list in 1..{len(result.remaining) - 1}; got {rounds}.")
+    return rounds
+
+
+def linear_mode_connectivity(result, x, y, x_eval, labels_eval, variants, rounds, order_seed=1, points=11):
+    """Linear mode connectivity (Frankle et al. 2020) of the networks of an iterative run.
+
+    For each variant, round in ``rounds`` and seed, copy A is the network ``result`` trained (mini-batch order
+    ``result.settings['order_seed']``); copy B starts from the same point (the same rewound weights, biases
+    and mask: ``result.starts``) and trains on the same data (x, y) with the same settings but the mini-batch
+    order ``order_seed``. All copies B train side by side. Then the error and the loss on
+    (x_eval, labels_eval) are measured at ``points`` equally spaced points of the straight segment from A to
+    B (``loss_on_segment``; both copies share the mask, so every point of the segment has that mask).
+
+    variants : any of 'ticket' (rewound to the initialisation), 'late' (rewound to an early step of the dense
+        training), or the other variants of the run
+    Returns
+    -------
+    dict variant -> dict: 's' (points,), 'error' and 'loss' (points, len(rounds), S) along the segment
+    (error in [0, 1]), 'error_barrier' and 'loss_barrier' (len(rounds), S) by ``barrier_height``,
+    'remaining' (len(rounds),)
+    """
+    variants = tuple(variants)
+    rounds = _check_rounds(result, variants, rounds)
+    st = result.settings
+    if order_seed == st["order_seed"]:
+        raise ValueError("order_seed must differ from the order the result was trained with; otherwise both "
+                         "copies are the same network.")
+    S = len(result.starts[variants[0]][rounds[0]])
+    copy_b = SeedBatchMLP([w for v in variants for r in rounds for w, _, _ in result.starts[v][r]],
+                          [b for v in variants for r in rounds for _, b, _ in result.starts[v][r]],
+                          [m for v in variants for r in rounds for _, _, m in result.starts[v][r]], dtype=st["dtype"])
+    copy_b.train(x, y, st["epochs"], st["batch_size"], st["eta"], seed=order_seed)
+    weights_b, biases_b = copy_b.weights()
+    out, n = {}, len(rounds) * S
+    for k, v in enumerate(variants):
+        copy_a = _batch_of(result, v, rounds, "trained")
+        part = slice(k * n, (k + 1) * n)
+        b_alone = SeedBatchMLP(weights_b[part], biases_b[part], [m for r in rounds for _, _, m in result.starts[v][r]],
+                               dtype=st["dtype"])
+        out[v] = _segment(copy_a, b_alone, x_eval, labels_eval, points, (len(rounds), S))
+        out[v]["remaining"] = np.asarray(result.remaining)[rounds]
+    return out
+
+
+def segment_between(result, x_eval, labels_eval, variant_a, variant_b, rounds, points=11):
+    """Error and loss along the segment between the trained networks of two variants with the same masks.
+
+    E.g. 'ticket' and 'reinit': the same mask and the same mini-batch order, different initial values. The
+    control for ``linear_mode_connectivity``: a barrier this measure can see. Returns the dict of
+    ``linear_mode_connectivity`` for one variant.
+    """
+    rounds = _check_rounds(result, (variant_a, variant_b), rounds)
+    for r in rounds:
+        for ma, mb in zip(result.masks[variant_a][r], result.masks[variant_b][r]):
+            if not all(np.array_equal(a, b) for a, b in zip(ma, mb)):
+                raise ValueError(f"{variant_a!r} and {variant_b!r} have different masks in round {r}; the segment "
+                                 "between them would leave both masks.")
+    S = len(result.starts[variant_a][rounds[0]])
+    out = _segment(_batch_of(result, variant_a, rounds, "trained"), _batch_of(result, variant_b, rounds, "trained"),
+                   x_eval, labels_eval, points, (len(rounds), S))
+    out["remaining"] = np.asarray(result.remaining)[rounds]
     return out

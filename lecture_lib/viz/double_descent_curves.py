@@ -15,12 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import check_positive, check_probability
-from ..topics.double_descent import FeatureSweep, SweepResult, log_spaced_widths
+from ..topics.double_descent import BiasVariance, DescentPath, FeatureSweep, SweepResult, log_spaced_widths
+from ..topics.width_sweep import SeedSweep, interpolation_width
 from .live_figure import LiveFigure, new_figure
 from .plotting import COLORS
 
 __all__ = ["draw_parameter_sweep", "draw_sample_sweep", "draw_error_curve", "draw_linear_panel",
-           "double_descent_explorer"]
+           "double_descent_explorer", "draw_width_sweep", "draw_descent_paths", "draw_bias_variance"]
 
 _LAM_ZERO = 1e-8  # the ridge slider's leftmost value, shown and used as λ = 0
 
@@ -95,6 +96,79 @@ def draw_sample_sweep(ax, result, p, title=None):
     ax.set(ylabel="test error (MSE on one-hot targets)",
            title=title or f"p = {p} fixed: more data can hurt near n = p")
     ax.legend(loc="upper right", fontsize=9)
+
+
+def draw_width_sweep(ax, result, title=None):
+    """Training and test error (fraction misclassified) of trained MLPs against the hidden width, linear axes.
+
+    ax : matplotlib Axes; result : ``SeedSweep`` of ``width_sweep_over_seeds``.
+    Each seed thin, the mean over seeds thick (test solid, training dashed);
+    a dotted vertical line at the interpolation width (every seed's training
+    error 0 from there on), when there is one.
+    """
+    if not isinstance(result, SeedSweep):
+        raise TypeError(f"result must be a SeedSweep, got {type(result).__name__}.")
+    widths = np.asarray(result.widths)
+    for key, color, style, name in (("test_error", COLORS["test"], "solid", "test"),
+                                    ("train_error", COLORS["train"], "dashed", "training")):
+        values = getattr(result, key)
+        for k, row in enumerate(values):
+            ax.plot(widths, row, color=color, alpha=0.3, linewidth=0.8, linestyle=style,
+                    label=f"{name}, each of {len(values)} seeds" if k == 0 else None)
+        ax.plot(widths, values.mean(axis=0), color=color, linewidth=2, linestyle=style, marker="o", markersize=3,
+                label=f"{name} error, mean over seeds")
+    threshold = interpolation_width(result.widths, result.train_error)
+    if threshold is not None:
+        ax.axvline(threshold, color=COLORS["grey"], linestyle="dotted", linewidth=1.5,
+                   label=f"interpolation: training error 0 from width {threshold}")
+    ax.set(xlabel="hidden width w (MLP 40-w-w-10)", ylabel="fraction misclassified", ylim=(0, None),
+           title=title or f"{result.label_noise:.0%} of the training labels flipped")
+    ax.legend(fontsize=8, loc="upper right")
+
+
+def draw_descent_paths(axes, paths):
+    """Gradient descent against its step count t: test error beside ridge at lam = 1/(2 eta t), and ||w_t - w+||.
+
+    axes : two matplotlib Axes; paths : sequence of ``DescentPath`` (one colour each).
+    Left: test error of the iterate (solid), of ridge at lam = 1/(2 eta t)
+    (dashed) and of the minimum-norm solution (dotted, horizontal), log-log.
+    Right: the distance to the minimum-norm solution relative to its norm.
+    """
+    ax_err, ax_dist = axes
+    palette = (COLORS["test"], COLORS["class0"], COLORS["highlight"], COLORS["train"])
+    for path, color in zip(paths, palette):
+        if not isinstance(path, DescentPath):
+            raise TypeError(f"paths must hold DescentPath objects, got {type(path).__name__}.")
+        ax_err.plot(path.steps, path.test_error, color=color, linewidth=2, label=f"p = {path.p}: gradient descent")
+        ax_err.plot(path.steps, path.ridge_test_error, color=color, linewidth=1.5, linestyle="dashed",
+                    label=f"p = {path.p}: ridge, λ = 1/(2ηt)")
+        ax_err.axhline(path.min_norm_test_error, color=color, linewidth=1, linestyle="dotted",
+                       label=f"p = {path.p}: minimum-norm solution")
+        ax_dist.plot(path.steps, path.distance, color=color, linewidth=2, label=f"p = {path.p}")
+    ax_err.set(xscale="log", yscale="log", xlabel="gradient-descent step t", ylabel="test error (MSE, log axis)",
+               title="test error along gradient descent from w = 0")
+    ax_err.legend(fontsize=7, loc="upper left")
+    ax_dist.set(xscale="log", yscale="log", xlabel="gradient-descent step t", ylabel="||w_t - w+|| / ||w+||",
+                title="distance to the minimum-norm solution w+")
+    ax_dist.legend(fontsize=8, loc="lower left")
+
+
+def draw_bias_variance(ax, parts, threshold=None, xlabel="number of features p"):
+    """bias², variance and the test error (their sum) against p, log-log; ``parts`` a ``BiasVariance``.
+
+    Values <= 0 (the bias² estimate can dip below 0 where it is tiny next to the variance) leave the log axis.
+    """
+    if not isinstance(parts, BiasVariance):
+        raise TypeError(f"parts must be a BiasVariance, got {type(parts).__name__}.")
+    ax.plot(parts.values, parts.error, color=COLORS["test"], linewidth=2.5, label="test error (mean over seeds)")
+    ax.plot(parts.values, np.where(parts.variance > 0, parts.variance, np.nan), color=COLORS["class0"], linewidth=1.5,
+            marker="o", markersize=3, label="variance over seeds")
+    ax.plot(parts.values, np.where(parts.bias2 > 0, parts.bias2, np.nan), color=COLORS["class1"], linewidth=1.5,
+            marker="s", markersize=3, label="bias²")
+    if threshold is not None:
+        ax.axvline(threshold, color=COLORS["grey"], linestyle="dotted", linewidth=1.5)
+    ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="MSE on one-hot targets (log axis)")
+    ax.legend(fontsize=8, loc="upper right")
 
 
 def double_descent_explorer(x_train, labels_train, x_test, labels_test, seeds=(0, 1, 2), sizes=(150, 300, 450),

@@ -61,6 +61,8 @@ def draw_logistic_training(ax_data, ax_loss, x, y, result, lim=None, title=None)
     if y_hat.min() < 0.1 and y_hat.max() > 0.9:
         ax_data.contour(grid_1, grid_2, y_hat, levels=[0.1, 0.9], colors=[COLORS["grey"]],
                         linestyles="dashed", linewidths=1)
+        # a contour set has no legend entry of its own: an empty line with its style stands in for it
+        ax_data.plot([], [], color=COLORS["grey"], linestyle="dashed", linewidth=1, label="$\\hat y$ = 0.1 and 0.9")
     plot_points(ax_data, x, y, size=30)
     if title is None:
         title = f"η = {result.eta:g}, {n_steps} steps: E = {result.final_loss:.3f}"

@@ -17,7 +17,8 @@ from ..topics.pruning import LotteryResult
 from .live_figure import LiveFigure, new_figure
 from .plotting import COLORS
 
-__all__ = ["draw_accuracy_against_remaining", "lottery_explorer", "VARIANT_STYLE", "QUANTITIES"]
+__all__ = ["draw_accuracy_against_remaining", "draw_one_shot_against_iterative", "draw_along_segment", "lottery_explorer",
+           "VARIANT_STYLE", "QUANTITIES"]
 
 #: Colour and label of each variant, the same in every figure.
 VARIANT_STYLE = {
@@ -72,6 +73,55 @@ def draw_accuracy_against_remaining(ax, result, variants=None, title=None, label
     if title:
         ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="lower left")
+
+
+def _mean_and_band(ax, x, values, colour, label, band_label, style="o-"):
+    """values : (S, P) percent; mean line and min-max band, both in the legend."""
+    ax.plot(x, values.mean(axis=0), style, color=colour, markersize=3, label=f"{label}: mean of {values.shape[0]} seeds")
+    ax.fill_between(x, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.15, label=band_label)
+
+
+def draw_one_shot_against_iterative(ax, result, shot, quantity="accuracy", title=None):
+    """The iterative ticket of ``result`` and the one-shot tickets of ``one_shot_curve`` against the weights left.
+
+    quantity : 'accuracy' (test) or 'train_accuracy'; mean of the seeds with the band from worst to best seed.
+    """
+    if quantity not in ("accuracy", "train_accuracy") or quantity not in shot:
+        raise ValueError(f"quantity must be 'accuracy' or 'train_accuracy'; got {quantity!r}.")
+    _check(result, quantity)
+    iterative = 100 * np.asarray(getattr(result, quantity)["ticket"], dtype=float)[:, shot["rounds"]]
+    _mean_and_band(ax, shot["remaining"], iterative, COLORS["train"], "iterative pruning (ticket)",
+                   "band: worst to best seed")
+    _mean_and_band(ax, shot["remaining"], 100 * np.asarray(shot[quantity], dtype=float), COLORS["test"],
+                   "one-shot pruning (ticket)", None, "s--")
+    _remaining_axis(ax, np.asarray(shot["remaining"]))
+    ax.set_ylabel(QUANTITIES[quantity])
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="lower left")
+
+
+def draw_along_segment(ax, segments, round_index, quantity="error", title=None):
+    """Error (percent) or loss along the straight segment between two trained networks, per seed group.
+
+    segments : dict label -> a dict of ``linear_mode_connectivity`` / ``segment_between`` ('s', 'error' or
+    'loss' of shape (points, rounds, S)); round_index picks the round. Mean of the seeds with the band
+    from the lowest to the highest seed at each point.
+    """
+    if quantity not in ("error", "loss"):
+        raise ValueError(f"quantity must be 'error' or 'loss'; got {quantity!r}.")
+    colours = [COLORS["train"], COLORS["class0"], COLORS["test"], COLORS["grey"]]
+    for k, (label, seg) in enumerate(segments.items()):
+        values = np.asarray(seg[quantity], dtype=float)[:, round_index, :].T        # (S, points)
+        if quantity == "error":
+            values = 100 * values
+        _mean_and_band(ax, seg["s"], values, colours[k % len(colours)], label,
+                       "band: lowest to highest seed" if k == 0 else None)
+    ax.set_xlabel("position s on the segment (0: copy A, 1: copy B)")
+    ax.set_ylabel("test error (%)" if quantity == "error" else "test loss (cross-entropy)")
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
 
 
 def lottery_explorer(result, variants=("ticket", "reinit", "random"), quantity="accuracy"):

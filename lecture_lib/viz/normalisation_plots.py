@@ -4,8 +4,11 @@
 one stream of batches; ``draw_accuracy_map`` draws test accuracy over depth
 x learning rate (mean over seeds, diverged runs marked);
 ``draw_last_layer_histograms`` and ``draw_saturation_per_layer`` show how
-many units sit in the flat tails of tanh; ``draw_gradient_norms_per_layer``
-the gradient per layer. matplotlib is imported by the caller's figure.
+many units sit in the flat tails of tanh; ``draw_layer_histograms`` the
+outputs g and the errors eps of chosen layers side by side; ``draw_gradient_norms_per_layer``
+the gradient per layer; ``draw_seed_sweep`` a score over a swept setting
+(weight scale, batch size), one line per network, mean over seeds with a
+min-max band. matplotlib is imported by the caller's figure.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import numpy as np
 from .plotting import COLORS
 
 __all__ = ["draw_running_means", "draw_accuracy_map", "draw_last_layer_histograms", "draw_saturation_per_layer",
-           "draw_gradient_norms_per_layer"]
+           "draw_gradient_norms_per_layer", "draw_seed_sweep", "draw_layer_histograms"]
 
 _LINE_COLOURS = (COLORS["class0"], COLORS["class1"], COLORS["train"], COLORS["test"], COLORS["highlight"],
                  COLORS["grey"])
@@ -122,3 +125,88 @@ def draw_gradient_norms_per_layer(ax, norms, title=None):
     if title:
         ax.set_title(title)
     ax.legend(fontsize=9)
+
+
+def draw_seed_sweep(ax, settings, results, key, xlabel, ylabel=None, log_x=False, title=None):
+    """``results[name][key]`` over ``settings``: the mean over seeds as a line, the min-max over seeds as a band.
+
+    settings : sequence of numbers, the swept values (x axis)
+    results : dict of str -> dict of str -> array_like of shape (len(settings), n_seeds); nan = diverged
+        (a diverged run is left out of the mean and the band)
+    key : which score to draw, e.g. 'train_loss', 'test_acc'
+    """
+    if not results:
+        raise ValueError("results is empty: give at least one network's scores.")
+    x = np.asarray(settings, dtype=float)
+    styles = ("-", "--", "-.", ":")
+    for (name, scores), colour, style in zip(results.items(), _LINE_COLOURS, styles * 2):
+        values = np.asarray(scores[key], dtype=float)
+        if values.ndim != 2 or values.shape[0] != x.size:
+            raise ValueError(f"results[{name!r}][{key!r}] must have shape (len(settings), n_seeds) = ({x.size},"
+                             f" ...), got {values.shape}.")
+        n_seeds = values.shape[1]
+        ax.fill_between(x, np.nanmin(values, axis=1), np.nanmax(values, axis=1), color=colour, alpha=0.2,
+                        linewidth=0)
+        ax.plot(x, np.nanmean(values, axis=1), color=colour, linestyle=style, marker="o",
+                label=f"{name} (mean of {n_seeds} seeds; band: min-max)")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xticks(x, [f"{value:g}" for value in x])
+    ax.minorticks_off()
+    ax.set(xlabel=xlabel, ylabel=ylabel or key.replace("_", " "))
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=9)
+
+
+def draw_layer_histograms(axes, activations, errors, layers, activation="tanh", threshold=0.99, bins=40,
+                          label=None, error_range=None):
+    """One network's chosen hidden layers: top row the outputs g (saturated share in the title),
+    bottom row log10 |eps| of the error term eps = dE/dh.
+
+    axes : array of Axes, shape (2, len(layers))
+    activations, errors : lists of ndarray (N, width), input side first
+        (``topics.normalisation.hidden_activations`` and ``layer_errors``)
+    layers : hidden layer numbers to draw, 1 = input side
+    label : the network's name, put on the left of both rows
+    error_range : (low, high) of log10 |eps| for the bottom row, optional; give the same to every
+        network that is to be compared (default: the range of this network's drawn errors)
+    Returns the saturated percentage of each drawn layer (what the titles say).
+    """
+    from ..topics.normalisation import saturated_fraction
+
+    axes = np.asarray(axes)
+    if axes.shape != (2, len(layers)):
+        raise ValueError(f"axes must have shape (2, len(layers)) = (2, {len(layers)}), got {axes.shape}.")
+    if len(activations) != len(errors):
+        raise ValueError(f"activations and errors must cover the same layers, got {len(activations)} and"
+                         f" {len(errors)}.")
+    for k in layers:
+        if not 1 <= k <= len(activations):
+            raise ValueError(f"layer {k} does not exist: the network has {len(activations)} hidden layers.")
+    low = -1.0 if activation == "tanh" else 0.0
+    g_edges = np.linspace(low, 1.0, bins + 1)
+    all_eps = np.concatenate([np.abs(np.asarray(errors[k - 1], dtype=float)).ravel() for k in layers])
+    positive = all_eps[all_eps > 0]
+    if positive.size == 0:
+        raise ValueError("every error term is 0: nothing to draw on a log scale.")
+    low_e, high_e = (np.log10(positive.min()), np.log10(positive.max())) if error_range is None else error_range
+    e_edges = np.linspace(low_e, high_e, bins + 1)
+    shares = []
+    for column, k in enumerate(layers):
+        g = np.asarray(activations[k - 1], dtype=float).ravel()
+        share = 100 * saturated_fraction(g, activation, threshold)
+        shares.append(share)
+        counts, _ = np.histogram(g, bins=g_edges)
+        top, bottom = axes[0, column], axes[1, column]
+        top.stairs(counts / g.size, g_edges, fill=True, color=COLORS["class0"], alpha=0.7)
+        top.set_title(f"layer {k}: {share:.0f} % saturated", fontsize=10)
+        top.set_xlabel(f"g = {activation}(h)")
+        eps = np.abs(np.asarray(errors[k - 1], dtype=float)).ravel()
+        eps = eps[eps > 0]
+        counts, _ = np.histogram(np.log10(eps), bins=e_edges)
+        bottom.stairs(counts / max(eps.size, 1), e_edges, fill=True, color=COLORS["test"], alpha=0.7)
+        bottom.set_xlabel("log10 |ε| (ε = ∂E/∂h)")
+    axes[0, 0].set_ylabel(f"{label}\nfraction of g" if label else "fraction of g")
+    axes[1, 0].set_ylabel(f"{label}\nfraction of ε" if label else "fraction of ε")
+    return shares
