@@ -151,8 +151,8 @@ _ALPHA_MISTAKES = [
             "the log of both.",
             lambda n_params, errors: -_slope_of(n_params, np.log(errors))),
     Mistake("two_endpoints",
-            "you used only the first and the last point. Least squares uses all points: the slope is "
-            "sum((x - mean x)(y - mean y)) / sum((x - mean x)^2) with x = log W, y = log error.",
+            "you used only the first and the last point. Least squares uses all points: write the sum of squares "
+            "over every (log W, log error) point, set its derivatives by a and b to zero and solve for b.",
             lambda n_params, errors: -float((np.log(errors[-1]) - np.log(errors[0]))
                                             / (np.log(n_params[-1]) - np.log(n_params[0])))),
 ]
