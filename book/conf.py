@@ -20,8 +20,8 @@ Nothing is fetched from the network when the book is built or read:
 
 Alt text: a code cell whose output is a figure keeps a sentence describing it in its
 metadata under ``"alt_text"`` (a string, or a list with one string per image output in order);
-``lecture_lib.tools.site`` (a Sphinx extension) puts it into the ``<img alt>`` of the page. tests/test_site.py
-lists the notebooks that still lack it.
+``lecture_lib.tools.site`` (a Sphinx extension) puts it into the ``<img alt>`` of the page. tests/test_alt_text.py
+fails a figure without it; a widget cell's ``alt_text`` becomes the alt of the image its slider draws.
 """
 from __future__ import annotations
 
