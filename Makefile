@@ -3,7 +3,7 @@
 #   make test   the same set-up, then the whole test suite
 # A second run installs nothing: the install is redone only when
 # pyproject.toml or constraints.txt changes (the stamp file records the last install).
-# Versions are pinned by constraints.txt (`make lock` writes it; README "Pinned versions").
+# Versions are pinned by constraints.txt (`make lock` writes it; book/contributors.md, "Pinned versions").
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -98,7 +98,18 @@ $(WIDGET_VENDOR)/embed-amd.js:
 		cd ../.. && rm -rf build/site-npm; \
 	else echo "WARNING: no npm: the book is built without the widget manager (sliders say they run live in make lab)."; fi
 
-site: $(SITE_STAMP) $(WIDGET_VENDOR)/embed-amd.js
+# axe-core (npm) for the browser suite's accessibility check of every page (tests/browser/test_site_in_browser.py
+# injects it); not part of the site. Without npm that check is skipped and says why.
+AXE_VENDOR := build/browser-vendor
+AXE_CORE ?= axe-core@4.14.1
+$(AXE_VENDOR)/axe.min.js:
+	@if command -v npm >/dev/null; then \
+		rm -rf build/axe-npm && mkdir -p build/axe-npm $(AXE_VENDOR) && cd build/axe-npm && \
+		npm pack --silent $(AXE_CORE) >/dev/null && tar xzf axe-core-*.tgz && \
+		cp package/axe.min.js package/LICENSE ../../$(AXE_VENDOR)/ && cd ../.. && rm -rf build/axe-npm; \
+	else echo "WARNING: no npm: the browser suite's accessibility check (axe-core) will be skipped."; fi
+
+site: $(SITE_STAMP) $(WIDGET_VENDOR)/embed-amd.js $(AXE_VENDOR)/axe.min.js
 	rm -rf $(SITE_DIR)
 	$(PY) -m sphinx -b html -q -W --keep-going -c book . $(SITE_DIR)
 	@echo "The book: $(SITE_DIR)/index.html (open it from the folder, or serve it: $(PY) -m http.server -d $(SITE_DIR))"

@@ -20,8 +20,8 @@ Nothing is fetched from the network when the book is built or read:
 
 Alt text: a code cell whose output is a figure keeps a sentence describing it in its
 metadata under ``"alt_text"`` (a string, or a list with one string per image output in order);
-``lecture_lib.tools.site`` (a Sphinx extension) puts it into the ``<img alt>`` of the page. tests/test_site.py
-lists the notebooks that still lack it.
+``lecture_lib.tools.site`` (a Sphinx extension) puts it into the ``<img alt>`` of the page. tests/test_alt_text.py
+fails a figure without it; a widget cell's ``alt_text`` becomes the alt of the image its slider draws.
 """
 from __future__ import annotations
 
@@ -65,6 +65,8 @@ myst_heading_slug_func = "lecture_lib.tools.site.jupyter_slug"
 # buttons (they would point off the site).
 html_theme = "sphinx_book_theme"
 html_title = project
+# book/_templates: the theme's search button without the aria-label that hid its visible text.
+templates_path = ["_templates"]
 html_static_path = ["_static"] + ([str(WIDGET_VENDOR)] if nb_ipywidgets_js else [])
 html_extra_path = ["_extra"]
 html_css_files = ["book.css"]

@@ -191,16 +191,53 @@ def test_slider_cells_say_where_they_run_live(book):
     assert not silent, f"chapters whose sliders do not say they run live in JupyterLab: {silent}"
 
 
+def _notebook_alt_texts(notebook: Path) -> set:
+    texts = set()
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        alt = cell.get("metadata", {}).get(site.ALT_TEXT_KEY)
+        texts.update([alt] if isinstance(alt, str) else alt or [])
+    return {text.strip() for text in texts}
+
+
 def test_figures_of_chapters_with_alt_text_carry_it_on_the_page(book):
     from test_alt_text import PENDING  # the chapters whose notebooks have no alt text yet
 
-    without = []
+    without, checked = [], 0
     for name in CHAPTERS:
         if name in PENDING:
             continue
+        texts = _notebook_alt_texts(ROOT / "notebooks" / f"{name}.ipynb")
         text = (book / "notebooks" / f"{name}.html").read_text(encoding="utf-8")
         for image in re.findall(r"<img[^>]*>", text):
+            if "_images/" not in image:
+                continue
+            checked += 1
             alt = re.search(r'alt="([^"]*)"', image)
-            if "_images/" in image and (not alt or not alt.group(1).strip() or alt.group(1).endswith(".png")):
-                without.append((name, image[:120]))
+            if not alt or html.unescape(alt.group(1)).strip() not in texts:
+                without.append((name, image[:160]))
+    assert checked, "no figure on any chapter page: the test would prove nothing"
     assert not without, f"figures shown without their notebook's alt text: {without[:5]}"
+
+
+def test_every_sidebar_toggle_has_a_name(book):
+    unnamed = [(page.relative_to(book).as_posix(), summary)
+               for page in _pages(book)
+               for summary in re.findall(r"<summary[^>]*>\s*<span", page.read_text(encoding="utf-8"))
+               if "aria-label=" not in summary]
+    assert not unnamed, f"<summary> elements with only an icon and no name: {unnamed[:5]}"
+
+
+def test_the_search_button_is_named_by_its_visible_text(book):
+    buttons = re.findall(r'<button class="btn search-button-field[^>]*>', (book / "book" / "index.html").read_text(encoding="utf-8"))
+    assert buttons and not any("aria-label" in button for button in buttons), buttons
+
+
+def test_a_toc_toggle_is_named_after_the_link_it_folds():
+    page = ('<li><a class="reference internal" href="exercises.html">Exercises &amp; more</a><details open="open">'
+            '<summary><span class="toctree-toggle" role="presentation"><i></i></span></summary></details>'
+            '<details><summary><span class="toctree-toggle" role="presentation"></span></summary></details>'
+            '<details><summary>Answers</summary></details></li>')
+    named = site.name_toc_toggles(page)
+    assert '<summary aria-label="Pages under Exercises &amp; more">' in named
+    assert '<summary aria-label="Show or hide the pages of this section">' in named
+    assert "<summary>Answers</summary>" in named    # a summary with its own text is left alone

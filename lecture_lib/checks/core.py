@@ -205,7 +205,7 @@ class CheckRun:
         self._cases: list[Case] = []
         # The first case is called a second time, in the same process right after the other calls, with
         # the same arguments: a function that keeps state between calls (a global, a default argument,
-        # an attribute) answers differently and fails (README: "state between calls").
+        # an attribute) answers differently and fails (book/instructors.md, grading: state between calls).
         self._repeat: Outcome | None = None
         self._first_checked = False
 

@@ -174,7 +174,7 @@ def plain(value, depth=0):
     if kind in (tuple, list) and depth < _MAX_DEPTH and len(value) <= _MAX_ITEMS:
         return kind(plain(item, depth + 1) for item in value)
     if isinstance(value, tuple) and hasattr(kind, "_fields") and depth < _MAX_DEPTH and len(value) <= _MAX_ITEMS:
-        # a namedtuple is a tuple for every check (one contract for several results, README)
+        # a namedtuple is a tuple for every check (one contract for several results, book/learners.md)
         return tuple(plain(item, depth + 1) for item in tuple.__iter__(value))
     sympy = sys.modules.get("sympy")
     if sympy is not None and isinstance(value, sympy.Basic):

@@ -17,9 +17,9 @@ say; the instructor sees it in ``grades.csv`` and decides. Detected three ways:
   a one-line answer written independently looks the same as the package's; and never where the
   solutions' own reference answer is that same code: writing the reference answer is no evidence).
 
-What remains possible (README): a copy rewritten by hand beyond renaming; code hidden from static reading
-(``exec`` of a built string, flagged as suspicious code) together with a kernel altered to misreport
-``__module__``. The similarity report compares submissions with each other, not with the package.
+What remains possible (book/instructors.md, "Grading a class"): a copy rewritten by hand beyond
+renaming; code hidden from static reading (``exec`` of a built string, flagged as suspicious code)
+together with a kernel altered to misreport ``__module__``. The similarity report compares submissions with each other, not with the package.
 """
 from __future__ import annotations
 

@@ -111,7 +111,7 @@ def slide_outline(path) -> list[tuple[int, str]]:
             outline.append((index, source.splitlines()[0] if source else "(empty cell)"))
     if not outline:
         raise ValueError(f"{Path(path).name} has no cell with slideshow.slide_type 'slide': "
-                         "add slide metadata (see README, 'Presenting a chapter').")
+                         "add slide metadata (see book/instructors.md, 'Presenting a chapter').")
     return outline
 
 

@@ -8,8 +8,8 @@ fresh virtual environment, so the pins are the newest releases that fit
 
 ``make lab`` / ``make test`` install with ``pip install -c constraints.txt``,
 so every fresh clone gets the versions the committed notebook outputs were
-made with. Widening the versions is a documented step (README, "Pinned
-versions"): ``make lock``, then ``make notebooks`` to re-execute the
+made with. Widening the versions is a documented step (book/contributors.md,
+"Pinned versions"): ``make lock``, then ``make notebooks`` to re-execute the
 notebooks, then ``make test``.
 """
 from __future__ import annotations

@@ -8,7 +8,10 @@ cannot be a setting):
   ``#Check-yourself``), so one link works in JupyterLab and on the site;
 * ``setup``: a Sphinx extension that puts each figure's alt text into ``<img alt>`` and
   replaces a slider's saved view by a note saying where it runs live; a link to the
-  ``exercises/`` folder leads to the book's exercise list.
+  ``exercises/`` folder leads to the book's exercise list; after the build it names the theme's
+  sidebar toggles (``name_toc_toggles``), and it loads book/_static/widget_a11y.js, which names the
+  sliders and images the widget manager renders (the accessibility check of
+  tests/browser/test_site_in_browser.py runs axe-core on every page).
 
 Alt text lives in the notebook, in the metadata of the code cell that draws the figure:
 ``"alt_text": "A sentence saying what the figure shows."`` (or a list of sentences, one per
@@ -17,6 +20,7 @@ lists the figures that lack it (tests/test_site.py).
 """
 from __future__ import annotations
 
+import html
 import importlib.util
 import json
 import re
@@ -110,12 +114,62 @@ def _note_widgets(app, doctree):
     rendered = bool(app.config.nb_ipywidgets_js)
     for raw in list(doctree.findall(nodes.raw)):
         if WIDGET_VIEW in raw.astext():
-            note = nodes.paragraph(classes=["widget-note"])
-            note += nodes.Text(WIDGET_NOTE_RENDERED if rendered else WIDGET_NOTE)
+            note = _widget_note(WIDGET_NOTE_RENDERED if rendered else WIDGET_NOTE, _widget_figure_alt(raw))
             if rendered:
                 raw.parent.insert(raw.parent.index(raw) + 1, note)
             else:
                 raw.replace_self(note)
+
+
+def _widget_figure_alt(node) -> str:
+    """The alt text of the widget cell holding ``node`` (its first sentence if a list), or ''."""
+    from docutils import nodes
+
+    while node is not None and not (isinstance(node, nodes.container) and node.get("nb_element") == "cell_code"):
+        node = node.parent
+    if node is None:
+        return ""
+    texts = _alt_texts(node.get("cell_metadata") or {}, 1)
+    return texts[0]
+
+
+def _widget_note(text: str, figure_alt: str):
+    """The note under a widget: a paragraph carrying the widget cell's alt text for the widget's image.
+
+    book/_static/widget_a11y.js gives the image the widget manager draws from the saved state this
+    text as its alt (``data-figure-alt``); without one it uses a sentence of its own.
+    """
+    from docutils import nodes
+
+    attribute = f' data-figure-alt="{html.escape(figure_alt, quote=True)}"' if figure_alt else ""
+    return nodes.raw("", f'<p class="widget-note"{attribute}>{html.escape(text)}</p>', format="html")
+
+
+# The theme's sidebar folds a page's sub-pages in <details> whose <summary> holds only a chevron icon:
+# no name for a screen reader (axe: summary-name). Each gets one, from the link beside it.
+_TOC_SUMMARY_AFTER_LINK = re.compile(
+    r'(<a class="reference internal[^"]*" href="[^"]*">(?P<title>.*?)</a>\s*<details[^>]*>\s*)<summary>', re.S)
+_TOC_SUMMARY = re.compile(r'<summary>(?=\s*<span class="toctree-toggle")')
+
+
+def name_toc_toggles(page: str) -> str:
+    """``page`` (HTML) with every sidebar toggle's <summary> named after the entry it folds."""
+    def after_link(match):
+        title = html.unescape(re.sub(r"<[^>]+>", "", match.group("title"))).strip()
+        return match.group(1) + f'<summary aria-label="{html.escape(f"Pages under {title}", quote=True)}">'
+
+    page = _TOC_SUMMARY_AFTER_LINK.sub(after_link, page)
+    return _TOC_SUMMARY.sub('<summary aria-label="Show or hide the pages of this section">', page)
+
+
+def _name_toc_toggles(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        named = name_toc_toggles(text)
+        if named != text:
+            page.write_text(named, encoding="utf-8")
 
 
 # Links to a folder (JupyterLab opens its file browser there) go to the book's page for it.
@@ -138,6 +192,9 @@ def _link_to_folder(app, doctree):
 def setup(app):
     # After MathJax (priority 500, deferred) and before the widgets render (see the file's comment).
     app.add_js_file("mathjax2_bridge.js", loading_method="defer", priority=600)
+    # Names for the sliders and images the widget manager draws (book/_static/widget_a11y.js).
+    app.add_js_file("widget_a11y.js", loading_method="defer", priority=600)
+    app.connect("build-finished", _name_toc_toggles)
     app.connect("doctree-read", _link_to_folder)
     app.connect("doctree-read", _apply_alt_text)
     app.connect("doctree-read", _note_widgets)

@@ -7,9 +7,12 @@ initial values is the "winning ticket"; the controls train the same mask
 from a fresh random initialisation, or a random mask of the same sparsity.
 
 Masks : one 0/1 array per layer, shape of that layer's W (biases are never
-pruned). A masked weight is held at 0 in the forward pass *and* after every
-optimiser step (Adam's moments would otherwise move it again; a test
-proves they do not).
+pruned). A masked weight must stay exactly 0 through every optimiser step:
+masking its gradient is not enough when Adam has moments for it from before
+the pruning (a test shows they move it again). ``SeedBatchMLP.train`` steps
+only the surviving weights (a compact copy, written back after each step),
+which is bitwise the same as masking the gradient, stepping every weight and
+masking again (a test checks it), with less work the sparser the masks.
 
 Speed: several seeds train at once in one engine network. Seed s owns
 hidden units [s H, (s + 1) H) and outputs [s C, (s + 1) C); the weights
@@ -151,9 +154,9 @@ def chance_overlap(masks_a, masks_b, per_layer=False):
 
     In a layer of n weights with k_a and k_b survivors, a random pair of masks shares k_a k_b / n weights on
     average (hypergeometric), so the chance overlap is I / (k_a + k_b - I) with I = k_a k_b / n; for equal
-    densities rho = k / n that is rho / (2 - rho). Pooled over layers pruned at different rates it is the
+    densities d = k / n that is d / (2 - d). Pooled over layers pruned at different rates it is the
     sum of the layers' expected intersections over the sum of their expected unions, which is *not*
-    rho / (2 - rho) of the pooled density (that would treat all weights as one layer). Ratios of
+    d / (2 - d) of the pooled density (that would treat all weights as one layer). Ratios of
     expectations: exact up to terms of order 1/n.
     """
     n, ka, kb = _layer_counts(masks_a, masks_b)
@@ -388,6 +391,21 @@ class SeedBatchMLP:
             self._best = [p.copy() for p in (first.params["W"], first.params["b"], second.params["W"],
                                               second.params["b"])]
             best_loss, best_epoch = val_loss[0].copy(), np.zeros(self.S, dtype=int)
+        self._apply_masks()
+        # Adam on the surviving weights only: a compact copy of each layer's alive entries of W and of their
+        # gradients, written back after every step. Pruned weights get no step and stay exactly 0. Per alive
+        # weight the arithmetic is the dense step's (element-wise, no reduction), so the results are bitwise
+        # those of "mask the gradient, step every weight, mask again"; in sparse rounds it is much less work.
+        alive = [np.flatnonzero(mask) for mask in (self.mask1, self.mask2)]
+        flat = [layer.params["W"].reshape(-1) for layer in model.layers]     # views (the arrays are contiguous)
+        compact = [w[where] for w, where in zip(flat, alive)]
+        compact_grads = [np.empty_like(w) for w in compact]
+        # (parameter, gradient) pairs of matching shape and dtype, checked here once: the optimiser's ``_apply``
+        # (what ``Sequential.fit`` calls per batch) skips the per-step validation of ``step``
+        pairs = [(compact[0], compact_grads[0]), (first.params["b"], first.grads["b"]),
+                 (compact[1], compact_grads[1]), (second.params["b"], second.grads["b"])]
+        for p, g in pairs:
+            assert p.shape == g.shape and p.dtype == g.dtype
         for epoch in range(1, check_int_at_least(epochs, "epochs", 0) + 1):
             order = rng.permutation(x.shape[0])
             correct = np.zeros(self.S)
@@ -396,10 +414,11 @@ class SeedBatchMLP:
                 y_hat = model.forward(x[idx])
                 correct += np.sum(y_hat.reshape(len(idx), self.S, self.C).argmax(axis=2) == labels[idx, None], axis=0)
                 model.backward(y_wide[idx], y_hat)
-                first.grads["W"] *= self.mask1        # no gradient for a pruned weight ...
-                second.grads["W"] *= self.mask2
-                model.optimizer.step(model.params, model.grads)
-                self._apply_masks()                  # ... and it stays exactly 0 after the step
+                for layer, where, g in zip(model.layers, alive, compact_grads):
+                    np.take(layer.grads["W"], where, out=g, mode="clip")   # the surviving weights' gradients only
+                model.optimizer._apply(pairs)
+                for w, where, survivors in zip(flat, alive, compact):
+                    w[where] = survivors                     # pruned entries are never written: they stay 0
                 step += 1
                 if step == snapshot_step:
                     snapshot = self.weights()
