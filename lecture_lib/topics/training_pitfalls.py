@@ -298,7 +298,11 @@ def always_negative_fractions(model, x):
 
 def train_prelu_network(depth=3, width=64, eta=0.01, epochs=10, batch_size=32, seed=0, initial_slope=0.25):
     """``depth`` hidden layers of ``width`` PReLU units (Dense, He-normal, then ``PReLU``), softmax output,
-    trained with Adam on the digits like ``train_deep_network``; returns a ``PReluRun``."""
+    trained with Adam on the digits like ``train_deep_network``; returns a ``PReluRun``.
+
+    The weights are He-normal, Var(w) = 2/fan_in, as for the ReLU networks they are compared with; He et al.
+    (2015) derive 2/((1 + a²) fan_in) for PReLU, about 6 % smaller at the initial a = 0.25.
+    """
     depth, width = check_positive_int(depth, "depth"), check_positive_int(width, "width")
     x_train, y_train, x_test, y_test = digits_split()
     layers = []
