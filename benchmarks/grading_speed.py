@@ -23,6 +23,7 @@ import nbformat
 
 from lecture_lib.grading import Limits, grade_folder
 from lecture_lib.grading.assignment import reference_submission
+from lecture_lib.grading.limits import cgroup_status
 from lecture_lib.grading.sandbox import sandbox_status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +44,8 @@ def main(argv=None) -> int:
         for number in range(args.copies):
             (submissions / f"student_{number:03d}.ipynb").write_text(text, encoding="utf-8")
         start = time.perf_counter()
-        grade_folder(solutions, submissions, out, jobs=args.jobs, limits=Limits(), log=lambda line: None)
+        limits = Limits()  # the defaults lecture-grade uses: memory, process and disk limits on
+        grade_folder(solutions, submissions, out, jobs=args.jobs, limits=limits, log=lambda line: None)
         elapsed = time.perf_counter() - start
         with open(out / "grades.csv", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -51,6 +53,9 @@ def main(argv=None) -> int:
     per_100 = elapsed / args.copies * 100
     sandboxed, how = sandbox_status()
     print(f"sandbox: {how}" if sandboxed else f"sandbox: NONE ({how})")
+    grouped, group_how = cgroup_status()
+    print(f"limits: {limits.memory_limit_mb} MiB memory, {limits.process_limit} processes, {limits.disk_limit_mb} MiB "
+          f"files per submission, " + (f"as a whole ({group_how})" if grouped else f"per process only ({group_how})"))
     print(f"graded {args.copies} submissions of {args.chapter} with --jobs {args.jobs} in {elapsed:.1f} s "
           f"({elapsed / args.copies:.2f} s each); all full marks: {full}")
     print(f"per 100 submissions: {per_100:.1f} s against the {TARGET_SECONDS:.0f} s target "

@@ -1312,6 +1312,71 @@ WRONG = {
 }
 
 
+# --- issue 23, items 12-15: answers on which public check and hidden tests disagreed, or a check was fooled ----
+# Each was judged differently publicly and hidden (or passed both) before; now both agree, with the hint named.
+
+def gates_0d_bias(gate):
+    """b a 0-d array: one real number, as the public check always accepted (the hidden tests refused it)."""
+    w, b = gates_float32(gate)
+    return np.array(w, dtype=float), np.array(float(b))
+
+
+def bce_nan_to_num(y, y_hat):
+    """log(0) replaced by the largest float instead of clipping: finite for one certain-and-wrong example only."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.nan_to_num(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))
+    return float(-np.mean(terms))
+
+
+def backprop_float32_inputs(x, y, W1, W2):
+    """Computed on the inputs rounded to float32, returned as float64: right to float32's rounding."""
+    dW1, dW2 = backprop_float32(x, y, W1, W2)
+    return dW1.astype(np.float64), dW2.astype(np.float64)
+
+
+def cross_entropy_one_maximum(y, h):
+    m = h.max()  # one maximum for the whole batch
+    return float(-np.sum(y * (h - m - np.log(np.exp(h - m).sum(axis=1, keepdims=True)))) / len(h))
+
+
+def cross_entropy_log_of_stable_softmax(y, h):
+    e = np.exp(h - h.max(axis=1, keepdims=True))
+    return float(-np.sum(y * np.log(e / e.sum(axis=1, keepdims=True))) / len(h))
+
+
+def dropout_fb_mask_from_output(x, dout, p_drop, rng):
+    out = x * (rng.random(x.shape) >= p_drop) / (1 - p_drop)
+    return out, dout * (out != 0) / (1 - p_drop)
+
+
+def masks_first_fraction(params, masks, fractions):
+    return masks_inf_for_pruned(params, masks, [fractions[0]] * len(masks))
+
+
+def round_masks_from_trained_weights(initial_weights, trained_weights, masks, fractions):
+    return round_masks_inf_then_where(initial_weights, trained_weights,
+                                      [(W != 0).astype(float) for W in trained_weights], fractions)
+
+
+def round_rewound_where_trained_nonzero(initial_weights, trained_weights, masks, fractions):
+    new, _ = round_masks_inf_then_where(initial_weights, trained_weights, masks, fractions)
+    return new, [W0 * (W * m != 0) for W0, W, m in zip(initial_weights, trained_weights, new)]
+
+
+RIGHT["gate_weights"].append(gates_0d_bias)
+RIGHT["backprop_one_example"].append(backprop_float32_inputs)
+WRONG["gate_weights"].append((lambda gate: (np.array([-1.0, -1.0]), np.array([1.5])) if gate == "NAND"
+                              else gates_float32(gate), None))  # b of shape (1,): not one number, both refuse
+WRONG["binary_cross_entropy"].append((bce_nan_to_num, "log_of_zero"))
+WRONG["cross_entropy_from_logits"] += [(cross_entropy_one_maximum, "one_maximum_for_the_batch"),
+                                       (cross_entropy_log_of_stable_softmax, "log_of_underflowed_probability")]
+WRONG["dropout_forward_backward"].append((dropout_fb_mask_from_output, "mask_from_the_output"))
+WRONG["magnitude_masks"].append((masks_first_fraction, "first_fraction_for_every_layer"))
+WRONG["rewind"].append((lambda initial_weights, masks: tuple(rewind_where(initial_weights, masks)), None))  # item 11
+WRONG["prune_and_rewind"] += [(round_masks_from_trained_weights, "mask_from_weights"),
+                              (round_rewound_where_trained_nonzero, "mask_from_weights")]
+
+
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
 def test_right_answers_written_differently_pass_publicly_and_hidden(exercise):
     for answer in RIGHT[exercise.function]:

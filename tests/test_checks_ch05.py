@@ -163,6 +163,11 @@ def softmax_then_log(y, h):
     return -np.sum(y * np.log(p)) / len(h)
 
 
+def one_maximum_for_the_batch(y, h):
+    m = h.max()  # one maximum for all rows: a row far below it underflows to exp(...) = 0 in every class
+    return -np.sum(y * (h - m - np.log(np.exp(h - m).sum(axis=1, keepdims=True)))) / len(h)
+
+
 @pytest.mark.parametrize("wrong, hint", [
     (lambda y, h: np.sum(y * _stable_log_softmax(h)) / len(h), "wrong_sign"),
     (lambda y, h: -np.sum(y * _stable_log_softmax(h)), "summed_not_averaged"),
@@ -173,6 +178,9 @@ def softmax_then_log(y, h):
     (lambda y, h: -np.sum(y * h) / len(h), "logits_used_as_log_probabilities"),
     (no_max_subtraction, "no_max_subtraction"),
     (softmax_then_log, "no_max_subtraction"),
+    # each row's maximum subtracted, then the log of the probabilities: not told to subtract the maximum (it did)
+    (lambda y, h: -np.sum(y * np.log(np.exp(_stable_log_softmax(h)))) / len(h), "log_of_underflowed_probability"),
+    (one_maximum_for_the_batch, "one_maximum_for_the_batch"),
 ])
 def test_cross_entropy_from_logits_mistakes(wrong, hint):
     with np.errstate(all="ignore"):
@@ -183,6 +191,28 @@ def test_overflowing_logits_fail_on_the_large_case_with_the_inputs_named():
     with np.errstate(all="ignore"):
         result = ch05.check_cross_entropy_from_logits(no_max_subtraction)
     assert result.cases_passed == 3 and "huge logits" in repr(result) and "a finite number" in repr(result)
+
+
+def test_each_unstable_way_fails_on_its_own_case_with_only_its_hint():
+    """The old check told a row-max-stable softmax followed by log to subtract the row's maximum, and passed one
+    maximum for the whole batch (no case had rows of very different scale)."""
+    with np.errstate(all="ignore"):
+        results = {name: ch05.check_cross_entropy_from_logits(f) for name, f in [
+            ("naive", no_max_subtraction), ("stable_then_log", lambda y, h: -np.sum(y * np.log(np.exp(
+                _stable_log_softmax(h)))) / len(h)), ("one_max", one_maximum_for_the_batch)]}
+    assert [(r.cases_passed, r.hints) for r in results.values()] == [
+        (3, ["no_max_subtraction"]), (4, ["log_of_underflowed_probability"]), (5, ["one_maximum_for_the_batch"])]
+    assert "Never take log(softmax(h))" in repr(results["stable_then_log"])
+
+
+@pytest.mark.parametrize("check", [ch05.check_huber_loss, ch05.check_cross_entropy_from_logits,
+                                   ch05.check_cross_entropy_from_probabilities])
+@pytest.mark.parametrize("value, words", [(np.array(0.5 + 1j), "complex128"), (np.array("0.5"), "<U3"),
+                                          (np.array(True), "bool")])
+def test_a_0d_array_of_complex_text_or_bool_is_refused_naming_its_dtype_not_a_crash(check, value, words):
+    result = check(lambda *args, **kwargs: value)
+    assert result.status == FAILED and "could not judge" not in result.summary, result
+    assert "one number" in repr(result) and words in repr(result)
 
 
 # --- exercise 4: cross-entropy from probabilities ---------------------------------------------------------

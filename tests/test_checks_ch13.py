@@ -225,3 +225,15 @@ def test_round_wrong_kinds():
     def stub(initial_weights, trained_weights, masks, fractions):
         raise NotImplementedError()
     assert ch13.check_prune_and_rewind(stub).status == NOT_ATTEMPTED
+
+
+def test_a_tuple_in_place_of_the_list_of_layers_is_refused_publicly_as_hidden_naming_it():
+    """It passed publicly and scored 0 in the hidden tests (issue 23, item 11)."""
+    result = ch13.check_rewind(lambda initial_weights, masks: tuple(w * m for w, m in zip(initial_weights, masks)))
+    assert result.status == FAILED and "Expected a list with one array per layer, got a tuple" in repr(result)
+    result = ch13.check_magnitude_masks(lambda params, masks, fractions: tuple(ch13._reference_masks(
+        params, masks, fractions)))
+    assert result.status == FAILED and "got a tuple" in repr(result)
+    result = ch13.check_prune_and_rewind(lambda initial_weights, trained_weights, masks, fractions: tuple(
+        tuple(part) for part in ch13._reference_round(initial_weights, trained_weights, masks, fractions)))
+    assert result.status == FAILED and "got a tuple" in repr(result)

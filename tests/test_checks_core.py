@@ -169,3 +169,62 @@ def test_an_answer_that_keeps_state_between_calls_fails():
         assert result.status == "failed" and "keeps_state" in result.hints, stateful.__name__
         assert "another answer when called again" in result.summary
     assert ch01.check_threshold_unit(threshold_unit).status == "passed"
+
+
+# --- one case loop: an exercise declared as its cases, reference, mistakes (check_tuple_cases, run_cases) ------
+
+_PAIR_CASES = [Case({"a": np.array([1.0, 2.0]), "b": np.array([3.0, -1.0])}, "two entries"),
+               Case({"a": np.array([0.5, -2.0, 4.0]), "b": np.array([1.0, 1.0, 2.0])}, "three entries")]
+
+
+def _sum_and_product(a, b):
+    return a + b, a * b
+
+
+_PAIR_MISTAKES = [core.Mistake("difference", "the first part is a + b, not a - b.", lambda a, b: (a - b, a * b)),
+                  core.Mistake("quotient", "the second part is a * b, not a / b.", lambda a, b: (a + b, a / b))]
+
+
+def _check_pair(function, also_right=None):
+    run = CheckRun("test.pair", function)
+    return core.check_tuple_cases(run, _PAIR_CASES, _sum_and_product, _PAIR_MISTAKES, ("the sum", "the product"),
+                                  also_right=also_right)
+
+
+def test_tuple_cases_pass_a_right_answer_written_differently_and_a_namedtuple():
+    from collections import namedtuple
+    Pair = namedtuple("Pair", "total product")
+    assert _check_pair(lambda a, b: (np.add(a, b), np.multiply(a, b).astype(np.float32))).passed
+    assert _check_pair(lambda a, b: Pair(a + b, a * b)).passed
+
+
+def test_tuple_cases_refuse_a_list_and_a_wrong_shape_naming_the_part():
+    result = _check_pair(lambda a, b: [a + b, a * b])
+    assert not result.passed and "Expected a tuple (the sum, the product)." in repr(result)
+    result = _check_pair(lambda a, b: (a + b, (a * b)[:1]))
+    assert not result.passed and "the product" in repr(result) and "shape" in repr(result)
+
+
+def test_tuple_cases_name_the_wrong_part_and_give_the_mistakes_hint():
+    result = _check_pair(lambda a, b: (a - b, a * b))
+    assert result.hints == ["difference"] and "the sum is not right." in repr(result)
+    result = _check_pair(lambda a, b: (a - b, a / b))  # no single mistake explains both parts
+    assert result.hints == [] and "the sum, the product are not right." in repr(result)
+
+
+def test_tuple_cases_accept_another_right_answer_when_declared():
+    swapped = lambda a, b: (b + a, b * a + 0.0)  # noqa: E731
+    assert _check_pair(swapped).passed
+    other = lambda a, b: (a + b, -(a * b))  # noqa: E731
+    assert not _check_pair(other).passed
+    assert _check_pair(other, also_right=lambda case, answer: np.allclose(
+        answer[1], -case.kwargs["a"] * case.kwargs["b"])).passed
+
+
+def test_run_cases_tells_apart_mistakes_that_coincide_on_one_case_by_the_other_cases():
+    """Both wrong rules give the learner's answer on the first case; only one also does on the second."""
+    cases = [Case({"x": np.array([2.0])}, "x = 2"), Case({"x": np.array([3.0])}, "x = 3")]
+    mistakes = [core.Mistake("doubled", "doubled", lambda x: 2 * x), core.Mistake("squared", "squared", lambda x: x * x)]
+    result = core.check_array_cases(CheckRun("test.identity", lambda x: x * x), cases, lambda x: x + 0.0, mistakes,
+                                    "the answer", "not x")
+    assert result.hints == ["squared"], result

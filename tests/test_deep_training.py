@@ -56,14 +56,16 @@ def test_gradient_norms_and_a_short_training_run():
     exploding = gradient_norm_history(deep_relu_mlp(40, "residual_unscaled"), x, y, steps=3)
     assert exploding[0].min() > 1e6 and not np.isfinite(exploding[1:]).all()  # huge, then inf/NaN
     model, acc, history = train_deep_relu_mlp(3, "residual", epochs=2)
-    assert 0.3 < acc <= 1 and len(history["loss"]) == len(history["acc"]) == 2
+    assert 0.3 < acc <= 1 and len(history["loss"]) == len(history["acc"]) == 2 and history["diverged_at"] is None
     assert history["loss"][1] < history["loss"][0] < np.log(10)
     x_test, y_test = load_digits("test", one_hot=True, flatten=True)
     assert 0 <= accuracy_without_block(model, 1, x_test, y_test) <= 1
     with pytest.raises(ValueError, match="hidden layer"):
         accuracy_without_block(model, 3, x_test, y_test)
     _, diverged, history = train_deep_relu_mlp(40, "residual_unscaled", epochs=1)
-    assert np.isnan(diverged) and history == {"loss": [], "acc": []}
+    assert np.isnan(diverged) and history["loss"] == history["acc"] == []
+    epoch, batch = history["diverged_at"]  # where fit found the NaN/inf: not the first batch, whose loss is finite
+    assert epoch == 1 and 1 < batch <= 5
     zero_model, zero_acc, _ = train_deep_relu_mlp(3, "residual_zero", epochs=1)
     assert zero_acc > 0.3 and np.any(zero_model.layers[1].layers[1].params["W"])  # a zero start learns
 
@@ -103,6 +105,11 @@ def test_drawings_check_their_input():
     with pytest.raises(ValueError, match="empty"):
         draw_training_loss_over_seeds(c, {})
     plt.close(fig2)
+    fig4, c = plt.subplots()
+    draw_training_loss_over_seeds(c, {"net": [[2.0, 1.0]]}, legend_outside=True)
+    fig4.canvas.draw()
+    assert c.get_legend().get_window_extent().x0 > c.get_window_extent().x1  # right of the axes
+    plt.close(fig4)
     with pytest.raises(ValueError, match="empty"):
         draw_variance_per_block(b, {})
     plt.close(fig)

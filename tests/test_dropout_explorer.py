@@ -48,6 +48,7 @@ def test_sweep_plot_checks_its_rows():
     fig, ax = plt.subplots()
     draw_p_sweep(ax, [0.0, 0.5], np.ones((2, 3)), np.zeros((2, 3)))
     assert len(ax.get_legend().get_texts()) == 2
+    assert all("± 1 sd over 3 seeds" in text.get_text() for text in ax.get_legend().get_texts())  # bars said
     with pytest.raises(ValueError, match="one row per p value"):
         draw_p_sweep(ax, [0.0, 0.5, 0.9], np.ones((2, 3)), np.zeros((2, 3)))
     plt.close(fig)

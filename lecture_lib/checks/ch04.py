@@ -18,7 +18,7 @@ from ..topics.backprop import hidden_error_term as _reference_hidden
 from ..topics.backprop import output_error_term as _reference_output
 from ..nn.gradcheck import numerical_gradient
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, check_array_cases,
-                   checks_learner_code, precision_of, same_answer)
+                   checks_learner_code, run_cases, same_answer)
 
 from .ch04_symbolic import check_output_unit_derivative
 
@@ -217,6 +217,9 @@ _BACKPROP_CASES = [
 ]
 
 
+_FLOAT32_EPS = float(np.finfo(np.float32).eps)
+
+
 def _backprop_answer(value):
     """A returned (dW1, dW2) as two float arrays; raises for another kind."""
     dW1, dW2 = value
@@ -227,16 +230,10 @@ def _backprop_answer(value):
 def check_backprop_one_example(backprop_one_example, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``backprop_one_example(x, y, W1, W2)`` → ``(dW1, dW2)`` for one example, no biases."""
     run = CheckRun("ch04.backprop_one_example", backprop_one_example, time_limit, n_cases=len(_BACKPROP_CASES))
-    run.prefetch(_BACKPROP_CASES)
-    for case in _BACKPROP_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
-        expected = _reference_backprop(**case.kwargs)
+
+    def judge(case, value, expected):
         if not (isinstance(value, tuple) and len(value) == 2):
-            run.fail(case, "Expected a tuple (dW1, dW2).", returned=value)
-            break
+            return "Expected a tuple (dW1, dW2).", None
         shapes = (case.kwargs["W1"].shape, case.kwargs["W2"].shape)
         problems = [array_kind_problem(v, s, name) for v, s, name in zip(value, shapes, ("dW1", "dW2"))]
         problems = [p for p in problems if p]
@@ -246,24 +243,25 @@ def check_backprop_one_example(backprop_one_example, time_limit=DEFAULT_TIME_LIM
                             "w_ij sits in W1 (shape (D, H)); np.outer(a, b)[i, j] = a_i b_j.")
             hint_ids.append("transposed_gradient")
         if problems:
-            run.fail(case, "\n".join(problems), returned=value, hint_ids=hint_ids)
-            break
-        precision = precision_of(value)
+            return "\n".join(problems), None, hint_ids
         answer = _backprop_answer(value)
+        if _same_to_float32(answer, expected):
+            return None, None
+        right = [name for name, a, b in zip(("dW1", "dW2"), answer, expected) if _same_to_float32(a, b)]
+        problem = "The gradients are not dE/dW1 and dE/dW2 of E = 1/2 sum_k (yhat_k - y_k)^2."
+        if right == ["dW2"]:
+            problem += " dW2 is right, dW1 is not: look at the hidden layer's error term."
+        return problem, answer
 
-        def same(a, b, precision=precision):
-            return same_answer(a, b, precision=precision)
+    return run_cases(run, _BACKPROP_CASES, _reference_backprop, _BACKPROP_MISTAKES, judge, _same_to_float32,
+                     answer=_backprop_answer, first_hint_only=True)
 
-        if not same(answer, expected):
-            right = [name for name, a, b in zip(("dW1", "dW2"), answer, expected) if same(a, b)]
-            problem = "The gradients are not dE/dW1 and dE/dW2 of E = 1/2 sum_k (yhat_k - y_k)^2."
-            if right == ["dW2"]:
-                problem += " dW2 is right, dW1 is not: look at the hidden layer's error term."
-            found = run.mistakes_for(_BACKPROP_MISTAKES, case, answer, expected, same, answer=_backprop_answer)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+
+def _same_to_float32(a, b):
+    """At float32's tolerance at least, whatever the dtype: inputs rounded to float32 and the answer cast back to
+    float64 are right to float32's rounding (float32 is the floor of every check), and the hidden tests
+    (rtol 1e-5) accept them too; every typical mistake is off by far more."""
+    return same_answer(a, b, precision=_FLOAT32_EPS)
 
 
 # --- Exercise 4: central differences ------------------------------------------------------------

@@ -20,8 +20,8 @@ from ..nn.losses import huber_gradient as _reference_huber_gradient
 from ..topics.loss_functions import cross_entropy_from_logits as _reference_logits
 from ..topics.loss_functions import huber_derivative as _reference_huber_slope
 from ..topics.loss_functions import log_softmax as _reference_log_softmax
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code, describe_value,
-                   matching_mistakes)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, check_array_cases,
+                   checks_learner_code, describe_value)
 from .core import same_answer as _same_answer
 
 __all__ = ["check_huber_loss", "check_huber_slope", "check_huber_gradient", "check_log_softmax",
@@ -42,35 +42,21 @@ def _scalar_kind_problem(value, shape, what):
     if np.ndim(value) != 0:
         return (f"Expected {what}: one number for the whole batch, got an array of shape {np.shape(value)}. "
                 "Sum the per-example losses and divide by the number of examples N.")
+    if np.asarray(value).dtype.kind not in "iuf":  # a 0-d complex, string or boolean array: before float() reads it
+        return f"Expected {what}: one number (a float), got {describe_value(value)}."
     if not np.isfinite(float(value)):
         return f"Expected {what}: a finite number, got {float(value)}."
     return None
 
 
 def _run_cases(run, cases, reference, mistakes, what, wrong_answer, kind_problem, extra_hints=None):
-    """For each case: call, check the kind of answer, compare with the reference; stop at the first failure.
+    """:func:`~lecture_lib.checks.core.check_array_cases` at this chapter's tolerance (a loss is a 0-d answer).
 
     ``extra_hints(case, value) -> list of (id, text)``: hints that the
     matching of wrong variants cannot find (e.g. an overflow to NaN).
     """
-    run.cases_total = len(cases)
-    for case in cases:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = np.asarray(reference(**case.kwargs), dtype=float)
-        problem = kind_problem(outcome.value, expected.shape, what)
-        if problem is None and not _same(outcome.value, expected):
-            problem = wrong_answer
-        if problem is not None:
-            found = matching_mistakes(mistakes, case, outcome.value, expected, _same)
-            run.fail(case, problem, returned=outcome.value, mistakes=found)
-            if not found and extra_hints is not None:
-                for hint_id, text in extra_hints(case, outcome.value):
-                    run.add_hint(hint_id, text)
-            break
-        run.case_passed()
-    return run.finish()
+    return check_array_cases(run, cases, lambda **kwargs: np.asarray(reference(**kwargs), dtype=float), mistakes,
+                             what, wrong_answer, kind_problem, same=_same, extra_hints=extra_hints)
 
 
 def _finite_or_none(value):
@@ -350,12 +336,50 @@ _LOGITS_MISTAKES = [
 ]
 
 
+def _exp_directly(y, h):
+    with np.errstate(all="ignore"):
+        return float(-np.sum(y * (h - np.log(np.sum(np.exp(h), axis=-1, keepdims=True)))) / h.shape[0])
+
+
+def _log_of_stable_softmax(y, h):
+    with np.errstate(all="ignore"):
+        e = np.exp(h - h.max(axis=-1, keepdims=True))
+        return float(-np.sum(y * np.log(e / e.sum(axis=-1, keepdims=True))) / h.shape[0])
+
+
+def _one_maximum_for_the_batch(y, h):
+    with np.errstate(all="ignore"):
+        m = np.max(h)
+        return float(-np.sum(y * (h - m - np.log(np.sum(np.exp(h - m), axis=-1, keepdims=True)))) / h.shape[0])
+
+
+# How a loss turns inf or NaN on finite logits; the cases are built so that each way fails on its own case first
+# (every earlier case stays finite for it), and that case's hint names it.
+_LOGITS_UNSTABLE = [
+    ("log_of_underflowed_probability",
+     "each row's maximum was subtracted (softmax stays finite), but the log of a probability that underflowed to "
+     "exactly 0 (a logit far below its row's maximum) is -inf. Never take log(softmax(h)): compute "
+     "log yhat = h - m - log sum_j exp(h_j - m) directly, with your log_softmax from part (a).",
+     _log_of_stable_softmax),
+    ("one_maximum_for_the_batch",
+     "one maximum was subtracted for the whole batch: in a row whose logits all lie far below it, every exp(h_j - m) "
+     "underflows to 0 and log 0 = -inf. Subtract each row's own maximum (max over axis=-1, keepdims=True).",
+     _one_maximum_for_the_batch),
+    ("no_max_subtraction",
+     "exp(h) overflows for logits above ~709 (inf / inf = NaN). Build the loss on your log_softmax "
+     "from part (a), which stays finite for any finite logits (its check tests logits of 1000).",
+     _exp_directly),
+]
+
+
 def _logits_overflow_hint(case, value):
-    """A learner whose log-sum-exp overflows on large logits returns inf or NaN."""
-    if _finite_or_none(value) is False and np.max(np.abs(case.kwargs["h"])) > 700:
-        return [("no_max_subtraction",
-                 "exp(h) overflows for logits above ~709 (inf / inf = NaN). Build the loss on your log_softmax "
-                 "from part (a), which stays finite for any finite logits (its check tests logits of 1000).")]
+    """A loss that is inf or NaN: the way of computing it that breaks on this case and on no earlier one."""
+    if _finite_or_none(value) is not False:
+        return []
+    earlier = _LOGITS_CASES[:next((i for i, c in enumerate(_LOGITS_CASES) if c is case), 0)]
+    for hint_id, text, variant in _LOGITS_UNSTABLE:
+        if not np.isfinite(variant(**case.kwargs)) and all(np.isfinite(variant(**c.kwargs)) for c in earlier):
+            return [(hint_id, text)]
     return []
 
 
@@ -368,9 +392,14 @@ _LOGITS_CASES = [
          "5 examples, 4 classes, one with equal logits"),
     Case({"y": np.array([[0.0, 1.0], [1.0, 0.0]]), "h": np.array([[30.0, 0.0], [5.0, -5.0]])},
          "a confident wrong prediction (margin 30)"),
+    Case({"y": np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]),
+          "h": np.array([[800.0, 790.0, 780.0], [795.0, 800.0, 799.0]])},
+         "huge logits close together: exp(800) overflows"),
     Case({"y": np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]),
           "h": np.array([[1000.0, 0.0, -1000.0], [800.0, 790.0, -5.0]])},
-         "huge logits: exp(1000) overflows"),
+         "logits 2000 apart in one row: the true class's probability underflows to 0"),
+    Case({"y": np.array([[1.0, 0.0], [0.0, 1.0]]), "h": np.array([[1000.0, 998.0], [-5.0, 0.0]])},
+         "rows of very different scale: the second row lies 1000 below the first"),
 ]
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, matching_mistakes,
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, run_cases,
                    real_array_problem, same_answer)
 
 __all__ = ["check_momentum_step", "check_rmsprop_step", "check_adam_step"]
@@ -57,31 +57,26 @@ def _tuple_kind_problem(value, shape, names):
     return None
 
 
+def _comparable(value):
+    """A returned tuple as float arrays (what the mistakes' variants are compared with), else as returned."""
+    if isinstance(value, (tuple, list)):
+        try:
+            return tuple(np.asarray(p, dtype=float) for p in value)
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
 def _check_tuple_cases(run, cases, reference, mistakes, names, wrong_answer):
-    run.cases_total = len(cases)
-    for case in cases:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = reference(**case.kwargs)
-        problem = _tuple_kind_problem(outcome.value, expected[0].shape, names)
-        if problem is None and not _same(tuple(np.asarray(p, dtype=float) for p in outcome.value), expected):
-            wrong = [name for name, part, right in zip(names, outcome.value, expected) if not _same(part, right)]
+    """:func:`~lecture_lib.checks.core.run_cases` for an optimiser step's tuple (w, state...), arrays of w's shape."""
+    def judge(case, value, expected):
+        problem = _tuple_kind_problem(value, expected[0].shape, names)
+        if problem is None and not _same(tuple(np.asarray(p, dtype=float) for p in value), expected):
+            wrong = [name for name, part, right in zip(names, value, expected) if not _same(part, right)]
             problem = f"{wrong_answer} Wrong: {', '.join(wrong)}."
-        if problem is not None:
-            returned = outcome.value
-            comparable = returned
-            if isinstance(returned, (tuple, list)):
-                try:
-                    comparable = tuple(np.asarray(p, dtype=float) for p in returned)
-                except (TypeError, ValueError):
-                    comparable = returned
-            with np.errstate(all="ignore"):  # a wrong variant may take the root of a negative number
-                found = matching_mistakes(mistakes, case, comparable, expected, _same_or_both_nan)
-            run.fail(case, problem, returned=returned, mistakes=found)
-            break
-        run.case_passed()
-    return run.finish()
+        return problem, _comparable(value)
+
+    return run_cases(run, cases, reference, mistakes, judge, _same_or_both_nan, answer=_comparable)
 
 
 def _rng_arrays(seed, shape, count, scale=1.0):

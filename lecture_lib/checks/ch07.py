@@ -15,7 +15,7 @@ import numpy as np
 from ..nn.clipping import clip_by_global_norm as _reference_clip
 from ..topics.feature_scaling import fit_min_max, fit_z_score, min_max_scale, z_score
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, check_array_cases, checks_learner_code,
-                   describe_value, matching_mistakes, real_number_problem, same_answer)
+                   describe_value, real_number_problem, run_cases, same_answer)
 
 __all__ = ["check_layer_gradient_norms", "check_signal_preserving_std", "check_dead_unit_fraction",
            "check_clip_by_global_norm", "check_min_max_scale", "check_z_score_scale"]
@@ -42,22 +42,15 @@ def _arrays_problem(value, shapes, what):
 
 
 def _check_cases(run, cases, reference, mistakes, what, wrong_answer):
-    run.cases_total = len(cases)
-    for case in cases:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = reference(**case.kwargs)
-        problem = _arrays_problem(outcome.value, [e.shape for e in expected], what)
-        if problem is None and not _same(list(outcome.value), expected):
+    """:func:`~lecture_lib.checks.core.run_cases` for an answer that is a list (or tuple) of arrays."""
+    def judge(case, value, expected):
+        problem = _arrays_problem(value, [e.shape for e in expected], what)
+        if problem is None and not _same(list(value), expected):
             problem = wrong_answer
-        if problem is not None:
-            found = matching_mistakes(mistakes, case, outcome.value, expected,
-                                      lambda a, b: isinstance(a, (list, tuple)) and _same(list(a), list(b)))
-            run.fail(case, problem, returned=outcome.value, mistakes=found)
-            break
-        run.case_passed()
-    return run.finish()
+        return problem, value
+
+    return run_cases(run, cases, reference, mistakes, judge,
+                     lambda a, b: isinstance(a, (list, tuple)) and _same(list(a), list(b)))
 
 
 # --- Exercise 4: clipping by global norm ------------------------------------------------------------
@@ -357,23 +350,15 @@ _STD_CASES = [
 
 
 def _scalar_cases(run, cases, reference, mistakes, what, wrong_answer):
-    run.cases_total = len(cases)
-    run.prefetch(cases)
-    for case in cases:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = reference(**case.kwargs)
-        problem = real_number_problem(outcome.value, what)
-        if problem is None and not _same(float(outcome.value), expected):
+    """:func:`~lecture_lib.checks.core.run_cases` for an answer that is one real number."""
+    def judge(case, value, expected):
+        problem = real_number_problem(value, what)
+        if problem is None and not _same(float(value), expected):
             problem = wrong_answer
-        if problem is not None:
-            same = (lambda a, b: real_number_problem(a) is None and _same(float(a), float(b)))
-            found = run.mistakes_for(mistakes, case, outcome.value, expected, same)
-            run.fail(case, problem, returned=outcome.value, mistakes=found)
-            break
-        run.case_passed()
-    return run.finish()
+        return problem, value
+
+    return run_cases(run, cases, reference, mistakes, judge,
+                     lambda a, b: real_number_problem(a) is None and _same(float(a), float(b)))
 
 
 @checks_learner_code

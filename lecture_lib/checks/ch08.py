@@ -18,8 +18,8 @@ import numpy as np
 
 from ..nn import Dropout
 from ..topics.dropout_ensemble import inverted_dropout as _reference_forward
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
-                   matching_mistakes, same_answer)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, check_tuple_cases,
+                   checks_learner_code, run_cases, same_answer)
 
 __all__ = ["check_dropout_forward", "check_dropout_forward_backward"]
 
@@ -91,22 +91,15 @@ def _other_keep_rule(x, p_drop, u, training):
 def check_dropout_forward(dropout_forward, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``dropout_forward(x, p_drop, u, training)`` → inverted dropout of x (N, D) with dice u (N, D)."""
     run = CheckRun("ch08.dropout_forward", dropout_forward, time_limit, n_cases=len(_FORWARD_CASES))
-    for case in _FORWARD_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_forward(**case.kwargs)
-        value = outcome.value
+
+    def judge(case, value, expected):
         problem = array_kind_problem(value, expected.shape, "the layer output (shape of x)")
         if problem is None and not (_same(value, expected) or _same(value, _other_keep_rule(**case.kwargs))):
             problem = ("The output is not inverted dropout of x: keep unit i when u_i >= p_drop, scale the kept "
                        "units by 1/(1 - p_drop) in training; the identity in inference.")
-        if problem is not None:
-            found = matching_mistakes(_FORWARD_MISTAKES, case, value, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+        return problem, value
+
+    return run_cases(run, _FORWARD_CASES, _reference_forward, _FORWARD_MISTAKES, judge, _same, first_hint_only=True)
 
 
 # --- Exercise 2: forward and backward in training mode, with a generator --------------------------------
@@ -123,11 +116,14 @@ def _other_keep_rule_forward_backward(x, dout, p_drop, rng):
     return x * mask, dout * mask
 
 
-def _forward_backward_variant(fresh_mask=False, backward_scaled=True, backward_masked=True, keep_as_p=False):
+def _forward_backward_variant(fresh_mask=False, backward_scaled=True, backward_masked=True, keep_as_p=False,
+                              mask_from_output=False):
     def variant(x, dout, p_drop, rng):
         u = rng.random(x.shape)
         keep = (u < p_drop) / p_drop if keep_as_p else (u >= p_drop) / (1 - p_drop)
         out = x * keep
+        if mask_from_output:
+            return out, dout * (out != 0) / (1 - p_drop)
         if fresh_mask:
             keep = (rng.random(x.shape) >= p_drop) / (1 - p_drop)
         if not backward_masked:
@@ -156,12 +152,22 @@ _FB_MISTAKES = [
             "you kept units with probability p_drop: p_drop is the DROP probability. Keep unit i when u_i >= p_drop "
             "and scale by 1/(1 - p_drop).",
             _forward_backward_variant(keep_as_p=True)),
+    Mistake("mask_from_the_output",
+            "dx is 0 where out is 0, but a KEPT unit whose input x is 0 also gives out = 0: its gradient is still "
+            "dout / (1 - p_drop). Keep the mask of the forward pass and reuse it; out != 0 is not the mask.",
+            _forward_backward_variant(mask_from_output=True)),
+    Mistake("mask_from_the_output",
+            "dx is 0 where out is 0, but a KEPT unit whose input x is 0 also gives out = 0: its gradient is still "
+            "dout / (1 - p_drop). Keep the mask of the forward pass and reuse it; out != 0 is not the mask.",
+            lambda x, dout, p_drop, rng: (lambda out: (out, dout * (out != 0) / (1 - p_drop)))(
+                _other_keep_rule_forward_backward(x, dout, p_drop, rng)[0])),
 ]
 
 
-def _fb_case(seed, shape, p_drop, note):
+def _fb_case(seed, shape, p_drop, note, zero_columns=()):
     rng = np.random.default_rng(seed)
     x = rng.uniform(-2, 2, shape).round(2)
+    x[:, list(zero_columns)] = 0.0  # inputs exactly 0 (a ReLU's output): kept units with out = 0
     dout = rng.uniform(-1, 1, shape).round(2)
     return Case({"x": x, "dout": dout, "p_drop": p_drop, "rng": np.random.default_rng(100 + seed)}, note)
 
@@ -171,6 +177,7 @@ _FB_CASES = [
     _fb_case(12, (3, 4), 0.25, "p_drop = 0.25"),
     _fb_case(13, (4, 6), 0.6, "p_drop = 0.6, a larger batch"),
     _fb_case(14, (1, 8), 0.1, "one example, p_drop = 0.1"),
+    _fb_case(15, (3, 5), 0.4, "some inputs exactly 0 (as after a ReLU)", zero_columns=(1, 3)),
 ]
 
 
@@ -178,34 +185,16 @@ _FB_CASES = [
 def check_dropout_forward_backward(dropout_forward_backward, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``dropout_forward_backward(x, dout, p_drop, rng)`` → ``(out, dx)`` of inverted dropout in training."""
     run = CheckRun("ch08.dropout_forward_backward", dropout_forward_backward, time_limit, n_cases=len(_FB_CASES))
-    for case in _FB_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
-        expected = _reference_forward_backward(**copy.deepcopy(case.kwargs))  # the case's generator stays fresh
-        other = _other_keep_rule_forward_backward(**copy.deepcopy(case.kwargs))
-        if not (isinstance(value, tuple) and len(value) == 2):
-            run.fail(case, "Expected a tuple (out, dx).", returned=value)
-            break
-        shape = case.kwargs["x"].shape
-        problems = [p for p in (array_kind_problem(v, shape, name) for v, name in zip(value, ("out", "dx"))) if p]
-        if problems:
-            run.fail(case, "\n".join(problems), returned=value)
-            break
-        answer = tuple(np.asarray(v) if np.asarray(v).dtype == np.float32 else np.asarray(v, dtype=float)
-                       for v in value)
-        if _same(answer, other):  # the other keep rule (u < 1 - p_drop), as in Exercise 1
-            run.case_passed()
-            continue
-        if not _same(answer, expected):
-            if _same(answer[0], expected[0]) or _same(answer[0], other[0]):
-                problem = "out is right, dx is not: look at the backward pass."
-            else:
-                problem = ("out is not inverted dropout of x with the dice u = rng.random(x.shape) (drawn once; keep "
-                           "u_i >= p_drop, scale by 1/(1 - p_drop)).")
-            found = matching_mistakes(_FB_MISTAKES, case, answer, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+
+    def wrong_answer(case, answer, expected):
+        if _same(answer[0], expected[0]) or _same(answer[0], _other_keep_rule_forward_backward(
+                **copy.deepcopy(case.kwargs))[0]):
+            return "out is right, dx is not: look at the backward pass."
+        return ("out is not inverted dropout of x with the dice u = rng.random(x.shape) (drawn once; keep "
+                "u_i >= p_drop, scale by 1/(1 - p_drop)).")
+
+    return check_tuple_cases(
+        run, _FB_CASES, lambda **kwargs: _reference_forward_backward(**copy.deepcopy(kwargs)),  # a fresh generator
+        _FB_MISTAKES, ("out", "dx"), _same, not_a_tuple="Expected a tuple (out, dx).", wrong_answer=wrong_answer,
+        # the other keep rule (u < 1 - p_drop), as in Exercise 1
+        also_right=lambda case, answer: _same(answer, _other_keep_rule_forward_backward(**copy.deepcopy(case.kwargs))))

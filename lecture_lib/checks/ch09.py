@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..topics.normalisation import batchnorm_backward_formula, batchnorm_forward_formula
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
-                   matching_mistakes, same_answer)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, check_array_cases, check_tuple_cases,
+                   checks_learner_code, same_answer)
 
 __all__ = ["check_batchnorm_forward", "check_batchnorm_backward_steps", "check_batchnorm_backward",
            "check_running_average_update"]
@@ -101,22 +101,10 @@ _FORWARD_CASES = [
 def check_batchnorm_forward(batchnorm_forward, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``batchnorm_forward(h, gamma, beta, eps, training, running_mean, running_var)`` → out (N, D)."""
     run = CheckRun("ch09.batchnorm_forward", batchnorm_forward, time_limit, n_cases=len(_FORWARD_CASES))
-    for case in _FORWARD_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_forward(**case.kwargs)
-        value = outcome.value
-        problem = array_kind_problem(value, expected.shape, "the normalised output (shape of h)")
-        if problem is None and not _same(value, expected):
-            problem = ("The output is not gamma * (h - h_bar) / sqrt(sigma_B^2 + kappa) + beta with the right statistics: the "
-                       "batch's (training) or the running ones (inference).")
-        if problem is not None:
-            found = matching_mistakes(_FORWARD_MISTAKES, case, value, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+    return check_array_cases(
+        run, _FORWARD_CASES, _reference_forward, _FORWARD_MISTAKES, "the normalised output (shape of h)",
+        "The output is not gamma * (h - h_bar) / sqrt(sigma_B^2 + kappa) + beta with the right statistics: the "
+        "batch's (training) or the running ones (inference).", same=_same, first_hint_only=True)
 
 
 # --- Exercise 2: the nodes of the computational graph, one at a time -------------------------------
@@ -180,30 +168,8 @@ _STEP_CASES = [_steps_case(41, 4, 3, "a batch of 4, 3 features"), _steps_case(42
 def check_batchnorm_backward_steps(batchnorm_backward_steps, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``batchnorm_backward_steps(dout, h, gamma, eps)`` → ``(dE/dh_hat, dE/dsigma_B^2, dE/dh_bar)``."""
     run = CheckRun("ch09.batchnorm_backward_steps", batchnorm_backward_steps, time_limit, n_cases=len(_STEP_CASES))
-    names = ("dE/dh_hat", "dE/dsigma_B^2", "dE/dh_bar")
-    for case in _STEP_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
-        expected = _steps_reference(**case.kwargs)
-        if not (isinstance(value, tuple) and len(value) == 3):
-            run.fail(case, "Expected a tuple (dh_hat, dvar, dmean).", returned=value)
-            break
-        shapes = (case.kwargs["h"].shape, case.kwargs["gamma"].shape, case.kwargs["gamma"].shape)
-        problems = [p for p in (array_kind_problem(v, s, name) for v, s, name in zip(value, shapes, names)) if p]
-        if problems:
-            run.fail(case, "\n".join(problems), returned=value)
-            break
-        answer = tuple(np.asarray(v) for v in value)
-        if not _same(answer, expected):
-            wrong = [name for name, a, b in zip(names, answer, expected) if not _same(a, b)]
-            problem = f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right."
-            found = matching_mistakes(_STEP_MISTAKES, case, answer, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+    return check_tuple_cases(run, _STEP_CASES, _steps_reference, _STEP_MISTAKES, ("dE/dh_hat", "dE/dsigma_B^2", "dE/dh_bar"),
+                             _same, not_a_tuple="Expected a tuple (dh_hat, dvar, dmean).")
 
 
 # --- Exercise 3: backward in training mode ------------------------------------------------------------
@@ -270,30 +236,8 @@ _BACKWARD_CASES = [
 def check_batchnorm_backward(batchnorm_backward, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``batchnorm_backward(dout, h, gamma, eps)`` → ``(dh, dgamma, dbeta)`` of a training-mode batch norm."""
     run = CheckRun("ch09.batchnorm_backward", batchnorm_backward, time_limit, n_cases=len(_BACKWARD_CASES))
-    for case in _BACKWARD_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
-        expected = batchnorm_backward_formula(**case.kwargs)
-        if not (isinstance(value, tuple) and len(value) == 3):
-            run.fail(case, "Expected a tuple (dh, dgamma, dbeta).", returned=value)
-            break
-        shapes = (case.kwargs["h"].shape, case.kwargs["gamma"].shape, case.kwargs["gamma"].shape)
-        problems = [p for p in (array_kind_problem(v, s, name)
-                                for v, s, name in zip(value, shapes, ("dh", "dgamma", "dbeta"))) if p]
-        if problems:
-            run.fail(case, "\n".join(problems), returned=value)
-            break
-        answer = tuple(np.asarray(v) for v in value)
-        if not _same(answer, expected):
-            wrong = [name for name, a, b in zip(("dh", "dgamma", "dbeta"), answer, expected) if not _same(a, b)]
-            problem = f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right."
-            found = matching_mistakes(_BACKWARD_MISTAKES, case, answer, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+    return check_tuple_cases(run, _BACKWARD_CASES, batchnorm_backward_formula, _BACKWARD_MISTAKES,
+                             ("dh", "dgamma", "dbeta"), _same)
 
 
 # --- Exercise 4: the running averages of the two frameworks ------------------------------------------
@@ -352,19 +296,8 @@ _RUNNING_CASES = [
 def check_running_average_update(running_average_update, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``running_average_update(running, batch_stat, momentum, convention)`` → the new running value (D,)."""
     run = CheckRun("ch09.running_average_update", running_average_update, time_limit, n_cases=len(_RUNNING_CASES))
-    for case in _RUNNING_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _running_reference(**case.kwargs)
-        value = outcome.value
-        problem = array_kind_problem(value, expected.shape, "the new running value (shape of running)")
-        if problem is None and not _same(value, expected):
-            problem = (f"The new running value is not the {case.kwargs['convention']} convention's running average "
-                       f"with momentum {case.kwargs['momentum']}.")
-        if problem is not None:
-            found = matching_mistakes(_RUNNING_MISTAKES, case, value, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+    return check_array_cases(
+        run, _RUNNING_CASES, _running_reference, _RUNNING_MISTAKES, "the new running value (shape of running)",
+        lambda case, value, expected: (f"The new running value is not the {case.kwargs['convention']} convention's "
+                                       f"running average with momentum {case.kwargs['momentum']}."),
+        same=_same, first_hint_only=True)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..topics.deep_training import residual_block_backward as _reference
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
-                   describe_value, matching_mistakes, real_number_problem, same_answer)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, check_tuple_cases, checks_learner_code, describe_value,
+                   real_number_problem, same_answer)
 
 __all__ = ["check_branch_steps", "check_residual_block_backward", "check_block_variance_steps",
            "check_branch_scale_for"]
@@ -89,31 +89,8 @@ _STEP_CASES = [_case(*spec, step=True) for spec in _SPECS]
 def check_branch_steps(branch_steps, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``branch_steps(dout, h, W1, b1, W2)`` → ``(dE/dg1, eps1, the branch's part of dE/dh)``."""
     run = CheckRun("ch10.branch_steps", branch_steps, time_limit, n_cases=len(_STEP_CASES))
-    names = ("dE/dg1", "eps1", "the branch's dE/dh")
-    for case in _STEP_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
-        expected = _steps_reference(**case.kwargs)
-        if not (isinstance(value, tuple) and len(value) == 3):
-            run.fail(case, "Expected a tuple (dg1, eps1, dh_branch).", returned=value)
-            break
-        n, k = expected[1].shape
-        shapes = ((n, k), (n, k), case.kwargs["h"].shape)
-        problems = [p for p in (array_kind_problem(v, s, name) for v, s, name in zip(value, shapes, names)) if p]
-        if problems:
-            run.fail(case, "\n".join(problems), returned=value)
-            break
-        answer = tuple(np.asarray(v) for v in value)
-        if not _same(answer, expected):
-            wrong = [name for name, a, e in zip(names, answer, expected) if not _same((a,), (e,))]
-            problem = f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right."
-            found = matching_mistakes(_STEP_MISTAKES, case, answer, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+    return check_tuple_cases(run, _STEP_CASES, _steps_reference, _STEP_MISTAKES, ("dE/dg1", "eps1", "the branch's dE/dh"),
+                             _same, not_a_tuple="Expected a tuple (dg1, eps1, dh_branch).")
 
 
 # --- Exercise 2: the whole block ---------------------------------------------------------------------
@@ -166,31 +143,7 @@ _BLOCK_CASES = [_case(*spec) for spec in _SPECS]
 def check_residual_block_backward(residual_block_backward, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``residual_block_backward(dout, h, W1, b1, W2, b2)`` → ``(dh, dW1, db1, dW2, db2)``."""
     run = CheckRun("ch10.residual_block_backward", residual_block_backward, time_limit, n_cases=len(_BLOCK_CASES))
-    names = ("dh", "dW1", "db1", "dW2", "db2")
-    for case in _BLOCK_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
-        expected = _reference(**case.kwargs)
-        if not (isinstance(value, tuple) and len(value) == 5):
-            run.fail(case, "Expected a tuple (dh, dW1, db1, dW2, db2).", returned=value)
-            break
-        kw = case.kwargs
-        shapes = (kw["h"].shape, kw["W1"].shape, kw["b1"].shape, kw["W2"].shape, kw["b2"].shape)
-        problems = [p for p in (array_kind_problem(v, s, name) for v, s, name in zip(value, shapes, names)) if p]
-        if problems:
-            run.fail(case, "\n".join(problems), returned=value)
-            break
-        answer = tuple(np.asarray(v) for v in value)
-        if not _same(answer, expected):
-            wrong = [name for name, a, e in zip(names, answer, expected) if not _same((a,), (e,))]
-            problem = f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right."
-            found = matching_mistakes(_BLOCK_MISTAKES, case, answer, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+    return check_tuple_cases(run, _BLOCK_CASES, _reference, _BLOCK_MISTAKES, ("dh", "dW1", "db1", "dW2", "db2"), _same)
 
 
 # --- Exercise 3: the variance a scaled branch adds ----------------------------------------------------

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
-                   matching_mistakes, real_number_problem, same_answer)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, check_array_cases, check_tuple_cases,
+                   checks_learner_code, real_number_problem, run_cases, same_answer)
 
 __all__ = ["check_filter_normalise", "check_rescale_relu_pair", "check_fit_alpha"]
 
@@ -62,20 +62,9 @@ _FILTER_CASES = [
 def check_filter_normalise(filter_normalise, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``filter_normalise(d, W)`` → d with each column rescaled to the norm of W's column."""
     run = CheckRun("ch11.filter_normalise", filter_normalise, time_limit, n_cases=len(_FILTER_CASES))
-    for case in _FILTER_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_filter_normalise(**case.kwargs)
-        problem = array_kind_problem(outcome.value, expected.shape, "the direction (shape of W)")
-        if problem is None and not _same(outcome.value, expected):
-            problem = "The columns do not point along d's columns with the lengths of W's columns."
-        if problem is not None:
-            found = matching_mistakes(_FILTER_MISTAKES, case, outcome.value, expected, _same)
-            run.fail(case, problem, returned=outcome.value, mistakes=found)
-            break
-        run.case_passed()
-    return run.finish()
+    return check_array_cases(run, _FILTER_CASES, _reference_filter_normalise, _FILTER_MISTAKES,
+                             "the direction (shape of W)",
+                             "The columns do not point along d's columns with the lengths of W's columns.", same=_same)
 
 
 # --- Exercise 2: rescaling a ReLU layer -----------------------------------------------------------
@@ -118,32 +107,21 @@ _RESCALE_CASES = [
 def check_rescale_relu_pair(rescale_relu_pair, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``rescale_relu_pair(W1, b1, W2, alpha)`` → ``(alpha W1, alpha b1, W2 / alpha)``."""
     run = CheckRun("ch11.rescale_relu_pair", rescale_relu_pair, time_limit, n_cases=len(_RESCALE_CASES))
-    for case in _RESCALE_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
-        expected = _reference_rescale(**case.kwargs)
-        if not (isinstance(value, tuple) and len(value) == 3):
-            run.fail(case, "Expected a tuple (W1, b1, W2) of three arrays.", returned=value)
-            break
-        problems = [array_kind_problem(v, e.shape, name) for v, e, name in zip(value, expected, ("W1", "b1", "W2"))]
-        problems = [p for p in problems if p]
-        if problems:
-            run.fail(case, "\n".join(problems), returned=value)
-            break
-        if not _same(value, expected):
-            x = np.random.default_rng(0).standard_normal((5, case.kwargs["W1"].shape[0]))
-            def outputs(W1, b1, W2):
-                return np.maximum(x @ W1 + b1, 0) @ W2
-            problem = "The rescaled layers are not (alpha W1, alpha b1, W2 / alpha)."
-            if not np.allclose(outputs(*value), outputs(case.kwargs["W1"], case.kwargs["b1"], case.kwargs["W2"])):
-                problem += " They compute a different function: the outputs changed."
-            found = matching_mistakes(_RESCALE_MISTAKES, case, value, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+    return check_tuple_cases(run, _RESCALE_CASES, _reference_rescale, _RESCALE_MISTAKES, ("W1", "b1", "W2"), _same,
+                             not_a_tuple="Expected a tuple (W1, b1, W2) of three arrays.",
+                             wrong_answer=_rescale_wrong_answer)
+
+
+def _rescale_wrong_answer(case, answer, expected):
+    x = np.random.default_rng(0).standard_normal((5, case.kwargs["W1"].shape[0]))
+
+    def outputs(W1, b1, W2):
+        return np.maximum(x @ W1 + b1, 0) @ W2
+
+    problem = "The rescaled layers are not (alpha W1, alpha b1, W2 / alpha)."
+    if not np.allclose(outputs(*answer), outputs(case.kwargs["W1"], case.kwargs["b1"], case.kwargs["W2"])):
+        problem += " They compute a different function: the outputs changed."
+    return problem
 
 
 # --- Exercise 3: the approximation rate by least squares on the log-log points -------------------------
@@ -173,8 +151,8 @@ _ALPHA_MISTAKES = [
             "the log of both.",
             lambda n_params, errors: -_slope_of(n_params, np.log(errors))),
     Mistake("two_endpoints",
-            "you used only the first and the last point. Least squares uses all points: the slope is "
-            "sum((x - mean x)(y - mean y)) / sum((x - mean x)^2) with x = log W, y = log error.",
+            "you used only the first and the last point. Least squares uses all points: write the sum of squares "
+            "over every (log W, log error) point, set its derivatives by a and b to zero and solve for b.",
             lambda n_params, errors: -float((np.log(errors[-1]) - np.log(errors[0]))
                                             / (np.log(n_params[-1]) - np.log(n_params[0])))),
 ]
@@ -199,18 +177,11 @@ _ALPHA_CASES = [
 def check_fit_alpha(fit_alpha, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``fit_alpha(n_params, errors)`` → alpha, minus the least-squares slope of log error against log W."""
     run = CheckRun("ch11.fit_alpha", fit_alpha, time_limit, n_cases=len(_ALPHA_CASES))
-    for case in _ALPHA_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_alpha(**case.kwargs)
-        value = outcome.value
+
+    def judge(case, value, expected):
         problem = real_number_problem(value, "the rate alpha, a single number")
         if problem is None and not _same(float(value), expected):
             problem = "That is not minus the least-squares slope of log(errors) against log(n_params)."
-        if problem is not None:
-            found = matching_mistakes(_ALPHA_MISTAKES, case, value, expected, _same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+        return problem, value
+
+    return run_cases(run, _ALPHA_CASES, _reference_alpha, _ALPHA_MISTAKES, judge, _same, first_hint_only=True)

@@ -14,8 +14,8 @@ import numpy as np
 
 from ..topics.double_descent import min_norm_solution as _reference_min_norm
 from ..topics.double_descent import random_relu_features as _reference_features
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, checks_learner_code,
-                   matching_mistakes, same_answer)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, check_array_cases,
+                   checks_learner_code, matching_mistakes, same_answer)
 
 __all__ = ["check_random_relu_features", "check_min_norm_solution", "check_ridge_from_svd"]
 
@@ -67,21 +67,9 @@ def _same_features(a, b):
 def check_random_relu_features(random_relu_features, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``random_relu_features(a, W)`` → relu(a @ W) / sqrt(p), shape (N, p)."""
     run = CheckRun("ch12.random_relu_features", random_relu_features, time_limit, n_cases=len(_FEATURE_CASES))
-    for case in _FEATURE_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_features(**case.kwargs)
-        problem = array_kind_problem(outcome.value, expected.shape,
-                                     "the features phi, one row per example and one column per feature")
-        if problem is None and not _same_features(outcome.value, expected):
-            problem = "The features are not relu(a @ W) / sqrt(p)."
-        if problem is not None:
-            found = matching_mistakes(_FEATURE_MISTAKES, case, outcome.value, expected, _same_features)
-            run.fail(case, problem, returned=outcome.value, mistakes=found)
-            break
-        run.case_passed()
-    return run.finish()
+    return check_array_cases(run, _FEATURE_CASES, _reference_features, _FEATURE_MISTAKES,
+                             "the features phi, one row per example and one column per feature",
+                             "The features are not relu(a @ W) / sqrt(p).", same=_same_features)
 
 
 # --- Exercise 2: the minimum-norm solution ---------------------------------------------------------
@@ -263,18 +251,7 @@ _RIDGE_CASES = [
 def check_ridge_from_svd(ridge_from_svd, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``ridge_from_svd(phi, y, lam)`` → w minimising ||phi w - y||^2 + lam ||w||^2, shape (p,) or (p, C)."""
     run = CheckRun("ch12.ridge_from_svd", ridge_from_svd, time_limit, n_cases=len(_RIDGE_CASES))
-    for case in _RIDGE_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_ridge(**case.kwargs)
-        value = outcome.value
-        problem = array_kind_problem(value, expected.shape, "the weights w, one row per feature (column of phi)")
-        if problem is None and not _same_weights(value, expected):
-            problem = "The weights do not minimise ||phi w - y||^2 + lam ||w||^2."
-        if problem is not None:
-            found = matching_mistakes(_RIDGE_MISTAKES, case, value, expected, _same_weights)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+    return check_array_cases(run, _RIDGE_CASES, _reference_ridge, _RIDGE_MISTAKES,
+                             "the weights w, one row per feature (column of phi)",
+                             "The weights do not minimise ||phi w - y||^2 + lam ||w||^2.", same=_same_weights,
+                             first_hint_only=True)

@@ -49,7 +49,8 @@ __all__ = [
     "PASSED", "NOT_ATTEMPTED", "FAILED",
     "CheckResult", "Mistake", "Case", "CheckRun", "Outcome",
     "call_learner_function", "latest_results", "DEFAULT_TIME_LIMIT", "same_answer", "matching_mistakes",
-    "array_kind_problem", "array_and_number_problem", "check_array_cases", "checks_learner_code",
+    "array_kind_problem", "array_and_number_problem", "check_array_cases", "check_tuple_cases", "run_cases",
+    "per_case", "checks_learner_code",
     "precision_of", "tolerance_for", "real_number_problem", "real_array_problem", "describe_value",
     "describe_exception", "MODIFIED_INPUT", "RENAMED_PARAMETER",
 ]
@@ -164,8 +165,9 @@ RENAMED_PARAMETER = "renamed_parameter"
 class CheckRun:
     """Collects the outcome of every case of one check and builds the :class:`CheckResult`.
 
-    Typical use in a check function (for an answer that is one array,
-    :func:`check_array_cases` is this loop)::
+    A check's cases go through one loop, :func:`run_cases` (:func:`check_array_cases` and
+    :func:`check_tuple_cases` for an answer that is one array or a tuple of parts); spelled out, as
+    the checks not yet moved onto it still write it::
 
         run = CheckRun("ch01.gate_weights", function, time_limit, n_cases=len(cases))
         run.prefetch(cases)                   # all cases in one isolated child process
@@ -407,30 +409,33 @@ def _holds(value, kinds, depth=0) -> bool:
     return False
 
 
-def check_array_cases(run, cases, reference, mistakes, what, wrong_answer, kind_problem=array_kind_problem,
-                      condition=None):
-    """The usual loop of an exercise whose answer is one array.
+def run_cases(run, cases, reference, mistakes, judge, same=same_answer, answer=None, extra_hints=None,
+              first_hint_only=False):
+    """The one case loop of every check: an exercise is its cases, its reference, its mistakes and a judge.
 
-    For each case: call the learner's function, compare the kind of answer
-    (``kind_problem``), then its values with ``reference(**case.kwargs)``
-    (at a tolerance fitting the answer's precision); on the first wrong case
-    record the failure with the hints of the matching ``mistakes`` and stop.
+    For each case: call the learner's function (all cases prefetched in one isolated child, the first case
+    repeated there so that state kept between calls shows), compute ``reference(**case.kwargs)``, and ask
+    ``judge`` what is wrong with the answer. On the first wrong case record the failure, with the hints of
+    the typical ``mistakes`` whose wrong variant gives what the learner returned (the best supported by the
+    learner's answers on the other cases, :meth:`CheckRun.mistakes_for`), and stop.
     Sets ``run.cases_total`` to ``len(cases)``.
 
     Parameters
     ----------
     run : CheckRun
     cases : list of Case
-    reference : callable taking the case's keyword arguments, returning an ndarray
+    reference : callable taking the case's keyword arguments, returning the right answer
     mistakes : list of Mistake
-    what : str
-        Names the answer in messages.
-    wrong_answer : str or callable(case, value, expected) -> str
-        What to say when the kind is right but the values are not.
-    kind_problem : callable(value, shape, what) -> str or None
-        What is wrong with the kind of answer; ``array_kind_problem`` by default.
-    condition : callable(case) -> float, optional
-        How much the computation amplifies rounding on this case (see :func:`tolerance_for`).
+    judge : callable(case, value, expected) -> (problem, compared) or (problem, compared, hint_ids)
+        ``problem`` is None when ``value`` (what the function returned) is right, else what to say;
+        ``compared`` is the answer to match against the mistakes' variants (None: look for none);
+        ``hint_ids``: ids of hints the judge itself wrote into ``problem``.
+    same : callable(a, b) -> bool, or callable(case) -> such a comparison when ``same.per_case`` is set
+        (:func:`per_case`); compares an answer with the reference or a wrong variant.
+    answer : callable(value) -> what ``same`` compares, for the answers on the other cases (may raise)
+    extra_hints : callable(case, value) -> list of (hint id, text), for a failure no mistake explains
+    first_hint_only : bool
+        Keep only the first of the best-supported mistakes (exercises whose mistakes overlap).
 
     Returns
     -------
@@ -443,20 +448,130 @@ def check_array_cases(run, cases, reference, mistakes, what, wrong_answer, kind_
         if outcome is None:
             break
         expected = reference(**case.kwargs)
-        factor = condition(case) if condition else 1.0
-
-        def same(a, b, factor=factor):
-            return same_answer(a, b, condition=factor)
-
-        problem = kind_problem(outcome.value, expected.shape, what)
-        if problem is None and not same(outcome.value, expected):
-            problem = wrong_answer(case, outcome.value, expected) if callable(wrong_answer) else wrong_answer
-        if problem is not None:
-            found = run.mistakes_for(mistakes, case, outcome.value, expected, same)
-            run.fail(case, problem, returned=outcome.value, mistakes=found)
-            break
-        run.case_passed()
+        compare = same(case) if getattr(same, "per_case", False) else same
+        problem, compared, *hint_ids = judge(case, outcome.value, expected)
+        if problem is None:
+            run.case_passed()
+            continue
+        found = [] if compared is None else run.mistakes_for(mistakes, case, compared, expected, compare, answer=answer)
+        run.fail(case, problem, returned=outcome.value, mistakes=found[:1] if first_hint_only else found,
+                 hint_ids=hint_ids[0] if hint_ids else ())
+        if not found and extra_hints is not None:
+            for hint_id, text in extra_hints(case, outcome.value):
+                run.add_hint(hint_id, text)
+        break
     return run.finish()
+
+
+def per_case(make_same):
+    """Mark ``make_same(case) -> same(a, b)`` as a comparison that depends on the case (for :func:`run_cases`)."""
+    make_same.per_case = True
+    return make_same
+
+
+def check_array_cases(run, cases, reference, mistakes, what, wrong_answer, kind_problem=array_kind_problem,
+                      condition=None, same=None, extra_hints=None, first_hint_only=False):
+    """:func:`run_cases` for an exercise whose answer is one array (or one number: ``kind_problem`` says).
+
+    For each case: the kind of answer (``kind_problem``), then its values compared with
+    ``reference(**case.kwargs)`` at a tolerance fitting the answer's precision.
+
+    Parameters
+    ----------
+    reference : callable taking the case's keyword arguments, returning an ndarray
+    what : str
+        Names the answer in messages.
+    wrong_answer : str or callable(case, value, expected) -> str
+        What to say when the kind is right but the values are not.
+    kind_problem : callable(value, shape, what) -> str or None
+        What is wrong with the kind of answer; ``array_kind_problem`` by default.
+    condition : callable(case) -> float, optional
+        How much the computation amplifies rounding on this case (see :func:`tolerance_for`).
+    same : callable(a, b) -> bool, optional
+        The comparison (default: :func:`same_answer` at the ``condition``'s tolerance).
+    extra_hints, first_hint_only : see :func:`run_cases`
+    """
+    @per_case
+    def compare(case):
+        if same is not None:
+            return same
+        factor = condition(case) if condition else 1.0
+        return lambda a, b: same_answer(a, b, condition=factor)
+
+    def judge(case, value, expected):
+        problem = kind_problem(value, expected.shape, what)
+        if problem is None and not compare(case)(value, expected):
+            problem = wrong_answer(case, value, expected) if callable(wrong_answer) else wrong_answer
+        return problem, value
+
+    return run_cases(run, cases, reference, mistakes, judge, compare, extra_hints=extra_hints,
+                     first_hint_only=first_hint_only)
+
+
+def _array_part(value, shape, name):
+    """One part of a tuple answer: an ndarray of ``shape`` of finite real numbers."""
+    problem = array_kind_problem(value, shape, name)
+    return (None, problem) if problem else (np.asarray(value), None)
+
+
+def check_tuple_cases(run, cases, reference, mistakes, parts, same=same_answer, shapes=None, read_part=_array_part,
+                      not_a_tuple=None, wrong_answer=None, also_right=None):
+    """:func:`run_cases` for an exercise whose answer is a tuple of parts, e.g. ``(dh, dW1, db1, dW2, db2)``.
+
+    For each case: the answer must be a tuple of ``len(parts)`` (a namedtuple is one; a list is refused, the
+    same contract everywhere, README); each part is read by ``read_part`` (every part's problem is listed);
+    then the parts are compared with the reference's, and the wrong ones are named. The first of the
+    best-supported mistakes gives the hint.
+
+    Parameters
+    ----------
+    parts : tuple of str
+        The parts' names, in order, as messages name them (``"dE/dh_hat"``).
+    same : callable(a, b) -> bool
+        Compares a tuple of parts (or a 1-tuple of one part) with the reference's.
+    shapes : callable(case, expected) -> shapes of the parts, optional
+        Default: the shapes of the reference's parts.
+    read_part : callable(value, shape, name) -> (part, problem)
+        Reads one part; ``problem`` is None when its kind is right. Default: an ndarray of ``shape`` of finite
+        real numbers.
+    not_a_tuple : str or callable(value) -> str, optional
+        What to say when the answer is not such a tuple (default ``"Expected a tuple (a, b, c)."``).
+    wrong_answer : callable(case, answer, expected) -> str, optional
+        What to say when every part has the right kind but not the right values (default: the wrong parts
+        named: ``"dh, dW1 are not right."``).
+    also_right : callable(case, answer) -> bool, optional
+        Another right answer than the reference's (e.g. dropout's other keep rule).
+    """
+    def read(value, case, expected):
+        part_shapes = shapes(case, expected) if shapes else [np.shape(e) for e in expected]
+        answer, problems = [], []
+        for item, shape, name in zip(value, part_shapes, parts):
+            part, problem = read_part(item, shape, name)
+            answer.append(part)
+            if problem:
+                problems.append(problem)
+        return tuple(answer), problems
+
+    def judge(case, value, expected):
+        if not (isinstance(value, tuple) and len(value) == len(parts)):
+            text = not_a_tuple(value) if callable(not_a_tuple) else not_a_tuple
+            return text or f"Expected a tuple ({', '.join(parts)}).", None
+        answer, problems = read(value, case, expected)
+        if problems:
+            return "\n".join(problems), None
+        if same(answer, expected) or (also_right is not None and also_right(case, answer)):
+            return None, None
+        if wrong_answer is not None:
+            return wrong_answer(case, answer, expected), answer
+        wrong = [name for name, a, e in zip(parts, answer, expected) if not same((a,), (e,))]
+        return f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right.", answer
+
+    def answer_of(value):  # another case's answer, for deciding between mistakes: as returned
+        if not (isinstance(value, tuple) and len(value) == len(parts)):
+            raise TypeError("not a tuple of the parts")
+        return value
+
+    return run_cases(run, cases, reference, mistakes, judge, same, answer=answer_of, first_hint_only=True)
 
 
 def matching_mistakes(mistakes, case: Case, returned, reference_value, same) -> list:

@@ -10,11 +10,11 @@ Two forms, equal in expectation:
 
 * ``variant="inverted"`` (the default; PyTorch's ``nn.Dropout(p)`` and
   Keras's ``Dropout(rate)``, both drop probabilities): in training
-  g = x * m / (1 - p) with a mask m_i ~ Bernoulli(1 - p); in inference
+  g = x * r / (1 - p) with a mask r_i ~ Bernoulli(1 - p); in inference
   g = x. E[g] = x in both modes, so inference needs no change.
 * ``variant="classic"`` (Srivastava et al. 2014; slide 8.3's form, but the
   slide's factor is the drop ratio p, correct only at p = 0.5):
-  in training g = x * m (no scaling); in inference g = (1 - p) x, i.e. the
+  in training g = x * r (no scaling); in inference g = (1 - p) x, i.e. the
   outgoing weights multiplied by the keep ratio. E[g] = (1 - p) x in both
   modes.
 
@@ -84,7 +84,7 @@ class Dropout(Layer):
 
     Notes
     -----
-    Forward, training: g = x * mask, mask_i = m_i * s with m_i ~ Bernoulli(1 - p)
+    Forward, training: g = x * mask, mask_i = r_i * s with r_i ~ Bernoulli(1 - p)
     and s = 1/(1 - p) (inverted) or 1 (classic).
     Forward, inference: g = x (inverted) or g = (1 - p) x (classic).
     Backward: dE/dx = dE/dg * mask in training, dE/dg (inverted) or

@@ -13,7 +13,8 @@ block's backward ADDS the two paths.
 
 Initialisation: every block adds the variance of its branch's output to
 the signal, Var(h') = Var(h) + Var(f(h)) for an uncorrelated branch, so
-after L blocks with He-initialised branches (Var f ~ Var h) the signal
+after L blocks whose branches start as Dense's defaults (He before a
+ReLU, Glorot for the last, linear layer: Var f ~ Var h) the signal
 grows like 2^L and overflows in a deep network. ``branch_scale`` (default
 0.1) multiplies the initial weights of the branch's last layer with
 weights, so each block starts close to the identity; 0 makes every block

@@ -42,6 +42,7 @@ from ..datasets.digits import load_digits
 import copy
 
 from ..nn import SGD, Activation, BatchNorm, Dense, Residual, Sequential
+from ..nn.callbacks import LambdaCallback
 from ..nn.model import TrainingDivergedError
 
 __all__ = ["residual_block_backward", "deep_relu_mlp", "weight_layers", "variance_per_block",
@@ -50,7 +51,8 @@ __all__ = ["residual_block_backward", "deep_relu_mlp", "weight_layers", "varianc
            "KINDS", "BRANCH_SCALES"]
 
 #: 'plain': Dense(relu) layers; the residual kinds: two-layer blocks (Dense(relu) -> Dense) whose last
-#: layer starts at ``BRANCH_SCALES[kind]`` x He: 0.1 ('residual'), 1 ('residual_unscaled'), 0 ('residual_zero');
+#: layer (a linear Dense, Glorot-initialised: variance 1/64 at 64 units) starts at ``BRANCH_SCALES[kind]`` x its
+#: Glorot weights: 0.1 ('residual'), 1 ('residual_unscaled'), 0 ('residual_zero');
 #: 'residual_batchnorm': Dense -> BatchNorm -> ReLU -> Dense, unscaled.
 KINDS = ("plain", "residual", "residual_unscaled", "residual_zero", "residual_batchnorm")
 BRANCH_SCALES = {"residual": 0.1, "residual_unscaled": 1.0, "residual_zero": 0.0, "residual_batchnorm": 1.0}
@@ -232,7 +234,9 @@ def train_deep_relu_mlp(depth, kind, seed=0, eta=0.05, epochs=5, batch_size=32, 
     test_acc : float, nan when training diverged
     history : dict with 'loss' and 'acc', lists of one value per epoch: the
         training loss and accuracy, each the mean over the epoch's batches
-        (empty lists when training diverged)
+        (empty lists when training diverged), and 'diverged_at': None, or
+        (epoch, batch) of the batch whose loss or outputs became NaN/inf
+        (both counted from 1, as fit's messages)
     """
     return train_relu_mlp(deep_relu_mlp(depth, kind, seed=seed, branch_scale=branch_scale), seed, eta, epochs,
                           batch_size)
@@ -243,12 +247,14 @@ def train_relu_mlp(model, seed=0, eta=0.05, epochs=5, batch_size=32):
     x, y = load_digits("train", one_hot=True, flatten=True)
     x_test, y_test = load_digits("test", one_hot=True, flatten=True)
     model.compile(loss="categorical_crossentropy", optimizer=SGD(eta=eta), metrics=["acc"])
+    where = {}
+    record = LambdaCallback(on_diverged=lambda _, logs: where.update(at=(logs["epoch"], logs["batch"])))
     try:
-        history = model.fit(x, y, batch_size=batch_size, epochs=epochs, seed=seed)
+        history = model.fit(x, y, batch_size=batch_size, epochs=epochs, seed=seed, callbacks=[record])
     except TrainingDivergedError:
-        return model, float("nan"), {"loss": [], "acc": []}
+        return model, float("nan"), {"loss": [], "acc": [], "diverged_at": where.get("at")}
     return model, model.evaluate(x_test, y_test)[1], {"loss": list(history.history["loss"]),
-                                                      "acc": list(history.history["acc"])}
+                                                      "acc": list(history.history["acc"]), "diverged_at": None}
 
 
 def hidden_cosine_across_digits(model, x, labels):

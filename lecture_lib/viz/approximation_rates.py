@@ -59,7 +59,7 @@ def draw_function_and_network(ax, x, f_values, g_values, title=None, label="netw
     """The target f (thick grey) and a network's output g over x : (N,)."""
     ax.plot(x, f_values, color=COLORS["grey"], linewidth=4, alpha=0.6, label="target f(x)")
     ax.plot(x, g_values, color=COLORS["class0"], linewidth=1.5, label=label)
-    ax.set(xlabel="x")
+    ax.set(xlabel="x", ylabel="f(x) and g(x)")
     if title:
         ax.set_title(title, fontsize=10)
 
@@ -90,7 +90,7 @@ def approximation_explorer(max_units=128, n_points=2001):
     for ax, f, name in ((axes[0], smooth_function, "smooth f"), (axes[1], jump_function, "f with a jump")):
         ax.plot(x, f(x), color=COLORS["grey"], linewidth=4, alpha=0.6, label="target f(x)")
         (line,) = ax.plot(x, np.zeros_like(x), color=COLORS["class0"], linewidth=1.5, label="ReLU layer g(x)")
-        ax.set(xlabel="x", title=name, ylim=(-1.3, 2.3))
+        ax.set(xlabel="x", ylabel="f(x) and g(x)", title=name, ylim=(-1.3, 2.3))
         ax.legend(fontsize=8, loc="upper right")
         lines.append(line)
     W = 3 * widths + 1

@@ -79,12 +79,14 @@ def draw_variance_over_seeds(ax, curves, log=True, ylabel="variance", title=None
     ax.legend(fontsize=9)
 
 
-def draw_training_loss_over_seeds(ax, curves, chance=None, title=None):
+def draw_training_loss_over_seeds(ax, curves, chance=None, title=None, legend_outside=False):
     """Training loss per epoch: for each network the mean over seeds, a band from the lowest to the highest seed.
 
     curves : dict of str -> array_like, shape (n_seeds, epochs) (one row per seed, loss after epochs 1, 2, ...)
     chance : float or None
         A dashed line at this loss (e.g. ln 10, the loss of predicting 1/10 for every class).
+    legend_outside : bool
+        Put the legend to the right of the axes (for many curves, which it would otherwise cover).
     """
     if not curves:
         raise ValueError("curves is empty: give at least one network's losses.")
@@ -104,4 +106,7 @@ def draw_training_loss_over_seeds(ax, curves, chance=None, title=None):
     ax.set(xlabel="epoch", ylabel="training loss (bands: min to max over seeds)")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=9)
+    if legend_outside:
+        ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    else:
+        ax.legend(fontsize=9)

@@ -105,6 +105,9 @@ def dropout_small_multiples(image, p_values=(0.0, 0.2, 0.5, 0.8, 1.0), seed=0):
 def dropout_explorer(image, p_drop=0.5, seed=0):
     """Sliders for p_drop and the mask seed; one mask's output and the mean over 500 masks follow.
 
+    One fixed colour scale, 0 to 5x the image's maximum (p = 0.8's kept units), with a colour bar
+    as in the static twin ``dropout_small_multiples``.
+
     Returns
     -------
     ipywidgets.VBox
@@ -118,11 +121,13 @@ def dropout_explorer(image, p_drop=0.5, seed=0):
                                    continuous_update=False)
     seed_slider = widgets.IntSlider(value=seed, min=0, max=50, description="mask seed", continuous_update=False)
     figure = new_figure(figsize=(6.4, 3.4))
-    ax_one, ax_average = figure.subplots(1, 2, gridspec_kw={"left": 0.02, "right": 0.98, "bottom": 0.03,
+    ax_one, ax_average = figure.subplots(1, 2, gridspec_kw={"left": 0.02, "right": 0.84, "bottom": 0.03,
                                                             "top": 0.84, "wspace": 0.08})
     vmax = float(np.max(image)) / (1 - 0.8)  # the scale of p = 0.8's kept units; above that they saturate
     one_image = ax_one.imshow(np.zeros_like(image), cmap="Greys", vmin=0, vmax=vmax)
     average_image = ax_average.imshow(np.zeros_like(image), cmap="Greys", vmin=0, vmax=vmax)
+    # the colour scale is fixed, so the colour bar is drawn once (in the cached background)
+    figure.colorbar(one_image, cax=figure.add_axes([0.87, 0.08, 0.025, 0.72]), label="unit output")
     for ax in (ax_one, ax_average):
         ax.set_xticks([]), ax.set_yticks([])
     ax_average.set_title(f"average of {_N_AVERAGE} masks", fontsize=11)
@@ -143,7 +148,7 @@ def dropout_explorer(image, p_drop=0.5, seed=0):
 
 
 def draw_p_sweep(ax, p_values, train, test, ylabel="accuracy", title=None):
-    """Train and test scores against p_drop: mean over seeds with a ±1 standard deviation bar.
+    """Train and test scores against p_drop: mean over seeds with a ±1 standard deviation bar (said in the legend).
 
     train, test : array_like, shape (len(p_values), n_seeds)
     """
@@ -153,7 +158,7 @@ def draw_p_sweep(ax, p_values, train, test, ylabel="accuracy", title=None):
         if scores.shape[0] != p_values.size:
             raise ValueError(f"scores must have one row per p value ({p_values.size}), got shape {scores.shape}.")
         ax.errorbar(p_values, scores.mean(axis=1), yerr=scores.std(axis=1, ddof=1), color=colour, marker="o",
-                    capsize=3, label=label)
+                    capsize=3, label=f"{label}: mean ± 1 sd over {scores.shape[1]} seeds")
     ax.set(xlabel="drop probability p_drop", ylabel=ylabel)
     if title:
         ax.set_title(title)

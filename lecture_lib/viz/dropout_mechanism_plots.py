@@ -9,6 +9,7 @@ dot). ``draw_variance_shift``: per unit, the batch-norm input's variance
 with dropout on against off (and batch norm's running variance), and the
 variance of batch norm's normalised output at inference. matplotlib is
 imported lazily by the callers' figures (these functions draw on given axes).
+Training points are green, as "train" is in the chapter's other figures (orange there means test).
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def draw_curve_fits(ax, x_grid, truth, curves, x_train, y_train, title=None):
     colours = (COLORS["line"], COLORS["class0"], COLORS["class1"], COLORS["highlight"])
     for (label, values), colour in zip(curves.items(), colours):
         ax.plot(x_grid, _curve(values, label, x_grid.size), color=colour, label=label)
-    ax.scatter(np.ravel(x_train), np.ravel(y_train), color=COLORS["test"], zorder=3, s=25, label="training points")
+    ax.scatter(np.ravel(x_train), np.ravel(y_train), color=COLORS["train"], zorder=3, s=25, label="training points")
     ax.set(xlabel="input x", ylabel="output ŷ")
     if title:
         ax.set_title(title)
@@ -69,7 +70,7 @@ def draw_mc_spread(ax, x_grid, samples, x_train, y_train, truth=None, title=None
     ax.plot(x_grid, mean, color=COLORS["class0"], label=f"mean of {len(samples)} masks")
     ax.fill_between(x_grid, mean - spread, mean + spread, color=COLORS["class0"], alpha=0.25, linewidth=0,
                     label=f"±1 standard deviation over the {len(samples)} masks")
-    ax.scatter(x_train, np.ravel(y_train), color=COLORS["test"], zorder=3, s=25, label="training points")
+    ax.scatter(x_train, np.ravel(y_train), color=COLORS["train"], zorder=3, s=25, label="training points")
     ax.set(xlabel="input x", ylabel="output ŷ")
     if title:
         ax.set_title(title)

@@ -4,10 +4,14 @@ The traces are precomputed by ``topics.deep_training.skip_traces`` (a
 dict (depth, branch_scale) -> (norms, losses), and (depth, 'plain') for the
 plain network of the same depth); a slider move only looks one up and
 redraws. Left: log10 ||dE/dW|| per layer and step (as
-``deep_training_plots.draw_gradient_norm_map``); right: the mini-batch
+``deep_training_plots.draw_gradient_norm_map``; the top row is the
+output layer); right: the mini-batch
 training loss per step of the residual network and of the plain one.
 ``skip_connection_small_multiples`` is the static twin (one row per depth,
-one column per branch scale). matplotlib and ipywidgets are imported lazily.
+one column per branch scale). The branch scale multiplies the initial W2
+of every block's last layer, a linear Dense layer initialised as Keras's
+default (Glorot uniform, variance 1/64 for 64 units), so the titles say
+"x Glorot". matplotlib and ipywidgets are imported lazily.
 """
 from __future__ import annotations
 
@@ -66,13 +70,14 @@ def _status(losses):
 
 
 def _title(depth, scale, losses, plain_losses):
-    return (f"{depth} stages ({depth + 1} rows with the output layer), W2 starts at {scale:g} x He: {_status(losses)}"
+    return (f"{depth} stages ({depth + 1} rows with the output layer), W2 starts at {scale:g} x Glorot: {_status(losses)}"
             f"\nplain network of {depth} layers: {_status(plain_losses)}")
 
 
 def skip_connection_small_multiples(traces):
     """The widget's lesson as a static figure: the gradient map for every depth (rows) and branch scale (columns)."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     depths, scales = trace_grid(traces)
     vmin, vmax = _colour_range(traces)
@@ -86,7 +91,8 @@ def skip_connection_small_multiples(traces):
             image = ax.imshow(_log_norms(norms), origin="lower", aspect="auto", cmap=_cmap(), vmin=vmin, vmax=vmax,
                               extent=(0.5, norms.shape[0] + 0.5, 0.5, norms.shape[1] + 0.5))
             ax.grid(False)
-            name = "plain" if scale == "plain" else f"W2 at {scale:g} x He"
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # layers are whole numbers
+            name = "plain" if scale == "plain" else f"W2 at {scale:g} x Glorot"
             ax.set_title(f"{depth} stages, {name}\n{_status(losses)}", fontsize=8)
             if i == len(depths) - 1:
                 ax.set_xlabel("training step")
