@@ -71,6 +71,9 @@ def test_layer_histograms_titles_give_the_saturated_share():
     assert shares == [50.0, 0.0]
     assert axes[0, 0].get_title() == "layer 1: 50 % saturated" and "0 %" in axes[0, 1].get_title()
     assert axes[1, 0].get_xlabel().startswith("log10") and "net" in axes[0, 0].get_ylabel()
+    # layer 1 has one error term of four exactly 0: the drawn fractions sum to 3/4 and the note says 25 %
+    assert axes[1, 0].patches[0].get_data().values.sum() == pytest.approx(0.75)
+    assert [t.get_text() for t in axes[1, 0].texts] == ["25 % exactly 0\n(not drawn)"] and not axes[1, 1].texts
     fig2, axes2 = plt.subplots(2, 1, squeeze=False)
     draw_layer_histograms(axes2, g, eps, layers=(2,), error_range=(-6.0, 0.0))
     assert axes2[1, 0].patches[0].get_data().edges[0] == pytest.approx(-6.0)  # the common axis

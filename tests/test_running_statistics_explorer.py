@@ -6,8 +6,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lecture_lib.viz.running_statistics_explorer import (running_mean_trace, running_statistics_explorer,  # noqa: E402
-                                                         running_statistics_small_multiples)
+from lecture_lib.viz.running_statistics_explorer import (BATCH_SIZES, MOMENTA, running_mean_trace,  # noqa: E402
+                                                         running_statistics_explorer,
+                                                         running_statistics_small_multiples, trace_limits)
 from widget_tools import find_control  # noqa: E402
 
 H = np.random.default_rng(0).normal(3.0, 2.0, size=(500, 2))
@@ -48,3 +49,27 @@ def test_explorer_redraws_on_both_sliders():
     assert image.value != second
     with pytest.raises(ValueError, match="one of"):
         running_statistics_explorer(H, batch_size=5)
+
+
+def test_every_slider_setting_draws_its_trace_inside_the_fixed_y_range():
+    # the old range, the mean +- 1.5 standard deviations, left the trace of momentum 0.001 (which stays near its
+    # start 0) entirely below the axes: an empty picture
+    data = np.random.default_rng(1).normal(1.9, 0.75, size=(1438, 1))
+    low, high = trace_limits(data)
+    assert low <= 0.0 < data.mean() < high
+    for batch_size in (BATCH_SIZES[0], BATCH_SIZES[-1]):
+        for momentum in (MOMENTA[0], MOMENTA[-1]):
+            trace, _ = running_mean_trace(data, batch_size, momentum)
+            assert low <= trace.min() and trace.max() <= high, (batch_size, momentum, trace.min(), trace.max())
+    old_low = data.mean() - 1.5 * data.std()
+    assert running_mean_trace(data, 16, MOMENTA[0])[0].max() < old_low  # the defect this range mends
+
+
+def test_the_error_is_the_tail_mean_so_a_lucky_last_batch_cannot_hide_the_noise():
+    # momentum 0.99 follows single pairs of examples; its error must exceed that of a calm setting for every
+    # seed (the error after the last batch alone did not: a pair near the mean gave a tiny error)
+    for seed in range(10):
+        trace, noisy = running_mean_trace(H, 2, 0.99, n_batches=300, seed=seed)
+        _, calm = running_mean_trace(H, 256, 0.1, n_batches=300, seed=seed)
+        assert noisy > 3 * calm, (seed, noisy, calm)
+        assert noisy == pytest.approx(np.mean(np.abs(trace[-100:] - H[:, 0].mean())))

@@ -162,7 +162,8 @@ def draw_seed_sweep(ax, settings, results, key, xlabel, ylabel=None, log_x=False
 def draw_layer_histograms(axes, activations, errors, layers, activation="tanh", threshold=0.99, bins=40,
                           label=None, error_range=None):
     """One network's chosen hidden layers: top row the outputs g (saturated share in the title),
-    bottom row log10 |eps| of the error term eps = dE/dh.
+    bottom row log10 |eps| of the error term eps = dE/dh, as fractions of all error terms of the layer
+    (the share that is exactly 0 is written in the panel: a log axis has no place for it).
 
     axes : array of Axes, shape (2, len(layers))
     activations, errors : lists of ndarray (N, width), input side first
@@ -203,9 +204,14 @@ def draw_layer_histograms(axes, activations, errors, layers, activation="tanh", 
         top.set_title(f"layer {k}: {share:.0f} % saturated", fontsize=10)
         top.set_xlabel(f"g = {activation}(h)")
         eps = np.abs(np.asarray(errors[k - 1], dtype=float)).ravel()
-        eps = eps[eps > 0]
-        counts, _ = np.histogram(np.log10(eps), bins=e_edges)
+        zero_share = 100 * np.mean(eps == 0)
+        counts, _ = np.histogram(np.log10(eps[eps > 0]), bins=e_edges)
+        # fractions of ALL error terms: the exact zeros (a unit saturated to g = ±1 in floating point) have no
+        # place on a log axis, so they are counted in the panel's note instead of silently dropped
         bottom.stairs(counts / max(eps.size, 1), e_edges, fill=True, color=COLORS["test"], alpha=0.7)
+        if zero_share > 0:
+            bottom.text(0.02, 0.95, f"{zero_share:.0f} % exactly 0\n(not drawn)", transform=bottom.transAxes,
+                        ha="left", va="top", fontsize=8)
         bottom.set_xlabel("log10 |ε| (ε = ∂E/∂h)")
     axes[0, 0].set_ylabel(f"{label}\nfraction of g" if label else "fraction of g")
     axes[1, 0].set_ylabel(f"{label}\nfraction of ε" if label else "fraction of ε")

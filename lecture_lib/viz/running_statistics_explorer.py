@@ -5,7 +5,7 @@
 has a slider for the batch size and one for the momentum (PyTorch's
 convention: the weight of the new batch; the Keras value is shown beside it)
 and redraws the trace of one feature against the mean over all data, with
-the error after the last batch in the title. ``running_statistics_small_multiples``
+the mean error over the last third of the stream in the title. ``running_statistics_small_multiples``
 is its static twin: a grid of batch sizes x momenta. Every redraw computes
 300 batch statistics (milliseconds), nothing is trained. matplotlib and
 ipywidgets are imported lazily.
@@ -20,7 +20,7 @@ from .live_figure import LiveFigure, new_figure
 from .plotting import COLORS
 
 __all__ = ["running_mean_trace", "running_statistics_small_multiples", "running_statistics_explorer",
-           "BATCH_SIZES", "MOMENTA"]
+           "trace_limits", "BATCH_SIZES", "MOMENTA"]
 
 BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
 MOMENTA = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.5, 0.9, 0.99)  # PyTorch's: the weight of the new batch
@@ -39,7 +39,9 @@ def running_mean_trace(h, batch_size, momentum, n_batches=300, feature=0, seed=0
     Returns
     -------
     trace : ndarray, shape (n_batches,)
-    error : float, |m_run - mean of h over all N examples| of that feature after the last batch
+    error : float, the mean of |m_run - mean of h over all N examples| of that feature over the last third of
+        the batches (at least one). Not the error after the last batch alone: with a momentum near 1 the running
+        mean jumps with every batch, and a last batch that happens to land near the mean would hide that.
     """
     h = as_float_array(h, "h")
     if h.ndim != 2:
@@ -57,12 +59,27 @@ def running_mean_trace(h, batch_size, momentum, n_batches=300, feature=0, seed=0
     for step in range(len(trace)):
         layer.forward(column[rng.choice(len(h), batch_size, replace=False)])
         trace[step] = layer.running_mean[0]
-    return trace, float(abs(trace[-1] - column.mean()))
+    tail = trace[-max(1, len(trace) // 3):]
+    return trace, float(np.mean(np.abs(tail - column.mean())))
+
+
+def trace_limits(h, feature=0):
+    """The widget's fixed y range: the running mean's start 0 and the data's mean +- 2.5 standard deviations.
+
+    The running mean starts at 0 (PyTorch's initial running_mean), so a small momentum spends hundreds of
+    batches below the data's mean; a momentum near 1 with batches of 2 follows single pairs of examples.
+    The range is fixed (not rescaled per redraw) so that two settings can be compared by eye.
+    """
+    column = as_float_array(h, "h")[:, feature]
+    target, spread = float(column.mean()), float(column.std())
+    low, high = min(0.0, target - 2.5 * spread), max(0.0, target + 2.5 * spread)
+    margin = 0.04 * (high - low)
+    return low - margin, high + margin
 
 
 def _title(batch_size, momentum, error):
     return (f"batch size {batch_size}, momentum {momentum:g} (Keras: {1 - momentum:.3g})\n"
-            f"error of the running mean after the last batch: {error:.3f}")
+            f"mean error of the running mean over the last third of the batches: {error:.3f}")
 
 
 def running_statistics_small_multiples(h, batch_sizes=(4, 32, 256), momenta=(0.01, 0.1, 0.9), n_batches=300,
@@ -80,13 +97,14 @@ def running_statistics_small_multiples(h, batch_sizes=(4, 32, 256), momenta=(0.0
             ax = axes[i, j]
             ax.plot(np.arange(1, n_batches + 1), trace, color=COLORS["class0"], linewidth=1.2)
             ax.axhline(target, color=COLORS["line"], linestyle="dashed", linewidth=1)
-            ax.set_title(f"batch {batch_size}, momentum {momentum:g}: error {error:.3f}", fontsize=9)
+            ax.set_title(f"batch {batch_size}, momentum {momentum:g}: mean error {error:.3f}", fontsize=9)
             if i == len(batch_sizes) - 1:
                 ax.set_xlabel("training batch")
             if j == 0:
                 ax.set_ylabel(f"running mean, unit {feature}")
     fig.suptitle("Running mean (blue) against the mean over all data (dashed): small batches are noisy,"
-                 " a large momentum follows the noise, a small one is slow", fontsize=10)
+                 " a large momentum follows the noise, a small one is slow\n(error: mean |running mean - data mean|"
+                 f" over the last {max(1, n_batches // 3)} batches)", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -110,15 +128,14 @@ def running_statistics_explorer(h, batch_size=16, momentum=0.1, n_batches=300, f
     momentum_slider = widgets.SelectionSlider(options=list(MOMENTA), value=momentum, description="momentum",
                                               continuous_update=False)
     target = float(h[:, feature].mean())
-    spread = float(h[:, feature].std())
     figure = new_figure(figsize=(7.0, 3.6))
     ax = figure.add_axes((0.11, 0.15, 0.86, 0.68))
     ax.axhline(target, color=COLORS["line"], linestyle="dashed", linewidth=1, label="mean over all data")
     line, = ax.plot(np.arange(1, n_batches + 1), np.full(n_batches, target), color=COLORS["class0"],
                     label="running mean")
-    ax.set(xlim=(0, n_batches + 1), ylim=(target - 1.5 * spread, target + 1.5 * spread),
+    ax.set(xlim=(0, n_batches + 1), ylim=trace_limits(h, feature),
            xlabel="training batch", ylabel=f"running mean of unit {feature}")
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="upper right", ncol=2, fontsize=9)
     title = ax.set_title("", fontsize=10)
     live = LiveFigure(figure, [line, title])
 
