@@ -228,3 +228,29 @@ def test_run_cases_tells_apart_mistakes_that_coincide_on_one_case_by_the_other_c
     result = core.check_array_cases(CheckRun("test.identity", lambda x: x * x), cases, lambda x: x + 0.0, mistakes,
                                     "the answer", "not x")
     assert result.hints == ["squared"], result
+
+
+def _check_with_call_hints(function):
+    cases = [Case({"x": np.array([2.0])}, "x = 2")]
+
+    def judge(case, value, expected):
+        return (None, None) if np.allclose(value, expected) else ("not x + 1", value)
+
+    def call_hints(run):
+        return [("endless", "the loop never ends")] if run.timed_out else [("raised", "it raised")]
+
+    return core.run_cases(CheckRun("test.call_hints", function, time_limit=0.5), cases, lambda x: x + 1.0, [], judge,
+                          call_hints=call_hints)
+
+
+def test_run_cases_hints_at_a_call_that_failed_before_answering_and_only_then():
+    result = _check_with_call_hints(endless)
+    assert result.status == core.FAILED and result.hints == ["endless"] and "the loop never ends" in repr(result)
+    result = _check_with_call_hints(lambda x: 1 / 0)
+    assert result.hints == ["raised"] and "ZeroDivisionError" in repr(result)
+    assert _check_with_call_hints(lambda x: x + 1.0).passed
+    wrong = _check_with_call_hints(lambda x: x + 2.0)
+    assert not wrong.passed and wrong.hints == []
+    def stub(x):
+        raise NotImplementedError
+    assert _check_with_call_hints(stub).status == core.NOT_ATTEMPTED and _check_with_call_hints(stub).hints == []

@@ -410,7 +410,7 @@ def _holds(value, kinds, depth=0) -> bool:
 
 
 def run_cases(run, cases, reference, mistakes, judge, same=same_answer, answer=None, extra_hints=None,
-              first_hint_only=False):
+              first_hint_only=False, call_hints=None):
     """The one case loop of every check: an exercise is its cases, its reference, its mistakes and a judge.
 
     For each case: call the learner's function (all cases prefetched in one isolated child, the first case
@@ -436,6 +436,9 @@ def run_cases(run, cases, reference, mistakes, judge, same=same_answer, answer=N
     extra_hints : callable(case, value) -> list of (hint id, text), for a failure no mistake explains
     first_hint_only : bool
         Keep only the first of the best-supported mistakes (exercises whose mistakes overlap).
+    call_hints : callable(run) -> list of (hint id, text), optional
+        Hints for a call that failed before it answered (an exception, the time limit: ``run.feedback`` and
+        ``run.timed_out`` say which), e.g. "the loop must also end after max_epochs" for a time-out.
 
     Returns
     -------
@@ -446,6 +449,9 @@ def run_cases(run, cases, reference, mistakes, judge, same=same_answer, answer=N
     for case in cases:
         outcome = run.call(case)
         if outcome is None:
+            if call_hints is not None and run.stopped and run._status == FAILED:
+                for hint_id, text in call_hints(run):
+                    run.add_hint(hint_id, text)
             break
         expected = reference(**case.kwargs)
         compare = same(case) if getattr(same, "per_case", False) else same
