@@ -165,9 +165,10 @@ RENAMED_PARAMETER = "renamed_parameter"
 class CheckRun:
     """Collects the outcome of every case of one check and builds the :class:`CheckResult`.
 
-    A check's cases go through one loop, :func:`run_cases` (:func:`check_array_cases` and
-    :func:`check_tuple_cases` for an answer that is one array or a tuple of parts); spelled out, as
-    the checks not yet moved onto it still write it::
+    Every check's cases go through one loop, :func:`run_cases` (:func:`check_array_cases` and
+    :func:`check_tuple_cases` for an answer that is one array or a tuple of parts); what it does,
+    spelled out (a new check uses :func:`run_cases`, with a :class:`Verdict` where a judge must say
+    more than ``(problem, compared)``)::
 
         run = CheckRun("ch01.gate_weights", function, time_limit, n_cases=len(cases))
         run.prefetch(cases)                   # all cases in one isolated child process
