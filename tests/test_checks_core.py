@@ -262,7 +262,7 @@ def _check_two_steps(function):
     step_mistakes = [[core.Mistake("minus", "step 1 adds 1", lambda x: x - 1.0)],
                      [core.Mistake("halved", "step 2 doubles", lambda x: (x + 1.0) / 2)]]
 
-    def judge(outcome, case, expected):
+    def judge(case, outcome, expected):  # with_outcome: the whole Outcome, its printed output too
         value = outcome.value
         if not (isinstance(value, tuple) and len(value) == 2):
             return core.Verdict("Expected a tuple (step 1, step 2).", show_returned=False)
@@ -277,8 +277,7 @@ def _check_two_steps(function):
                             same=lambda a, b: np.allclose(a, b), answer=lambda v, i=wrong: v[i])
 
     return core.run_cases(CheckRun("test.two_steps", function), cases,
-                          lambda x: (x + 1.0, 2 * (x + 1.0)), [], lambda case, outcome, expected: judge(
-                              outcome, case, expected), with_outcome=True)
+                          lambda x: (x + 1.0, 2 * (x + 1.0)), [], judge, with_outcome=True)
 
 
 def test_run_cases_verdicts_choose_their_mistakes_and_what_is_shown():
