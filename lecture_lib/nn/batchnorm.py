@@ -47,6 +47,7 @@ import numpy as np
 
 from .._validate import as_scalar, check_choice, check_positive
 from .layers import Layer
+from .normalising import normalise_backward, normalise_forward
 
 __all__ = ["BatchNorm", "MOMENTUM_CONVENTIONS", "update_running"]
 
@@ -174,6 +175,7 @@ class BatchNorm(Layer):
         """out = gamma * u + beta, u from the batch's statistics (training) or the running ones (inference)."""
         n = x.shape[0]
         u = self._output_array("u", x.shape, buffered)
+        out = self._output_array("out", x.shape, buffered)
         if self.training:
             if n < 2:
                 raise ValueError(
@@ -182,10 +184,9 @@ class BatchNorm(Layer):
                     " examples (in fit, also the last batch: choose batch_size so that N % batch_size != 1),"
                     " or call eval() to use the running statistics."
                 )
-            mean = x.mean(axis=0)
-            np.subtract(x, mean, out=u)
-            # biased (1/N), for the normalisation as in every framework; sum of squares per column
-            var = np.einsum("n...,n...->...", u, u) / n
+            mean, var, sigma = normalise_forward(x, 0, self.eps, self.params["gamma"], self.params["beta"], u,
+                                                 out)
+            mean, var, sigma = mean[0], var[0], sigma[0]  # (1, ...) -> (...): one statistic per unit
             self.batch_mean, self.batch_var = mean, var
             stored_var = var * (n / (n - 1)) if self.unbiased_running_var else var
             # the new running statistics are new arrays (a caller may keep the old ones)
@@ -195,35 +196,13 @@ class BatchNorm(Layer):
                                               self.n_batches_seen).astype(self.dtype, copy=False)
             self.n_batches_seen += 1
         else:
-            var = self.running_var
-            np.subtract(x, self.running_mean, out=u)
-        sigma = np.sqrt(var + self.eps)
-        u /= sigma
-        out = self._output_array("out", x.shape, buffered)
-        np.multiply(u, self.params["gamma"], out=out)
-        out += self.params["beta"]
+            _, _, sigma = normalise_forward(x, 0, self.eps, self.params["gamma"], self.params["beta"], u, out,
+                                            statistics=(self.running_mean, self.running_var))
         self._u, self._sigma, self._g = u, sigma, out
         self._forward_was_training = self.training
         return out
 
     def _backward(self, dout, need_dx=True, buffered=True):
         """dgamma, dbeta into the gradient arrays; dx through the batch statistics (training) or not."""
-        u, sigma = self._u, self._sigma
-        self.grads["gamma"][...] = np.einsum("n...,n...->...", dout, u)
-        np.sum(dout, axis=0, out=self.grads["beta"])
-        if not need_dx:
-            return None
-        du = dout
-        du *= self.params["gamma"]  # dout is ours to overwrite
-        if not self._forward_was_training:
-            du /= sigma
-            return du
-        n = dout.shape[0]
-        sum_du = du.sum(axis=0)
-        sum_du_u = np.einsum("n...,n...->...", du, u)
-        # dx = (N du - sum du - u sum(du u)) / (N sigma), written over du
-        du *= n
-        du -= sum_du
-        du -= u * sum_du_u
-        du /= n * sigma
-        return du
+        return normalise_backward(dout, 0, self._u, self._sigma, self.params["gamma"], self.grads, need_dx,
+                                  through_statistics=self._forward_was_training)

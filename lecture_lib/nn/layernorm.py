@@ -37,6 +37,7 @@ import numpy as np
 
 from .._validate import check_positive
 from .layers import Layer
+from .normalising import normalise_backward, normalise_forward
 
 __all__ = ["LayerNorm"]
 
@@ -89,33 +90,12 @@ class LayerNorm(Layer):
 
     def _forward(self, x, buffered=True):
         """out = gamma * h_hat + beta with each row's own mean and variance."""
-        d = x.shape[1]
         u = self._output_array("u", x.shape, buffered)
-        np.subtract(x, x.mean(axis=1, keepdims=True), out=u)
-        var = np.einsum("nd,nd->n", u, u)[:, None] / d  # biased (1/D), as in both frameworks
-        sigma = np.sqrt(var + self.eps)
-        u /= sigma
         out = self._output_array("out", x.shape, buffered)
-        np.multiply(u, self.params["gamma"], out=out)
-        out += self.params["beta"]
+        _, _, sigma = normalise_forward(x, -1, self.eps, self.params["gamma"], self.params["beta"], u, out)
         self._u, self._sigma, self._g = u, sigma, out
         return out
 
     def _backward(self, dout, need_dx=True, buffered=True):
         """dgamma, dbeta into the gradient arrays; dx through each row's mean and variance."""
-        u, sigma = self._u, self._sigma
-        self.grads["gamma"][...] = np.einsum("nd,nd->d", dout, u)
-        np.sum(dout, axis=0, out=self.grads["beta"])
-        if not need_dx:
-            return None
-        du = dout
-        du *= self.params["gamma"]  # dout is ours to overwrite
-        d = du.shape[1]
-        sum_du = du.sum(axis=1, keepdims=True)
-        sum_du_u = np.einsum("nd,nd->n", du, u)[:, None]
-        # dx = (D du - sum du - u sum(du u)) / (D sigma), per row, written over du
-        du *= d
-        du -= sum_du
-        du -= u * sum_du_u
-        du /= d * sigma
-        return du
+        return normalise_backward(dout, -1, self._u, self._sigma, self.params["gamma"], self.grads, need_dx)
