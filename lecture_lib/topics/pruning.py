@@ -392,20 +392,9 @@ class SeedBatchMLP:
                                               second.params["b"])]
             best_loss, best_epoch = val_loss[0].copy(), np.zeros(self.S, dtype=int)
         self._apply_masks()
-        # Adam on the surviving weights only: a compact copy of each layer's alive entries of W and of their
-        # gradients, written back after every step. Pruned weights get no step and stay exactly 0. Per alive
-        # weight the arithmetic is the dense step's (element-wise, no reduction), so the results are bitwise
-        # those of "mask the gradient, step every weight, mask again"; in sparse rounds it is much less work.
-        alive = [np.flatnonzero(mask) for mask in (self.mask1, self.mask2)]
-        flat = [layer.params["W"].reshape(-1) for layer in model.layers]     # views (the arrays are contiguous)
-        compact = [w[where] for w, where in zip(flat, alive)]
-        compact_grads = [np.empty_like(w) for w in compact]
-        # (parameter, gradient) pairs of matching shape and dtype, checked here once: the optimiser's ``_apply``
-        # (what ``Sequential.fit`` calls per batch) skips the per-step validation of ``step``
-        pairs = [(compact[0], compact_grads[0]), (first.params["b"], first.grads["b"]),
-                 (compact[1], compact_grads[1]), (second.params["b"], second.grads["b"])]
-        for p, g in pairs:
-            assert p.shape == g.shape and p.dtype == g.dtype
+        # Adam on the surviving weights only: pruned weights get no step (also none from Adam's momentum) and
+        # stay exactly 0; bitwise the loop "mask the gradient, step every weight, mask again", with less work
+        pruned = model.optimizer.masked(model.params, [{"W": self.mask1}, {"W": self.mask2}])
         for epoch in range(1, check_int_at_least(epochs, "epochs", 0) + 1):
             order = rng.permutation(x.shape[0])
             correct = np.zeros(self.S)
@@ -414,11 +403,7 @@ class SeedBatchMLP:
                 y_hat = model.forward(x[idx])
                 correct += np.sum(y_hat.reshape(len(idx), self.S, self.C).argmax(axis=2) == labels[idx, None], axis=0)
                 model.backward(y_wide[idx], y_hat)
-                for layer, where, g in zip(model.layers, alive, compact_grads):
-                    np.take(layer.grads["W"], where, out=g, mode="clip")   # the surviving weights' gradients only
-                model.optimizer._apply(pairs)
-                for w, where, survivors in zip(flat, alive, compact):
-                    w[where] = survivors                     # pruned entries are never written: they stay 0
+                pruned.step(model.grads)
                 step += 1
                 if step == snapshot_step:
                     snapshot = self.weights()
