@@ -24,11 +24,15 @@ def _problem(dtype, seed=0):
     return params, mask, grads
 
 
+def _copy(arrays):
+    return {key: value.copy() for key, value in arrays.items()}
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", list(OPTIMISERS))
 def test_masked_steps_are_bitwise_the_full_step_on_the_masked_gradient_masked_again(name, dtype):
     params, mask, grads = _problem(dtype)
-    fast, slow = {k: v.copy() for k, v in params.items()}, {k: v.copy() for k, v in params.items()}
+    fast, slow = _copy(params), _copy(params)
     fast_opt, slow_opt = OPTIMISERS[name](), OPTIMISERS[name]()
     for p in (fast, slow):                         # dense steps first: momentum / moments for every weight
         opt = fast_opt if p is fast else slow_opt
@@ -38,7 +42,7 @@ def test_masked_steps_are_bitwise_the_full_step_on_the_masked_gradient_masked_ag
     slow["W"] *= mask
     pruned = fast_opt.masked(fast, {"W": mask})
     for g in grads[2:]:
-        kept = {k: v.copy() for k, v in g.items()}
+        kept = _copy(g)
         pruned.step(g)
         assert all(np.array_equal(g[k], kept[k]) for k in g)       # grads are not modified
         slow_opt.step(slow, {"W": g["W"] * mask, "b": g["b"]})
@@ -53,7 +57,7 @@ def test_masked_steps_are_bitwise_the_full_step_on_the_masked_gradient_masked_ag
 
 def test_pruned_entries_are_never_written_while_a_plain_step_with_the_masked_gradient_moves_them():
     params, mask, grads = _problem("float64", seed=1)
-    plain, masked = {k: v.copy() for k, v in params.items()}, {k: v.copy() for k, v in params.items()}
+    plain, masked = _copy(params), _copy(params)
     plain_opt, masked_opt = Adam(eta=0.01), Adam(eta=0.01)
     for g in grads[:2]:
         plain_opt.step(plain, g)

@@ -47,7 +47,7 @@ import numpy as np
 
 from .._validate import as_scalar, check_choice, check_positive
 from .layers import Layer
-from .normalising import normalise_backward, normalise_forward
+from .normalising import normalise_backward, normalise_forward, scale_and_shift
 
 __all__ = ["BatchNorm", "MOMENTUM_CONVENTIONS", "update_running"]
 
@@ -161,8 +161,7 @@ class BatchNorm(Layer):
         if self.dtype is None:
             self.dtype = np.dtype(np.float64)
         shape = self.input_shape
-        self.params = {"gamma": np.ones(shape, dtype=self.dtype), "beta": np.zeros(shape, dtype=self.dtype)}
-        self.grads = {key: np.zeros_like(p) for key, p in self.params.items()}
+        self.params, self.grads = scale_and_shift(shape, self.dtype)
         self.running_mean = np.zeros(shape, dtype=self.dtype)
         self.running_var = np.ones(shape, dtype=self.dtype)
         self.n_batches_seen = 0

@@ -37,7 +37,7 @@ import numpy as np
 
 from .._validate import check_positive
 from .layers import Layer
-from .normalising import normalise_backward, normalise_forward
+from .normalising import normalise_backward, normalise_forward, scale_and_shift
 
 __all__ = ["LayerNorm"]
 
@@ -80,9 +80,7 @@ class LayerNorm(Layer):
                              " variance is 0 and every normalised value 0.")
         if self.dtype is None:
             self.dtype = np.dtype(np.float64)
-        self.params = {"gamma": np.ones(self.input_shape, dtype=self.dtype),
-                       "beta": np.zeros(self.input_shape, dtype=self.dtype)}
-        self.grads = {key: np.zeros_like(p) for key, p in self.params.items()}
+        self.params, self.grads = scale_and_shift(self.input_shape, self.dtype)
 
     def forward(self, x):
         """Check the batch x : (N, D) and return gamma * h_hat + beta (a new array; float64 outside a model)."""

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["normalise_backward", "normalise_forward"]
+__all__ = ["normalise_backward", "normalise_forward", "scale_and_shift"]
 
 
 def _sum_of_products(a, b, axis, keepdims=False):
@@ -41,6 +41,12 @@ def _sum_of_products(a, b, axis, keepdims=False):
     kept = letters.replace(letters[axis], "")
     result = np.einsum(f"{letters},{letters}->{kept}", a, b)
     return np.expand_dims(result, axis) if keepdims else result
+
+
+def scale_and_shift(shape, dtype):
+    """gamma = 1 and beta = 0 of ``shape`` (the start: out = h_hat) and their gradient arrays: (params, grads)."""
+    params = {"gamma": np.ones(shape, dtype=dtype), "beta": np.zeros(shape, dtype=dtype)}
+    return params, {key: np.zeros_like(p) for key, p in params.items()}
 
 
 def normalise_forward(x, axis, eps, gamma, beta, h_hat, out, statistics=None):
