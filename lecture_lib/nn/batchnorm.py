@@ -1,14 +1,17 @@
 """Batch normalisation (chapter 09; the lecture's supplement).
 
 For a mini-batch of N examples and each feature (column) separately, in
-the slides' notation:
+the series' notation (code: ``batch_mean`` = h_bar, ``batch_var`` =
+sigma_B^2, ``eps`` = kappa):
 
-    m = (1/N) sum_n h_n                         mini-batch mean
-    v = (1/N) sum_n (h_n - m)^2                 mini-batch variance (biased: 1/N)
-    u = (h - m) / sqrt(v + eps)                 normalised input
-    out = gamma * u + beta                      gamma, beta learned
+    h_bar     = (1/N) sum_n h_n                      mini-batch mean
+    sigma_B^2 = (1/N) sum_n (h_n - h_bar)^2          mini-batch variance (biased: 1/N)
+    h_hat     = (h - h_bar) / sqrt(sigma_B^2 + kappa)    normalised input
+    out       = gamma * h_hat + beta                 gamma, beta learned
 
-With gamma = sqrt(v + eps) and beta = m the layer gives back its input
+The computation is ``normalising.normalise_forward`` along axis 0 (layer
+norm runs the same along the units). With gamma = sqrt(sigma_B^2 + kappa)
+and beta = h_bar the layer gives back its input
 (the network loses nothing by normalising). In inference the batch
 statistics are replaced by running averages collected in training, so an
 example's output no longer depends on the other examples of its batch.
@@ -29,7 +32,7 @@ that follow almost only the last batch, as noisy as the batch statistics.
 
 Which variance is stored: the normalisation always divides by the biased
 batch variance (1/N), as PyTorch, Keras and the paper do. For the running
-variance PyTorch stores the UNBIASED one, v * N/(N - 1); Keras stores the
+variance PyTorch stores the UNBIASED one, sigma_B^2 * N/(N - 1); Keras stores the
 biased one. ``unbiased_running_var`` follows the chosen convention by
 default (True for 'pytorch' and 'average', False for 'keras') and can be set.
 
@@ -96,7 +99,7 @@ class BatchNorm(Layer):
         Added to the variance before the square root (PyTorch's default 1e-5;
         Keras's is 1e-3).
     unbiased_running_var : bool, optional
-        Store v * N/(N - 1) (True) or v (False) in ``running_var``. Default:
+        Store sigma_B^2 * N/(N - 1) (True) or sigma_B^2 (False) in ``running_var``. Default:
         False for 'keras', True otherwise.
     dtype, name : see ``Layer``.
 
@@ -108,20 +111,20 @@ class BatchNorm(Layer):
         Start at 0 and 1 (as in both frameworks); updated by every forward
         pass in training mode, used in inference.
     batch_mean, batch_var : ndarray or None
-        m and the biased v of the last training batch.
+        h_bar and the biased sigma_B^2 of the last training batch.
     n_batches_seen : int
         Training forward passes so far.
 
     Notes
     -----
     Backward in training mode (the mean and the variance depend on every
-    example, so each dx_n collects three paths), with du = dout * gamma and
-    sigma = sqrt(v + eps):
+    example, so each dx_n collects three paths; ``normalising.normalise_backward``),
+    with dh_hat = dout * gamma and sigma = sqrt(sigma_B^2 + kappa):
 
-        dx = (1 / (N sigma)) * (N du - sum_n du - u * sum_n (du * u))
-        dgamma = sum_n dout * u,  dbeta = sum_n dout
+        dx = (1 / (N sigma)) * (N dh_hat - sum_n dh_hat - h_hat * sum_n (dh_hat * h_hat))
+        dgamma = sum_n dout * h_hat,  dbeta = sum_n dout
 
-    In inference m and v are constants: dx = dout * gamma / sqrt(running_var + eps).
+    In inference the statistics are constants: dx = dout * gamma / sqrt(running_var + kappa).
     Gradients are overwritten (written into the same arrays each time).
     """
 
@@ -167,11 +170,11 @@ class BatchNorm(Layer):
         self.n_batches_seen = 0
 
     def forward(self, x):
-        """Check the batch x : (N, D) and return gamma * u + beta (a new array; float64 outside a model)."""
+        """Check the batch x : (N, D) and return gamma * h_hat + beta (a new array; float64 outside a model)."""
         return self._forward(self._prepare(x, default_dtype=np.float64), buffered=False)
 
     def _forward(self, x, buffered=True):
-        """out = gamma * u + beta, u from the batch's statistics (training) or the running ones (inference)."""
+        """out = gamma * h_hat + beta, h_hat from the batch's statistics (training) or the running ones (inference)."""
         n = x.shape[0]
         u = self._output_array("u", x.shape, buffered)
         out = self._output_array("out", x.shape, buffered)

@@ -22,6 +22,9 @@ The frameworks, by their formulas (no framework is imported here):
 * Keras ``layers.LayerNormalization(axis=-1, epsilon=1e-3)``: the same
   formula with kappa = ``epsilon`` = 1e-3 (pass ``eps=1e-3`` to match).
 
+The computation is ``normalising.normalise_forward`` / ``normalise_backward``
+along the last axis (batch norm runs the same along the batch).
+
 Backward (one row; the mean and the variance depend on every unit of the
 row, so each dx_nj collects three paths, as batch norm's dx does over the
 batch), with dh_hat = dout * gamma and sigma_n = sqrt(sigma_n^2 + kappa):
