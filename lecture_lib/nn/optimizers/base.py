@@ -264,7 +264,9 @@ class Optimizer:
         """Update each already validated (param, grad) pair in place; grad has param's shape and dtype.
 
         ``step`` validates and then calls this; ``Sequential.fit`` validates
-        its parameter list once per fit and calls it for every batch.
+        its parameter list once per fit and calls it for every batch; a
+        ``MaskedStep`` steps its compact copies through it. The engine's own:
+        code outside ``nn`` calls ``step`` or ``masked``.
         """
         self.learning_rate = self._eta_at(self.iterations)
         states = []
