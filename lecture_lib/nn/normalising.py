@@ -21,9 +21,9 @@ dx collects three paths,
 and with fixed statistics (batch norm's inference) dx = dh_hat / sigma.
 
 Shapes: x, h_hat, out, dout, dx : (N, D) (batch norm also (N, ...));
-gamma, beta : x.shape[1:] (one per unit); the statistics h_bar, sigma^2 and
-sigma keep the normalised axis with length 1, so they broadcast against x:
-(1, D) over the batch, (N, 1) over the units.
+gamma, beta : x.shape[1:] (one per unit); the input's own statistics h_bar,
+sigma^2 and sigma keep the normalised axis with length 1, so they broadcast
+against x: (1, D) over the batch, (N, 1) over the units.
 
 Every sum is the same NumPy call in both layers (``np.einsum`` for sums of
 products), so the results do not depend on which layer calls them.
