@@ -1656,3 +1656,49 @@ def test_renamed_parameters_get_the_keep_the_names_hint(exercise):
     result = public(exercise, renamed)
     assert result.status == FAILED and "renamed_parameter" in result.hints, result
     assert "keep the parameter names" in repr(result)
+
+
+# --- an answer that keeps state between calls; a namedtuple in place of a tuple -----------------------------
+
+def _counting_repeats(right):
+    """``right`` with a memory of its inputs: an input it has seen before gets its answer shifted by 1 (arrays and
+    numbers; a classic counter or mutable default argument)."""
+    seen = []
+
+    def key(value):
+        if isinstance(value, np.ndarray):
+            return ("array", value.shape, value.dtype.str, value.tobytes())
+        if isinstance(value, (list, tuple)):
+            return tuple(key(item) for item in value)
+        if isinstance(value, np.random.Generator):
+            return repr(value.bit_generator.state)
+        return getattr(value, "__qualname__", type(value).__name__) if callable(value) else repr(value)
+
+    def answer(**kwargs):
+        value = right(**kwargs)
+        this = tuple(sorted((name, key(item)) for name, item in kwargs.items()))
+        repeated = this in seen
+        seen.append(this)
+        return _map_answer(value, lambda a: a + 1, lambda v: v + 1, lambda e: e + 1) if repeated else value
+    return answer
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_answer_that_keeps_state_between_calls_fails_publicly(exercise):
+    """Every check repeats its first case after the others: a function whose answer depends on earlier calls fails."""
+    result = public(exercise, _counting_repeats(solution(exercise)))
+    assert result.status == FAILED and "keeps_state" in result.hints, result
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_tuple_answer_as_a_namedtuple_passes(exercise):
+    """A namedtuple is a tuple for every check (one contract, README)."""
+    from collections import namedtuple
+    right = solution(exercise)
+
+    def answer(*args, **kwargs):
+        value = right(*args, **kwargs)
+        if type(value) is not tuple:
+            return value
+        return namedtuple("Answer", [f"part{i}" for i in range(len(value))])(*value)
+    assert public(exercise, answer).status == PASSED

@@ -228,3 +228,69 @@ def test_run_cases_tells_apart_mistakes_that_coincide_on_one_case_by_the_other_c
     result = core.check_array_cases(CheckRun("test.identity", lambda x: x * x), cases, lambda x: x + 0.0, mistakes,
                                     "the answer", "not x")
     assert result.hints == ["squared"], result
+
+
+def _check_with_call_hints(function):
+    cases = [Case({"x": np.array([2.0])}, "x = 2")]
+
+    def judge(case, value, expected):
+        return (None, None) if np.allclose(value, expected) else ("not x + 1", value)
+
+    def call_hints(run):
+        return [("endless", "the loop never ends")] if run.timed_out else [("raised", "it raised")]
+
+    return core.run_cases(CheckRun("test.call_hints", function, time_limit=0.5), cases, lambda x: x + 1.0, [], judge,
+                          call_hints=call_hints)
+
+
+def test_run_cases_hints_at_a_call_that_failed_before_answering_and_only_then():
+    result = _check_with_call_hints(endless)
+    assert result.status == core.FAILED and result.hints == ["endless"] and "the loop never ends" in repr(result)
+    result = _check_with_call_hints(lambda x: 1 / 0)
+    assert result.hints == ["raised"] and "ZeroDivisionError" in repr(result)
+    assert _check_with_call_hints(lambda x: x + 1.0).passed
+    wrong = _check_with_call_hints(lambda x: x + 2.0)
+    assert not wrong.passed and wrong.hints == []
+    def stub(x):
+        raise NotImplementedError
+    assert _check_with_call_hints(stub).status == core.NOT_ATTEMPTED and _check_with_call_hints(stub).hints == []
+
+
+def _check_two_steps(function):
+    """A derivation of two steps (x + 1, then 2 (x + 1)): a judge that looks among the wrong step's own mistakes."""
+    cases = [Case({"x": np.array([2.0])}, "x = 2"), Case({"x": np.array([-1.5, 4.0])}, "two entries")]
+    step_mistakes = [[core.Mistake("minus", "step 1 adds 1", lambda x: x - 1.0)],
+                     [core.Mistake("halved", "step 2 doubles", lambda x: (x + 1.0) / 2)]]
+
+    def judge(case, outcome, expected):  # with_outcome: the whole Outcome, its printed output too
+        value = outcome.value
+        if not (isinstance(value, tuple) and len(value) == 2):
+            return core.Verdict("Expected a tuple (step 1, step 2).", show_returned=False)
+        if outcome.output:
+            return core.Verdict("nothing should be printed", otherwise=[core.Mistake("printed", "do not print",
+                                                                                     lambda x: None)],
+                                hints_after=[("second", "a second remark")])
+        wrong = next((i for i in range(2) if not np.allclose(value[i], expected[i])), None)
+        if wrong is None:
+            return None, None
+        return core.Verdict(f"step {wrong + 1} is wrong", value[wrong], mistakes=step_mistakes[wrong],
+                            same=lambda a, b: np.allclose(a, b), answer=lambda v, i=wrong: v[i])
+
+    return core.run_cases(CheckRun("test.two_steps", function), cases,
+                          lambda x: (x + 1.0, 2 * (x + 1.0)), [], judge, with_outcome=True)
+
+
+def test_run_cases_verdicts_choose_their_mistakes_and_what_is_shown():
+    assert _check_two_steps(lambda x: (x + 1.0, 2 * x + 2.0)).passed
+    result = _check_two_steps(lambda x: (x - 1.0, 2 * (x - 1.0)))
+    assert result.hints == ["minus"] and "step 1 is wrong" in repr(result)
+    result = _check_two_steps(lambda x: (x + 1.0, (x + 1.0) / 2))
+    assert result.hints == ["halved"] and "step 2 is wrong" in repr(result) and "Returned:" in repr(result)
+    result = _check_two_steps(lambda x: [x + 1.0, 2 * x + 2.0])
+    assert not result.passed and result.hints == [] and "Returned:" not in repr(result)
+
+    def printing(x):
+        print("hello")
+        return x + 1.0, 2 * x + 2.0
+    result = _check_two_steps(printing)
+    assert result.hints == ["printed", "second"] and repr(result).rstrip().endswith("Hint: a second remark")

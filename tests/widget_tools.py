@@ -10,3 +10,21 @@ def find_control(widget, description):
             return item
         stack.extend(getattr(item, "children", ()))
     raise LookupError(f"no control labelled {description!r}")
+
+
+def assert_redraws(explorer, settings):
+    """Move the controls of ``explorer`` one after the other and require a new picture after each move.
+
+    ``explorer`` is an explorer's box whose second child is its picture (an ``ipywidgets.Image``, as every
+    explorer of ``lecture_lib.viz`` builds it); ``settings`` maps a control's label to the value to move it to.
+    A move to the value the control already holds, or one the control does not take (outside its range, not
+    one of its options), fails: it would prove nothing.
+    """
+    picture = explorer.children[1]
+    for label, value in settings.items():
+        control = find_control(explorer, label)
+        assert control.value != value, f"{label!r} already holds {value!r}: moving it there proves nothing"
+        before = picture.value
+        control.value = value
+        assert control.value == value, f"{label!r} did not take {value!r} (it holds {control.value!r})"
+        assert picture.value != before, f"moving {label!r} to {value!r} did not redraw the picture"

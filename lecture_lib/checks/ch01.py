@@ -14,7 +14,7 @@ from ..topics.perceptron import perceptron_update as _reference_update
 from ..topics.perceptron import train_perceptron as _reference_training
 from ..topics.units import threshold_unit as _reference_unit
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_and_number_problem, check_array_cases,
-                   checks_learner_code, describe_value, precision_of, same_answer)
+                   checks_learner_code, describe_value, run_cases, same_answer)
 
 __all__ = ["check_threshold_unit", "check_gate_weights", "check_perceptron_update", "check_train_perceptron"]
 
@@ -78,55 +78,49 @@ def check_threshold_unit(threshold_unit, time_limit=DEFAULT_TIME_LIMIT):
 GATES_TO_CHOOSE = ("NAND", "OR", "NOR")
 
 
+def _judge_gate(case, value, target):
+    """(problem, None, hint ids) for the answer ``(w, b)`` to one gate: no reference weights (many are right),
+    the unit built from them is judged on the gate's truth table ``target``."""
+    gate = case.kwargs["gate"]
+    if not (isinstance(value, tuple) and len(value) == 2):
+        return "Expected a tuple (w, b): w an array of 2 weights, b a number.", None
+    w, b = value
+    problem = array_and_number_problem(w, b, (2,), ("w", "b"))
+    if problem is not None:
+        return problem, None
+    x, _ = logic_gate_data(gate)
+    output = _reference_unit(x, np.asarray(w, dtype=float), float(b))
+    h = x @ np.asarray(w, dtype=float) + float(b)
+    on_line = [f"{int(a)}{int(c)}" for (a, c), h_value in zip(x, h) if np.isclose(h_value, 0)]
+    if np.array_equal(output, target) and not on_line:
+        return None, None
+    if np.array_equal(output, target):
+        return (f"For {gate} the truth table is right, but the input(s) {', '.join(on_line)} lie "
+                "exactly on the line (h = 0): the slightest change of a weight flips them.\nHint: shift b "
+                "so that every input has a clear margin from the line.", None, ["line_through_point"])
+    hints = []
+    if np.array_equal(output, 1 - target):
+        hints.append(("complement", "your unit outputs the exact opposite of the gate on all four inputs. "
+                      "Multiplying w and b by -1 flips every output (but mind points with h = 0)."))
+    elif output.min() == output.max():
+        hints.append(("one_side", f"all four points are on the same side of the line (output {output[0]} "
+                      "everywhere): the line misses the unit square. Adjust b to move it between the points."))
+    if np.any(np.isclose(h, 0)):
+        hints.append(("line_through_point", "the line passes exactly through an input point, where h = 0 "
+                      "gives output 1. Shift b a little so no point lies on the line."))
+    wrong = [f"{int(a)}{int(c)}" for (a, c), out, t in zip(x, output, target) if out != t]
+    problem = f"For {gate}, the unit with your weights is wrong on the input(s) {', '.join(wrong)}."
+    for _, hint in hints:
+        problem += f"\nHint: {hint}"
+    return problem, None, [hint_id for hint_id, _ in hints]
+
+
 @checks_learner_code
 def check_gate_weights(gate_weights, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``gate_weights(gate)`` → ``(w, b)`` making a threshold unit compute NAND, OR and NOR."""
-    run = CheckRun("ch01.gate_weights", gate_weights, time_limit, n_cases=len(GATES_TO_CHOOSE))
+    run = CheckRun("ch01.gate_weights", gate_weights, time_limit)
     cases = [Case({"gate": gate}) for gate in GATES_TO_CHOOSE]
-    run.prefetch(cases)
-    for gate, case in zip(GATES_TO_CHOOSE, cases):
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
-        if not (isinstance(value, tuple) and len(value) == 2):
-            run.fail(case, "Expected a tuple (w, b): w an array of 2 weights, b a number.", returned=value)
-            break
-        w, b = value
-        problem = array_and_number_problem(w, b, (2,), ("w", "b"))
-        if problem is not None:
-            run.fail(case, problem, returned=value)
-            break
-        x, target = logic_gate_data(gate)
-        output = _reference_unit(x, np.asarray(w, dtype=float), float(b))
-        h = x @ np.asarray(w, dtype=float) + float(b)
-        on_line = [f"{int(a)}{int(c)}" for (a, c), h_value in zip(x, h) if np.isclose(h_value, 0)]
-        if np.array_equal(output, target) and not on_line:
-            run.case_passed()
-            continue
-        if np.array_equal(output, target):
-            run.fail(case, f"For {gate} the truth table is right, but the input(s) {', '.join(on_line)} lie "
-                     "exactly on the line (h = 0): the slightest change of a weight flips them.\nHint: shift b "
-                     "so that every input has a clear margin from the line.",
-                     returned=value, hint_ids=["line_through_point"])
-            break
-        hints = []
-        if np.array_equal(output, 1 - target):
-            hints.append(("complement", "your unit outputs the exact opposite of the gate on all four inputs. "
-                          "Multiplying w and b by -1 flips every output (but mind points with h = 0)."))
-        elif output.min() == output.max():
-            hints.append(("one_side", f"all four points are on the same side of the line (output {output[0]} "
-                          "everywhere): the line misses the unit square. Adjust b to move it between the points."))
-        if np.any(np.isclose(h, 0)):
-            hints.append(("line_through_point", "the line passes exactly through an input point, where h = 0 "
-                          "gives output 1. Shift b a little so no point lies on the line."))
-        wrong = [f"{int(a)}{int(c)}" for (a, c), out, t in zip(x, output, target) if out != t]
-        problem = f"For {gate}, the unit with your weights is wrong on the input(s) {', '.join(wrong)}."
-        for hint_id, hint in hints:
-            problem += f"\nHint: {hint}"
-        run.fail(case, problem, returned=value, hint_ids=[hint_id for hint_id, _ in hints])
-        break
-    return run.finish()
+    return run_cases(run, cases, lambda gate: logic_gate_data(gate)[1], [], _judge_gate)
 
 
 # --- Exercise 3: one perceptron update ---------------------------------------------------
@@ -181,9 +175,25 @@ _UPDATE_CASES = [
 
 
 def _update_answer(value):
-    """A returned (w_new, b_new) as (float array, float), keeping nothing else; raises for another kind."""
+    """A returned (w_new, b_new) as (float array, float) at the precision it came in (float32 stays float32, so
+    that the comparison's tolerance fits it), keeping nothing else; raises for another kind."""
     w_new, b_new = value
-    return np.asarray(w_new, dtype=float), float(b_new)
+    w_new, b_new = np.asarray(w_new), np.asarray(b_new)
+    return (w_new if w_new.dtype.kind == "f" else w_new.astype(float),
+            b_new[()] if b_new.dtype.kind == "f" and b_new.ndim == 0 else float(b_new))
+
+
+def _judge_update(case, value, expected):
+    if not (isinstance(value, tuple) and len(value) == 2):
+        return "Expected a tuple (w_new, b_new).", None
+    w_new, b_new = value
+    problem = array_and_number_problem(w_new, b_new, case.kwargs["w"].shape, ("w_new (like w)", "b_new"))
+    if problem is not None:
+        return problem, None
+    answer = _update_answer(value)
+    if same_answer(answer, expected):
+        return None, None
+    return "The updated weights are not what one step of the perceptron rule gives.", answer
 
 
 @checks_learner_code
@@ -192,36 +202,8 @@ def check_perceptron_update(perceptron_update, time_limit=DEFAULT_TIME_LIMIT):
 
     The caller's ``w`` must be left unchanged (the exercise asks for a new array).
     """
-    run = CheckRun("ch01.perceptron_update", perceptron_update, time_limit, n_cases=len(_UPDATE_CASES))
-    run.prefetch(_UPDATE_CASES)
-    for case in _UPDATE_CASES:
-        w_in = case.kwargs["w"]
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
-        expected = _reference_update(**case.kwargs)
-        if not (isinstance(value, tuple) and len(value) == 2):
-            run.fail(case, "Expected a tuple (w_new, b_new).", returned=value)
-            break
-        w_new, b_new = value
-        problem = array_and_number_problem(w_new, b_new, w_in.shape, ("w_new (like w)", "b_new"))
-        if problem is not None:
-            run.fail(case, problem, returned=value)
-            break
-        precision = precision_of(value)
-        answer = _update_answer(value)
-
-        def same(a, b, precision=precision):
-            return same_answer(a, b, precision=precision)
-
-        if not same(answer, expected):
-            found = run.mistakes_for(_UPDATE_MISTAKES, case, answer, expected, same, answer=_update_answer)
-            run.fail(case, "The updated weights are not what one step of the perceptron rule gives.",
-                     returned=value, mistakes=found)
-            break
-        run.case_passed()
-    return run.finish()
+    run = CheckRun("ch01.perceptron_update", perceptron_update, time_limit)
+    return run_cases(run, _UPDATE_CASES, _reference_update, _UPDATE_MISTAKES, _judge_update, answer=_update_answer)
 
 
 # --- Exercise 4: training until convergence -------------------------------------------
@@ -263,54 +245,48 @@ def check_train_perceptron(train_perceptron, time_limit=DEFAULT_TIME_LIMIT):
     xor_case = Case({"x": x_xor, "y": y_xor, "eta": 1.0, "max_epochs": 20}, "XOR: not linearly separable")
     cases = [Case({"x": x_gate, "y": y_gate, "eta": 1.0, "max_epochs": 50}, "the AND gate"),
              _separable_case(1), _separable_case(7), xor_case]
-    run = CheckRun("ch01.train_perceptron", train_perceptron, time_limit, n_cases=len(cases))
-    run.prefetch(cases)
-    for case in cases:
-        outcome = run.call(case)
-        if outcome is None:
-            if run.timed_out:
-                run.add_hint("no_epoch_limit", "on data that is not linearly separable the perceptron never stops "
-                             "making mistakes; the loop must also end after max_epochs epochs.")
-            break
-        value = outcome.value
+    separable = {id(case): case is not xor_case for case in cases}
+
+    def judge(case, value, expected_epochs):
         if not (isinstance(value, tuple) and len(value) == 3):
-            run.fail(case, "Expected a tuple (w, b, epochs).", returned=value)
-            break
+            return "Expected a tuple (w, b, epochs).", None
         w, b, epochs = value
         x, y, max_epochs = case.kwargs["x"], case.kwargs["y"], case.kwargs["max_epochs"]
         problem = array_and_number_problem(w, b, (x.shape[1],), ("w", "b"))
         if problem is None and (isinstance(epochs, (bool, np.bool_)) or not isinstance(epochs, (int, np.integer))):
             problem = f"Expected epochs an int (the number of passes made), got {describe_value(epochs)}."
         if problem is not None:
-            run.fail(case, problem, returned=value)
-            break
+            return problem, None
         epochs = int(epochs)
         correct = int(np.sum(_reference_unit(x, np.asarray(w, float), float(b)) == y))
-        separable = case is not xor_case
-        if separable and correct < len(y):
-            lines = [f"The learned line classifies {correct}/{len(y)} training points correctly; on "
-                     "linearly separable data the perceptron rule reaches all of them."]
+        if separable[id(case)] and correct < len(y):
+            problem = (f"The learned line classifies {correct}/{len(y)} training points correctly; on "
+                       "linearly separable data the perceptron rule reaches all of them.")
             if epochs == 1:
-                lines.append("Hint: training stopped after the first epoch. Keep going until an epoch makes "
-                             "no mistake (or max_epochs is reached).")
-            run.fail(case, "\n".join(lines), returned=value, hint_ids=["stopped_early"] if epochs == 1 else [])
-            break
+                return (problem + "\nHint: training stopped after the first epoch. Keep going until an epoch makes "
+                        "no mistake (or max_epochs is reached).", None, ["stopped_early"])
+            return problem, None
         if not 1 <= epochs <= max_epochs:
-            run.fail(case, f"epochs should count the passes over the data made, between 1 and "
-                     f"max_epochs={max_epochs}; got {epochs}.", returned=value)
-            break
-        if not separable and epochs != max_epochs:
-            run.fail(case, "On XOR the perceptron can never classify all four points, so training must use "
-                     f"all max_epochs={max_epochs} epochs; got epochs={epochs}.", returned=value)
-            break
-        expected = _reference_training(**case.kwargs).epochs
-        if epochs != expected:
-            hint = _epoch_hint(epochs, expected, max_epochs)
-            problem = (f"epochs={epochs} is not the number of epochs the rule runs on this data (starting from "
-                       "w = 0, b = 0, the examples in order, stopping after the first epoch without a mistake).")
-            if hint:
-                problem += f"\nHint: {hint[1]}"
-            run.fail(case, problem, returned=value, hint_ids=[hint[0]] if hint else [])
-            break
-        run.case_passed()
-    return run.finish()
+            return (f"epochs should count the passes over the data made, between 1 and "
+                    f"max_epochs={max_epochs}; got {epochs}.", None)
+        if not separable[id(case)] and epochs != max_epochs:
+            return ("On XOR the perceptron can never classify all four points, so training must use "
+                    f"all max_epochs={max_epochs} epochs; got epochs={epochs}.", None)
+        if epochs == expected_epochs:
+            return None, None
+        hint = _epoch_hint(epochs, expected_epochs, max_epochs)
+        problem = (f"epochs={epochs} is not the number of epochs the rule runs on this data (starting from "
+                   "w = 0, b = 0, the examples in order, stopping after the first epoch without a mistake).")
+        if hint:
+            return problem + f"\nHint: {hint[1]}", None, [hint[0]]
+        return problem, None
+
+    def call_hints(run):
+        if not run.timed_out:
+            return []
+        return [("no_epoch_limit", "on data that is not linearly separable the perceptron never stops making "
+                 "mistakes; the loop must also end after max_epochs epochs.")]
+
+    run = CheckRun("ch01.train_perceptron", train_perceptron, time_limit)
+    return run_cases(run, cases, lambda **kwargs: _reference_training(**kwargs).epochs, [], judge,
+                     call_hints=call_hints)

@@ -17,18 +17,12 @@ import numpy as np
 from ..nn.activations import sigmoid as _reference_sigmoid
 from ..topics.logistic import cross_entropy_gradient, overlapping_blobs, squared_error_gradient
 from ..nn.losses import binary_crossentropy as _reference_bce
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_and_number_problem, checks_learner_code,
-                   describe_value, precision_of, real_array_problem, real_number_problem, same_answer,
-                   tolerance_for)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, Verdict, array_and_number_problem,
+                   checks_learner_code, describe_value, precision_of, real_array_problem, real_number_problem, run_cases,
+                   same_answer, tolerance_for)
 
 __all__ = ["check_log_sigmoid", "check_sigmoid", "check_sigmoid_derivative", "check_binary_cross_entropy",
            "check_bias_gradient_steps", "check_logistic_gradient", "check_h_change"]
-
-
-def _start(exercise, function, time_limit, cases):
-    run = CheckRun(exercise, function, time_limit, n_cases=len(cases))
-    run.prefetch(cases)
-    return run
 
 
 def _same_loss(a, b) -> bool:
@@ -73,46 +67,40 @@ _SILENCED_HINT = ("np.errstate, np.seterr or a warnings filter only hides NumPy'
 
 
 def _elementwise_check(run, cases, reference, mistakes, what, low, high, overflow=None, where_wrong=None):
-    """The loop of an elementwise exercise; ``overflow`` the Mistake for NaN/inf or float warnings (default: the
-    sigmoid's), ``where_wrong(h, wrong)`` the sentence naming the wrong entries (default: their h values)."""
+    """:func:`~lecture_lib.checks.core.run_cases` for an elementwise exercise; ``overflow`` the Mistake for NaN/inf or
+    float warnings (default: the sigmoid's), ``where_wrong(h, wrong)`` the sentence naming the wrong entries
+    (default: their h values). Right values computed through a float warning fail too: the learner's NumPy
+    warnings come back with the call (``Outcome.warnings``)."""
     overflow = overflow or _OVERFLOW
     where_wrong = where_wrong or (lambda h, wrong: f"The {what} is wrong at h = {_list(h[wrong])}.")
-    for case in cases:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value, expected = outcome.value, reference(**case.kwargs)
+
+    def judge(case, outcome, expected):
+        value = outcome.value
         problem = _array_problem(value, expected.shape, low, high, what)
         if problem is not None:
-            found = run.mistakes_for(mistakes, case, value, expected, same_answer)
-            run.fail(case, problem, returned=value, mistakes=found)
-            break
+            return problem, value
         finite = np.isfinite(value)
         if not finite.all():
             bad_h = np.asarray(case.kwargs["h"])[~finite]
             # the typical mistake that gives NaN/inf in exactly these places (log of an underflowed sigmoid,
             # ...); otherwise the overflow of a naive exp
-            found = run.mistakes_for(mistakes + [overflow], case, value, expected,
-                                     lambda a, b: same_answer(a, b, equal_nan=True)) or [overflow]
-            run.fail(case, f"Your result holds NaN or inf at h = {_list(bad_h)}; the {what} is a finite number "
-                     "for every h.", returned=value, mistakes=found)
-            break
+            return Verdict(f"Your result holds NaN or inf at h = {_list(bad_h)}; the {what} is a finite number "
+                           "for every h.", value, mistakes=mistakes + [overflow],
+                           same=lambda a, b: same_answer(a, b, equal_nan=True), otherwise=[overflow])
         if not same_answer(value, expected):
             rtol, atol = tolerance_for(precision_of(value), scale=float(np.max(np.abs(expected))))
             wrong = ~np.isclose(value, expected, rtol=rtol, atol=atol)
-            found = run.mistakes_for(mistakes, case, value, expected, same_answer)
-            run.fail(case, where_wrong(np.asarray(case.kwargs["h"]), wrong), returned=value, mistakes=found)
-            break
+            return where_wrong(np.asarray(case.kwargs["h"]), wrong), value
         warned = [m for m in outcome.warnings if "overflow" in m or "invalid" in m or "divide by zero" in m]
-        if warned:
-            run.fail(case, f"Your values are right, but NumPy warned: {warned[0]!r}. A stable version "
-                     "computes no inf or NaN along the way, not even in a discarded branch.",
-                     returned=value, mistakes=[_mistake_for_warning(warned, mistakes, overflow)])
-            if outcome.silenced:
-                run.add_hint("silenced_overflow", f"your function called {outcome.silenced[0]}. " + _SILENCED_HINT)
-            break
-        run.case_passed()
-    return run.finish()
+        if not warned:
+            return None, None
+        return Verdict(f"Your values are right, but NumPy warned: {warned[0]!r}. A stable version computes no inf "
+                       "or NaN along the way, not even in a discarded branch.",
+                       otherwise=[_mistake_for_warning(warned, mistakes, overflow)],
+                       hints_after=[("silenced_overflow", f"your function called {outcome.silenced[0]}. "
+                                     + _SILENCED_HINT)] if outcome.silenced else ())
+
+    return run_cases(run, cases, reference, mistakes, judge, same_answer, with_outcome=True)
 
 
 def _mistake_for_warning(warned, mistakes, overflow):
@@ -172,7 +160,7 @@ def check_log_sigmoid(log_sigmoid, time_limit=DEFAULT_TIME_LIMIT):
     The two branches of the learner's derivation (h >= 0, h < 0) are judged
     separately in the feedback, so it says which form is wrong.
     """
-    run = _start("ch02.log_sigmoid", log_sigmoid, time_limit, _ELEMENTWISE_CASES)
+    run = CheckRun("ch02.log_sigmoid", log_sigmoid, time_limit)
     return _elementwise_check(run, _ELEMENTWISE_CASES, _reference_log_sigmoid, _LOG_SIGMOID_MISTAKES,
                               "log-sigmoid value", -np.inf, 0.0, overflow=_LOG_OVERFLOW,
                               where_wrong=_log_sigmoid_where_wrong)
@@ -200,7 +188,7 @@ _SIGMOID_MISTAKES = [
 @checks_learner_code
 def check_sigmoid(sigmoid, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``sigmoid(h)`` → ndarray, shape of h: 1/(1 + exp(-h)) with no overflow for any h."""
-    run = _start("ch02.sigmoid", sigmoid, time_limit, _ELEMENTWISE_CASES)
+    run = CheckRun("ch02.sigmoid", sigmoid, time_limit)
     return _elementwise_check(run, _ELEMENTWISE_CASES, _reference_sigmoid, _SIGMOID_MISTAKES,
                               "sigmoid value", 0.0, 1.0)
 
@@ -231,7 +219,7 @@ _DERIVATIVE_MISTAKES = [
 @checks_learner_code
 def check_sigmoid_derivative(sigmoid_derivative, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``sigmoid_derivative(h)`` → ndarray, shape of h: sigma(h)(1 - sigma(h)), finite for every h."""
-    run = _start("ch02.sigmoid_derivative", sigmoid_derivative, time_limit, _ELEMENTWISE_CASES)
+    run = CheckRun("ch02.sigmoid_derivative", sigmoid_derivative, time_limit)
     return _elementwise_check(run, _ELEMENTWISE_CASES, _reference_derivative, _DERIVATIVE_MISTAKES,
                               "derivative", 0.0, 0.25)
 
@@ -293,43 +281,35 @@ def _scalar_problem(value, n_rows):
 @checks_learner_code
 def check_binary_cross_entropy(binary_cross_entropy, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``binary_cross_entropy(y, y_hat)`` → float: the mean cross-entropy, finite for yhat in {0, 1}."""
-    run = _start("ch02.binary_cross_entropy", binary_cross_entropy, time_limit, _BCE_CASES)
-    for index, case in enumerate(_BCE_CASES):
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value, n_rows = outcome.value, len(case.kwargs["y"])
+    exact = {id(case) for case in _BCE_CASES[:2]}   # exact values; the others test the clipping
+    all_right = id(_BCE_CASES[2])                     # every prediction right and certain
+
+    def judge(case, value, expected):
+        n_rows = len(case.kwargs["y"])
         problem, hint_ids = _scalar_problem(value, n_rows)
         if problem is not None:
-            run.fail(case, problem, returned=value, hint_ids=hint_ids)
-            break
+            return problem, None, hint_ids
         value = float(value)
         if not np.isfinite(value):
-            run.fail(case, "The loss is NaN or inf; with clipped predictions it is a finite number.",
-                     returned=value, mistakes=[_LOG_OF_ZERO])
-            break
-        if index < 2:  # exact values
-            expected = _reference_bce(**case.kwargs)
-            if not _same_loss(value, expected):
-                found = run.mistakes_for(_BCE_MISTAKES, case, value, expected, _same_loss, answer=float)
-                problem = ("Cross-entropy is never negative." if value < 0 else
-                           "The value is not the mean cross-entropy of these predictions.")
-                run.fail(case, problem, returned=value, mistakes=found)
-                break
-        elif value < -1e-6:  # log(yhat + eps) may give a loss of -eps: harmless
-            run.fail(case, "Cross-entropy is never negative.", returned=value, mistakes=_BCE_MISTAKES[:1])
-            break
-        elif index == 2 and value > 1e-3:
-            run.fail(case, "Every prediction is right and certain, so the loss should be (almost) 0; yours is "
-                     f"{value:g}. Is your clipping constant κ small, around 1e-7?", returned=value)
-            break
-        elif index >= 3 and value < -np.log(1e-3) / n_rows:
-            run.fail(case, "A certain and wrong prediction (yhat = 0 for y = 1) should cost a very large loss, "
-                     f"but your mean loss is only {value:g}. Is your clipping constant κ small, around 1e-7?",
-                     returned=value)
-            break
-        run.case_passed()
-    return run.finish()
+            return Verdict("The loss is NaN or inf; with clipped predictions it is a finite number.",
+                           otherwise=[_LOG_OF_ZERO])
+        if id(case) in exact:
+            if _same_loss(value, expected):
+                return None, None
+            return ("Cross-entropy is never negative." if value < 0 else
+                    "The value is not the mean cross-entropy of these predictions."), value
+        if value < -1e-6:  # log(yhat + eps) may give a loss of -eps: harmless
+            return Verdict("Cross-entropy is never negative.", otherwise=_BCE_MISTAKES[:1])
+        if id(case) == all_right and value > 1e-3:
+            return ("Every prediction is right and certain, so the loss should be (almost) 0; yours is "
+                    f"{value:g}. Is your clipping constant κ small, around 1e-7?"), None
+        if id(case) != all_right and value < -np.log(1e-3) / n_rows:
+            return ("A certain and wrong prediction (yhat = 0 for y = 1) should cost a very large loss, "
+                    f"but your mean loss is only {value:g}. Is your clipping constant κ small, around 1e-7?"), None
+        return None, None
+
+    run = CheckRun("ch02.binary_cross_entropy", binary_cross_entropy, time_limit)
+    return run_cases(run, _BCE_CASES, _reference_bce, _BCE_MISTAKES, judge, _same_loss, answer=float)
 
 
 # --- Exercise 3: the bias gradient, derived step by step --------------------------------------
@@ -424,33 +404,23 @@ def check_bias_gradient_steps(bias_gradient_steps, time_limit=DEFAULT_TIME_LIMIT
     and, for typical mistakes, why it is wrong. A later step is judged only
     when the earlier ones are right, as in a derivation checked line by line.
     """
-    cases = _steps_cases()
-    run = _start("ch02.bias_gradient_steps", bias_gradient_steps, time_limit, cases)
-    for case in cases:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
+    def judge(case, value, expected):
         problem = _steps_problem(value, len(case.kwargs["y"]))
         if problem is not None:
-            run.fail(case, problem, returned=value)
-            break
+            return problem, None
         precision = precision_of(value)
-        expected = _reference_steps(**case.kwargs)
 
-        def same(a, b, precision=precision):
+        def same(a, b):  # at the precision of the whole answer (one float32 step makes it a float32 answer)
             return same_answer(a, b, precision=precision)
 
         index = next((i for i in range(4) if not same(_step_answer(value, i), expected[i])), None)
         if index is None:
-            run.case_passed()
-            continue
-        mistakes = [Mistake(m.id, m.hint, m.variant) for m in _STEP_MISTAKES[index]]
-        found = run.mistakes_for(mistakes, case, _step_answer(value, index), expected[index], same,
-                                 answer=lambda returned, index=index: _step_answer(returned, index))
-        run.fail(case, _STEP_TEXTS[index], returned=value, mistakes=found)
-        break
-    return run.finish()
+            return None, None
+        return Verdict(_STEP_TEXTS[index], _step_answer(value, index), mistakes=_STEP_MISTAKES[index], same=same,
+                       answer=lambda returned: _step_answer(returned, index))
+
+    run = CheckRun("ch02.bias_gradient_steps", bias_gradient_steps, time_limit)
+    return run_cases(run, _steps_cases(), _reference_steps, [], judge)
 
 
 def _step_answer(value, index):
@@ -513,32 +483,26 @@ def _gradient_problem(value, n_inputs):
 @checks_learner_code
 def check_logistic_gradient(logistic_gradient, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``logistic_gradient(x, y, w, b)`` → ``(dw, db)``, the gradient of the mean cross-entropy."""
-    cases = _gradient_cases()
-    run = _start("ch02.logistic_gradient", logistic_gradient, time_limit, cases)
-    for case in cases:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        problem, hint_ids = _gradient_problem(outcome.value, case.kwargs["x"].shape[1])
+    def judge(case, value, expected):
+        problem, hint_ids = _gradient_problem(value, case.kwargs["x"].shape[1])
         if problem is not None:
-            run.fail(case, problem, returned=outcome.value, hint_ids=hint_ids)
-            break
-        precision = precision_of(outcome.value)
-        answer = _gradient_answer(outcome.value)
-        expected = cross_entropy_gradient(**case.kwargs)
+            return problem, None, hint_ids
+        precision = precision_of(value)
 
-        def same(a, b, precision=precision):
+        def same(a, b):
             return same_answer(a, b, precision=precision)
 
-        if not same(answer, expected):
-            dw_ok, db_ok = same(answer[0], expected[0]), same(answer[1], expected[1])
-            where = "dw is right but db is not." if dw_ok else "db is right but dw is not." if db_ok else \
-                "Both dw and db differ from the gradient of the mean cross-entropy."
-            found = run.mistakes_for(_GRADIENT_MISTAKES, case, answer, expected, same, answer=_gradient_answer)
-            run.fail(case, where, returned=outcome.value, mistakes=found)
-            break
-        run.case_passed()
-    return run.finish()
+        answer = _gradient_answer(value)
+        if same(answer, expected):
+            return None, None
+        dw_ok, db_ok = same(answer[0], expected[0]), same(answer[1], expected[1])
+        where = "dw is right but db is not." if dw_ok else "db is right but dw is not." if db_ok else \
+            "Both dw and db differ from the gradient of the mean cross-entropy."
+        return Verdict(where, answer, same=same)
+
+    run = CheckRun("ch02.logistic_gradient", logistic_gradient, time_limit)
+    return run_cases(run, _gradient_cases(), cross_entropy_gradient, _GRADIENT_MISTAKES, judge,
+                     answer=_gradient_answer)
 
 
 # --- Exercise 5: what one perceptron update does to h, derived ------------------------------------------
@@ -609,40 +573,23 @@ def check_h_change(h_change, time_limit=DEFAULT_TIME_LIMIT):
     exercises stay the four that the grading suite uses as its fixture
     (tests/test_grading_*.py grade solutions/01 and count its exercises).
     """
-    run = CheckRun("ch02.h_change", h_change, time_limit, n_cases=len(_H_CHANGE_CASES))
-    run.prefetch(_H_CHANGE_CASES)
-    for case in _H_CHANGE_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
+    def judge(case, value, expected):
         problem = _pair_problem(value)
         if problem is not None:
-            run.fail(case, problem, returned=value)
-            break
+            return problem, None
         precision = precision_of(value)
-        expected = _reference_h_change(**case.kwargs)
-        wrong_part = None
-        for index, part in enumerate(("weights", "bias")):
-            if not same_answer(float(value[index]), expected[index], precision=precision):
-                wrong_part = (index, part)
-                break
-        if wrong_part is None:
-            run.case_passed()
-            continue
-        index, part = wrong_part
 
-        def same(a, b, precision=precision):
+        def same(a, b):
             return same_answer(a, b, precision=precision)
 
-        def component(returned, index=index):
-            return float(returned[index])
-
-        mistakes = [Mistake(m.id, m.hint, lambda index=index, m=m, **kwargs: m.variant(**kwargs))
-                    for m in _H_CHANGE_MISTAKES[part]]
-        found = run.mistakes_for(mistakes, case, float(value[index]), expected[index], same, answer=component)
+        index = next((i for i in range(2) if not same(float(value[i]), expected[i])), None)
+        if index is None:
+            return None, None
+        part = ("weights", "bias")[index]
         what = ("The change of h due to the new weights, (w' - w)·x, is wrong." if part == "weights" else
                 "The weights' part is right, but the change of h due to the new bias, b' - b, is wrong.")
-        run.fail(case, what, returned=value, mistakes=found)
-        break
-    return run.finish()
+        return Verdict(what, float(value[index]), mistakes=_H_CHANGE_MISTAKES[part], same=same,
+                       answer=lambda returned: float(returned[index]))
+
+    run = CheckRun("ch02.h_change", h_change, time_limit)
+    return run_cases(run, _H_CHANGE_CASES, _reference_h_change, [], judge)

@@ -14,7 +14,7 @@ import numpy as np
 from ..nn.activations import sigmoid as _sigmoid
 from ..nn.activations import softmax as _reference_softmax
 from .ch03_structure import check_count_parameters, check_parameter_shapes, check_xnor_network, check_xor_network
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, precision_of,
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, run_cases,
                    same_answer)
 
 __all__ = ["check_softmax", "check_forward_two_layer", "check_xor_network", "check_xnor_network", "check_parameter_shapes",
@@ -117,54 +117,46 @@ def _unnormalised_rows(answer, reference, mistakes):
     return [m for m in mistakes if m.id == wanted]
 
 
-def _check_probability_rows(run, case, value, shape, mistakes, reference):
-    """Shared checks of a (N, C) probability table; True if the answer is right."""
-    problem = _kind_problem(value, shape)
-    if problem:
-        run.fail(case, problem, returned=value)
-        return False
-    precision = precision_of(value)
-    answer = value
+def _check_probability_rows(run, cases, reference, mistakes, shape_of, call_hints=None):
+    """:func:`~lecture_lib.checks.core.run_cases` for an answer that is a (N, C) table of probability rows
+    (``shape_of(case)`` its shape); a wrong answer no typical mistake explains is still recognised when its rows
+    are the right ones wrongly scaled (:func:`_unnormalised_rows`)."""
+    def judge(case, value, expected):
+        problem = _kind_problem(value, shape_of(case))
+        if problem:
+            return problem, None
+        if not np.all(np.isfinite(value)):
+            return "Your answer contains NaN or inf; softmax probabilities are finite numbers in [0, 1].", value
+        if _same(value, expected):
+            return None, None
+        if np.any(value < -1e-12) or np.any(value > 1 + 1e-12):
+            return "Some values lie outside [0, 1]; softmax outputs are probabilities.", value
+        if not np.allclose(value.sum(axis=1), 1.0):
+            return ("The rows do not each sum to 1; each row should be one probability vector over the C "
+                    "classes."), value
+        return "The rows are probability vectors, but not the softmax of the input.", value
 
-    def same(a, b, precision=precision):
-        return _same(a, b, precision)
+    def scaled_rows(case, value):
+        if _kind_problem(value, shape_of(case)) or not np.all(np.isfinite(value)):
+            return []
+        return [(m.id, m.hint) for m in _unnormalised_rows(value, reference(**case.kwargs), mistakes)]
 
-    found = run.mistakes_for(mistakes, case, answer, reference, same)
-    if not np.all(np.isfinite(answer)):
-        run.fail(case, "Your answer contains NaN or inf; softmax probabilities are finite numbers in [0, 1].",
-                 returned=value, mistakes=found)
-        return False
-    if same(answer, reference):
-        return True
-    if np.any(answer < -1e-12) or np.any(answer > 1 + 1e-12):
-        problem = "Some values lie outside [0, 1]; softmax outputs are probabilities."
-    elif not np.allclose(answer.sum(axis=1), 1.0):
-        problem = "The rows do not each sum to 1; each row should be one probability vector over the C classes."
-    else:
-        problem = "The rows are probability vectors, but not the softmax of the input."
-    run.fail(case, problem, returned=value, mistakes=found or _unnormalised_rows(answer, reference, mistakes))
-    return False
+    return run_cases(run, cases, reference, mistakes, judge, _same, extra_hints=scaled_rows, call_hints=call_hints)
 
 
 @checks_learner_code
 def check_softmax(softmax, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``softmax(h)`` -> probabilities of shape (N, C), each row summing to 1, for any size of h."""
-    run = CheckRun("ch03.softmax", softmax, time_limit, n_cases=len(_SOFTMAX_CASES))
-    run.prefetch(_SOFTMAX_CASES)  # a naive answer overflows there, in its own process: feedback, not a warning
-    for case in _SOFTMAX_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            if any("broadcast" in text for text in run.feedback):
-                run.hints.append("missing_keepdims")
-                run.feedback.append("Hint: np.sum(e, axis=1) has shape (N,) and cannot divide an (N, C) "
-                                    "array row by row; keep the summed axis with keepdims=True (shape (N, 1)).")
-            break
-        reference = _reference_softmax(case.kwargs["h"])
-        if not _check_probability_rows(run, case, outcome.value, case.kwargs["h"].shape, _SOFTMAX_MISTAKES,
-                                       reference):
-            break
-        run.case_passed()
-    return run.finish()
+    def call_hints(run):
+        if not any("broadcast" in text for text in run.feedback):
+            return []
+        return [("missing_keepdims", "np.sum(e, axis=1) has shape (N,) and cannot divide an (N, C) array row by "
+                 "row; keep the summed axis with keepdims=True (shape (N, 1)).")]
+
+    run = CheckRun("ch03.softmax", softmax, time_limit)
+    # a naive answer overflows on the cases, in its own process: feedback, not a warning
+    return _check_probability_rows(run, _SOFTMAX_CASES, lambda h: _reference_softmax(h), _SOFTMAX_MISTAKES,
+                                   lambda case: case.kwargs["h"].shape, call_hints=call_hints)
 
 
 # --- Exercise 2: the forward pass of a two-layer network ------------------------------------------
@@ -241,24 +233,16 @@ _FORWARD_CASES = [
 @checks_learner_code
 def check_forward_two_layer(forward_two_layer, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``forward_two_layer(x, W1, b1, W2, b2)`` -> yhat (N, C): sigmoid hidden layer, softmax output."""
-    run = CheckRun("ch03.forward_two_layer", forward_two_layer, time_limit, n_cases=len(_FORWARD_CASES))
-    run.prefetch(_FORWARD_CASES)
-    for case in _FORWARD_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            if run.feedback and any("mismatch" in text or "shapes" in text for text in run.feedback):
-                run.hints.append("shape_mismatch")
-                run.feedback.append("Hint: follow the shapes: x (N, D) @ W1 (D, H) gives (N, H); "
-                                    "g (N, H) @ W2 (H, C) gives (N, C). Biases b1 (H,) and b2 (C,) add to "
-                                    "every row.")
-            break
-        kw = case.kwargs
-        shape = (kw["x"].shape[0], kw["W2"].shape[1])
-        if not _check_probability_rows(run, case, outcome.value, shape, _FORWARD_MISTAKES,
-                                       _reference_forward(**kw)):
-            break
-        run.case_passed()
-    return run.finish()
+    def call_hints(run):
+        if not any("mismatch" in text or "shapes" in text for text in run.feedback):
+            return []
+        return [("shape_mismatch", "follow the shapes: x (N, D) @ W1 (D, H) gives (N, H); g (N, H) @ W2 (H, C) "
+                 "gives (N, C). Biases b1 (H,) and b2 (C,) add to every row.")]
+
+    run = CheckRun("ch03.forward_two_layer", forward_two_layer, time_limit)
+    return _check_probability_rows(run, _FORWARD_CASES, _reference_forward, _FORWARD_MISTAKES,
+                                   lambda case: (case.kwargs["x"].shape[0], case.kwargs["W2"].shape[1]),
+                                   call_hints=call_hints)
 
 
 # --- Exercise 6: the error term of a softmax output layer with cross-entropy ------------------------
@@ -308,31 +292,16 @@ _SOFTMAX_EPS_CASES = [
 @checks_learner_code
 def check_softmax_output_error_term(softmax_output_error_term, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``softmax_output_error_term(h, y)`` -> eps = dE/dh of a softmax output layer with cross-entropy, (N, C)."""
-    run = CheckRun("ch03.softmax_output_error_term", softmax_output_error_term, time_limit,
-                   n_cases=len(_SOFTMAX_EPS_CASES))
-    run.prefetch(_SOFTMAX_EPS_CASES)  # a naive softmax overflows there, in its own process
-    for case in _SOFTMAX_EPS_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _reference_softmax_eps(**case.kwargs)
-        value = outcome.value
+    def judge(case, value, expected):
         problem = _kind_problem(value, expected.shape).replace("probability vector", "row of error terms")
         if problem:
-            run.fail(case, problem, returned=value)
-            break
-        precision = precision_of(value)
+            return problem, None
+        if _same(value, expected):
+            return None, None
+        if not np.all(np.isfinite(value)):
+            return "Your answer contains NaN or inf; the error terms are finite numbers.", value
+        return "The error terms are not dE/dh_k of a softmax output layer with cross-entropy.", value
 
-        def same(a, b, precision=precision):
-            return _same(a, b, precision)
-
-        if same(value, expected):
-            run.case_passed()
-            continue
-        found = run.mistakes_for(_SOFTMAX_EPS_MISTAKES, case, value, expected, same)
-        problem = ("Your answer contains NaN or inf; the error terms are finite numbers."
-                   if not np.all(np.isfinite(value)) else
-                   "The error terms are not dE/dh_k of a softmax output layer with cross-entropy.")
-        run.fail(case, problem, returned=value, mistakes=found)
-        break
-    return run.finish()
+    run = CheckRun("ch03.softmax_output_error_term", softmax_output_error_term, time_limit)
+    # a naive softmax overflows on the cases, in its own process
+    return run_cases(run, _SOFTMAX_EPS_CASES, _reference_softmax_eps, _SOFTMAX_EPS_MISTAKES, judge, _same)

@@ -14,7 +14,8 @@ import numpy as np
 
 from ..datasets import logic_gate_data
 from ..topics.units import threshold
-from .core import DEFAULT_TIME_LIMIT, Case, CheckRun, checks_learner_code, describe_value, real_array_problem
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, real_array_problem,
+                   run_cases)
 
 __all__ = ["check_xor_network", "check_xnor_network", "check_parameter_shapes", "check_count_parameters"]
 
@@ -59,27 +60,28 @@ _GATE_TEXTS = {
 def _check_gate_network(function, gate, name, time_limit):
     """The check of a 2-2-1 threshold network that must compute ``gate`` (XOR or XNOR)."""
     texts = _GATE_TEXTS[gate]
-    case = Case({}, "no arguments: your function returns the weights")
-    run = CheckRun(name, function, time_limit, n_cases=1)
-    run.prefetch([case])
-    outcome = run.call(case)
-    if outcome is None:
-        return run.finish()
-    value = outcome.value
-    problem = _xor_kind_problem(value)
-    if problem is not None:
-        run.fail(case, problem, returned=value)
-        return run.finish()
-    W1, b1, W2, b2 = (np.asarray(part, dtype=float) for part in value)
     x, xor = logic_gate_data("XOR")
     target = xor if gate == "XOR" else 1 - xor
+
+    def judge(case, value, target):
+        problem = _xor_kind_problem(value)
+        if problem is not None:
+            return problem, None
+        return _gate_network_problem(value, x, target, gate, texts)
+
+    run = CheckRun(name, function, time_limit)
+    return run_cases(run, [Case({}, "no arguments: your function returns the weights")], lambda: target, [], judge)
+
+
+def _gate_network_problem(value, x, target, gate, texts):
+    """(problem, None, hint ids) for the weights ``value`` of a 2-2-1 threshold network on the inputs ``x``."""
+    W1, b1, W2, b2 = (np.asarray(part, dtype=float) for part in value)
     h_hidden = x @ W1 + b1
     g = threshold(h_hidden)
     h_out = (g @ W2 + b2)[:, 0]
     output = threshold(h_out)
     if np.array_equal(output, target) and np.all(np.abs(h_hidden) > 1e-9) and np.all(np.abs(h_out) > 1e-9):
-        run.case_passed()
-        return run.finish()
+        return None, None
     lines, hint_ids = [], []
     on_line = ("hidden" if np.any(np.abs(h_hidden) <= 1e-9) else
                "output" if np.any(np.abs(h_out) <= 1e-9) else None)
@@ -108,8 +110,7 @@ def _check_gate_network(function, gate, name, time_limit):
         if gates:
             lines.append(f"Hint: your network computes {gates[0]}. {texts['recipe']}")
             hint_ids.append("computes_other_gate")
-    run.fail(case, "\n".join(lines), returned=value, hint_ids=hint_ids)
-    return run.finish()
+    return "\n".join(lines), None, hint_ids
 
 
 @checks_learner_code
@@ -155,82 +156,84 @@ def _as_shape(value):
 
 
 _SHAPE_MISTAKES = [
-    ("transposed_weights", lambda sizes: [((b, a), (b,)) for a, b in zip(sizes[:-1], sizes[1:])],
-     "your W shapes are transposed. In the batch-first form g = f(x @ W + b) with x of shape (N, n_in), W has "
-     "shape (n_in, n_out): one row per input, one column per unit."),
-    ("bias_as_row", lambda sizes: [((a, b), (1, b)) for a, b in zip(sizes[:-1], sizes[1:])],
-     "b holds one bias per unit of the layer: shape (n_out,), a 1-D array that broadcasts over the rows."),
-    ("bias_per_input", lambda sizes: [((a, b), (a,)) for a, b in zip(sizes[:-1], sizes[1:])],
-     "a layer's bias belongs to its units (the receiving side): b has shape (n_out,), not (n_in,)."),
+    Mistake("transposed_weights",
+            "your W shapes are transposed. In the batch-first form g = f(x @ W + b) with x of shape (N, n_in), W "
+            "has shape (n_in, n_out): one row per input, one column per unit.",
+            lambda layer_sizes: [((b, a), (b,)) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]),
+    Mistake("bias_as_row",
+            "b holds one bias per unit of the layer: shape (n_out,), a 1-D array that broadcasts over the rows.",
+            lambda layer_sizes: [((a, b), (1, b)) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]),
+    Mistake("bias_per_input",
+            "a layer's bias belongs to its units (the receiving side): b has shape (n_out,), not (n_in,).",
+            lambda layer_sizes: [((a, b), (a,)) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]),
 ]
+
+
+def _shapes_answer(value):
+    """A returned list of pairs (W shape, b shape) as a list of pairs of int tuples; raises for another kind."""
+    answer = [(_as_shape(w), _as_shape(b)) for w, b in value]
+    if any(w is None or b is None for w, b in answer):
+        raise TypeError("not a list of pairs of shapes")
+    return answer
+
+
+def _judge_shapes(case, value, expected):
+    if not isinstance(value, (list, tuple)) or not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value):
+        return ("Expected a list of pairs (W shape, b shape), one per layer with weights, each shape a tuple of "
+                "ints such as (2, 4)."), None
+    answer = [(_as_shape(w), _as_shape(b)) for w, b in value]
+    if any(w is None or b is None for w, b in answer):
+        return "Expected every shape to be a tuple of ints, such as (2, 4) or (4,).", None
+    if len(answer) != len(expected):
+        return (f"Expected {len(expected)} pair(s) (W shape, b shape), got {len(answer)}.\nHint: the input layer "
+                f"has no weights of its own: a network with layer sizes {case.kwargs['layer_sizes']} has "
+                f"{len(expected)} layer(s) with weights (one per arrow between two layers)."), None, ["layer_count"]
+    if answer == expected:
+        return None, None
+    return "The shapes are not those of the layers' W and b.", answer
 
 
 @checks_learner_code
 def check_parameter_shapes(parameter_shapes, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``parameter_shapes(layer_sizes)`` -> ``[(W shape, b shape), ...]``, one pair per layer with weights."""
-    run = CheckRun("ch03.parameter_shapes", parameter_shapes, time_limit, n_cases=len(_SIZE_CASES))
-    run.prefetch(_SIZE_CASES)
-    for case in _SIZE_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        sizes, value = case.kwargs["layer_sizes"], outcome.value
-        expected = _reference_shapes(sizes)
-        if not isinstance(value, (list, tuple)) or not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value):
-            run.fail(case, "Expected a list of pairs (W shape, b shape), one per layer with weights, each shape a "
-                     "tuple of ints such as (2, 4).", returned=value)
-            break
-        answer = [(_as_shape(w), _as_shape(b)) for w, b in value]
-        if any(w is None or b is None for w, b in answer):
-            run.fail(case, "Expected every shape to be a tuple of ints, such as (2, 4) or (4,).", returned=value)
-            break
-        if len(answer) != len(expected):
-            hint = ("\nHint: the input layer has no weights of its own: a network with layer sizes "
-                    f"{sizes} has {len(expected)} layer(s) with weights (one per arrow between two layers).")
-            run.fail(case, f"Expected {len(expected)} pair(s) (W shape, b shape), got {len(answer)}." + hint,
-                     returned=value, hint_ids=["layer_count"])
-            break
-        if answer != expected:
-            found = [(hint_id, text) for hint_id, variant, text in _SHAPE_MISTAKES if variant(sizes) == answer]
-            problem = "The shapes are not those of the layers' W and b."
-            problem += "".join(f"\nHint: {text}" for _, text in found)
-            run.fail(case, problem, returned=value, hint_ids=[hint_id for hint_id, _ in found])
-            break
-        run.case_passed()
-    return run.finish()
+    run = CheckRun("ch03.parameter_shapes", parameter_shapes, time_limit)
+    return run_cases(run, _SIZE_CASES, _reference_shapes, _SHAPE_MISTAKES, _judge_shapes,
+                     lambda a, b: list(a) == list(b), answer=_shapes_answer)
 
 
 _COUNT_MISTAKES = [
-    ("missing_biases", lambda sizes: sum(a * b for a, b in zip(sizes[:-1], sizes[1:])),
-     "you counted the weights only: every unit of a layer with weights also has a bias, n_out more parameters "
-     "per layer."),
-    ("counted_units", lambda sizes: sum(sizes),
-     "you counted the units. The parameters are the weights (n_in * n_out per layer) and the biases (n_out)."),
-    ("input_biases", lambda sizes: _reference_count(sizes) + sizes[0],
-     "the input layer has no biases: it only passes x on. Count biases for the layers with weights."),
+    Mistake("missing_biases",
+            "you counted the weights only: every unit of a layer with weights also has a bias, n_out more "
+            "parameters per layer.",
+            lambda layer_sizes: sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))),
+    Mistake("counted_units",
+            "you counted the units. The parameters are the weights (n_in * n_out per layer) and the biases (n_out).",
+            lambda layer_sizes: sum(layer_sizes)),
+    Mistake("input_biases",
+            "the input layer has no biases: it only passes x on. Count biases for the layers with weights.",
+            lambda layer_sizes: _reference_count(layer_sizes) + layer_sizes[0]),
 ]
+
+
+def _count_answer(value):
+    """A returned number of parameters as an int; raises for another kind."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError("not an int")
+    return int(value)
+
+
+def _judge_count(case, value, expected):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        return f"Expected an int (a number of parameters), got {describe_value(value)}.", None
+    if int(value) == expected:
+        return None, None
+    return (f"{int(value)} is not the number of weights and biases of a network with layer sizes "
+            f"{case.kwargs['layer_sizes']}."), int(value)
 
 
 @checks_learner_code
 def check_count_parameters(count_parameters, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``count_parameters(layer_sizes)`` -> int: the number of weights and biases of the network."""
-    run = CheckRun("ch03.count_parameters", count_parameters, time_limit, n_cases=len(_SIZE_CASES))
-    run.prefetch(_SIZE_CASES)
-    for case in _SIZE_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        sizes, value = case.kwargs["layer_sizes"], outcome.value
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-            run.fail(case, f"Expected an int (a number of parameters), got {describe_value(value)}.", returned=value)
-            break
-        expected = _reference_count(sizes)
-        if int(value) != expected:
-            found = [(hint_id, text) for hint_id, variant, text in _COUNT_MISTAKES
-                     if variant(sizes) == int(value) != expected]
-            problem = f"{int(value)} is not the number of weights and biases of a network with layer sizes {sizes}."
-            problem += "".join(f"\nHint: {text}" for _, text in found)
-            run.fail(case, problem, returned=value, hint_ids=[hint_id for hint_id, _ in found])
-            break
-        run.case_passed()
-    return run.finish()
+    run = CheckRun("ch03.count_parameters", count_parameters, time_limit)
+    return run_cases(run, _SIZE_CASES, _reference_count, _COUNT_MISTAKES, _judge_count, lambda a, b: a == b,
+                     answer=_count_answer)

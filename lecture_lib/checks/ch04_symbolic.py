@@ -29,7 +29,7 @@ from __future__ import annotations
 import signal
 import threading
 
-from .core import Case, CheckRun, Mistake, checks_learner_code, describe_value
+from .core import Case, CheckRun, Mistake, Verdict, checks_learner_code, describe_value, run_cases
 from .isolation import Opaque, Symbolic, plain
 
 __all__ = ["check_output_unit_derivative", "SYMBOLIC_TIME_LIMIT"]
@@ -245,48 +245,47 @@ def check_output_unit_derivative(output_unit_derivative, time_limit=SYMBOLIC_TIM
     """
     cases = _symbolic_cases()
     function = _judged(output_unit_derivative) if callable(output_unit_derivative) else output_unit_derivative
-    run = CheckRun("ch04.output_unit_derivative", function, time_limit, n_cases=len(cases))
-    run.prefetch(cases)
     proved = []
-    for case in cases:
-        outcome = run.call(case)
-        if outcome is None:
-            if run.timed_out:
-                run.add_hint("expression_too_slow", "building or evaluating your expression took too long. Write "
-                             "dE/dh as a short product of factors, without expand() or large powers.")
-            break
-        verdict = outcome.value if isinstance(outcome.value, dict) else {"verdict": "not_rebuilt", "error": "?"}
+
+    def judge(case, verdict, expected):  # the child judged the answer (_judge): read its verdict
+        verdict = verdict if isinstance(verdict, dict) else {"verdict": "not_rebuilt", "error": "?"}
         h, y = case.kwargs["h"], case.kwargs["y"]
         kind = verdict.get("verdict")
         if kind == "right":
             proved.append(bool(verdict.get("proved")))
-            run.case_passed()
-            continue
+            return None, None
         if kind == "not_expression":
-            run.fail(case, "Expected a SymPy expression built from the symbols h and y (e.g. with sp.exp), got "
-                     f"{verdict['returned']}.")
+            problem, hint_ids = ("Expected a SymPy expression built from the symbols h and y (e.g. with sp.exp), "
+                                 f"got {verdict['returned']}."), ()
         elif kind == "foreign_class":
-            run.fail(case, "Your expression contains object(s) of class " + ", ".join(verdict["names"]) +
-                     ", which is not one of SymPy's own classes. Build the expression with SymPy's functions "
-                     "(sp.exp, +, *, /, **) only.", hint_ids=["not_sympy_class"])
+            problem, hint_ids = ("Your expression contains object(s) of class " + ", ".join(verdict["names"]) +
+                                 ", which is not one of SymPy's own classes. Build the expression with SymPy's "
+                                 "functions (sp.exp, +, *, /, **) only."), ["not_sympy_class"]
         elif kind == "foreign_symbols":
-            names = ", ".join(verdict["names"])
-            run.fail(case, f"Your expression contains the symbol(s) {names}, which are not the arguments "
-                     f"h={h} and y={y}. Build it from the arguments passed to the function (a Symbol you create "
-                     "yourself is a different variable for SymPy, even with the same name).",
-                     hint_ids=["foreign_symbols"])
+            problem, hint_ids = (f"Your expression contains the symbol(s) {', '.join(verdict['names'])}, which are "
+                                 f"not the arguments h={h} and y={y}. Build it from the arguments passed to the "
+                                 "function (a Symbol you create yourself is a different variable for SymPy, even "
+                                 "with the same name)."), ["foreign_symbols"]
         elif kind == "not_rebuilt":
-            run.fail(case, "SymPy could not rebuild your expression from its own classes "
-                     f"({verdict['error']}). Use SymPy's functions (sp.exp, +, *, /, **) only.")
+            problem, hint_ids = ("SymPy could not rebuild your expression from its own classes "
+                                 f"({verdict['error']}). Use SymPy's functions (sp.exp, +, *, /, **) only."), ()
         else:
             h_text, y_text = verdict["first_wrong"]
-            found = [m for m in _SYMBOLIC_MISTAKES if m.id in verdict["hints"]]
-            run.fail(case, f"Your expression differs from dE/dh, e.g. at h = {h_text}, y = {y_text} (compared to "
-                     f"{_DIGITS} digits at {len(SAMPLE_POINTS)} points); your expression: {verdict['text']}",
-                     mistakes=found)
-        break
-    if len(proved) == len(cases):
-        run.feedback.append("SymPy also proved your expression equal to dE/dh exactly." if all(proved) else
-                            f"Equal to dE/dh at all {len(SAMPLE_POINTS)} sample points ({_DIGITS} digits); SymPy's "
-                            f"exact proof did not finish within {PROOF_TIME_LIMIT:g} s for this form.")
-    return run.finish()
+            return Verdict(f"Your expression differs from dE/dh, e.g. at h = {h_text}, y = {y_text} (compared to "
+                           f"{_DIGITS} digits at {len(SAMPLE_POINTS)} points); your expression: {verdict['text']}",
+                           otherwise=[m for m in _SYMBOLIC_MISTAKES if m.id in verdict["hints"]], show_returned=False)
+        return Verdict(problem, hint_ids=hint_ids, show_returned=False)
+
+    def call_hints(run):
+        if not run.timed_out:
+            return []
+        return [("expression_too_slow", "building or evaluating your expression took too long. Write dE/dh as a "
+                 "short product of factors, without expand() or large powers.")]
+
+    run = CheckRun("ch04.output_unit_derivative", function, time_limit)
+    result = run_cases(run, cases, lambda h, y: None, [], judge, call_hints=call_hints)
+    if result.passed:  # the result is the one latest_results() keeps: the remark shows there too
+        result.feedback.append("SymPy also proved your expression equal to dE/dh exactly." if all(proved) else
+                               f"Equal to dE/dh at all {len(SAMPLE_POINTS)} sample points ({_DIGITS} digits); "
+                               f"SymPy's exact proof did not finish within {PROOF_TIME_LIMIT:g} s for this form.")
+    return result

@@ -154,14 +154,15 @@ _STEP_MISTAKES = [
 ]
 
 
-def _steps_case(seed, n, d, note, eps=1e-5):
+def _gradient_case(seed, n, d, note, eps=1e-5):
+    """A case of the two backward exercises: ``(dout, h, gamma, eps)``, dout and h of shape (n, d)."""
     rng = np.random.default_rng(seed)
     return Case({"dout": rng.normal(0, 1, (n, d)).round(2), "h": rng.normal(0.5, 1.5, (n, d)).round(2),
                  "gamma": rng.uniform(0.5, 2.0, d).round(2), "eps": eps}, note)
 
 
-_STEP_CASES = [_steps_case(41, 4, 3, "a batch of 4, 3 features"), _steps_case(42, 2, 2, "a batch of 2"),
-               _steps_case(43, 6, 1, "one feature, kappa = 0.1", eps=0.1), _steps_case(44, 5, 4, "a batch of 5")]
+_STEP_CASES = [_gradient_case(41, 4, 3, "a batch of 4, 3 features"), _gradient_case(42, 2, 2, "a batch of 2"),
+               _gradient_case(43, 6, 1, "one feature, kappa = 0.1", eps=0.1), _gradient_case(44, 5, 4, "a batch of 5")]
 
 
 @checks_learner_code
@@ -218,17 +219,11 @@ _BACKWARD_MISTAKES = [
 ]
 
 
-def _backward_case(seed, n, d, note, eps=1e-5):
-    rng = np.random.default_rng(seed)
-    return Case({"dout": rng.normal(0, 1, (n, d)).round(2), "h": rng.normal(0.5, 1.5, (n, d)).round(2),
-                 "gamma": rng.uniform(0.5, 2.0, d).round(2), "eps": eps}, note)
-
-
 _BACKWARD_CASES = [
-    _backward_case(11, 4, 3, "a batch of 4, 3 features"),
-    _backward_case(12, 2, 2, "a batch of 2"),
-    _backward_case(13, 6, 1, "one feature", eps=0.1),
-    _backward_case(14, 5, 4, "a batch of 5, 4 features"),
+    _gradient_case(11, 4, 3, "a batch of 4, 3 features"),
+    _gradient_case(12, 2, 2, "a batch of 2"),
+    _gradient_case(13, 6, 1, "one feature", eps=0.1),
+    _gradient_case(14, 5, 4, "a batch of 5, 4 features"),
 ]
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..topics.deep_training import residual_block_backward as _reference
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, check_tuple_cases, checks_learner_code, describe_value,
-                   real_number_problem, same_answer)
+                   real_number_problem, run_cases, same_answer)
 
 __all__ = ["check_branch_steps", "check_residual_block_backward", "check_block_variance_steps",
            "check_branch_scale_for"]
@@ -226,30 +226,24 @@ def _same_number(a, b):
 @checks_learner_code
 def check_block_variance_steps(block_variance_steps, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``block_variance_steps(v, D, K, alpha)`` → ``(Var(h1), E[g1^2], Var(f), Var(h'))``."""
-    run = CheckRun("ch10.block_variance_steps", block_variance_steps, time_limit, n_cases=len(_VARIANCE_CASES))
-    run.prefetch(_VARIANCE_CASES)
-    for case in _VARIANCE_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        value = outcome.value
-        expected = _variance_steps_reference(**case.kwargs)
+    def judge(case, value, expected):
         problem = _steps_problem(value)
         if problem:
-            run.fail(case, problem, returned=value)
-            break
+            return problem, None
         answer = tuple(float(v) for v in value)
-        if not _same_number(answer, expected):
-            wrong = [name for name, a, e in zip(_STEP_NAMES, answer, expected) if not _same_number(a, e)]
-            first = wrong[0]
-            problem = (f"{first} is not right{' (and the steps after it)' if len(wrong) > 1 else ''}."
-                       if first != "Var(h')" else "Var(h') is not right.")
-            same = (lambda a, b: _steps_problem(a) is None and _same_number(tuple(float(x) for x in a), tuple(b)))
-            found = run.mistakes_for(_VARIANCE_MISTAKES, case, value, expected, same)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+        if _same_number(answer, expected):
+            return None, None
+        wrong = [name for name, a, e in zip(_STEP_NAMES, answer, expected) if not _same_number(a, e)]
+        first = wrong[0]
+        return (f"{first} is not right{' (and the steps after it)' if len(wrong) > 1 else ''}."
+                if first != "Var(h')" else "Var(h') is not right."), value
+
+    def same(a, b):  # a: a learner's answer (any kind), b: the reference's or a wrong variant's
+        return _steps_problem(a) is None and _same_number(tuple(float(x) for x in a), tuple(b))
+
+    run = CheckRun("ch10.block_variance_steps", block_variance_steps, time_limit)
+    return run_cases(run, _VARIANCE_CASES, _variance_steps_reference, _VARIANCE_MISTAKES, judge, same,
+                     first_hint_only=True)
 
 
 def _branch_scale_reference(depth, total_growth):
@@ -280,21 +274,15 @@ _SCALE_CASES = [
 @checks_learner_code
 def check_branch_scale_for(branch_scale_for, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``branch_scale_for(depth, total_growth)`` → the alpha whose ``depth`` blocks multiply Var by ``total_growth``."""
-    run = CheckRun("ch10.branch_scale_for", branch_scale_for, time_limit, n_cases=len(_SCALE_CASES))
-    run.prefetch(_SCALE_CASES)
-    for case in _SCALE_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            break
-        expected = _branch_scale_reference(**case.kwargs)
-        problem = real_number_problem(outcome.value, "the branch scale alpha")
-        if problem is None and not _same_number(float(outcome.value), expected):
-            problem = (f"With this alpha, {case.kwargs['depth']} blocks do not multiply the variance by "
-                       f"{case.kwargs['total_growth']}.")
-        if problem is not None:
-            same = (lambda a, b: real_number_problem(a) is None and _same_number(float(a), float(b)))
-            found = run.mistakes_for(_SCALE_MISTAKES, case, outcome.value, expected, same)
-            run.fail(case, problem, returned=outcome.value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+    def judge(case, value, expected):
+        problem = real_number_problem(value, "the branch scale alpha")
+        if problem is None and _same_number(float(value), expected):
+            return None, None
+        return problem or (f"With this alpha, {case.kwargs['depth']} blocks do not multiply the variance by "
+                           f"{case.kwargs['total_growth']}."), value
+
+    def same(a, b):
+        return real_number_problem(a) is None and _same_number(float(a), float(b))
+
+    run = CheckRun("ch10.branch_scale_for", branch_scale_for, time_limit)
+    return run_cases(run, _SCALE_CASES, _branch_scale_reference, _SCALE_MISTAKES, judge, same, first_hint_only=True)

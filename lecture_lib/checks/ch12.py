@@ -15,7 +15,7 @@ import numpy as np
 from ..topics.double_descent import min_norm_solution as _reference_min_norm
 from ..topics.double_descent import random_relu_features as _reference_features
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, check_array_cases,
-                   checks_learner_code, matching_mistakes, same_answer)
+                   checks_learner_code, run_cases, same_answer)
 
 __all__ = ["check_random_relu_features", "check_min_norm_solution", "check_ridge_gradient", "check_ridge_fitted_values"]
 
@@ -179,31 +179,28 @@ def _same_weights(a, b):
 @checks_learner_code
 def check_min_norm_solution(min_norm_solution, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``min_norm_solution(phi, y)`` → the least-squares w of smallest norm, shape (p,) or (p, C)."""
-    run = CheckRun("ch12.min_norm_solution", min_norm_solution, time_limit, n_cases=len(_MIN_NORM_CASES))
-    for case in _MIN_NORM_CASES:
-        outcome = run.call(case)
-        if outcome is None:
-            if any("Singular matrix" in line for line in run.feedback):
-                run.add_hint("normal_equations",
-                             "np.linalg.inv refused a singular matrix: for p > n, phi^T phi has rank n < p and "
-                             "no inverse. The minimum-norm solution needs no inverse: np.linalg.lstsq(phi, y, "
-                             "rcond=None)[0] or np.linalg.pinv(phi) @ y.")
-            break
-        expected = _reference_min_norm(**case.kwargs)
-        value = outcome.value
+    def judge(case, value, expected):
         problem = array_kind_problem(value, expected.shape, "the weights w, one row per feature (column of phi)")
-        if problem is None and not _same_weights(value, expected):
+        if problem is None and _same_weights(value, expected):
+            return None, None
+        if problem is None:
             problem = "The weights are not the least-squares solution of smallest norm."
             phi, y = case.kwargs["phi"], case.kwargs["y"]
             if np.allclose(phi @ np.asarray(value, dtype=float), y, atol=1e-6) and phi.shape[1] > phi.shape[0]:
                 problem += (" They do fit the data exactly, but there are infinitely many such w when p > n; "
                             "you need the one with the smallest norm ||w||.")
-        if problem is not None:
-            found = matching_mistakes(_MIN_NORM_MISTAKES, case, value, expected, _same_weights)
-            run.fail(case, problem, returned=value, mistakes=found[:1])
-            break
-        run.case_passed()
-    return run.finish()
+        return problem, value
+
+    def call_hints(run):
+        if not any("Singular matrix" in line for line in run.feedback):
+            return []
+        return [("normal_equations", "np.linalg.inv refused a singular matrix: for p > n, phi^T phi has rank n < p "
+                 "and no inverse. The minimum-norm solution needs no inverse: np.linalg.lstsq(phi, y, rcond=None)[0] "
+                 "or np.linalg.pinv(phi) @ y.")]
+
+    run = CheckRun("ch12.min_norm_solution", min_norm_solution, time_limit)
+    return run_cases(run, _MIN_NORM_CASES, _reference_min_norm, _MIN_NORM_MISTAKES, judge, _same_weights,
+                     call_hints=call_hints, first_hint_only=True)
 
 
 # --- Exercise 3: ridge from the SVD, derived in two steps -------------------------------------------

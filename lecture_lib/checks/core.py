@@ -49,7 +49,7 @@ __all__ = [
     "PASSED", "NOT_ATTEMPTED", "FAILED",
     "CheckResult", "Mistake", "Case", "CheckRun", "Outcome",
     "call_learner_function", "latest_results", "DEFAULT_TIME_LIMIT", "same_answer", "matching_mistakes",
-    "array_kind_problem", "array_and_number_problem", "check_array_cases", "check_tuple_cases", "run_cases",
+    "array_kind_problem", "array_and_number_problem", "check_array_cases", "check_tuple_cases", "run_cases", "Verdict",
     "per_case", "checks_learner_code",
     "precision_of", "tolerance_for", "real_number_problem", "real_array_problem", "describe_value",
     "describe_exception", "MODIFIED_INPUT", "RENAMED_PARAMETER",
@@ -165,9 +165,10 @@ RENAMED_PARAMETER = "renamed_parameter"
 class CheckRun:
     """Collects the outcome of every case of one check and builds the :class:`CheckResult`.
 
-    A check's cases go through one loop, :func:`run_cases` (:func:`check_array_cases` and
-    :func:`check_tuple_cases` for an answer that is one array or a tuple of parts); spelled out, as
-    the checks not yet moved onto it still write it::
+    Every check's cases go through one loop, :func:`run_cases` (:func:`check_array_cases` and
+    :func:`check_tuple_cases` for an answer that is one array or a tuple of parts); what it does,
+    spelled out (a new check uses :func:`run_cases`, with a :class:`Verdict` where a judge must say
+    more than ``(problem, compared)``)::
 
         run = CheckRun("ch01.gate_weights", function, time_limit, n_cases=len(cases))
         run.prefetch(cases)                   # all cases in one isolated child process
@@ -409,8 +410,42 @@ def _holds(value, kinds, depth=0) -> bool:
     return False
 
 
+@dataclass
+class Verdict:
+    """What a judge of :func:`run_cases` says about one answer, when ``(problem, compared, hint_ids)`` is not enough.
+
+    Attributes
+    ----------
+    problem : str or None
+        None when the answer is right, else what to say.
+    compared : object
+        The answer to match against the mistakes' variants (None: look for none).
+    hint_ids : sequence of str
+        Ids of hints the judge itself wrote into ``problem``.
+    mistakes, same, answer : optional
+        Look among these mistakes, with this comparison and this reading of the other cases' answers, instead
+        of the check's (e.g. the mistakes of the one step of a derivation that is wrong).
+    otherwise : sequence of Mistake
+        The hints when no mistake matches (or none is looked for): a mistake the judge recognised itself.
+    show_returned : bool
+        Show what the function returned (False when it is the check's own data, e.g. a verdict from the child).
+    hints_after : sequence of (hint id, text)
+        Hints that follow the mistakes' hints (a second, independent remark).
+    """
+
+    problem: str | None
+    compared: object = None
+    hint_ids: tuple = ()
+    mistakes: list | None = None
+    same: Callable | None = None
+    answer: Callable | None = None
+    otherwise: tuple = ()
+    show_returned: bool = True
+    hints_after: tuple = ()
+
+
 def run_cases(run, cases, reference, mistakes, judge, same=same_answer, answer=None, extra_hints=None,
-              first_hint_only=False):
+              first_hint_only=False, call_hints=None, with_outcome=False):
     """The one case loop of every check: an exercise is its cases, its reference, its mistakes and a judge.
 
     For each case: call the learner's function (all cases prefetched in one isolated child, the first case
@@ -426,16 +461,22 @@ def run_cases(run, cases, reference, mistakes, judge, same=same_answer, answer=N
     cases : list of Case
     reference : callable taking the case's keyword arguments, returning the right answer
     mistakes : list of Mistake
-    judge : callable(case, value, expected) -> (problem, compared) or (problem, compared, hint_ids)
+    judge : callable(case, value, expected) -> (problem, compared) or (problem, compared, hint_ids) or Verdict
         ``problem`` is None when ``value`` (what the function returned) is right, else what to say;
         ``compared`` is the answer to match against the mistakes' variants (None: look for none);
-        ``hint_ids``: ids of hints the judge itself wrote into ``problem``.
+        ``hint_ids``: ids of hints the judge itself wrote into ``problem``. A :class:`Verdict` says more.
+        With ``with_outcome``, ``value`` is the whole :class:`Outcome` (its warnings, ...).
     same : callable(a, b) -> bool, or callable(case) -> such a comparison when ``same.per_case`` is set
         (:func:`per_case`); compares an answer with the reference or a wrong variant.
     answer : callable(value) -> what ``same`` compares, for the answers on the other cases (may raise)
     extra_hints : callable(case, value) -> list of (hint id, text), for a failure no mistake explains
     first_hint_only : bool
         Keep only the first of the best-supported mistakes (exercises whose mistakes overlap).
+    call_hints : callable(run) -> list of (hint id, text), optional
+        Hints for a call that failed before it answered (an exception, the time limit: ``run.feedback`` and
+        ``run.timed_out`` say which), e.g. "the loop must also end after max_epochs" for a time-out.
+    with_outcome : bool
+        Give the judge the call's :class:`Outcome` in place of the returned value (e.g. to look at NumPy's warnings).
 
     Returns
     -------
@@ -446,19 +487,29 @@ def run_cases(run, cases, reference, mistakes, judge, same=same_answer, answer=N
     for case in cases:
         outcome = run.call(case)
         if outcome is None:
+            if call_hints is not None and run.stopped and run._status == FAILED:
+                for hint_id, text in call_hints(run):
+                    run.add_hint(hint_id, text)
             break
         expected = reference(**case.kwargs)
-        compare = same(case) if getattr(same, "per_case", False) else same
-        problem, compared, *hint_ids = judge(case, outcome.value, expected)
-        if problem is None:
+        verdict = judge(case, outcome if with_outcome else outcome.value, expected)
+        if not isinstance(verdict, Verdict):
+            verdict = Verdict(*verdict)
+        if verdict.problem is None:
             run.case_passed()
             continue
-        found = [] if compared is None else run.mistakes_for(mistakes, case, compared, expected, compare, answer=answer)
-        run.fail(case, problem, returned=outcome.value, mistakes=found[:1] if first_hint_only else found,
-                 hint_ids=hint_ids[0] if hint_ids else ())
+        compare = verdict.same or (same(case) if getattr(same, "per_case", False) else same)
+        found = [] if verdict.compared is None else run.mistakes_for(
+            mistakes if verdict.mistakes is None else verdict.mistakes, case, verdict.compared, expected, compare,
+            answer=verdict.answer or answer)
+        found = (found[:1] if first_hint_only else found) or list(verdict.otherwise)
+        run.fail(case, verdict.problem, returned=outcome.value if verdict.show_returned else None, mistakes=found,
+                 hint_ids=verdict.hint_ids or ())
         if not found and extra_hints is not None:
             for hint_id, text in extra_hints(case, outcome.value):
                 run.add_hint(hint_id, text)
+        for hint_id, text in verdict.hints_after:
+            run.add_hint(hint_id, text)
         break
     return run.finish()
 
