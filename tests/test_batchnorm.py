@@ -4,28 +4,20 @@ import pytest
 
 from lecture_lib.nn import Activation, BatchNorm, Dense, Sequential
 from lecture_lib.nn.gradcheck import check_layer_gradients, check_model_gradients
+from normalisation_tools import normalised_with_loops, with_random_gamma_beta
 
 
 def _layer_with_random_gamma_beta(d, seed=0, **kwargs):
-    layer = BatchNorm(**kwargs)
-    layer.build((d,))
-    rng = np.random.default_rng(seed)
-    layer.params["gamma"][:] = rng.uniform(0.5, 2.0, d)
-    layer.params["beta"][:] = rng.normal(size=d)
-    return layer
+    return with_random_gamma_beta(BatchNorm(**kwargs), d, seed)
 
 
 def test_training_forward_is_the_formula_written_with_loops():
     x = np.random.default_rng(1).normal(2.0, 3.0, size=(6, 3))
     layer = _layer_with_random_gamma_beta(3)
     out = layer.forward(x)
-    for j in range(3):
-        column = [x[n, j] for n in range(6)]
-        m = sum(column) / 6
-        v = sum((c - m) ** 2 for c in column) / 6  # biased
-        for n in range(6):
-            expected = layer.params["gamma"][j] * (x[n, j] - m) / (v + 1e-5) ** 0.5 + layer.params["beta"][j]
-            assert out[n, j] == pytest.approx(expected, rel=1e-12)
+    expected = normalised_with_loops(x, layer.params["gamma"], layer.params["beta"], over="batch")
+    for n in range(6):
+        assert list(out[n]) == pytest.approx(expected[n], rel=1e-12)
 
 
 def test_identity_recovery():

@@ -4,28 +4,31 @@ import pytest
 
 from lecture_lib.nn import Activation, BatchNorm, Dense, LayerNorm, Sequential
 from lecture_lib.nn.gradcheck import check_layer_gradients, check_model_gradients
+from normalisation_tools import normalised_with_loops, with_random_gamma_beta
 
 
 def _layer(d, seed=0, **kwargs):
-    layer = LayerNorm(**kwargs)
-    layer.build((d,))
-    rng = np.random.default_rng(seed)
-    layer.params["gamma"][:] = rng.uniform(0.5, 2.0, d)
-    layer.params["beta"][:] = rng.normal(size=d)
-    return layer
+    return with_random_gamma_beta(LayerNorm(**kwargs), d, seed)
 
 
 def test_forward_is_the_formula_written_with_loops_over_each_row():
     x = np.random.default_rng(1).normal(2.0, 3.0, size=(4, 5))
     layer = _layer(5)
     out = layer.forward(x)
+    expected = normalised_with_loops(x, layer.params["gamma"], layer.params["beta"], over="units")
     for n in range(4):
-        row = [x[n, j] for j in range(5)]
-        mean = sum(row) / 5
-        var = sum((r - mean) ** 2 for r in row) / 5  # biased, as PyTorch's nn.LayerNorm
-        for j in range(5):
-            expected = layer.params["gamma"][j] * (x[n, j] - mean) / (var + 1e-5) ** 0.5 + layer.params["beta"][j]
-            assert out[n, j] == pytest.approx(expected, rel=1e-12)
+        assert list(out[n]) == pytest.approx(expected[n], rel=1e-12)
+
+
+def test_layer_norm_is_batch_norm_along_the_other_axis():
+    """Normalising each row of x is normalising each column of x transposed; the backward passes agree too."""
+    rng = np.random.default_rng(7)
+    x, dout = rng.normal(1.0, 2.0, size=(5, 6)), rng.normal(size=(5, 6))
+    ln, bn = LayerNorm(), BatchNorm()
+    ln.build((6,))
+    bn.build((5,))
+    np.testing.assert_allclose(ln.forward(x), bn.forward(x.T).T, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ln.backward(dout.copy()), bn.backward(dout.T.copy()).T, rtol=1e-10, atol=1e-12)
 
 
 def test_each_example_is_normalised_alone_so_the_batch_and_the_mode_do_not_matter():

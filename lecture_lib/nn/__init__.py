@@ -19,6 +19,7 @@ Nothing here imports the topic or drawing modules of the package.
 The layers for training deep networks: ``dropout`` (``Dropout``), ``batchnorm``
 (``BatchNorm``), ``residual`` (``Residual``); each has a training and an inference mode.
 ``layernorm`` (``LayerNorm``) normalises each example over its units: the same in both modes.
+Both norms share ``normalising`` (normalise along an axis, scale, shift, and the backward pass).
 """
 from .activations import ACTIVATIONS, get_activation
 from .batchnorm import BatchNorm

@@ -1,14 +1,17 @@
 """Batch normalisation (chapter 09; the lecture's supplement).
 
 For a mini-batch of N examples and each feature (column) separately, in
-the slides' notation:
+the series' notation (code: ``batch_mean`` = h_bar, ``batch_var`` =
+sigma_B^2, ``eps`` = kappa):
 
-    m = (1/N) sum_n h_n                         mini-batch mean
-    v = (1/N) sum_n (h_n - m)^2                 mini-batch variance (biased: 1/N)
-    u = (h - m) / sqrt(v + eps)                 normalised input
-    out = gamma * u + beta                      gamma, beta learned
+    h_bar     = (1/N) sum_n h_n                      mini-batch mean
+    sigma_B^2 = (1/N) sum_n (h_n - h_bar)^2          mini-batch variance (biased: 1/N)
+    h_hat     = (h - h_bar) / sqrt(sigma_B^2 + kappa)    normalised input
+    out       = gamma * h_hat + beta                 gamma, beta learned
 
-With gamma = sqrt(v + eps) and beta = m the layer gives back its input
+The computation is ``normalising.normalise_forward`` along axis 0 (layer
+norm runs the same along the units). With gamma = sqrt(sigma_B^2 + kappa)
+and beta = h_bar the layer gives back its input
 (the network loses nothing by normalising). In inference the batch
 statistics are replaced by running averages collected in training, so an
 example's output no longer depends on the other examples of its batch.
@@ -29,7 +32,7 @@ that follow almost only the last batch, as noisy as the batch statistics.
 
 Which variance is stored: the normalisation always divides by the biased
 batch variance (1/N), as PyTorch, Keras and the paper do. For the running
-variance PyTorch stores the UNBIASED one, v * N/(N - 1); Keras stores the
+variance PyTorch stores the UNBIASED one, sigma_B^2 * N/(N - 1); Keras stores the
 biased one. ``unbiased_running_var`` follows the chosen convention by
 default (True for 'pytorch' and 'average', False for 'keras') and can be set.
 
@@ -47,6 +50,7 @@ import numpy as np
 
 from .._validate import as_scalar, check_choice, check_positive
 from .layers import Layer
+from .normalising import normalise_backward, normalise_forward, scale_and_shift
 
 __all__ = ["BatchNorm", "MOMENTUM_CONVENTIONS", "update_running"]
 
@@ -95,7 +99,7 @@ class BatchNorm(Layer):
         Added to the variance before the square root (PyTorch's default 1e-5;
         Keras's is 1e-3).
     unbiased_running_var : bool, optional
-        Store v * N/(N - 1) (True) or v (False) in ``running_var``. Default:
+        Store sigma_B^2 * N/(N - 1) (True) or sigma_B^2 (False) in ``running_var``. Default:
         False for 'keras', True otherwise.
     dtype, name : see ``Layer``.
 
@@ -107,20 +111,20 @@ class BatchNorm(Layer):
         Start at 0 and 1 (as in both frameworks); updated by every forward
         pass in training mode, used in inference.
     batch_mean, batch_var : ndarray or None
-        m and the biased v of the last training batch.
+        h_bar and the biased sigma_B^2 of the last training batch.
     n_batches_seen : int
         Training forward passes so far.
 
     Notes
     -----
     Backward in training mode (the mean and the variance depend on every
-    example, so each dx_n collects three paths), with du = dout * gamma and
-    sigma = sqrt(v + eps):
+    example, so each dx_n collects three paths; ``normalising.normalise_backward``),
+    with dh_hat = dout * gamma and sigma = sqrt(sigma_B^2 + kappa):
 
-        dx = (1 / (N sigma)) * (N du - sum_n du - u * sum_n (du * u))
-        dgamma = sum_n dout * u,  dbeta = sum_n dout
+        dx = (1 / (N sigma)) * (N dh_hat - sum_n dh_hat - h_hat * sum_n (dh_hat * h_hat))
+        dgamma = sum_n dout * h_hat,  dbeta = sum_n dout
 
-    In inference m and v are constants: dx = dout * gamma / sqrt(running_var + eps).
+    In inference the statistics are constants: dx = dout * gamma / sqrt(running_var + kappa).
     Gradients are overwritten (written into the same arrays each time).
     """
 
@@ -160,20 +164,20 @@ class BatchNorm(Layer):
         if self.dtype is None:
             self.dtype = np.dtype(np.float64)
         shape = self.input_shape
-        self.params = {"gamma": np.ones(shape, dtype=self.dtype), "beta": np.zeros(shape, dtype=self.dtype)}
-        self.grads = {key: np.zeros_like(p) for key, p in self.params.items()}
+        self.params, self.grads = scale_and_shift(shape, self.dtype)
         self.running_mean = np.zeros(shape, dtype=self.dtype)
         self.running_var = np.ones(shape, dtype=self.dtype)
         self.n_batches_seen = 0
 
     def forward(self, x):
-        """Check the batch x : (N, D) and return gamma * u + beta (a new array; float64 outside a model)."""
+        """Check the batch x : (N, D) and return gamma * h_hat + beta (a new array; float64 outside a model)."""
         return self._forward(self._prepare(x, default_dtype=np.float64), buffered=False)
 
     def _forward(self, x, buffered=True):
-        """out = gamma * u + beta, u from the batch's statistics (training) or the running ones (inference)."""
+        """out = gamma * h_hat + beta, h_hat from the batch's statistics (training) or the running ones (inference)."""
         n = x.shape[0]
         u = self._output_array("u", x.shape, buffered)
+        out = self._output_array("out", x.shape, buffered)
         if self.training:
             if n < 2:
                 raise ValueError(
@@ -182,10 +186,9 @@ class BatchNorm(Layer):
                     " examples (in fit, also the last batch: choose batch_size so that N % batch_size != 1),"
                     " or call eval() to use the running statistics."
                 )
-            mean = x.mean(axis=0)
-            np.subtract(x, mean, out=u)
-            # biased (1/N), for the normalisation as in every framework; sum of squares per column
-            var = np.einsum("n...,n...->...", u, u) / n
+            mean, var, sigma = normalise_forward(x, 0, self.eps, self.params["gamma"], self.params["beta"], u,
+                                                 out)
+            mean, var, sigma = mean[0], var[0], sigma[0]  # (1, ...) -> (...): one statistic per unit
             self.batch_mean, self.batch_var = mean, var
             stored_var = var * (n / (n - 1)) if self.unbiased_running_var else var
             # the new running statistics are new arrays (a caller may keep the old ones)
@@ -195,35 +198,13 @@ class BatchNorm(Layer):
                                               self.n_batches_seen).astype(self.dtype, copy=False)
             self.n_batches_seen += 1
         else:
-            var = self.running_var
-            np.subtract(x, self.running_mean, out=u)
-        sigma = np.sqrt(var + self.eps)
-        u /= sigma
-        out = self._output_array("out", x.shape, buffered)
-        np.multiply(u, self.params["gamma"], out=out)
-        out += self.params["beta"]
+            _, _, sigma = normalise_forward(x, 0, self.eps, self.params["gamma"], self.params["beta"], u, out,
+                                            statistics=(self.running_mean, self.running_var))
         self._u, self._sigma, self._g = u, sigma, out
         self._forward_was_training = self.training
         return out
 
     def _backward(self, dout, need_dx=True, buffered=True):
         """dgamma, dbeta into the gradient arrays; dx through the batch statistics (training) or not."""
-        u, sigma = self._u, self._sigma
-        self.grads["gamma"][...] = np.einsum("n...,n...->...", dout, u)
-        np.sum(dout, axis=0, out=self.grads["beta"])
-        if not need_dx:
-            return None
-        du = dout
-        du *= self.params["gamma"]  # dout is ours to overwrite
-        if not self._forward_was_training:
-            du /= sigma
-            return du
-        n = dout.shape[0]
-        sum_du = du.sum(axis=0)
-        sum_du_u = np.einsum("n...,n...->...", du, u)
-        # dx = (N du - sum du - u sum(du u)) / (N sigma), written over du
-        du *= n
-        du -= sum_du
-        du -= u * sum_du_u
-        du /= n * sigma
-        return du
+        return normalise_backward(dout, 0, self._u, self._sigma, self.params["gamma"], self.grads, need_dx,
+                                  through_statistics=self._forward_was_training)

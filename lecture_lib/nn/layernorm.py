@@ -22,6 +22,9 @@ The frameworks, by their formulas (no framework is imported here):
 * Keras ``layers.LayerNormalization(axis=-1, epsilon=1e-3)``: the same
   formula with kappa = ``epsilon`` = 1e-3 (pass ``eps=1e-3`` to match).
 
+The computation is ``normalising.normalise_forward`` / ``normalise_backward``
+along the last axis (batch norm runs the same along the batch).
+
 Backward (one row; the mean and the variance depend on every unit of the
 row, so each dx_nj collects three paths, as batch norm's dx does over the
 batch), with dh_hat = dout * gamma and sigma_n = sqrt(sigma_n^2 + kappa):
@@ -37,6 +40,7 @@ import numpy as np
 
 from .._validate import check_positive
 from .layers import Layer
+from .normalising import normalise_backward, normalise_forward, scale_and_shift
 
 __all__ = ["LayerNorm"]
 
@@ -79,9 +83,7 @@ class LayerNorm(Layer):
                              " variance is 0 and every normalised value 0.")
         if self.dtype is None:
             self.dtype = np.dtype(np.float64)
-        self.params = {"gamma": np.ones(self.input_shape, dtype=self.dtype),
-                       "beta": np.zeros(self.input_shape, dtype=self.dtype)}
-        self.grads = {key: np.zeros_like(p) for key, p in self.params.items()}
+        self.params, self.grads = scale_and_shift(self.input_shape, self.dtype)
 
     def forward(self, x):
         """Check the batch x : (N, D) and return gamma * h_hat + beta (a new array; float64 outside a model)."""
@@ -89,33 +91,12 @@ class LayerNorm(Layer):
 
     def _forward(self, x, buffered=True):
         """out = gamma * h_hat + beta with each row's own mean and variance."""
-        d = x.shape[1]
         u = self._output_array("u", x.shape, buffered)
-        np.subtract(x, x.mean(axis=1, keepdims=True), out=u)
-        var = np.einsum("nd,nd->n", u, u)[:, None] / d  # biased (1/D), as in both frameworks
-        sigma = np.sqrt(var + self.eps)
-        u /= sigma
         out = self._output_array("out", x.shape, buffered)
-        np.multiply(u, self.params["gamma"], out=out)
-        out += self.params["beta"]
+        _, _, sigma = normalise_forward(x, -1, self.eps, self.params["gamma"], self.params["beta"], u, out)
         self._u, self._sigma, self._g = u, sigma, out
         return out
 
     def _backward(self, dout, need_dx=True, buffered=True):
         """dgamma, dbeta into the gradient arrays; dx through each row's mean and variance."""
-        u, sigma = self._u, self._sigma
-        self.grads["gamma"][...] = np.einsum("nd,nd->d", dout, u)
-        np.sum(dout, axis=0, out=self.grads["beta"])
-        if not need_dx:
-            return None
-        du = dout
-        du *= self.params["gamma"]  # dout is ours to overwrite
-        d = du.shape[1]
-        sum_du = du.sum(axis=1, keepdims=True)
-        sum_du_u = np.einsum("nd,nd->n", du, u)[:, None]
-        # dx = (D du - sum du - u sum(du u)) / (D sigma), per row, written over du
-        du *= d
-        du -= sum_du
-        du -= u * sum_du_u
-        du /= d * sigma
-        return du
+        return normalise_backward(dout, -1, self._u, self._sigma, self.params["gamma"], self.grads, need_dx)

@@ -355,6 +355,10 @@ class SeedBatchMLP:
         self.history = {}
         self._best = None
 
+    def _parameter_arrays(self):
+        """The model's arrays W1, b1, W2, b2 (the arrays themselves), the order of ``self._best``."""
+        return [layer.params[key] for layer in self.model.layers for key in ("W", "b")]
+
     def _apply_masks(self):
         first, second = self.model.layers
         first.params["W"] *= self.mask1
@@ -382,30 +386,17 @@ class SeedBatchMLP:
         labels = np.asarray(y).argmax(axis=1)
         rng = as_generator(seed, "seed")
         snapshot, step = None, 0
-        first, second = model.layers
         running, val_loss, at_checkpoints = [], [], {}
         check_epochs, x_check, labels_check = checkpoints if checkpoints is not None else ((), None, None)
         self._best = None
         if validation is not None:
             val_loss.append(self.scores(*validation)[1])
-            self._best = [p.copy() for p in (first.params["W"], first.params["b"], second.params["W"],
-                                              second.params["b"])]
+            self._best = [p.copy() for p in self._parameter_arrays()]
             best_loss, best_epoch = val_loss[0].copy(), np.zeros(self.S, dtype=int)
         self._apply_masks()
-        # Adam on the surviving weights only: a compact copy of each layer's alive entries of W and of their
-        # gradients, written back after every step. Pruned weights get no step and stay exactly 0. Per alive
-        # weight the arithmetic is the dense step's (element-wise, no reduction), so the results are bitwise
-        # those of "mask the gradient, step every weight, mask again"; in sparse rounds it is much less work.
-        alive = [np.flatnonzero(mask) for mask in (self.mask1, self.mask2)]
-        flat = [layer.params["W"].reshape(-1) for layer in model.layers]     # views (the arrays are contiguous)
-        compact = [w[where] for w, where in zip(flat, alive)]
-        compact_grads = [np.empty_like(w) for w in compact]
-        # (parameter, gradient) pairs of matching shape and dtype, checked here once: the optimiser's ``_apply``
-        # (what ``Sequential.fit`` calls per batch) skips the per-step validation of ``step``
-        pairs = [(compact[0], compact_grads[0]), (first.params["b"], first.grads["b"]),
-                 (compact[1], compact_grads[1]), (second.params["b"], second.grads["b"])]
-        for p, g in pairs:
-            assert p.shape == g.shape and p.dtype == g.dtype
+        # Adam on the surviving weights only: pruned weights get no step (also none from Adam's momentum) and
+        # stay exactly 0; bitwise the loop "mask the gradient, step every weight, mask again", with less work
+        pruned = model.optimizer.masked(model.params, [{"W": self.mask1}, {"W": self.mask2}])
         for epoch in range(1, check_int_at_least(epochs, "epochs", 0) + 1):
             order = rng.permutation(x.shape[0])
             correct = np.zeros(self.S)
@@ -414,11 +405,7 @@ class SeedBatchMLP:
                 y_hat = model.forward(x[idx])
                 correct += np.sum(y_hat.reshape(len(idx), self.S, self.C).argmax(axis=2) == labels[idx, None], axis=0)
                 model.backward(y_wide[idx], y_hat)
-                for layer, where, g in zip(model.layers, alive, compact_grads):
-                    np.take(layer.grads["W"], where, out=g, mode="clip")   # the surviving weights' gradients only
-                model.optimizer._apply(pairs)
-                for w, where, survivors in zip(flat, alive, compact):
-                    w[where] = survivors                     # pruned entries are never written: they stay 0
+                pruned.step(model.grads)
                 step += 1
                 if step == snapshot_step:
                     snapshot = self.weights()
@@ -463,7 +450,7 @@ class SeedBatchMLP:
         """
         if at not in ("end", "best"):
             raise ValueError(f"at must be 'end' or 'best'; got {at!r}.")
-        params = [layer.params[key] for layer in self.model.layers for key in ("W", "b")]
+        params = self._parameter_arrays()
         if at == "best":
             if self._best is None:
                 raise RuntimeError("at='best' needs a training with validation data.")
@@ -631,6 +618,11 @@ def lottery_experiment(x, y, x_test, labels_test, rounds, seeds=(0, 1, 2, 3, 4),
             return [prune_globally(W, M, fractions[0]) for W, M in zip(trained, masks)]
         return [prune_by_magnitude(W, M, list(fractions)) for W, M in zip(trained, masks)]
 
+    def of_variant(v, networks):
+        """The S networks of variant v in a list of all networks of a round (variant by variant)."""
+        k = variants.index(v)
+        return networks[k * S:(k + 1) * S]
+
     per_round = {v: [] for v in variants}
     saved_masks = {v: [] for v in variants}
     saved_starts = {v: [] for v in variants}
@@ -658,37 +650,31 @@ def lottery_experiment(x, y, x_test, labels_test, rounds, seeds=(0, 1, 2, 3, 4),
         starts, used = [], {}
         for v in variants:
             if v == "ticket":
-                used[v] = ticket_masks
-                starts += [(rewind(w, m), b, m) for w, b, m in zip(init_W, init_b, ticket_masks)]
+                used[v], (W, B) = ticket_masks, (init_W, init_b)
             elif v == "late":
-                used[v] = late_masks
-                starts += [(rewind(w, m), b, m) for w, b, m in zip(late_W, late_b, late_masks)]
+                used[v], (W, B) = late_masks, (late_W, late_b)
             elif v == "reinit":
-                used[v] = ticket_masks
-                starts += [(rewind(w, m), b, m) for w, b, m in zip(fresh_W, fresh_b, ticket_masks)]
+                used[v], (W, B) = ticket_masks, (fresh_W, fresh_b)
             elif v == "global":
-                used[v] = global_masks
-                starts += [(rewind(w, m), b, m) for w, b, m in zip(init_W, init_b, global_masks)]
+                used[v], (W, B) = global_masks, (init_W, init_b)
             else:
                 # per layer as many weights as the ticket keeps, chosen at random (a random mask does not
                 # depend on the earlier rounds, so it is drawn afresh from the dense layer)
                 used[v] = [_random_like(M, m, rng) for M, m in zip(dense_masks, ticket_masks)]
-                starts += [(rewind(w, m), b, m) for w, b, m in zip(init_W, init_b, used[v])]
+                W, B = init_W, init_b
+            starts += [(rewind(w, m), b, m) for w, b, m in zip(W, B, used[v])]
         (trained, trained_b), out, _ = train(starts)
         for k, v in enumerate(variants):
             per_round[v].append(_part(out, slice(k * S, (k + 1) * S)))
             saved_masks[v].append(used[v])
-            saved_starts[v].append(starts[k * S:(k + 1) * S])
-            saved_trained[v].append(list(zip(trained[k * S:(k + 1) * S], trained_b[k * S:(k + 1) * S])))
-        k = variants.index("ticket")
-        ticket_masks = prune(trained[k * S:(k + 1) * S], used["ticket"])
+            saved_starts[v].append(of_variant(v, starts))
+            saved_trained[v].append(list(zip(of_variant(v, trained), of_variant(v, trained_b))))
+        ticket_masks = prune(of_variant("ticket", trained), used["ticket"])
         if "late" in variants:
-            k = variants.index("late")
-            late_masks = prune(trained[k * S:(k + 1) * S], used["late"])
+            late_masks = prune(of_variant("late", trained), used["late"])
         if "global" in variants:
-            k = variants.index("global")
             global_masks = [prune_globally(W, M, global_fraction)
-                            for W, M in zip(trained[k * S:(k + 1) * S], used["global"])]
+                            for W, M in zip(of_variant("global", trained), used["global"])]
 
     steps_per_epoch = -(-x.shape[0] // batch_size)
     fields = {name: {} for name in ("accuracy", "train_accuracy", "initial_accuracy", "stop_iteration",
@@ -811,13 +797,15 @@ def _segment(copy_a, copy_b, x_eval, labels_eval, points, shape):
             "loss_barrier": barrier_height(loss)}
 
 
-def _batch_of(result, variant, rounds, which):
-    """A SeedBatchMLP of the networks of ``variant`` in ``rounds``: ``which`` = 'starts' or 'trained'."""
-    starts = [start for r in rounds for start in result.starts[variant][r]]
+def _batch_of(result, variants, rounds, which):
+    """A SeedBatchMLP of the networks of ``variants`` (a name or a tuple) in ``rounds``, variant by variant, round
+    by round: ``which`` = 'starts' or 'trained'."""
+    variants = (variants,) if isinstance(variants, str) else variants
+    starts = [start for v in variants for r in rounds for start in result.starts[v][r]]
     masks = [m for _, _, m in starts]
     if which == "starts":
         return SeedBatchMLP([w for w, _, _ in starts], [b for _, b, _ in starts], masks, dtype=result.settings["dtype"])
-    trained = [wb for r in rounds for wb in result.trained[variant][r]]
+    trained = [wb for v in variants for r in rounds for wb in result.trained[v][r]]
     return SeedBatchMLP([w for w, _ in trained], [b for _, b in trained], masks, dtype=result.settings["dtype"])
 
 
@@ -856,9 +844,7 @@ def linear_mode_connectivity(result, x, y, x_eval, labels_eval, variants, rounds
         raise ValueError("order_seed must differ from the order the result was trained with; otherwise both "
                          "copies are the same network.")
     S = len(result.starts[variants[0]][rounds[0]])
-    copy_b = SeedBatchMLP([w for v in variants for r in rounds for w, _, _ in result.starts[v][r]],
-                          [b for v in variants for r in rounds for _, b, _ in result.starts[v][r]],
-                          [m for v in variants for r in rounds for _, _, m in result.starts[v][r]], dtype=st["dtype"])
+    copy_b = _batch_of(result, variants, rounds, "starts")
     copy_b.train(x, y, st["epochs"], st["batch_size"], st["eta"], seed=order_seed)
     weights_b, biases_b = copy_b.weights()
     out, n = {}, len(rounds) * S

@@ -8,7 +8,8 @@ One interface for all of them (``base``)::
 Modules: ``base`` (the interface, clipping and weight decay every
 optimiser offers, the learning-rate schedule hook), ``sgd`` (SGD,
 momentum, Nesterov), ``adaptive`` (AdaGrad, RMSProp), ``adam`` (Adam,
-AdamW), ``lbfgs`` (L-BFGS, which needs the loss as a function:
+AdamW), ``masked`` (``opt.masked(params, masks)``: steps on the
+surviving entries of pruned parameters only), ``lbfgs`` (L-BFGS, which needs the loss as a function:
 ``step(params, grads, closure)`` or ``minimize``) with its ``line_search``.
 
 Each class's docstring gives its formula in the slides' notation (η
@@ -20,11 +21,12 @@ from .adam import Adam, AdamW
 from .adaptive import AdaGrad, RMSProp
 from .base import Optimizer, _pairs  # noqa: F401  (_pairs: the structure check Sequential.fit uses)
 from .lbfgs import LBFGS, LBFGSResult
+from .masked import MaskedStep
 from .sgd import SGD
 
 from ..._validate import check_choice
 
-__all__ = ["Optimizer", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW", "LBFGS", "LBFGSResult",
+__all__ = ["Optimizer", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW", "LBFGS", "LBFGSResult", "MaskedStep",
            "OPTIMIZERS", "get_optimizer"]
 
 #: Optimiser classes by their Keras names (and 'lbfgs').

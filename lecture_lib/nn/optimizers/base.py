@@ -247,11 +247,26 @@ class Optimizer:
         """
         self._apply([(p, np.asarray(g, dtype=p.dtype)) for _, p, g in _pairs(params, grads)])
 
+    def masked(self, params, masks):
+        """Steps that update only the entries where a mask holds 1 (pruned networks): a ``MaskedStep``.
+
+        ``pruned = opt.masked(model.params, [{'W': mask}, {}])`` once, then
+        ``pruned.step(model.grads)`` per batch instead of ``opt.step``. Pruned
+        entries are never written, also not by Adam's momentum; the
+        surviving ones get exactly the step a full update would give them.
+        See ``lecture_lib.nn.optimizers.masked``.
+        """
+        from .masked import MaskedStep  # (masked imports this module)
+
+        return MaskedStep(self, params, masks)
+
     def _apply(self, pairs):
         """Update each already validated (param, grad) pair in place; grad has param's shape and dtype.
 
         ``step`` validates and then calls this; ``Sequential.fit`` validates
-        its parameter list once per fit and calls it for every batch.
+        its parameter list once per fit and calls it for every batch; a
+        ``MaskedStep`` steps its compact copies through it. The engine's own:
+        code outside ``nn`` calls ``step`` or ``masked``.
         """
         self.learning_rate = self._eta_at(self.iterations)
         states = []
