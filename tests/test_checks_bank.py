@@ -620,34 +620,40 @@ def alpha_from_sums(n_params, errors):
     return float(-(k * np.sum(x * y) - x.sum() * y.sum()) / (k * np.sum(x * x) - x.sum() ** 2))
 
 
-# chapter 12: random ReLU features, the minimum-norm solution, ridge from the SVD
+# chapter 12: random ReLU features, the minimum-norm solution, ridge derived from the SVD
 
-def ridge_push_through(phi, y, lam):
-    return phi.T @ np.linalg.solve(phi @ phi.T + lam * np.eye(phi.shape[0]), y)
-
-
-def ridge_svd_columns(phi, y, lam):
-    U, s, Vt = np.linalg.svd(phi, full_matrices=False)
-    scaled = U.T @ y
-    return Vt.T @ (scaled * (s / (s * s + lam)).reshape((-1,) + (1,) * (scaled.ndim - 1)))
+def ridge_gradient_expanded(phi, y, w, lam):
+    return 2 * (phi.T @ phi + lam * np.eye(phi.shape[1])) @ w - 2 * phi.T @ y
 
 
-def ridge_lam_ignored(phi, y, lam):
-    return np.linalg.pinv(phi) @ y
+def ridge_gradient_columns(phi, y, w, lam):
+    if w.ndim == 1:
+        return 2 * phi.T @ (phi @ w - y) + 2 * lam * w
+    return np.stack([2 * phi.T @ (phi @ w[:, c] - y[:, c]) + 2 * lam * w[:, c] for c in range(w.shape[1])], axis=1)
 
 
-def ridge_lam_added(phi, y, lam):
-    U, s, Vt = np.linalg.svd(phi, full_matrices=False)
-    scaled = U.T @ y
-    return Vt.T @ (scaled / (s + lam).reshape((-1,) + (1,) * (scaled.ndim - 1)))
+def ridge_fitted_push_through(U, s, y, lam):
+    gram = (U * s ** 2) @ U.T                      # phi phi^T
+    return gram @ np.linalg.solve(gram + lam * np.eye(U.shape[0]), y)
 
 
-def features_einsum_clip(a, W):
-    return np.clip(np.einsum("nd,dp->np", a, W), 0, None) * W.shape[1] ** -0.5
+def ridge_fitted_one_minus(U, s, y, lam):
+    along = U.T @ y
+    kept = (1 - lam / (s * s + lam)).reshape((-1,) + (1,) * (along.ndim - 1))
+    return U @ (kept * along)
 
 
-def features_scaled_first(a, W):
-    return np.maximum(a @ (W / np.sqrt(W.shape[1])), 0)  # the ReLU is positively homogeneous
+def ridge_fitted_weights_factor(U, s, y, lam):
+    along = U.T @ y
+    return U @ ((s / (s * s + lam)).reshape((-1,) + (1,) * (along.ndim - 1)) * along)
+
+
+def features_einsum_clip(x, W):
+    return np.clip(np.einsum("nd,dp->np", x, W), 0, None) * W.shape[1] ** -0.5
+
+
+def features_scaled_first(x, W):
+    return np.maximum(x @ (W / np.sqrt(W.shape[1])), 0)  # the ReLU is positively homogeneous
 
 
 def min_norm_pinv(phi, y):
@@ -916,7 +922,8 @@ RIGHT = {
     "filter_normalise": [filter_normalise_loop, filter_normalise_sums],
     "rescale_relu_pair": [rescale_divides_second, rescale_loop],
     "fit_alpha": [alpha_polyfit_log2, alpha_from_sums],
-    "ridge_from_svd": [ridge_push_through, ridge_svd_columns],
+    "ridge_gradient": [ridge_gradient_expanded, ridge_gradient_columns],
+    "ridge_fitted_values": [ridge_fitted_push_through, ridge_fitted_one_minus],
     "random_relu_features": [features_einsum_clip, features_scaled_first],
     "min_norm_solution": [min_norm_pinv, min_norm_svd],
     "magnitude_masks": [masks_threshold, masks_inf_for_pruned],
@@ -1260,9 +1267,12 @@ WRONG = {
                           (lambda W1, b1, W2, alpha: (alpha * W1, alpha * b1, alpha * W2), "both_multiplied")],
     "fit_alpha": [(lambda n_params, errors: float(np.polyfit(np.log(n_params), np.log(errors), 1)[0]), "returned_slope"),
                   (lambda n_params, errors: float(-np.polyfit(n_params, errors, 1)[0]), "no_logarithms")],
-    "ridge_from_svd": [(ridge_lam_ignored, "lam_ignored"), (ridge_lam_added, "lam_added_to_s")],
-    "random_relu_features": [(lambda a, W: np.maximum(a @ W, 0), "missing_scaling"),
-                             (lambda a, W: a @ W / np.sqrt(W.shape[1]), "missing_relu")],
+    "ridge_gradient": [(lambda phi, y, w, lam: 2 * phi.T @ (phi @ w - y), "penalty_missing"),
+                       (lambda phi, y, w, lam: phi.T @ (phi @ w - y) + lam * w, "half_gradient")],
+    "ridge_fitted_values": [(ridge_fitted_weights_factor, "weights_factor"),
+                            (lambda U, s, y, lam: U @ (U.T @ y), "lam_ignored")],
+    "random_relu_features": [(lambda x, W: np.maximum(x @ W, 0), "missing_scaling"),
+                             (lambda x, W: x @ W / np.sqrt(W.shape[1]), "missing_relu")],
     "min_norm_solution": [(lambda phi, y: np.linalg.inv(phi.T @ phi) @ phi.T @ y, "normal_equations"),
                           (lambda phi, y: np.linalg.lstsq(phi, y, rcond=None), "lstsq_tuple")],
     "magnitude_masks": [(masks_repruned, "repruned_pruned_weights"), (masks_largest, "pruned_largest"),

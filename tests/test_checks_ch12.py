@@ -16,19 +16,19 @@ def _assert_hint(result, hint):
 
 # --- exercise 1: features ---------------------------------------------------------------------
 
-def features_loop(a, W):
-    out = np.zeros((a.shape[0], W.shape[1]))
-    for n in range(a.shape[0]):
+def features_loop(x, W):
+    out = np.zeros((x.shape[0], W.shape[1]))
+    for n in range(x.shape[0]):
         for j in range(W.shape[1]):
-            out[n, j] = max(0.0, float(np.dot(a[n], W[:, j]))) / W.shape[1] ** 0.5
+            out[n, j] = max(0.0, float(np.dot(x[n], W[:, j]))) / W.shape[1] ** 0.5
     return out
 
 
 @pytest.mark.parametrize("right", [
-    lambda a, W: np.maximum(a @ W, 0) / np.sqrt(W.shape[1]),
-    lambda a, W: np.clip(np.einsum("nd,dp->np", a, W), 0, None) * W.shape[1] ** -0.5,
-    lambda a, W: (np.maximum(a.astype(np.float32) @ W.astype(np.float32), 0) / np.float32(np.sqrt(W.shape[1]))),
-    lambda a, W: np.maximum(a @ (W / np.sqrt(W.shape[1])), 0),     # scaling first: relu is positively homogeneous
+    lambda x, W: np.maximum(x @ W, 0) / np.sqrt(W.shape[1]),
+    lambda x, W: np.clip(np.einsum("nd,dp->np", x, W), 0, None) * W.shape[1] ** -0.5,
+    lambda x, W: (np.maximum(x.astype(np.float32) @ W.astype(np.float32), 0) / np.float32(np.sqrt(W.shape[1]))),
+    lambda x, W: np.maximum(x @ (W / np.sqrt(W.shape[1])), 0),     # scaling first: relu is positively homogeneous
     features_loop,
 ])
 def test_features_right_answers_pass(right):
@@ -37,21 +37,21 @@ def test_features_right_answers_pass(right):
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda a, W: np.maximum(a @ W, 0), "missing_scaling"),
-    (lambda a, W: np.maximum(a @ W, 0) / W.shape[1], "divided_by_p"),
-    (lambda a, W: np.maximum(a @ W, 0) / np.sqrt(W.shape[0]), "divided_by_root_d"),
-    (lambda a, W: a @ W / np.sqrt(W.shape[1]), "missing_relu"),
-    (lambda a, W: np.maximum(a, 0) @ W / np.sqrt(W.shape[1]), "relu_before_weights"),
+    (lambda x, W: np.maximum(x @ W, 0), "missing_scaling"),
+    (lambda x, W: np.maximum(x @ W, 0) / W.shape[1], "divided_by_p"),
+    (lambda x, W: np.maximum(x @ W, 0) / np.sqrt(W.shape[0]), "divided_by_root_d"),
+    (lambda x, W: x @ W / np.sqrt(W.shape[1]), "missing_relu"),
+    (lambda x, W: np.maximum(x, 0) @ W / np.sqrt(W.shape[1]), "relu_before_weights"),
 ])
 def test_features_mistakes(wrong, hint):
     _assert_hint(ch12.check_random_relu_features(wrong), hint)
 
 
 def test_features_wrong_shape_and_stub():
-    result = ch12.check_random_relu_features(lambda a, W: np.maximum(W.T @ a.T, 0))
+    result = ch12.check_random_relu_features(lambda x, W: np.maximum(W.T @ x.T, 0))
     assert result.status == FAILED and "of shape (4, 5)" in repr(result)
 
-    def stub(a, W):
+    def stub(x, W):
         raise NotImplementedError()
     assert ch12.check_random_relu_features(stub).status == NOT_ATTEMPTED
 
@@ -144,39 +144,95 @@ def test_broken_learner_code_is_feedback():
     assert result.status == FAILED and "Expected the weights w" in repr(result)
 
 
-def ridge_normal_equations(phi, y, lam):
-    return np.linalg.solve(phi.T @ phi + lam * np.eye(phi.shape[1]), phi.T @ y)
+# --- exercise 3: ridge derived from the SVD ------------------------------------------------------------
+
+def gradient_loop(phi, y, w, lam):
+    grad = np.zeros_like(w, dtype=float)
+    for i in range(phi.shape[1]):
+        for n in range(phi.shape[0]):
+            grad[i] += 2 * phi[n, i] * (phi[n] @ w - y[n])
+    return grad + 2 * lam * w
 
 
-def ridge_push_through_float32(phi, y, lam):
-    return (phi.T @ np.linalg.solve(phi @ phi.T + lam * np.eye(phi.shape[0]), y)).astype(np.float64)
-
-
-def ridge_svd_loop(phi, y, lam):
-    U, s, Vt = np.linalg.svd(phi, full_matrices=False)
-    w = np.zeros((phi.shape[1],) + y.shape[1:])
-    for i in range(s.size):
-        w += np.multiply.outer(Vt[i], s[i] / (s[i] ** 2 + lam) * (U[:, i] @ y))
-    return w
-
-
-@pytest.mark.parametrize("right", [ridge_normal_equations, ridge_push_through_float32, ridge_svd_loop])
-def test_ridge_right_answers_pass(right):
-    assert ch12.check_ridge_from_svd(right).status == PASSED
-
-
-def _svd_with(factor):
-    def ridge(phi, y, lam):
-        U, s, Vt = np.linalg.svd(phi, full_matrices=False)
-        return Vt.T @ np.diag(factor(s, lam)) @ U.T @ y
-    return ridge
+@pytest.mark.parametrize("right", [
+    lambda phi, y, w, lam: 2 * (phi.T @ phi @ w - phi.T @ y + lam * w),
+    lambda phi, y, w, lam: 2 * ((phi.T @ phi + lam * np.eye(phi.shape[1])) @ w - phi.T @ y),
+    lambda phi, y, w, lam: (2 * phi.astype(np.float32).T @ (phi.astype(np.float32) @ w.astype(np.float32)
+                                                            - y.astype(np.float32)) + 2 * np.float32(lam) * w),
+    gradient_loop,
+])
+def test_gradient_right_answers_pass(right):
+    assert ch12.check_ridge_gradient(right).status == PASSED
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (_svd_with(lambda s, lam: 1 / (s + lam)), "lam_added_to_s"),
-    (_svd_with(lambda s, lam: 1 / s), "lam_ignored"),
-    (_svd_with(lambda s, lam: s / (s ** 2 + lam ** 2)), "lam_squared"),
-    (_svd_with(lambda s, lam: s ** 2 / (s ** 2 + lam)), "s_squared_over"),
+    (lambda phi, y, w, lam: phi.T @ (phi @ w - y) + lam * w, "half_gradient"),
+    (lambda phi, y, w, lam: 2 * phi.T @ (phi @ w - y) + lam * w, "penalty_not_doubled"),
+    (lambda phi, y, w, lam: 2 * phi.T @ (phi @ w - y), "penalty_missing"),
+    (lambda phi, y, w, lam: phi.T @ (phi @ w - y) + 2 * lam * w, "data_term_half"),
+    (lambda phi, y, w, lam: 2 * phi.T @ (y - phi @ w) + 2 * lam * w, "residual_sign"),
 ])
-def test_ridge_mistakes(wrong, hint):
-    _assert_hint(ch12.check_ridge_from_svd(wrong), hint)
+def test_gradient_mistakes(wrong, hint):
+    _assert_hint(ch12.check_ridge_gradient(wrong), hint)
+
+
+def test_gradient_wrong_shape_and_stub():
+    result = ch12.check_ridge_gradient(lambda phi, y, w, lam: 2 * (phi @ w - y))
+    assert result.status == FAILED and "of shape (3,)" in repr(result)
+
+    def stub(phi, y, w, lam):
+        raise NotImplementedError()
+    assert ch12.check_ridge_gradient(stub).status == NOT_ATTEMPTED
+
+
+def fitted_push_through(U, s, y, lam):
+    """A (A + lam I)^-1 y with A = U diag(s^2) U^T = phi phi^T: no SVD factor per direction written."""
+    A = U @ np.diag(s ** 2) @ U.T
+    return A @ np.linalg.solve(A + lam * np.eye(A.shape[0]), y)
+
+
+def fitted_loop(U, s, y, lam):
+    out = np.zeros_like(y, dtype=float)
+    for i in range(s.size):
+        out += np.multiply.outer(U[:, i], (1 - lam / (s[i] ** 2 + lam)) * (U[:, i] @ y))
+    return out
+
+
+def fitted_through_weights(U, s, y, lam):
+    """z = diag(s / (s^2 + lam)) U^T y are the weights' coordinates V^T w; then phi w = U diag(s) z."""
+    z = np.diag(s / (s ** 2 + lam)) @ (U.T @ y)
+    return U @ (np.diag(s) @ z)
+
+
+@pytest.mark.parametrize("right", [
+    fitted_push_through, fitted_loop, fitted_through_weights,
+    lambda U, s, y, lam: (U.astype(np.float32) @ np.diag((s ** 2 / (s ** 2 + lam)).astype(np.float32))
+                          @ U.T.astype(np.float32) @ y.astype(np.float32)),
+])
+def test_fitted_right_answers_pass(right):
+    assert ch12.check_ridge_fitted_values(right).status == PASSED
+
+
+def _fitted_with(factor):
+    def fitted(U, s, y, lam):
+        return U @ np.diag(factor(s, lam)) @ U.T @ y
+    return fitted
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (_fitted_with(lambda s, lam: s / (s ** 2 + lam)), "weights_factor"),
+    (lambda U, s, y, lam: U @ (U.T @ y), "lam_ignored"),
+    (_fitted_with(lambda s, lam: lam / (s ** 2 + lam)), "residual_factor"),
+    (_fitted_with(lambda s, lam: s / (s + lam)), "lam_added_to_s"),
+    (_fitted_with(lambda s, lam: s ** 2 / (s ** 2 + lam ** 2)), "lam_squared"),
+])
+def test_fitted_mistakes(wrong, hint):
+    _assert_hint(ch12.check_ridge_fitted_values(wrong), hint)
+
+
+def test_fitted_values_of_the_minimum_norm_fit_are_not_ridge_and_the_stub_is_not_attempted():
+    assert ch12.check_ridge_fitted_values(lambda U, s, y, lam: y).status == FAILED
+
+    def stub(U, s, y, lam):
+        raise NotImplementedError()
+    assert ch12.check_ridge_fitted_values(stub).status == NOT_ATTEMPTED

@@ -15,22 +15,22 @@ def digits():
 
 def test_digit_inputs_centred_with_training_mean_and_constant_column():
     x_train = np.array([[0.0, 1.0], [1.0, 1.0]])
-    a_train, a_test = dd.digit_inputs(x_train, np.array([[1.0, 0.0]]))
-    np.testing.assert_allclose(a_train, [[-0.5, 0.0, 1.0], [0.5, 0.0, 1.0]])
-    np.testing.assert_allclose(a_test, [[0.5, -1.0, 1.0]])
+    inputs_train, inputs_test = dd.digit_inputs(x_train, np.array([[1.0, 0.0]]))
+    np.testing.assert_allclose(inputs_train, [[-0.5, 0.0, 1.0], [0.5, 0.0, 1.0]])
+    np.testing.assert_allclose(inputs_test, [[0.5, -1.0, 1.0]])
     with pytest.raises(ValueError, match="same number of pixels"):
         dd.digit_inputs(x_train, np.ones((1, 3)))
 
 
 def test_features_are_relu_of_projection_scaled_by_root_p():
     rng = np.random.default_rng(0)
-    a, W = rng.standard_normal((5, 4)), dd.feature_weights(4, 9, 1)
-    phi = dd.random_relu_features(a, W)
-    np.testing.assert_allclose(phi, np.maximum(a @ W, 0) / 3.0)
+    x, W = rng.standard_normal((5, 4)), dd.feature_weights(4, 9, 1)
+    phi = dd.random_relu_features(x, W)
+    np.testing.assert_allclose(phi, np.maximum(x @ W, 0) / 3.0)
     # N(0, 1/d): the entries' variance is close to 1/d for a large draw
     assert abs(dd.feature_weights(50, 4000, 2).var() * 50 - 1) < 0.02
     with pytest.raises(ValueError, match="one row per input column"):
-        dd.random_relu_features(a, np.ones((3, 2)))
+        dd.random_relu_features(x, np.ones((3, 2)))
 
 
 def test_min_norm_solution_interpolates_and_beats_every_other_interpolant():
@@ -62,12 +62,12 @@ def test_ridge_solution_matches_its_svd_formula_on_both_sides(shape):
 
 def test_spectral_fit_gives_the_same_fit_as_lstsq(digits):
     x_train, labels_train, x_test, labels_test = digits
-    a_train, a_test = dd.digit_inputs(x_train[:80], x_test[:50])
+    inputs_train, inputs_test = dd.digit_inputs(x_train[:80], x_test[:50])
     y_train, y_test = np.eye(10)[labels_train[:80]], np.eye(10)[labels_test[:50]]
     for p in (40, 80, 200):
         for lam in (0.0, 1e-3):
-            direct = dd.fit_random_features(a_train, y_train, a_test, y_test, p, dd.first_layer_rng(3, p), lam=lam)
-            spectral = dd.SpectralFit(a_train, a_test, p, dd.first_layer_rng(3, p)).measure(y_train, y_test, lam)
+            direct = dd.fit_random_features(inputs_train, y_train, inputs_test, y_test, p, dd.first_layer_rng(3, p), lam=lam)
+            spectral = dd.SpectralFit(inputs_train, inputs_test, p, dd.first_layer_rng(3, p)).measure(y_train, y_test, lam)
             for key in ("train_error", "test_error", "test_misclassified", "weight_norm"):
                 assert getattr(spectral, key) == pytest.approx(getattr(direct, key), rel=1e-6, abs=1e-9), (p, lam, key)
     assert direct.train_error < 1e-6 or lam > 0        # p > n interpolates without ridge
@@ -119,9 +119,9 @@ def test_sweep_input_errors(digits):
 
 def _small_fit(p=12, n=8, keep_basis=True, seed=0):
     rng = np.random.default_rng(seed)
-    a_train, a_test = rng.standard_normal((n, 5)), rng.standard_normal((6, 5))
+    inputs_train, inputs_test = rng.standard_normal((n, 5)), rng.standard_normal((6, 5))
     y_train, y_test = np.eye(3)[rng.integers(0, 3, n)], np.eye(3)[rng.integers(0, 3, 6)]
-    return dd.SpectralFit(a_train, a_test, p, seed=seed, keep_basis=keep_basis), y_train, y_test
+    return dd.SpectralFit(inputs_train, inputs_test, p, seed=seed, keep_basis=keep_basis), y_train, y_test
 
 
 def test_literal_gradient_descent_follows_the_closed_form_and_reaches_the_min_norm_solution():

@@ -1,4 +1,4 @@
-"""Checks of the chapter 12 exercises (random ReLU features, the minimum-norm solution, ridge from the SVD).
+"""Checks of the chapter 12 exercises (random ReLU features, the minimum-norm solution, ridge derived from the SVD).
 
 The references come from ``lecture_lib.topics.double_descent``. The
 minimum-norm check has cases where every least-squares formula agrees
@@ -17,38 +17,38 @@ from ..topics.double_descent import random_relu_features as _reference_features
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, check_array_cases,
                    checks_learner_code, run_cases, same_answer)
 
-__all__ = ["check_random_relu_features", "check_min_norm_solution", "check_ridge_from_svd"]
+__all__ = ["check_random_relu_features", "check_min_norm_solution", "check_ridge_gradient", "check_ridge_fitted_values"]
 
 
 # --- Exercise 1: random ReLU features -----------------------------------------------------------
 
 _FEATURE_MISTAKES = [
     Mistake("missing_scaling",
-            "your features are relu(a @ W) without the factor 1/sqrt(p): then ||phi_n|| grows with the number "
+            "your features are relu(x @ W) without the factor 1/sqrt(p): then ||phi_n|| grows with the number "
             "of features p, and one ridge strength would mean something different at every width.",
-            lambda a, W: np.maximum(a @ W, 0)),
+            lambda x, W: np.maximum(x @ W, 0)),
     Mistake("divided_by_p",
             "you divided by p; the scaling is 1/sqrt(p) (p = W.shape[1]), which keeps the squared norm of a "
             "feature row about constant.",
-            lambda a, W: np.maximum(a @ W, 0) / W.shape[1]),
+            lambda x, W: np.maximum(x @ W, 0) / W.shape[1]),
     Mistake("divided_by_root_d",
-            "you divided by the square root of the input width d = W.shape[0]; the features are scaled by "
+            "you divided by the square root of the input width D = W.shape[0]; the features are scaled by "
             "1/sqrt(p) with p = W.shape[1], the number of features.",
-            lambda a, W: np.maximum(a @ W, 0) / np.sqrt(W.shape[0])),
+            lambda x, W: np.maximum(x @ W, 0) / np.sqrt(W.shape[0])),
     Mistake("relu_before_weights",
-            "you applied the ReLU to the inputs and then multiplied by W, relu(a) @ W. The hidden units compute "
-            "h = a @ W first and then g = relu(h): the nonlinearity comes after the weighted sum.",
-            lambda a, W: np.maximum(a, 0) @ W / np.sqrt(W.shape[1])),
+            "you applied the ReLU to the inputs and then multiplied by W, relu(x) @ W. The hidden units compute "
+            "h = x @ W first and then g = relu(h): the nonlinearity comes after the weighted sum.",
+            lambda x, W: np.maximum(x, 0) @ W / np.sqrt(W.shape[1])),
     Mistake("missing_relu",
-            "negative values remain: apply the ReLU, max(0, h), to h = a @ W before scaling. Without it the "
-            "features are linear in a and p > d of them are linearly dependent.",
-            lambda a, W: (a @ W) / np.sqrt(W.shape[1])),
+            "negative values remain: apply the ReLU, max(0, h), to h = x @ W before scaling. Without it the "
+            "features are linear in x and p > D of them are linearly dependent.",
+            lambda x, W: (x @ W) / np.sqrt(W.shape[1])),
 ]
 
 
 def _feature_case(seed, n, d, p, note):
     rng = np.random.default_rng(seed)
-    return Case({"a": rng.standard_normal((n, d)), "W": rng.standard_normal((d, p)) / np.sqrt(d)}, note)
+    return Case({"x": rng.standard_normal((n, d)), "W": rng.standard_normal((d, p)) / np.sqrt(d)}, note)
 
 
 _FEATURE_CASES = [
@@ -65,11 +65,11 @@ def _same_features(a, b):
 
 @checks_learner_code
 def check_random_relu_features(random_relu_features, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``random_relu_features(a, W)`` → relu(a @ W) / sqrt(p), shape (N, p)."""
+    """Check ``random_relu_features(x, W)`` → relu(x @ W) / sqrt(p), shape (N, p)."""
     run = CheckRun("ch12.random_relu_features", random_relu_features, time_limit, n_cases=len(_FEATURE_CASES))
     return check_array_cases(run, _FEATURE_CASES, _reference_features, _FEATURE_MISTAKES,
                              "the features phi, one row per example and one column per feature",
-                             "The features are not relu(a @ W) / sqrt(p).", same=_same_features)
+                             "The features are not relu(x @ W) / sqrt(p).", same=_same_features)
 
 
 # --- Exercise 2: the minimum-norm solution ---------------------------------------------------------
@@ -203,52 +203,129 @@ def check_min_norm_solution(min_norm_solution, time_limit=DEFAULT_TIME_LIMIT):
                      call_hints=call_hints, first_hint_only=True)
 
 
-# --- Exercise 3: the ridge solution from the SVD ---------------------------------------------------------
+# --- Exercise 3: ridge from the SVD, derived in two steps -------------------------------------------
+# The chapter prints the factor ridge gives each singular direction of the WEIGHTS (section 4). The
+# exercise asks for something it does not print: the gradient of the ridge loss (the first step of the
+# derivation) and the fitted values phi w from U and the singular values alone (its result), whose
+# factor per direction has one power of the singular value more than the weights' factor.
 
-def _reference_ridge(phi, y, lam):
-    U, s, Vt = np.linalg.svd(phi, full_matrices=False)
-    factors = s / (s * s + lam)
-    return Vt.T @ (factors[:, None] * (U.T @ y)) if np.ndim(y) == 2 else Vt.T @ (factors * (U.T @ y))
+def _reference_ridge_gradient(phi, y, w, lam):
+    return 2.0 * (phi.T @ (phi @ w - y)) + 2.0 * lam * w
 
 
-def _svd_variant(factor):
-    def variant(phi, y, lam):
-        U, s, Vt = np.linalg.svd(phi, full_matrices=False)
-        f = factor(s, lam)
-        return Vt.T @ (f[:, None] * (U.T @ y)) if np.ndim(y) == 2 else Vt.T @ (f * (U.T @ y))
+def _gradient_variant(data_factor, penalty_factor, sign=1.0):
+    def variant(phi, y, w, lam):
+        return sign * data_factor * (phi.T @ (phi @ w - y)) + penalty_factor * lam * w
     return variant
 
 
-_RIDGE_MISTAKES = [
-    Mistake("lam_added_to_s",
-            "you used 1 / (s + lam). Ridge changes each direction's factor 1/s into s / (s^2 + lam): set the "
-            "gradient of ||phi w - y||^2 + lam ||w||^2 to zero and write phi = U diag(s) V^T.",
-            _svd_variant(lambda s, lam: 1.0 / (s + lam))),
-    Mistake("lam_ignored",
-            "this is the minimum-norm solution, factor 1/s: lam is missing. With ridge the factor is "
-            "s / (s^2 + lam), which never exceeds 1 / (2 sqrt(lam)).",
-            _svd_variant(lambda s, lam: 1.0 / s)),
-    Mistake("lam_squared",
-            "you used s / (s^2 + lam^2). The penalty lam ||w||^2 adds lam (not lam^2) to each s^2.",
-            _svd_variant(lambda s, lam: s / (s * s + lam * lam))),
-    Mistake("s_squared_over",
-            "you used s^2 / (s^2 + lam): that is the factor by which ridge shrinks the FITTED values along each "
-            "direction. The weights get s / (s^2 + lam) (one factor s fewer).",
-            _svd_variant(lambda s, lam: s * s / (s * s + lam))),
+_GRADIENT_MISTAKES = [
+    Mistake("half_gradient",
+            "your answer is half the gradient: the derivative of ||phi w - y||^2 is 2 phi^T (phi w - y) and "
+            "that of lam ||w||^2 is 2 lam w (the 1/2 belongs to the loss written as (1/2)||phi w - y||^2, "
+            "which this exercise does not use).",
+            _gradient_variant(1.0, 1.0)),
+    Mistake("penalty_not_doubled",
+            "the data term is right, but the derivative of lam ||w||^2 = lam sum_i w_i^2 is 2 lam w, not lam w.",
+            _gradient_variant(2.0, 1.0)),
+    Mistake("penalty_missing",
+            "this is the gradient of ||phi w - y||^2 alone: the penalty lam ||w||^2 adds 2 lam w.",
+            _gradient_variant(2.0, 0.0)),
+    Mistake("data_term_half",
+            "the penalty term is right, but the derivative of ||phi w - y||^2 is 2 phi^T (phi w - y): "
+            "the factor 2 is missing.",
+            _gradient_variant(1.0, 2.0)),
+    Mistake("residual_sign",
+            "the data term has the wrong sign: the derivative of ||phi w - y||^2 is 2 phi^T (phi w - y), "
+            "the residual phi w - y (prediction minus target), not y - phi w.",
+            _gradient_variant(2.0, 2.0, sign=-1.0)),
 ]
 
-_RIDGE_CASES = [
-    Case({**_conditioned(11, 8, 3, 10.0), "lam": 0.5}, "n = 8, p = 3, lam = 0.5"),
-    Case({**_conditioned(12, 4, 9, 10.0, c=2), "lam": 0.1}, "n = 4, p = 9 (p > n), two outputs, lam = 0.1"),
-    Case({**_conditioned(13, 6, 6, 1e6, c=3), "lam": 1e-4}, "n = p = 6, condition number 1e6, lam = 1e-4"),
+
+def _gradient_case(seed, n, p, lam, c=None, note=""):
+    rng = np.random.default_rng(seed)
+    system = _conditioned(seed, n, p, 10.0, c)
+    w = rng.standard_normal((p,) if c is None else (p, c))
+    return Case({**system, "w": w, "lam": lam}, note)
+
+
+_GRADIENT_CASES = [
+    _gradient_case(31, 6, 3, 0.5, note="n = 6, p = 3, one output, lam = 0.5"),
+    _gradient_case(32, 4, 7, 2.0, c=2, note="n = 4, p = 7 (p > n), two outputs, lam = 2"),
+    _gradient_case(33, 5, 5, 0.1, c=3, note="n = p = 5, three outputs, lam = 0.1"),
+]
+
+
+def _same_gradient(a, b):
+    return same_answer(a, b, rtol=1e-5, atol=1e-6)   # well conditioned: float32 (7 digits) is right too
+
+
+@checks_learner_code
+def check_ridge_gradient(ridge_gradient, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``ridge_gradient(phi, y, w, lam)`` → the gradient of ||phi w - y||^2 + lam ||w||^2 at w."""
+    run = CheckRun("ch12.ridge_gradient", ridge_gradient, time_limit, n_cases=len(_GRADIENT_CASES))
+    return check_array_cases(run, _GRADIENT_CASES, _reference_ridge_gradient, _GRADIENT_MISTAKES,
+                             "the gradient, one row per weight (the shape of w)",
+                             "This is not the gradient of ||phi w - y||^2 + lam ||w||^2 at w.",
+                             same=_same_gradient, first_hint_only=True)
+
+
+def _reference_fitted(U, s, y, lam):
+    return _fitted_with(lambda s, lam: s * s / (s * s + lam))(U, s, y, lam)
+
+
+def _fitted_with(factor):
+    def variant(U, s, y, lam):
+        f = factor(np.asarray(s, dtype=float), lam)
+        coefficients = U.T @ y                                   # (r,) or (r, C): y along each direction u_i
+        return U @ (f[:, None] * coefficients if np.ndim(y) == 2 else f * coefficients)
+    return variant
+
+
+_FITTED_MISTAKES = [
+    Mistake("weights_factor",
+            "you used s / (s^2 + lam), the factor of the WEIGHTS along each direction v_i (the one the chapter "
+            "prints in section 4). The fitted values are phi w = U diag(s) V^T w: multiply your weights' "
+            "coordinates V^T w by s once more.",
+            _fitted_with(lambda s, lam: s / (s * s + lam))),
+    Mistake("lam_ignored",
+            "this is U U^T y, the fitted values of the minimum-norm (lam = 0) solution: every direction "
+            "kept whole. Ridge shrinks direction i by a factor that depends on s_i and lam: solve "
+            "(phi^T phi + lam I) w = phi^T y in the coordinates z = V^T w.",
+            _fitted_with(lambda s, lam: np.ones_like(s))),
+    Mistake("residual_factor",
+            "you used lam / (s^2 + lam): that is the part of y along u_i that ridge leaves OUT of the fit "
+            "(the residual y - phi w). The fitted part is 1 minus it.",
+            _fitted_with(lambda s, lam: lam / (s * s + lam))),
+    Mistake("lam_added_to_s",
+            "you used s / (s + lam) (from a factor 1 / (s + lam) for the weights). The gradient's penalty term "
+            "2 lam w adds lam to s^2, not to s: direction i satisfies (s_i^2 + lam) z_i = s_i (u_i^T y).",
+            _fitted_with(lambda s, lam: s / (s + lam))),
+    Mistake("lam_squared",
+            "you used s^2 / (s^2 + lam^2). The penalty lam ||w||^2 adds lam (not lam^2) to each s^2.",
+            _fitted_with(lambda s, lam: s * s / (s * s + lam * lam))),
+]
+
+
+def _fitted_case(seed, n, p, condition, lam, c=None, note=""):
+    system = _conditioned(seed, n, p, condition, c)
+    U, s, _ = np.linalg.svd(system["phi"], full_matrices=False)
+    return Case({"U": U, "s": s, "y": system["y"], "lam": lam}, note)
+
+
+_FITTED_CASES = [
+    _fitted_case(41, 8, 3, 10.0, 0.5, note="n = 8, r = 3 singular values (p < n), lam = 0.5"),
+    _fitted_case(42, 4, 9, 10.0, 0.1, c=2, note="n = 4 (p = 9 > n: r = 4), two outputs, lam = 0.1"),
+    _fitted_case(43, 6, 6, 1e6, 1e-4, c=3,
+                 note="n = p = 6, singular values from 1 down to 1e-6, lam = 1e-4, three outputs"),
 ]
 
 
 @checks_learner_code
-def check_ridge_from_svd(ridge_from_svd, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``ridge_from_svd(phi, y, lam)`` → w minimising ||phi w - y||^2 + lam ||w||^2, shape (p,) or (p, C)."""
-    run = CheckRun("ch12.ridge_from_svd", ridge_from_svd, time_limit, n_cases=len(_RIDGE_CASES))
-    return check_array_cases(run, _RIDGE_CASES, _reference_ridge, _RIDGE_MISTAKES,
-                             "the weights w, one row per feature (column of phi)",
-                             "The weights do not minimise ||phi w - y||^2 + lam ||w||^2.", same=_same_weights,
-                             first_hint_only=True)
+def check_ridge_fitted_values(ridge_fitted_values, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``ridge_fitted_values(U, s, y, lam)`` → phi w of the ridge solution, shape of y."""
+    run = CheckRun("ch12.ridge_fitted_values", ridge_fitted_values, time_limit, n_cases=len(_FITTED_CASES))
+    return check_array_cases(run, _FITTED_CASES, _reference_fitted, _FITTED_MISTAKES,
+                             "the fitted values phi w, one row per example (the shape of y)",
+                             "These are not the fitted values phi w of the ridge solution.",
+                             same=_same_gradient, first_hint_only=True)

@@ -54,8 +54,8 @@ def digit_inputs(x_train, x_test):
 
     Returns
     -------
-    a_train : ndarray, shape (N, 65)
-    a_test : ndarray, shape (M, 65)
+    inputs_train : ndarray, shape (N, 65)
+    inputs_test : ndarray, shape (M, 65)
         x - mean(x_train) with a last column of ones. Without centring every
         pixel is >= 0 and the random features of different images are nearly
         collinear; the constant column lets the hidden units shift.
@@ -82,24 +82,24 @@ def feature_weights(d, p, rng):
     return as_generator(rng, "rng").standard_normal((d, p)) / math.sqrt(d)
 
 
-def random_relu_features(a, W):
-    """phi = relu(a @ W) / sqrt(p).
+def random_relu_features(x, W):
+    """phi = relu(x @ W) / sqrt(p).
 
     Parameters
     ----------
-    a : array_like, shape (N, d)
-    W : array_like, shape (d, p)
+    x : array_like, shape (N, D), the inputs
+    W : array_like, shape (D, p)
 
     Returns
     -------
     phi : ndarray, shape (N, p). The 1/sqrt(p) keeps ||phi_n|| about the
     same for every p, so one ridge strength means the same at every width.
     """
-    a = as_matrix(a, "a")
+    x = as_matrix(x, "x")
     W = as_matrix(W, "W")
-    if W.shape[0] != a.shape[1]:
-        raise ValueError(f"W must have one row per input column: a has shape {a.shape}, W has shape {W.shape}.")
-    phi = a @ W
+    if W.shape[0] != x.shape[1]:
+        raise ValueError(f"W must have one row per input column: x has shape {x.shape}, W has shape {W.shape}.")
+    phi = x @ W
     np.maximum(phi, 0.0, out=phi)
     phi /= math.sqrt(W.shape[1])
     return phi
@@ -197,13 +197,13 @@ class FeatureFit:
                 f"weight_norm={self.weight_norm:.4g}, condition={self.condition:.3g})")
 
 
-def fit_random_features(a_train, y_train, a_test, y_test, p, seed, lam=0.0):
+def fit_random_features(inputs_train, y_train, inputs_test, y_test, p, seed, lam=0.0):
     """Draw p random ReLU features, fit the output layer, measure it.
 
     Parameters
     ----------
-    a_train : ndarray, shape (n, d); y_train : ndarray, shape (n, C) one-hot
-    a_test : ndarray, shape (M, d); y_test : ndarray, shape (M, C)
+    inputs_train : ndarray, shape (n, D); y_train : ndarray, shape (n, C) one-hot
+    inputs_test : ndarray, shape (M, D); y_test : ndarray, shape (M, C)
     p : int, number of features (= parameters per output)
     seed : int or Generator, for the first layer
     lam : float >= 0, ridge strength (0: minimum norm)
@@ -212,8 +212,8 @@ def fit_random_features(a_train, y_train, a_test, y_test, p, seed, lam=0.0):
     -------
     FeatureFit
     """
-    W = feature_weights(np.shape(a_train)[1], p, seed)
-    phi_train, phi_test = random_relu_features(a_train, W), random_relu_features(a_test, W)
+    W = feature_weights(np.shape(inputs_train)[1], p, seed)
+    phi_train, phi_test = random_relu_features(inputs_train, W), random_relu_features(inputs_test, W)
     lam = check_positive(lam, "lam", allow_zero=True)
     if lam == 0:
         # lstsq (LAPACK gelsd) returns the singular values too: the condition number comes free.
@@ -321,9 +321,9 @@ class FeatureSweep:
             rng = as_generator(seed, "seed")
             idx = rng.permutation(len(labels_train))[:n]
             self.indices.append(idx)
-            a_train, a_test = digit_inputs(x_train[idx], x_test)
+            inputs_train, inputs_test = digit_inputs(x_train[idx], x_test)
             self.labels.append(labels_train[idx])
-            self.fits.append([SpectralFit(a_train, a_test, int(p), seed=first_layer_rng(seed, p))
+            self.fits.append([SpectralFit(inputs_train, inputs_test, int(p), seed=first_layer_rng(seed, p))
                               for p in self.widths])
         self.seconds = time.perf_counter() - start
 
@@ -389,8 +389,8 @@ def sample_sweep(x_train, labels_train, x_test, labels_test, sizes, p, seeds=(0,
         row = []
         for n in sizes:
             idx = order[:int(n)]
-            a_train, a_test = digit_inputs(x_train[idx], x_test)
-            row.append(fit_random_features(a_train, np.eye(10)[labels_train[idx]], a_test, np.eye(10)[labels_test],
+            inputs_train, inputs_test = digit_inputs(x_train[idx], x_test)
+            row.append(fit_random_features(inputs_train, np.eye(10)[labels_train[idx]], inputs_test, np.eye(10)[labels_test],
                                            p=p, seed=first_layer_rng(seed, p), lam=lam))
         fits.append(row)
     return SweepResult(sizes, fits, time.perf_counter() - start)
@@ -412,16 +412,16 @@ class SpectralFit:
 
     Parameters
     ----------
-    a_train : ndarray (n, d); a_test : ndarray (M, d)
+    inputs_train : ndarray (n, D); inputs_test : ndarray (M, D)
     p : int; seed : int or Generator (the first layer)
     keep_basis : bool, keep V^T (r, p) and phi_train (n, p) for ``weights`` (memory: r * p + n * p floats)
     """
 
-    def __init__(self, a_train, a_test, p, seed, keep_basis=False):
-        W = feature_weights(np.shape(a_train)[1], p, seed)
-        phi_train = random_relu_features(a_train, W)
+    def __init__(self, inputs_train, inputs_test, p, seed, keep_basis=False):
+        W = feature_weights(np.shape(inputs_train)[1], p, seed)
+        phi_train = random_relu_features(inputs_train, W)
         self.U, self.s, Vt = np.linalg.svd(phi_train, full_matrices=False)   # (n, r), (r,), (r, p)
-        self.test_in_basis = random_relu_features(a_test, W) @ Vt.T           # (M, r)
+        self.test_in_basis = random_relu_features(inputs_test, W) @ Vt.T           # (M, r)
         self.p, self.n = int(p), int(phi_train.shape[0])
         self.Vt, self.phi_train = (Vt, phi_train) if keep_basis else (None, None)
 
@@ -547,8 +547,8 @@ def tuned_ridge_sweep(sweep, x_train, lams, fraction=0.2, label_noises=(0.0,)):
     for seed, idx, fits in zip(sweep.seeds, sweep.indices, sweep.fits):
         order = np.arange(sweep.n)
         fit_rows, _, val_rows, _ = validation_split(order, order, fraction=fraction, seed=seed, stratify=False)
-        a_fit, a_val = digit_inputs(x_train[idx[fit_rows]], x_train[idx[val_rows]])
-        held_out = [SpectralFit(a_fit, a_val, int(p), seed=first_layer_rng(seed, int(p))) for p in sweep.widths]
+        inputs_fit, inputs_val = digit_inputs(x_train[idx[fit_rows]], x_train[idx[val_rows]])
+        held_out = [SpectralFit(inputs_fit, inputs_val, int(p), seed=first_layer_rng(seed, int(p))) for p in sweep.widths]
         for noise in label_noises:
             labels = sweep.training_labels(seed, noise)
             y_fit, y_val, y_train = np.eye(10)[labels[fit_rows]], np.eye(10)[labels[val_rows]], np.eye(10)[labels]

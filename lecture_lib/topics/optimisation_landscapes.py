@@ -244,13 +244,9 @@ def run_optimizer(landscape, optimiser, steps=100, start=None):
     loss, grad = landscape.fun_and_grad(w)
     weights, losses = [w.copy()], [loss]
     diverged = False
-    optimiser.step({"w": w}, {"w": np.asarray(grad, dtype=float)})  # the first step through the checked interface
     calls = 1
-    for step in range(steps):
-        if step:
-            # Later steps: the same array and a float gradient of its shape, so the
-            # per-step structure check of ``step`` can be skipped (sweeps run many steps).
-            optimiser._apply([(w, np.asarray(grad, dtype=float))])
+    for _ in range(steps):
+        optimiser.step({"w": w}, {"w": np.asarray(grad, dtype=float)})
         squared_norm = float(np.sum(w * w))
         if not squared_norm <= _DIVERGED_NORM ** 2:  # also catches NaN (and inf, which overflows to inf)
             diverged = True
