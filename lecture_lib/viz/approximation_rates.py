@@ -61,10 +61,10 @@ def draw_error_against_parameters(ax, curves, title=None):
     return rates
 
 
-def draw_function_and_network(ax, x, f_values, g_values, title=None, label="network g(x)"):
-    """The target f (thick grey) and a network's output g over x : (N,)."""
+def draw_function_and_network(ax, x, f_values, g_values, title=None, label="network g(x)", colour=None):
+    """The target f (thick grey) and a network's output g over x : (N,), in ``colour`` (default blue)."""
     ax.plot(x, f_values, color=COLORS["grey"], linewidth=4, alpha=0.6, label="target f(x)")
-    ax.plot(x, g_values, color=COLORS["class0"], linewidth=1.5, label=label)
+    ax.plot(x, g_values, color=COLORS["class0"] if colour is None else colour, linewidth=1.5, label=label)
     ax.set(xlabel="x", ylabel="f(x) and g(x)")
     if title:
         ax.set_title(title, fontsize=10)
@@ -126,16 +126,22 @@ def approximation_explorer(max_units=128, n_points=2001):
 
 # --- depth: the sawtooth ----------------------------------------------------------------------------------
 
+#: One colour per network in every sawtooth panel: the deep network blue, the single hidden layer
+#: vermillion, in the function panels and in the panel of parameters for an exact fit alike.
+DEEP_COLOUR, SHALLOW_COLOUR = COLORS["class0"], COLORS["test"]
+
 def sawtooth_by_depth(k, x):
     """The sawtooth with k folds, the deep network and the single hidden layer of the same size, on the points x.
 
     The deep network has k hidden layers of 2 ReLU units (W = 6k + 1, exact); the shallow one has one hidden
     layer of H = 2k units (W = 6k + 1, the same budget) interpolating at equally spaced knots, as the
-    chapter's table.
+    chapter's table. The errors are maxima over the points x: they are the exact maxima over [0, 1] when x
+    holds every corner j / 2^k of the sawtooth (the interpolant's error is largest at a corner), e.g.
+    np.linspace(0, 1, 2^m + 1) with m >= k.
 
     Returns
     -------
-    dict with target, deep, shallow : ndarray (N,); W, H : int; deep_error, shallow_error : float (max |f - g| on x);
+    dict with k : int; target, deep, shallow : ndarray (N,); W, H : int; deep_error, shallow_error : float (max |f - g| on x);
     bound : float (Telgarsky's lower bound for every one-layer network of H units);
     W_exact_deep, W_exact_shallow : int (parameters needed for an exact fit: 6k + 1 and 3 * 2^k + 1)
     """
@@ -145,7 +151,7 @@ def sawtooth_by_depth(k, x):
     deep_net = sawtooth_network(k)
     H = max(1, (deep_net.count_params() - 1) // 3)  # as many parameters as the deep network
     deep, shallow = network_output(deep_net, x), network_output(interpolating_relu_network(lambda t: sawtooth(t, k), H), x)
-    return {"target": target, "deep": deep, "shallow": shallow, "W": deep_net.count_params(), "H": H,
+    return {"k": k, "target": target, "deep": deep, "shallow": shallow, "W": deep_net.count_params(), "H": H,
             "deep_error": float(np.max(np.abs(target - deep))), "shallow_error": float(np.max(np.abs(target - shallow))),
             "bound": shallow_sawtooth_error_bound(k, H), "W_exact_deep": 6 * k + 1, "W_exact_shallow": 3 * 2 ** k + 1}
 
@@ -155,17 +161,23 @@ def _error_text(error):
 
 
 def _bound_text(found):
-    """Telgarsky's bound in words: every one-layer network of this width is off by at least 1/2, or can be exact."""
+    """Telgarsky's bound in words: every one-layer network of this width is off by at least 1/2, or can be exact.
+
+    A bound of 0 alone does not make a layer exact (H = 2^k - 1 units give the 2^k pieces, yet no exact fit:
+    an exact fit needs H = 2^k), so "can be exact" is said only from H = 2^k units on.
+    """
     if found["bound"] > 0:
         return f"every layer of {found['H']} units is off by at least {found['bound']:g}"
-    return f"a layer of {found['H']} units can be exact"
+    if found["H"] >= 2 ** found["k"]:
+        return f"a layer of {found['H']} units can be exact"
+    return f"the counting bound for {found['H']} units is 0"
 
 
 def _draw_exact_budget(ax, depths):
     """Parameters for an exact fit against k: deep 6k + 1, one layer 3 * 2^k + 1 (log axis)."""
     depths = np.asarray(depths)
-    ax.semilogy(depths, 6 * depths + 1, "o-", color=COLORS["class0"], label="k layers x 2 units: 6k + 1")
-    ax.semilogy(depths, 3 * 2.0 ** depths + 1, "s--", color=COLORS["test"], label="one layer: 3 x 2^k + 1")
+    ax.semilogy(depths, 6 * depths + 1, "o-", color=DEEP_COLOUR, label="k layers x 2 units: 6k + 1")
+    ax.semilogy(depths, 3 * 2.0 ** depths + 1, "s--", color=SHALLOW_COLOUR, label="one layer: 3 x 2^k + 1")
     ax.set(xlabel="layers k of the deep network (2^(k-1) teeth)", ylabel="parameters W for an exact fit (log)",
            title="W for an exact fit")
     ax.set_xticks(depths)
@@ -188,10 +200,11 @@ def depth_small_multiples(depths=(2, 4, 6), n_points=4097):
     for row, k in enumerate(depths):
         found = sawtooth_by_depth(k, x)
         deep_ax, shallow_ax = fig.add_subplot(grid[row, 0]), fig.add_subplot(grid[row, 1])
-        draw_function_and_network(deep_ax, x, found["target"], found["deep"], label="deep network",
+        draw_function_and_network(deep_ax, x, found["target"], found["deep"], label="deep network", colour=DEEP_COLOUR,
                                   title=f"k = {k}: {k} layers x 2 ReLU units, W = {found['W']}: "
                                         f"error {_error_text(found['deep_error'])}")
         draw_function_and_network(shallow_ax, x, found["target"], found["shallow"], label="one layer",
+                                  colour=SHALLOW_COLOUR,
                                   title=f"one layer, H = {found['H']} units, W = {found['W']}: error "
                                         f"{_error_text(found['shallow_error'])}\n({_bound_text(found)})")
         for ax in (deep_ax, shallow_ax):
@@ -228,9 +241,9 @@ def depth_explorer(max_depth=8, k=3, n_points=4097):
     axes = figure.subplots(1, 3, gridspec_kw={"left": 0.05, "right": 0.98, "bottom": 0.16, "top": 0.8,
                                               "wspace": 0.28, "width_ratios": (1, 1, 0.9)})
     lines = []
-    for ax, label in ((axes[0], "deep network"), (axes[1], "one layer, same W")):
+    for ax, label, colour in ((axes[0], "deep network", DEEP_COLOUR), (axes[1], "one layer, same W", SHALLOW_COLOUR)):
         (target_line,) = ax.plot(x, np.zeros_like(x), color=COLORS["grey"], linewidth=3, alpha=0.6, label="sawtooth f(x)")
-        (network_line,) = ax.plot(x, np.zeros_like(x), color=COLORS["class0"], linewidth=1.2, label=label)
+        (network_line,) = ax.plot(x, np.zeros_like(x), color=colour, linewidth=1.2, label=label)
         ax.set(xlabel="x", ylabel="f(x) and g(x)", ylim=(-0.1, 1.45))
         ax.legend(fontsize=8, loc="upper right", ncol=2)
         lines.append((target_line, network_line))
@@ -251,7 +264,8 @@ def depth_explorer(max_depth=8, k=3, n_points=4097):
             target_line.set_ydata(found["target"])
             network_line.set_ydata(found[key])
         marks.set_data([slider.value] * 2, [found["W_exact_deep"], found["W_exact_shallow"]])
-        title.set_text(f"k = {slider.value} ({2 ** (slider.value - 1)} teeth), W = {found['W']}: deep error "
+        teeth = 2 ** (slider.value - 1)
+        title.set_text(f"k = {slider.value} ({teeth} {'tooth' if teeth == 1 else 'teeth'}), W = {found['W']}: deep error "
                        f"{_error_text(found['deep_error'])}; one layer of H = {found['H']}: "
                        f"{_error_text(found['shallow_error'])} ({_bound_text(found)})")
         live.refresh()
