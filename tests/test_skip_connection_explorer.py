@@ -43,3 +43,37 @@ def test_explorer_redraws_on_both_sliders(traces):
     assert_redraws(skip_connection_explorer(traces), {"stages": 3, "branch scale": 0.0})
     with pytest.raises(ValueError, match="one of"):
         skip_connection_explorer(traces, depth=5)
+
+
+def test_the_residual_line_has_the_colour_of_its_start(traces):
+    """Scale 0 is the zero-start network (pink in every figure of chapter 10), 1 the unscaled one (green)."""
+    import io
+
+    from matplotlib.colors import to_hex, to_rgb
+    from PIL import Image
+
+    from lecture_lib.viz.deep_training_plots import OTHER_START_COLOUR, branch_scale_colour, variant_colour
+    from widget_tools import find_control
+
+    assert branch_scale_colour(0) == variant_colour("residual_zero")
+    assert branch_scale_colour(0.1) == variant_colour("residual")
+    assert branch_scale_colour(1.0) == variant_colour("residual_unscaled")
+    assert branch_scale_colour(0.3) == OTHER_START_COLOUR and OTHER_START_COLOUR not in \
+        {to_hex(variant_colour(k)).upper() for k in ("plain", "residual", "residual_zero", "residual_unscaled")}
+    with pytest.raises(ValueError, match="branch_scale"):
+        branch_scale_colour(-1.0)
+
+    def colours_in(png):
+        pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3)
+        return {tuple(p) for p in np.unique(pixels, axis=0)}
+
+    def rgb(kind):
+        return tuple(int(round(255 * c)) for c in to_rgb(variant_colour(kind)))
+
+    box = skip_connection_explorer(traces, depth=6, branch_scale=0.0)
+    slider, picture = find_control(box, "branch scale"), box.children[1]
+    zero = colours_in(picture.value)
+    slider.value = 1.0
+    unscaled = colours_in(picture.value)
+    assert rgb("residual_zero") in zero and rgb("residual_zero") not in unscaled
+    assert rgb("residual_unscaled") in unscaled and rgb("residual_unscaled") not in zero

@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import check_choice
-from ..topics.deep_training import KINDS
+from ..topics.deep_training import BRANCH_SCALES, KINDS
 from .plotting import COLORS
 
-__all__ = ["VARIANT_COLOURS", "variant_colour", "draw_gradient_norm_map", "draw_variance_per_block",
+__all__ = ["VARIANT_COLOURS", "variant_colour", "branch_scale_colour", "draw_gradient_norm_map", "draw_variance_per_block",
            "draw_variance_over_seeds", "draw_training_loss_over_seeds"]
 
 #: The colour of each network variant in chapter 10 (Okabe-Ito hues, no two alike; black for the
@@ -31,6 +31,25 @@ _LINE_STYLES = ("-", "--", "-.", ":")
 def variant_colour(kind):
     """The colour of network variant ``kind`` (one of ``topics.deep_training.KINDS``)."""
     return VARIANT_COLOURS[check_choice(kind, "kind", KINDS)]
+
+
+#: The colour of a residual network whose branches start at a scale no kind of ``KINDS`` has (the explorer's
+#: 0.3): Okabe-Ito orange, used by no variant.
+OTHER_START_COLOUR = COLORS["class1"]
+
+
+def branch_scale_colour(branch_scale):
+    """The colour of the residual network (two-layer blocks, no batch norm) whose W2 starts at ``branch_scale`` x Glorot.
+
+    The variant's colour where a kind starts there (0: 'residual_zero', 0.1: 'residual', 1: 'residual_unscaled'),
+    so the explorer's residual network has the colour the same network has in the chapter's figures; any other
+    scale ``OTHER_START_COLOUR``.
+    """
+    scale = float(branch_scale)
+    if not np.isfinite(scale) or scale < 0:
+        raise ValueError(f"branch_scale must be a finite number >= 0, got {branch_scale!r}.")
+    kinds = [kind for kind in ("residual_zero", "residual", "residual_unscaled") if BRANCH_SCALES[kind] == scale]
+    return variant_colour(kinds[0]) if kinds else OTHER_START_COLOUR
 
 
 def _variant_curves(curves, what):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .deep_training_plots import variant_colour
+from .deep_training_plots import branch_scale_colour, variant_colour
 from .live_figure import LiveFigure, new_figure
 
 __all__ = ["skip_connection_explorer", "skip_connection_small_multiples", "trace_grid"]
@@ -138,12 +138,15 @@ def skip_connection_explorer(traces, depth=None, branch_scale=None):
     ax_loss.set(xlim=(0, steps + 1), ylim=(0, min(float(finite.max()), 6.0)), xlabel="training step",
                 ylabel="mini-batch training loss")
     ax_loss.axhline(np.log(10), color="0.6", linestyle=":", linewidth=1, label="ln 10 (chance)")
-    # the variants' colours of every chapter-10 figure (deep_training_plots.VARIANT_COLOURS)
-    residual_line, = ax_loss.plot([], [], color=variant_colour("residual"), label="residual")
+    # the variants' colours of every chapter-10 figure (deep_training_plots.VARIANT_COLOURS): the residual line
+    # takes the colour of the network its start is (0 the zero start, 0.1 the residual, 1 the unscaled one), so
+    # its colour and its legend entry change with the branch-scale slider (the legend is redrawn each frame)
+    residual_line, = ax_loss.plot([], [], color=branch_scale_colour(branch_scale),
+                                  label=f"residual, W2 at {branch_scale:g} x Glorot")
     plain_line, = ax_loss.plot([], [], color=variant_colour("plain"), linestyle="--", label="plain, same depth")
-    ax_loss.legend(loc="upper right", fontsize=9)
+    legend = ax_loss.legend(loc="upper right", fontsize=9)
     title = figure.suptitle("", fontsize=10)
-    live = LiveFigure(figure, [image, residual_line, plain_line, title])
+    live = LiveFigure(figure, [image, residual_line, plain_line, legend, title])
 
     def redraw(change=None):
         d, s = depth_slider.value, scale_slider.value
@@ -152,6 +155,9 @@ def skip_connection_explorer(traces, depth=None, branch_scale=None):
         image.set_data(_log_norms(norms))  # the extent stays (0, 1): the rows of any depth fill the panel
         x = np.arange(1, steps + 1)
         residual_line.set_data(x, losses)
+        residual_line.set_color(branch_scale_colour(s))
+        legend.legend_handles[1].set_color(residual_line.get_color())  # entry 0 is the chance line
+        legend.texts[1].set_text(f"residual, W2 at {s:g} x Glorot")
         plain_line.set_data(x, plain_losses)
         title.set_text(_title(d, s, losses, plain_losses))
         live.refresh()
