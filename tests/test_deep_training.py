@@ -99,6 +99,8 @@ def test_drawings_check_their_input():
         draw_gradient_norm_map(a, np.ones(4))
     draw_variance_per_block(b, {"plain": [1.0, 2.0]})
     assert len(b.lines) == 1
+    draw_variance_per_block(b, {("residual", "r", ":"): [1.0, 2.0], "residual_zero": [1.0, 1.0]})
+    assert [line.get_linestyle() for line in b.lines[1:]] == [":", "--"]  # a given style is kept, else by position
     fig2, c = plt.subplots()
     draw_training_loss_over_seeds(c, {("plain", "net"): [[2.0, 1.0], [2.2, 1.4]]}, chance=2.3)
     assert len(c.lines) == 2 and len(c.collections) == 1 and "3 seeds" not in c.get_legend().texts[0].get_text()

@@ -102,11 +102,13 @@ def draw_variance_per_block(ax, variances, title=None):
     """One line per network: the variance of each hidden layer's output (log scale).
 
     variances : dict of kind or (kind, label[, linestyle]) -> array_like of shape (n_hidden,);
-        the colour is the kind's (``VARIANT_COLOURS``), the line style a different one per curve (for print in grey)
+        the colour is the kind's (``VARIANT_COLOURS``), the line style the one given in the key, else a different
+        one per curve by position (for print in grey)
     """
     styled = _variant_curves(variances, "variances")
-    for i, (name, values, colour, _) in enumerate(styled):
-        style = _LINE_STYLES[i % len(_LINE_STYLES)]
+    given = [not isinstance(key, str) and len(key) == 3 for key in variances]
+    for i, ((name, values, colour, style), chosen) in enumerate(zip(styled, given)):
+        style = style if chosen else _LINE_STYLES[i % len(_LINE_STYLES)]
         values = np.asarray(values, dtype=float)
         ax.semilogy(np.arange(1, values.size + 1), values, color=colour, linestyle=style, marker=".", label=name)
     ax.set(xlabel="hidden layer / block", ylabel="variance of its output")
