@@ -49,7 +49,7 @@ from test_checks_ch09 import steps_float32 as batchnorm_steps_float32  # noqa: E
 from test_checks_ch09 import running_step_form, running_swapped, running_forgets  # noqa: E402
 from test_checks_ch09 import running_loop_float32  # noqa: E402
 from test_checks_ch09 import (fold_b_forgotten, fold_beta_scaled, fold_by_matrices, fold_kappa_outside,  # noqa: E402
-                              fold_loops, fold_rows)
+                              fold_loops, fold_no_kappa, fold_rows)
 from test_checks_ch10 import block_dW2_from_h as residual_dW2_from_h  # noqa: E402
 from test_checks_ch10 import block_no_identity as residual_no_identity  # noqa: E402
 from test_checks_ch10 import block_no_relu_derivative as residual_no_relu_derivative  # noqa: E402
@@ -1243,7 +1243,8 @@ WRONG = {
                           (batchnorm_running_always, "running_statistics_in_training")],
     "running_average_update": [(running_swapped, "keras_rule_for_pytorch"), (running_forgets, "old_value_forgotten")],
     "fold_batchnorm": [(fold_rows, "fold_rows_scaled"), (fold_b_forgotten, "fold_bias_forgotten"),
-                       (fold_kappa_outside, "fold_kappa_outside_root"), (fold_beta_scaled, "fold_beta_scaled")],
+                       (fold_kappa_outside, "fold_kappa_outside_root"), (fold_beta_scaled, "fold_beta_scaled"),
+                       (fold_no_kappa, "fold_kappa_forgotten")],
     "batchnorm_backward_steps": [(batchnorm_steps_no_half, "variance_missing_half"),
                                  (batchnorm_steps_plus_sign, "variance_sign")],
     "batchnorm_backward": [(batchnorm_backward_no_mean_path, "forgot_mean_path"),
