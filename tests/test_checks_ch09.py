@@ -337,7 +337,7 @@ def fold_float32(W, b, gamma, beta, running_mean, running_var, eps):
     return s, beta - s * running_mean, W * s, s * (b - running_mean) + beta
 
 
-Folded = collections.namedtuple("Folded", "s t W_folded b_folded")
+Folded = collections.namedtuple("Folded", "gamma_folded beta_folded W_folded b_folded")
 
 
 def fold_namedtuple(W, b, gamma, beta, running_mean, running_var, eps):
@@ -346,7 +346,7 @@ def fold_namedtuple(W, b, gamma, beta, running_mean, running_var, eps):
 
 
 def fold_by_probing(W, b, gamma, beta, running_mean, running_var, eps):
-    """No algebra: run the batch norm on h = 0 and h = 1 for (s, t), and the pair on x = 0 and the unit inputs."""
+    """No algebra: run the batch norm on h = 0 and h = 1 for (gamma', beta'), and the pair on x = 0 and the unit inputs."""
     def batchnorm(h):
         return gamma * (h - running_mean) / np.sqrt(running_var + eps) + beta
     t = batchnorm(np.zeros_like(b))
@@ -431,11 +431,11 @@ def test_fold_mistakes_get_their_hint(wrong, hint):
 
 def test_fold_names_the_wrong_step_the_kind_and_the_stub():
     result = ch09.check_fold_batchnorm(fold_W_kept)
-    assert "W_folded is not right" in repr(result)  # s, t and b' were right: the message says which step is not
+    assert "W_folded is not right" in repr(result)  # gamma', beta' and b' were right: the message says which step is not
     result = ch09.check_fold_batchnorm(fold_mean_unscaled)
-    assert "t, b_folded are not right" in repr(result)
+    assert "beta_folded, b_folded are not right" in repr(result)
     result = ch09.check_fold_batchnorm(lambda W, b, gamma, beta, running_mean, running_var, eps: (W, b))
-    assert result.status == FAILED and "tuple (s, t, W_folded, b_folded)" in repr(result)
+    assert result.status == FAILED and "tuple (gamma_folded, beta_folded, W_folded, b_folded)" in repr(result)
     result = ch09.check_fold_batchnorm(
         lambda W, b, gamma, beta, running_mean, running_var, eps: (gamma, beta, W.T * gamma[:, None], b))
     assert result.status == FAILED and "W_folded" in repr(result)  # the transpose has the wrong shape
