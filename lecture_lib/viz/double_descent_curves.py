@@ -87,7 +87,7 @@ def draw_parameter_sweep(axes, result, n, title=None):
     draw_error_curve(ax_norm, result, key="weight_norm", color=COLORS["class0"], median=False, threshold=n)
     ax_norm.set(ylabel="||w|| of the solution", title="the solution's norm spikes at p = n")
     draw_error_curve(ax_cond, result, key="condition", color=COLORS["highlight"], median=False, threshold=n)
-    ax_cond.set(ylabel="condition number of phi", title="phi is nearly singular at p = n")
+    ax_cond.set(ylabel="condition number of Φ", title="Φ is nearly singular at p = n")
 
 
 def draw_sample_sweep(ax, result, p, title=None):
