@@ -121,7 +121,7 @@ def draw_width_sweep(ax, result, title=None):
     if threshold is not None:
         ax.axvline(threshold, color=COLORS["grey"], linestyle="dotted", linewidth=1.5,
                    label=f"interpolation: training error 0 from width {threshold}")
-    ax.set(xlabel="hidden width w (MLP 40-w-w-10)", ylabel="fraction misclassified", ylim=(0, None),
+    ax.set(xlabel="hidden width (MLP 40-width-width-10)", ylabel="fraction misclassified", ylim=(0, None),
            title=title or f"{result.label_noise:.0%} of the training labels flipped")
     ax.legend(fontsize=8, loc="center right")  # the curves leave the middle right free
 
