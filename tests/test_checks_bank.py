@@ -48,6 +48,8 @@ from test_checks_ch09 import steps_plus_sign as batchnorm_steps_plus_sign  # noq
 from test_checks_ch09 import steps_float32 as batchnorm_steps_float32  # noqa: E402
 from test_checks_ch09 import running_step_form, running_swapped, running_forgets  # noqa: E402
 from test_checks_ch09 import running_loop_float32  # noqa: E402
+from test_checks_ch09 import (fold_b_forgotten, fold_beta_scaled, fold_by_matrices, fold_kappa_outside,  # noqa: E402
+                              fold_loops, fold_rows)
 from test_checks_ch10 import block_dW2_from_h as residual_dW2_from_h  # noqa: E402
 from test_checks_ch10 import block_no_identity as residual_no_identity  # noqa: E402
 from test_checks_ch10 import block_no_relu_derivative as residual_no_relu_derivative  # noqa: E402
@@ -917,6 +919,7 @@ RIGHT = {
     "batchnorm_backward": [batchnorm_backward_by_paths, batchnorm_backward_centred],
     "batchnorm_backward_steps": [batchnorm_steps_loops, batchnorm_steps_float32],
     "running_average_update": [running_step_form, running_loop_float32],
+    "fold_batchnorm": [fold_loops, fold_by_matrices],
     "residual_block_backward": [residual_loops, residual_einsum_where],
     "branch_steps": [branch_steps_loop, branch_steps_einsum],
     "block_variance_steps": [variance_steps_loop_float32, variance_steps_simplified],
@@ -1244,6 +1247,8 @@ WRONG = {
                           (batchnorm_batch_stats_always, "batch_statistics_in_inference"),
                           (batchnorm_running_always, "running_statistics_in_training")],
     "running_average_update": [(running_swapped, "keras_rule_for_pytorch"), (running_forgets, "old_value_forgotten")],
+    "fold_batchnorm": [(fold_rows, "fold_rows_scaled"), (fold_b_forgotten, "fold_bias_forgotten"),
+                       (fold_kappa_outside, "fold_kappa_outside_root"), (fold_beta_scaled, "fold_beta_scaled")],
     "batchnorm_backward_steps": [(batchnorm_steps_no_half, "variance_missing_half"),
                                  (batchnorm_steps_plus_sign, "variance_sign")],
     "batchnorm_backward": [(batchnorm_backward_no_mean_path, "forgot_mean_path"),

@@ -304,3 +304,129 @@ def test_running_average_stub_and_wrong_kind():
     assert ch09.check_running_average_update(stub).status == NOT_ATTEMPTED
     result = ch09.check_running_average_update(lambda running, batch_stat, momentum, convention: list(running))
     assert result.status == FAILED and "shape of running" in repr(result)
+
+
+# --- exercise 5: folding batch norm into the Dense layer before it ----------------------------------
+
+def fold_loops(W, b, gamma, beta, running_mean, running_var, eps):
+    """Unit by unit, as one would on paper."""
+    d_in, d = W.shape
+    s, t, W_folded, b_folded = np.empty(d), np.empty(d), np.empty((d_in, d)), np.empty(d)
+    for j in range(d):
+        s[j] = gamma[j] * (running_var[j] + eps) ** -0.5
+        t[j] = beta[j] - running_mean[j] * s[j]
+        for i in range(d_in):
+            W_folded[i, j] = W[i, j] * s[j]
+        b_folded[j] = (b[j] - running_mean[j]) * s[j] + beta[j]
+    return s, t, W_folded, b_folded
+
+
+def fold_by_matrices(W, b, gamma, beta, running_mean, running_var, eps):
+    """Another derivation: the batch norm as a diagonal matrix, composed with the Dense layer."""
+    scale = np.diag(gamma / np.sqrt(running_var + eps))
+    t = beta - running_mean @ scale
+    return np.diag(scale).copy(), t, W @ scale, b @ scale + t
+
+
+def fold_float32(W, b, gamma, beta, running_mean, running_var, eps):
+    parts = [a.astype(np.float32) for a in (W, b, gamma, beta, running_mean, running_var)]
+    W, b, gamma, beta, running_mean, running_var = parts
+    s = gamma / np.sqrt(running_var + np.float32(eps))
+    return s, beta - s * running_mean, W * s, s * (b - running_mean) + beta
+
+
+@pytest.mark.parametrize("answer", [fold_loops, fold_by_matrices, fold_float32])
+def test_fold_accepts_correct_answers_written_differently(answer):
+    assert ch09.check_fold_batchnorm(answer).status == PASSED
+
+
+def test_fold_reference_agrees_with_the_engine_folding():
+    """The check's reference is the package's fold of a built Dense → BatchNorm pair (topics.normalisation)."""
+    from lecture_lib.nn import BatchNorm, Dense
+    from lecture_lib.topics.normalisation import fold_batchnorm
+
+    rng = np.random.default_rng(5)
+    dense, bn = Dense(3, input_dim=4, rng=0), BatchNorm()
+    bn.build((3,))
+    dense.params["b"][:] = rng.normal(size=3)
+    bn.params["gamma"][:], bn.params["beta"][:] = rng.uniform(0.5, 2, 3), rng.normal(size=3)
+    bn.running_mean[:], bn.running_var[:] = rng.normal(size=3), rng.uniform(0.5, 2, 3)
+    _, _, W_folded, b_folded = ch09._fold_reference(dense.params["W"], dense.params["b"], bn.params["gamma"],
+                                                    bn.params["beta"], bn.running_mean, bn.running_var, bn.eps)
+    W_engine, b_engine = fold_batchnorm(dense, bn)
+    np.testing.assert_allclose(W_folded, W_engine, rtol=1e-14)
+    np.testing.assert_allclose(b_folded, b_engine, rtol=1e-14, atol=1e-15)
+
+
+def _fold_wrong(s_of, t_of=None, W_of=None, b_of=None):
+    """A learner's answer built step by step, each later step from the learner's own earlier ones."""
+    def answer(W, b, gamma, beta, running_mean, running_var, eps):
+        s = s_of(gamma, running_var, eps)
+        t = t_of(s, beta, running_mean) if t_of else beta - s * running_mean
+        W_folded = W_of(W, s) if W_of else W * s
+        b_folded = b_of(s, t, b, beta, running_mean) if b_of else s * b + t
+        return s, t, W_folded, b_folded
+    return answer
+
+
+def _s(gamma, running_var, eps):
+    return gamma / np.sqrt(running_var + eps)
+
+
+fold_no_gamma = _fold_wrong(lambda gamma, running_var, eps: 1 / np.sqrt(running_var + eps))
+fold_by_variance = _fold_wrong(lambda gamma, running_var, eps: gamma / (running_var + eps))
+fold_kappa_outside = _fold_wrong(lambda gamma, running_var, eps: gamma / (np.sqrt(running_var) + eps))
+fold_plus_mean = _fold_wrong(_s, t_of=lambda s, beta, running_mean: beta + s * running_mean)
+fold_mean_unscaled = _fold_wrong(_s, t_of=lambda s, beta, running_mean: beta - running_mean)
+fold_rows = _fold_wrong(_s, W_of=lambda W, s: np.diag(s) @ W)
+fold_W_kept = _fold_wrong(_s, W_of=lambda W, s: W)
+fold_b_unscaled = _fold_wrong(_s, b_of=lambda s, t, b, beta, running_mean: b + t)
+fold_b_forgotten = _fold_wrong(_s, b_of=lambda s, t, b, beta, running_mean: t)
+fold_beta_scaled = _fold_wrong(_s, b_of=lambda s, t, b, beta, running_mean: s * (b - running_mean + beta))
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (fold_no_gamma, "fold_gamma_forgotten"), (fold_by_variance, "fold_divided_by_variance"),
+    (fold_kappa_outside, "fold_kappa_outside_root"), (fold_plus_mean, "fold_shift_sign"),
+    (fold_mean_unscaled, "fold_mean_not_scaled"), (fold_rows, "fold_rows_scaled"),
+    (fold_W_kept, "fold_weights_unchanged"), (fold_b_unscaled, "fold_bias_not_scaled"),
+    (fold_b_forgotten, "fold_bias_forgotten"), (fold_beta_scaled, "fold_beta_scaled"),
+])
+def test_fold_mistakes_get_their_hint(wrong, hint):
+    result = ch09.check_fold_batchnorm(wrong)
+    _assert_hint(result, hint)
+    assert result.hints == [hint]
+
+
+def test_fold_names_the_wrong_step_the_kind_and_the_stub():
+    result = ch09.check_fold_batchnorm(fold_W_kept)
+    assert "W_folded is not right" in repr(result)  # s, t and b' were right: the message says which step is not
+    result = ch09.check_fold_batchnorm(fold_mean_unscaled)
+    assert "t, b_folded are not right" in repr(result)
+    result = ch09.check_fold_batchnorm(lambda W, b, gamma, beta, running_mean, running_var, eps: (W, b))
+    assert result.status == FAILED and "tuple (s, t, W_folded, b_folded)" in repr(result)
+    result = ch09.check_fold_batchnorm(
+        lambda W, b, gamma, beta, running_mean, running_var, eps: (gamma, beta, W.T * gamma[:, None], b))
+    assert result.status == FAILED and "W_folded" in repr(result)  # the transpose has the wrong shape
+
+    def stub(W, b, gamma, beta, running_mean, running_var, eps):
+        raise NotImplementedError()
+    assert ch09.check_fold_batchnorm(stub).status == NOT_ATTEMPTED
+
+
+def test_fold_with_state_kept_between_calls_fails():
+    calls = []
+
+    def fold_counting(W, b, gamma, beta, running_mean, running_var, eps):  # the first case's repeat differs
+        calls.append(1)
+        later = len(calls) > len(ch09._FOLD_CASES)  # the check calls the first case again after the others
+        return fold_loops(W, b, gamma * (2.0 if later else 1.0), beta, running_mean, running_var, eps)
+
+    def fold_default_list(W, b, gamma, beta, running_mean, running_var, eps, _seen=[]):  # the classic mutable default
+        _seen.append(1)
+        return fold_loops(W, b, gamma + len(_seen) - 1, beta, running_mean, running_var, eps)
+
+    result = ch09.check_fold_batchnorm(fold_counting)
+    assert result.status == FAILED and "keeps_state" in result.hints, result
+    result = ch09.check_fold_batchnorm(fold_default_list)
+    assert result.status == FAILED, result

@@ -5,15 +5,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
 
 from lecture_lib.datasets.digits import load_digits  # noqa: E402
 from lecture_lib.nn import Dense, Residual  # noqa: E402
-from lecture_lib.topics.deep_training import (accuracy_without_block, deep_relu_mlp, gradient_norm_history,  # noqa: E402
+from lecture_lib.topics.deep_training import (KINDS, accuracy_without_block, deep_relu_mlp, gradient_norm_history,  # noqa: E402
                                               hidden_cosine_across_digits, residual_block_backward,
                                               train_deep_relu_mlp, variance_per_block, weight_layers,
                                               block_variances, staged_relu_mlp, train_relu_mlp)
-from lecture_lib.viz.deep_training_plots import (draw_gradient_norm_map, draw_training_loss_over_seeds,  # noqa: E402
-                                                 draw_variance_over_seeds, draw_variance_per_block)
+from lecture_lib.viz.deep_training_plots import (VARIANT_COLOURS, draw_gradient_norm_map,  # noqa: E402
+                                                 draw_training_loss_over_seeds, draw_variance_over_seeds,
+                                                 draw_variance_per_block, variant_colour)
 
 
 def test_block_backward_matches_the_engine():
@@ -95,18 +97,23 @@ def test_drawings_check_their_input():
     assert a.get_title() == "t"
     with pytest.raises(ValueError, match="steps, n_layers"):
         draw_gradient_norm_map(a, np.ones(4))
-    draw_variance_per_block(b, {"x": [1.0, 2.0]})
+    draw_variance_per_block(b, {"plain": [1.0, 2.0]})
     assert len(b.lines) == 1
     fig2, c = plt.subplots()
-    draw_training_loss_over_seeds(c, {"net": [[2.0, 1.0], [2.2, 1.4]]}, chance=2.3)
+    draw_training_loss_over_seeds(c, {("plain", "net"): [[2.0, 1.0], [2.2, 1.4]]}, chance=2.3)
     assert len(c.lines) == 2 and len(c.collections) == 1 and "3 seeds" not in c.get_legend().texts[0].get_text()
+    assert c.get_legend().texts[0].get_text().startswith("net")
     with pytest.raises(ValueError, match="n_seeds, epochs"):
-        draw_training_loss_over_seeds(c, {"net": [1.0, 2.0]})
+        draw_training_loss_over_seeds(c, {"plain": [1.0, 2.0]})
     with pytest.raises(ValueError, match="empty"):
         draw_training_loss_over_seeds(c, {})
+    with pytest.raises(ValueError, match="Unknown kind 'net'"):  # a curve must say which network it is
+        draw_training_loss_over_seeds(c, {"net": [[2.0, 1.0]]})
+    with pytest.raises(ValueError, match="kind or \\(kind, label"):
+        draw_training_loss_over_seeds(c, {("plain",): [[2.0, 1.0]]})
     plt.close(fig2)
     fig4, c = plt.subplots()
-    draw_training_loss_over_seeds(c, {"net": [[2.0, 1.0]]}, legend_outside=True)
+    draw_training_loss_over_seeds(c, {"plain": [[2.0, 1.0]]}, legend_outside=True)
     fig4.canvas.draw()
     assert c.get_legend().get_window_extent().x0 > c.get_window_extent().x1  # right of the axes
     plt.close(fig4)
@@ -114,16 +121,40 @@ def test_drawings_check_their_input():
         draw_variance_per_block(b, {})
     plt.close(fig)
     fig3, (d, e) = plt.subplots(1, 2)
-    draw_variance_over_seeds(d, {"a": [[1.0, 2.0, 4.0], [1.0, 3.0, 9.0]], "b": [[1.0, 1.5, 2.0]] * 3}, title="t")
+    draw_variance_over_seeds(d, {("residual", "a"): [[1.0, 2.0, 4.0], [1.0, 3.0, 9.0]], ("plain", "b"): [[1.0, 1.5, 2.0]] * 3},
+                             title="t")
     assert d.get_yscale() == "log" and len(d.lines) == 2 and len(d.collections) == 2
     assert "mean of 2 seeds" in d.get_legend().texts[0].get_text() and "min to max" in d.get_ylabel()
-    draw_variance_over_seeds(e, {"b": [[1.0, 1.5, 2.0]]}, log=False, colours=["k"])
+    draw_variance_over_seeds(e, {"residual_batchnorm": [[1.0, 1.5, 2.0]]}, log=False)
     assert e.get_yscale() == "linear"
     with pytest.raises(ValueError, match="n_seeds, n_blocks"):
-        draw_variance_over_seeds(e, {"a": [1.0, 2.0]})
-    with pytest.raises(ValueError, match="colours"):
-        draw_variance_over_seeds(e, {"a": [[1.0]], "b": [[1.0]]}, colours=["k"])
+        draw_variance_over_seeds(e, {"plain": [1.0, 2.0]})
     plt.close(fig3)
+
+
+def test_every_figure_gives_a_variant_its_one_colour():
+    """Sections 5 and 8 of chapter 10 list the plain network at different places: its colour must not follow."""
+    assert len(set(VARIANT_COLOURS.values())) == len(KINDS) and set(VARIANT_COLOURS) == set(KINDS)
+    losses = [[2.3, 2.2], [2.3, 2.1]]
+    fig, (five, eight, variance) = plt.subplots(1, 3)
+    draw_training_loss_over_seeds(five, {("plain", "10 stages, plain", "--"): losses, ("plain", "40 stages, plain"): losses,
+                                         ("residual", "10 stages, residual", "--"): losses,
+                                         ("residual", "40 stages, residual"): losses,
+                                         ("residual_zero", "40 stages, W2 = 0"): losses})
+    draw_training_loss_over_seeds(eight, {("residual", "30 stages, residual"): losses, ("plain", "30 stages, plain"): losses})
+    draw_variance_over_seeds(variance, {("residual_unscaled", "signal"): losses, ("residual_batchnorm", "signal"): losses,
+                                        ("residual_batchnorm", "branch"): losses})
+    colour = {line.get_label().split(" (mean")[0]: to_hex(line.get_color()) for ax in (five, eight) for line in ax.lines}
+    assert colour["10 stages, plain"] == colour["40 stages, plain"] == colour["30 stages, plain"] \
+        == to_hex(variant_colour("plain"))
+    assert colour["40 stages, residual"] == colour["30 stages, residual"] == to_hex(variant_colour("residual"))
+    assert [line.get_linestyle() for line in five.lines[:2]] == ["--", "-"]  # depth told by the line style given
+    # one network's two quantities: its colour, two line styles
+    assert [to_hex(line.get_color()) for line in variance.lines[1:]] == [to_hex(variant_colour("residual_batchnorm"))] * 2
+    assert variance.lines[1].get_linestyle() != variance.lines[2].get_linestyle()
+    with pytest.raises(ValueError, match="Unknown kind"):
+        variant_colour("resnet")
+    plt.close(fig)
 
 
 def test_block_variances_with_and_without_batchnorm_in_the_branch():

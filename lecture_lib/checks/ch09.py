@@ -1,5 +1,6 @@
 """Checks of the chapter 09 exercises (batch normalisation forward in both modes, backward in training,
-derived through the computational graph, and the running averages of the two frameworks).
+derived through the computational graph, the running averages of the two frameworks, and batch norm
+folded into the Dense layer before it for inference).
 
 Each ``check_*`` function takes the learner's function and returns a
 :class:`~lecture_lib.checks.core.CheckResult`. The reference answers come
@@ -16,7 +17,7 @@ from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, check_array_case
                    checks_learner_code, same_answer)
 
 __all__ = ["check_batchnorm_forward", "check_batchnorm_backward_steps", "check_batchnorm_backward",
-           "check_running_average_update"]
+           "check_running_average_update", "check_fold_batchnorm"]
 
 
 def _same(answer, expected):
@@ -296,3 +297,109 @@ def check_running_average_update(running_average_update, time_limit=DEFAULT_TIME
         lambda case, value, expected: (f"The new running value is not the {case.kwargs['convention']} convention's "
                                        f"running average with momentum {case.kwargs['momentum']}."),
         same=_same, first_hint_only=True)
+
+
+# --- Exercise 5: folding batch norm into the Dense layer before it, for inference ---------------------
+# (A check of its own on the shared case loop of checks/core.py: check_tuple_cases.)
+
+def _fold_variant(root=True, kappa_inside=True, with_gamma=True, shift_sign=-1, scale_mean=True, weights="columns",
+                  bias="scaled", beta_inside=False):
+    """The answer (s, t, W', b') computed with one step changed; the defaults give the right answer.
+
+    Each later step is computed from the earlier ones as the learner would: a wrong s carries into W' and b'.
+    """
+    def variant(W, b, gamma, beta, running_mean, running_var, eps):
+        if root:
+            spread = np.sqrt(running_var + eps) if kappa_inside else np.sqrt(running_var) + eps
+        else:
+            spread = running_var + eps
+        s = (gamma if with_gamma else np.ones_like(gamma)) / spread
+        t = beta + shift_sign * (s * running_mean if scale_mean else running_mean)
+        if weights == "columns":
+            W_folded = W * s
+        elif weights == "rows":
+            W_folded = s[:, None] * W
+        else:  # "unchanged"
+            W_folded = W.copy()
+        if beta_inside:
+            b_folded = s * (b - running_mean + beta)
+        elif bias == "scaled":
+            b_folded = s * b + t
+        elif bias == "unscaled":
+            b_folded = b + t
+        else:  # "forgotten"
+            b_folded = t.copy()
+        return s, t, W_folded, b_folded
+    return variant
+
+
+_fold_reference = _fold_variant()
+
+_FOLD_MISTAKES = [
+    Mistake("fold_gamma_forgotten",
+            "s misses gamma: out = gamma h_hat + beta multiplies the normalised value by gamma, so the factor on h "
+            "is gamma / sqrt(sigma^2_run + kappa).",
+            _fold_variant(with_gamma=False)),
+    Mistake("fold_divided_by_variance",
+            "s divides by sigma^2_run + kappa instead of its square root: h_hat = (h - h_bar_run) / sqrt(sigma^2_run + "
+            "kappa), a standard deviation.",
+            _fold_variant(root=False)),
+    Mistake("fold_kappa_outside_root",
+            "kappa (eps) goes inside the square root: sqrt(sigma^2_run + kappa), not sqrt(sigma^2_run) + kappa.",
+            _fold_variant(kappa_inside=False)),
+    Mistake("fold_shift_sign",
+            "t has the wrong sign of the mean: expand gamma (h - h_bar_run) / sqrt(sigma^2_run + kappa) + beta; the "
+            "part without h is what is left of - h_bar_run.",
+            _fold_variant(shift_sign=1)),
+    Mistake("fold_mean_not_scaled",
+            "in t the running mean is not multiplied by s: the whole difference h - h_bar_run is divided by the "
+            "standard deviation and multiplied by gamma, the mean as much as h.",
+            _fold_variant(scale_mean=False)),
+    Mistake("fold_rows_scaled",
+            "W' scales the ROWS of W (its inputs). h_j = sum_i x_i W_ij + b_j, and s_j belongs to unit j: it "
+            "multiplies column j of W.",
+            _fold_variant(weights="rows")),
+    Mistake("fold_weights_unchanged",
+            "W' is W: the factor s_j multiplies all of h_j = x W_j + b_j, the x-part as well as the bias.",
+            _fold_variant(weights="unchanged")),
+    Mistake("fold_bias_not_scaled",
+            "b' adds b unscaled: b enters through h = x W + b, so it is multiplied by s like the rest of h.",
+            _fold_variant(bias="unscaled")),
+    Mistake("fold_bias_forgotten",
+            "b' leaves out the Dense layer's bias b: substitute h = x W + b completely; b's part is s * b.",
+            _fold_variant(bias="forgotten")),
+    Mistake("fold_beta_scaled",
+            "beta is multiplied by s in b': beta is added after the scaling (out = gamma h_hat + beta), so it stays "
+            "as it is.",
+            _fold_variant(beta_inside=True)),
+]
+
+
+def _fold_case(seed, d_in, d, eps, note):
+    rng = np.random.default_rng(seed)
+    return Case({"W": rng.normal(0, 0.5, (d_in, d)).round(2), "b": rng.normal(0, 0.5, d).round(2),
+                 "gamma": rng.uniform(0.5, 2.0, d).round(2), "beta": rng.normal(0, 1, d).round(2),
+                 "running_mean": rng.normal(0.5, 1.0, d).round(2), "running_var": rng.uniform(0.2, 3.0, d).round(2),
+                 "eps": eps}, note)
+
+
+# The first case is square (3 inputs, 3 units), so that scaling the rows of W instead of its columns gives an
+# answer (not an error) and earns its hint; the others change the width, as most layers do.
+_FOLD_CASES = [
+    _fold_case(61, 3, 3, 1e-5, "3 inputs, 3 units"),
+    _fold_case(62, 4, 2, 0.1, "4 inputs, 2 units, kappa = 0.1"),
+    _fold_case(63, 2, 5, 1e-5, "2 inputs, 5 units"),
+    _fold_case(64, 1, 1, 1e-3, "one input, one unit"),
+]
+
+
+@checks_learner_code
+def check_fold_batchnorm(fold_batchnorm, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``fold_batchnorm(W, b, gamma, beta, running_mean, running_var, eps)`` → ``(s, t, W_folded, b_folded)``.
+
+    s, t (D,): inference-mode batch norm as out = s * h + t; W_folded (D_in, D), b_folded (D,): one Dense layer
+    that computes Dense(W, b) → BatchNorm in inference mode, x W' + b'.
+    """
+    run = CheckRun("ch09.fold_batchnorm", fold_batchnorm, time_limit, n_cases=len(_FOLD_CASES))
+    return check_tuple_cases(run, _FOLD_CASES, _fold_reference, _FOLD_MISTAKES, ("s", "t", "W_folded", "b_folded"),
+                             _same, not_a_tuple="Expected a tuple (s, t, W_folded, b_folded).")

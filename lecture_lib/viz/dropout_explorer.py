@@ -18,7 +18,7 @@ from ..nn import Dropout
 from .live_figure import LiveFigure, new_figure
 from .plotting import COLORS
 
-__all__ = ["dropout_sample", "draw_dropout_sample", "dropout_small_multiples", "dropout_explorer", "draw_p_sweep"]
+__all__ = ["dropout_sample", "dropped_messages", "draw_dropout_sample", "dropout_small_multiples", "dropout_explorer", "draw_p_sweep"]
 
 _N_AVERAGE = 500  # masks averaged for the right-hand panel
 
@@ -50,6 +50,20 @@ def dropout_sample(image, p_drop, seed=0, n_average=_N_AVERAGE):
     return one, outputs.mean(axis=0).reshape(image.shape), int(np.count_nonzero(layer.mask[0]))
 
 
+# Said on the panels when a mask keeps no unit (always at p = 1): an all-white panel alone reads as a bug.
+EVERY_UNIT_DROPPED = "every unit dropped:\nthe output is 0 for\nevery input (a constant)"
+AVERAGE_ALL_ZERO = "all 0: no mask keeps\na unit, 1/(1 - p) is\nundefined (used as 0)"
+
+
+def dropped_messages(n_kept, average):
+    """The texts the two panels show over an all-zero output: (one-mask panel, average panel); '' when not all 0.
+
+    n_kept : int, units the shown mask kept; average : ndarray, the mean over masks.
+    """
+    return (EVERY_UNIT_DROPPED if n_kept == 0 else "",
+            AVERAGE_ALL_ZERO if n_kept == 0 and not np.any(average) else "")
+
+
 def _title(p_drop, n_kept, n_units):
     scale = "∞ → 0" if p_drop == 1 else f"{1 / (1 - p_drop):.3g}"
     return f"p_drop = {p_drop:.2f}\n{n_kept}/{n_units} kept, ×{scale}"
@@ -68,17 +82,22 @@ def draw_dropout_sample(ax_one, ax_average, image, p_drop, seed=0, vmax=None):
     artist = ax_one.imshow(one, cmap="Greys", vmin=0, vmax=vmax)
     ax_one.set_title(_title(p_drop, n_kept, one.size), fontsize=10)
     ax_one.set_xticks([]), ax_one.set_yticks([])
-    if n_kept == 0:
-        ax_one.text(0.5, 0.5, "every unit\ndropped: all 0", transform=ax_one.transAxes, ha="center", va="center",
-                    fontsize=9, color=COLORS["test"])
+    one_text, average_text = dropped_messages(n_kept, average)
+    if one_text:
+        _message(ax_one, one_text, fontsize=8)
     if ax_average is not None:
         ax_average.imshow(average, cmap="Greys", vmin=0, vmax=vmax)
         ax_average.set_title(f"average of {_N_AVERAGE} masks", fontsize=10)
         ax_average.set_xticks([]), ax_average.set_yticks([])
-        if n_kept == 0 and not np.any(average):
-            ax_average.text(0.5, 0.5, "all 0", transform=ax_average.transAxes, ha="center", va="center",
-                            fontsize=9, color=COLORS["test"])
+        if average_text:
+            _message(ax_average, average_text, fontsize=8)
     return n_kept, artist
+
+
+def _message(ax, text, fontsize):
+    """A centred text over an image panel (framed, so it reads on any grey); returns the Text artist."""
+    return ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=fontsize,
+                   color=COLORS["test"], bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": COLORS["test"]})
 
 
 def dropout_small_multiples(image, p_values=(0.0, 0.2, 0.5, 0.8, 1.0), seed=0):
@@ -106,7 +125,8 @@ def dropout_explorer(image, p_drop=0.5, seed=0):
     """Sliders for p_drop and the mask seed; one mask's output and the mean over 500 masks follow.
 
     One fixed colour scale, 0 to 5x the image's maximum (p = 0.8's kept units), with a colour bar
-    as in the static twin ``dropout_small_multiples``.
+    as in the static twin ``dropout_small_multiples``. When the mask keeps no unit (always at p = 1)
+    both panels would be blank white; they then say so in a framed text (``dropped_messages``).
 
     Returns
     -------
@@ -131,13 +151,17 @@ def dropout_explorer(image, p_drop=0.5, seed=0):
     for ax in (ax_one, ax_average):
         ax.set_xticks([]), ax.set_yticks([])
     ax_average.set_title(f"average of {_N_AVERAGE} masks", fontsize=11)
-    live = LiveFigure(figure, [one_image, average_image, ax_one.title])
+    one_text, average_text = _message(ax_one, "", fontsize=10), _message(ax_average, "", fontsize=10)
+    live = LiveFigure(figure, [one_image, average_image, ax_one.title, one_text, average_text])
 
     def redraw(change=None):
         one, average, n_kept = dropout_sample(image, p_slider.value, seed_slider.value)
         one_image.set_data(one)
         average_image.set_data(average)
         ax_one.set_title(_title(p_slider.value, n_kept, one.size), fontsize=11)
+        for text, message in zip((one_text, average_text), dropped_messages(n_kept, average)):
+            text.set_text(message)
+            text.set_visible(bool(message))  # an empty text would still draw its frame
         live.refresh()
 
     picture = live.image_widget()

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .deep_training_plots import variant_colour
 from .live_figure import LiveFigure, new_figure
-from .plotting import COLORS
 
 __all__ = ["skip_connection_explorer", "skip_connection_small_multiples", "trace_grid"]
 
@@ -138,8 +138,9 @@ def skip_connection_explorer(traces, depth=None, branch_scale=None):
     ax_loss.set(xlim=(0, steps + 1), ylim=(0, min(float(finite.max()), 6.0)), xlabel="training step",
                 ylabel="mini-batch training loss")
     ax_loss.axhline(np.log(10), color="0.6", linestyle=":", linewidth=1, label="ln 10 (chance)")
-    residual_line, = ax_loss.plot([], [], color=COLORS["class0"], label="residual")
-    plain_line, = ax_loss.plot([], [], color=COLORS["line"], linestyle="--", label="plain, same depth")
+    # the variants' colours of every chapter-10 figure (deep_training_plots.VARIANT_COLOURS)
+    residual_line, = ax_loss.plot([], [], color=variant_colour("residual"), label="residual")
+    plain_line, = ax_loss.plot([], [], color=variant_colour("plain"), linestyle="--", label="plain, same depth")
     ax_loss.legend(loc="upper right", fontsize=9)
     title = figure.suptitle("", fontsize=10)
     live = LiveFigure(figure, [image, residual_line, plain_line, title])
