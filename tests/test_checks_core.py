@@ -171,6 +171,29 @@ def test_an_answer_that_keeps_state_between_calls_fails():
     assert ch01.check_threshold_unit(threshold_unit).status == "passed"
 
 
+def test_state_that_shows_only_in_a_late_part_of_a_long_tuple_answer_fails():
+    """The repeated call is compared by value, not by its printed form (shortened for long answers)."""
+    long = np.arange(200.0)
+    calls = {"n": 0}
+
+    def pair_changing_late(a, b):                 # right on its first call only, and only the last entry of the product
+        calls["n"] += 1
+        product = a * b
+        if calls["n"] > 1:
+            product = product.copy()
+            product[-1] += 1.0
+        return a + b, product
+
+    run = CheckRun("test.long_pair", pair_changing_late)
+    long_cases = [Case({"a": long, "b": long[::-1].copy()}, "200 entries")]
+    result = core.check_tuple_cases(run, long_cases, _sum_and_product, [], ("the sum", "the product"))
+    assert result.status == "failed" and "keeps_state" in result.hints
+    first, later = _sum_and_product(long, long), pair_changing_late(long, long)
+    assert core.describe_value(first) == core.describe_value(later)  # the shortened printed forms cannot tell them apart
+    run = CheckRun("test.long_pair", _sum_and_product)
+    assert core.check_tuple_cases(run, long_cases, _sum_and_product, [], ("the sum", "the product")).passed
+
+
 # --- one case loop: an exercise declared as its cases, reference, mistakes (check_tuple_cases, run_cases) ------
 
 _PAIR_CASES = [Case({"a": np.array([1.0, 2.0]), "b": np.array([3.0, -1.0])}, "two entries"),

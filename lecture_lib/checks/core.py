@@ -392,11 +392,19 @@ def _answered_differently(first: Outcome, repeat: Outcome | None) -> bool:
         return True
     if _holds(first.value, (Symbolic, Opaque)) or _holds(repeat.value, (Symbolic, Opaque)):
         return False  # SymPy's printed form of one expression may differ between calls; objects show no data
+    def same(a, b):
+        return same_answer(a, b, rtol=1e-12, atol=0.0, equal_nan=True, precision=1e-300)
+
     try:
-        if same_answer(repeat.value, first.value, rtol=1e-12, atol=0.0, equal_nan=True, precision=1e-300):
+        if same(repeat.value, first.value):
             return False
-    except Exception:  # noqa: BLE001 - values the comparison cannot read: compare what they show
-        pass
+        readable = same(first.value, first.value)  # False: the comparison cannot read such values
+    except Exception:  # noqa: BLE001 - values the comparison cannot read
+        readable = False
+    if readable:
+        return True
+    # Only for values the comparison cannot read: compare what they show (shortened for long answers, so a
+    # change in a late part of a long tuple would go unseen here).
     return describe_value(repeat.value) != describe_value(first.value)
 
 
