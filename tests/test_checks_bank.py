@@ -49,7 +49,7 @@ from test_checks_ch09 import steps_float32 as batchnorm_steps_float32  # noqa: E
 from test_checks_ch09 import running_step_form, running_swapped, running_forgets  # noqa: E402
 from test_checks_ch09 import running_loop_float32  # noqa: E402
 from test_checks_ch09 import (fold_b_forgotten, fold_beta_scaled, fold_by_matrices, fold_kappa_outside,  # noqa: E402
-                              fold_loops, fold_rows)
+                              fold_loops, fold_no_kappa, fold_rows)
 from test_checks_ch10 import block_dW2_from_h as residual_dW2_from_h  # noqa: E402
 from test_checks_ch10 import block_no_identity as residual_no_identity  # noqa: E402
 from test_checks_ch10 import block_no_relu_derivative as residual_no_relu_derivative  # noqa: E402
@@ -643,6 +643,11 @@ def ridge_fitted_one_minus(U, s, y, lam):
     return U @ (kept * along)
 
 
+def ridge_fitted_normal_equations(U, s, y, lam):
+    phi_v = U * s                                  # phi V (N, r): the same fitted values as phi's
+    return phi_v @ np.linalg.solve(phi_v.T @ phi_v + lam * np.eye(s.size), phi_v.T @ y)
+
+
 def ridge_fitted_weights_factor(U, s, y, lam):
     along = U.T @ y
     return U @ ((s / (s * s + lam)).reshape((-1,) + (1,) * (along.ndim - 1)) * along)
@@ -923,7 +928,7 @@ RIGHT = {
     "rescale_relu_pair": [rescale_divides_second, rescale_loop],
     "fit_alpha": [alpha_polyfit_log2, alpha_from_sums],
     "ridge_gradient": [ridge_gradient_expanded, ridge_gradient_columns],
-    "ridge_fitted_values": [ridge_fitted_push_through, ridge_fitted_one_minus],
+    "ridge_fitted_values": [ridge_fitted_push_through, ridge_fitted_one_minus, ridge_fitted_normal_equations],
     "random_relu_features": [features_einsum_clip, features_scaled_first],
     "min_norm_solution": [min_norm_pinv, min_norm_svd],
     "magnitude_masks": [masks_threshold, masks_inf_for_pruned],
@@ -1243,7 +1248,8 @@ WRONG = {
                           (batchnorm_running_always, "running_statistics_in_training")],
     "running_average_update": [(running_swapped, "keras_rule_for_pytorch"), (running_forgets, "old_value_forgotten")],
     "fold_batchnorm": [(fold_rows, "fold_rows_scaled"), (fold_b_forgotten, "fold_bias_forgotten"),
-                       (fold_kappa_outside, "fold_kappa_outside_root"), (fold_beta_scaled, "fold_beta_scaled")],
+                       (fold_kappa_outside, "fold_kappa_outside_root"), (fold_beta_scaled, "fold_beta_scaled"),
+                       (fold_no_kappa, "fold_kappa_forgotten")],
     "batchnorm_backward_steps": [(batchnorm_steps_no_half, "variance_missing_half"),
                                  (batchnorm_steps_plus_sign, "variance_sign")],
     "batchnorm_backward": [(batchnorm_backward_no_mean_path, "forgot_mean_path"),
@@ -1268,9 +1274,11 @@ WRONG = {
     "fit_alpha": [(lambda n_params, errors: float(np.polyfit(np.log(n_params), np.log(errors), 1)[0]), "returned_slope"),
                   (lambda n_params, errors: float(-np.polyfit(n_params, errors, 1)[0]), "no_logarithms")],
     "ridge_gradient": [(lambda phi, y, w, lam: 2 * phi.T @ (phi @ w - y), "penalty_missing"),
-                       (lambda phi, y, w, lam: phi.T @ (phi @ w - y) + lam * w, "half_gradient")],
+                       (lambda phi, y, w, lam: phi.T @ (phi @ w - y) + lam * w, "half_gradient"),
+                       (lambda phi, y, w, lam: 2 * phi.T @ (phi @ w - y) / len(y) + 2 * lam * w, "data_term_mean")],
     "ridge_fitted_values": [(ridge_fitted_weights_factor, "weights_factor"),
-                            (lambda U, s, y, lam: U @ (U.T @ y), "lam_ignored")],
+                            (lambda U, s, y, lam: U @ (U.T @ y), "lam_ignored"),
+                            (lambda U, s, y, lam: y - U @ np.diag(lam / (s * s + lam)) @ U.T @ y, "outside_part_kept")],
     "random_relu_features": [(lambda x, W: np.maximum(x @ W, 0), "missing_scaling"),
                              (lambda x, W: x @ W / np.sqrt(W.shape[1]), "missing_relu")],
     "min_norm_solution": [(lambda phi, y: np.linalg.inv(phi.T @ phi) @ phi.T @ y, "normal_equations"),

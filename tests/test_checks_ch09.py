@@ -2,6 +2,8 @@
 
 (Both-way tests on the solutions and the stubs: test_checks_both_ways.py.)
 """
+import collections
+
 import numpy as np
 import pytest
 
@@ -335,7 +337,24 @@ def fold_float32(W, b, gamma, beta, running_mean, running_var, eps):
     return s, beta - s * running_mean, W * s, s * (b - running_mean) + beta
 
 
-@pytest.mark.parametrize("answer", [fold_loops, fold_by_matrices, fold_float32])
+Folded = collections.namedtuple("Folded", "gamma_folded beta_folded W_folded b_folded")
+
+
+def fold_namedtuple(W, b, gamma, beta, running_mean, running_var, eps):
+    s = gamma / np.sqrt(running_var + eps)
+    return Folded(s, beta - s * running_mean, W * s, s * b + beta - s * running_mean)
+
+
+def fold_by_probing(W, b, gamma, beta, running_mean, running_var, eps):
+    """No algebra: run the batch norm on h = 0 and h = 1 for (gamma', beta'), and the pair on x = 0 and the unit inputs."""
+    def batchnorm(h):
+        return gamma * (h - running_mean) / np.sqrt(running_var + eps) + beta
+    t = batchnorm(np.zeros_like(b))
+    b_folded = batchnorm(b)  # x = 0
+    return batchnorm(np.ones_like(b)) - t, t, batchnorm(np.eye(len(W)) @ W + b) - b_folded, b_folded
+
+
+@pytest.mark.parametrize("answer", [fold_loops, fold_by_matrices, fold_float32, fold_namedtuple, fold_by_probing])
 def test_fold_accepts_correct_answers_written_differently(answer):
     assert ch09.check_fold_batchnorm(answer).status == PASSED
 
@@ -383,6 +402,16 @@ fold_W_kept = _fold_wrong(_s, W_of=lambda W, s: W)
 fold_b_unscaled = _fold_wrong(_s, b_of=lambda s, t, b, beta, running_mean: b + t)
 fold_b_forgotten = _fold_wrong(_s, b_of=lambda s, t, b, beta, running_mean: t)
 fold_beta_scaled = _fold_wrong(_s, b_of=lambda s, t, b, beta, running_mean: s * (b - running_mean + beta))
+fold_no_kappa = _fold_wrong(lambda gamma, running_var, eps: gamma / np.sqrt(running_var))
+fold_no_mean = _fold_wrong(_s, t_of=lambda s, beta, running_mean: beta.copy())
+fold_no_beta = _fold_wrong(_s, t_of=lambda s, beta, running_mean: -s * running_mean)
+
+
+def fold_mean_times_gamma(W, b, gamma, beta, running_mean, running_var, eps):
+    """t = beta - gamma * h_bar_run: the mean scaled by gamma alone, not divided by the standard deviation."""
+    s = _s(gamma, running_var, eps)
+    t = beta - gamma * running_mean
+    return s, t, W * s, s * b + t
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -391,6 +420,8 @@ fold_beta_scaled = _fold_wrong(_s, b_of=lambda s, t, b, beta, running_mean: s * 
     (fold_mean_unscaled, "fold_mean_not_scaled"), (fold_rows, "fold_rows_scaled"),
     (fold_W_kept, "fold_weights_unchanged"), (fold_b_unscaled, "fold_bias_not_scaled"),
     (fold_b_forgotten, "fold_bias_forgotten"), (fold_beta_scaled, "fold_beta_scaled"),
+    (fold_no_kappa, "fold_kappa_forgotten"), (fold_no_mean, "fold_mean_forgotten"),
+    (fold_no_beta, "fold_beta_forgotten"), (fold_mean_times_gamma, "fold_mean_times_gamma_only"),
 ])
 def test_fold_mistakes_get_their_hint(wrong, hint):
     result = ch09.check_fold_batchnorm(wrong)
@@ -400,11 +431,11 @@ def test_fold_mistakes_get_their_hint(wrong, hint):
 
 def test_fold_names_the_wrong_step_the_kind_and_the_stub():
     result = ch09.check_fold_batchnorm(fold_W_kept)
-    assert "W_folded is not right" in repr(result)  # s, t and b' were right: the message says which step is not
+    assert "W_folded is not right" in repr(result)  # gamma', beta' and b' were right: the message says which step is not
     result = ch09.check_fold_batchnorm(fold_mean_unscaled)
-    assert "t, b_folded are not right" in repr(result)
+    assert "beta_folded, b_folded are not right" in repr(result)
     result = ch09.check_fold_batchnorm(lambda W, b, gamma, beta, running_mean, running_var, eps: (W, b))
-    assert result.status == FAILED and "tuple (s, t, W_folded, b_folded)" in repr(result)
+    assert result.status == FAILED and "tuple (gamma_folded, beta_folded, W_folded, b_folded)" in repr(result)
     result = ch09.check_fold_batchnorm(
         lambda W, b, gamma, beta, running_mean, running_var, eps: (gamma, beta, W.T * gamma[:, None], b))
     assert result.status == FAILED and "W_folded" in repr(result)  # the transpose has the wrong shape

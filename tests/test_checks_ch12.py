@@ -171,6 +171,7 @@ def test_gradient_right_answers_pass(right):
     (lambda phi, y, w, lam: 2 * phi.T @ (phi @ w - y), "penalty_missing"),
     (lambda phi, y, w, lam: phi.T @ (phi @ w - y) + 2 * lam * w, "data_term_half"),
     (lambda phi, y, w, lam: 2 * phi.T @ (y - phi @ w) + 2 * lam * w, "residual_sign"),
+    (lambda phi, y, w, lam: 2 * phi.T @ (phi @ w - y) / len(y) + 2 * lam * w, "data_term_mean"),
 ])
 def test_gradient_mistakes(wrong, hint):
     _assert_hint(ch12.check_ridge_gradient(wrong), hint)
@@ -199,13 +200,26 @@ def fitted_loop(U, s, y, lam):
 
 
 def fitted_through_weights(U, s, y, lam):
-    """z = diag(s / (s^2 + lam)) U^T y are the weights' coordinates V^T w; then phi w = U diag(s) z."""
-    z = np.diag(s / (s ** 2 + lam)) @ (U.T @ y)
-    return U @ (np.diag(s) @ z)
+    """c = diag(s / (s^2 + lam)) U^T y are the weights' coordinates V^T w; then phi w = U diag(s) c."""
+    c = np.diag(s / (s ** 2 + lam)) @ (U.T @ y)
+    return U @ (np.diag(s) @ c)
+
+
+def fitted_normal_equations(U, s, y, lam, dtype=np.float64):
+    """Ridge's normal equations solved directly for phi V = U diag(s) (N, r): the same fitted values as phi's."""
+    phi_v = (U * s).astype(dtype)
+    return phi_v @ np.linalg.solve(phi_v.T @ phi_v + dtype(lam) * np.eye(s.size, dtype=dtype), phi_v.T @ y.astype(dtype))
+
+
+def fitted_residual_removed(U, s, y, lam):
+    """y minus the residual lam (phi phi^T + lam I)^-1 y, with an explicit inverse."""
+    gram = (U * s ** 2) @ U.T
+    return y - lam * np.linalg.inv(gram + lam * np.eye(U.shape[0])) @ y
 
 
 @pytest.mark.parametrize("right", [
-    fitted_push_through, fitted_loop, fitted_through_weights,
+    fitted_push_through, fitted_loop, fitted_through_weights, fitted_normal_equations, fitted_residual_removed,
+    lambda U, s, y, lam: fitted_normal_equations(U, s, y, lam, dtype=np.float32),
     lambda U, s, y, lam: (U.astype(np.float32) @ np.diag((s ** 2 / (s ** 2 + lam)).astype(np.float32))
                           @ U.T.astype(np.float32) @ y.astype(np.float32)),
 ])
@@ -225,9 +239,19 @@ def _fitted_with(factor):
     (_fitted_with(lambda s, lam: lam / (s ** 2 + lam)), "residual_factor"),
     (_fitted_with(lambda s, lam: s / (s + lam)), "lam_added_to_s"),
     (_fitted_with(lambda s, lam: s ** 2 / (s ** 2 + lam ** 2)), "lam_squared"),
+    (lambda U, s, y, lam: y - U @ np.diag(lam / (s ** 2 + lam)) @ U.T @ y, "outside_part_kept"),
 ])
 def test_fitted_mistakes(wrong, hint):
     _assert_hint(ch12.check_ridge_fitted_values(wrong), hint)
+
+
+def test_factors_without_a_column_axis_get_the_broadcasting_hint():
+    """One factor per direction times U^T y of shape (r, C) fails for two outputs: the hint says why, not the factor."""
+    result = ch12.check_ridge_fitted_values(lambda U, s, y, lam: U @ (s ** 2 / (s ** 2 + lam) * (U.T @ y)))
+    _assert_hint(result, "factor_not_broadcast")
+    assert "s^2 / (s^2 + lam)" not in repr(result)
+    # the hint answers a broadcasting error only
+    assert "factor_not_broadcast" not in ch12.check_ridge_fitted_values(lambda U, s, y, lam: y[:1]).hints
 
 
 def test_fitted_values_of_the_minimum_norm_fit_are_not_ridge_and_the_stub_is_not_attempted():
@@ -236,3 +260,14 @@ def test_fitted_values_of_the_minimum_norm_fit_are_not_ridge_and_the_stub_is_not
     def stub(U, s, y, lam):
         raise NotImplementedError()
     assert ch12.check_ridge_fitted_values(stub).status == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("mistakes, answers", [
+    (ch12._GRADIENT_MISTAKES, ["2 phi^T (phi w - y)", "2 lam w"]),
+    (ch12._FITTED_MISTAKES, ["s^2 / (s^2 + lam)", "s_i^2 / (s_i^2 + lam)", "(s_i^2 + lam) c_i", "1 minus"]),
+])
+def test_hints_do_not_hand_over_the_answer(mistakes, answers):
+    """Exercise 3 asks for a derivation: a hint names the mistake and the step to redo, never the result."""
+    for mistake in mistakes:
+        for answer in answers:
+            assert answer not in mistake.hint, (mistake.id, answer)

@@ -165,7 +165,7 @@ def test_bias_variance_split_adds_up_and_is_unbiased():
     noisy = y[None] + 0.5 * rng.standard_normal((400, 50, 2))
     bias2, variance, error = dd.split_bias_variance(noisy, y)
     assert abs(bias2) < 0.01 and variance == pytest.approx(0.5, rel=0.05) and bias2 + variance == pytest.approx(error)
-    with pytest.raises(ValueError, match="S >= 2"):
+    with pytest.raises(ValueError, match="K >= 2"):
         dd.split_bias_variance(noisy[:1], y)
 
 

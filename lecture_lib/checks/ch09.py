@@ -302,19 +302,23 @@ def check_running_average_update(running_average_update, time_limit=DEFAULT_TIME
 # --- Exercise 5: folding batch norm into the Dense layer before it, for inference ---------------------
 # (A check of its own on the shared case loop of checks/core.py: check_tuple_cases.)
 
-def _fold_variant(root=True, kappa_inside=True, with_gamma=True, shift_sign=-1, scale_mean=True, weights="columns",
-                  bias="scaled", beta_inside=False):
-    """The answer (s, t, W', b') computed with one step changed; the defaults give the right answer.
+def _fold_variant(root=True, kappa="inside", with_gamma=True, shift_sign=-1, mean_factor="s", with_beta=True,
+                  weights="columns", bias="scaled", beta_inside=False):
+    """The answer (gamma', beta', W', b') computed with one step changed; the defaults give the right answer.
 
-    Each later step is computed from the earlier ones as the learner would: a wrong s carries into W' and b'.
+    Each later step is computed from the earlier ones as the learner would: a wrong gamma' carries into W' and b'.
+    (In the code s stands for gamma' and t for beta'.)
     """
     def variant(W, b, gamma, beta, running_mean, running_var, eps):
         if root:
-            spread = np.sqrt(running_var + eps) if kappa_inside else np.sqrt(running_var) + eps
+            spread = {"inside": np.sqrt(running_var + eps), "outside": np.sqrt(running_var) + eps,
+                      "forgotten": np.sqrt(running_var)}[kappa]
         else:
             spread = running_var + eps
         s = (gamma if with_gamma else np.ones_like(gamma)) / spread
-        t = beta + shift_sign * (s * running_mean if scale_mean else running_mean)
+        mean_part = {"s": s * running_mean, "none": running_mean, "gamma": gamma * running_mean,
+                     "forgotten": np.zeros_like(running_mean)}[mean_factor]
+        t = (beta if with_beta else np.zeros_like(beta)) + shift_sign * mean_part
         if weights == "columns":
             W_folded = W * s
         elif weights == "rows":
@@ -337,39 +341,55 @@ _fold_reference = _fold_variant()
 
 _FOLD_MISTAKES = [
     Mistake("fold_gamma_forgotten",
-            "s misses gamma: out = gamma h_hat + beta multiplies the normalised value by gamma, so the factor on h "
-            "is gamma / sqrt(sigma^2_run + kappa).",
+            "gamma' leaves out gamma: out = gamma h_hat + beta multiplies the normalised value by gamma, so the factor on h "
+            "must carry it too.",
             _fold_variant(with_gamma=False)),
     Mistake("fold_divided_by_variance",
-            "s divides by sigma^2_run + kappa instead of its square root: h_hat = (h - h_bar_run) / sqrt(sigma^2_run + "
+            "gamma' divides by sigma^2_run + kappa instead of its square root: h_hat = (h - h_bar_run) / sqrt(sigma^2_run + "
             "kappa), a standard deviation.",
             _fold_variant(root=False)),
     Mistake("fold_kappa_outside_root",
             "kappa (eps) goes inside the square root: sqrt(sigma^2_run + kappa), not sqrt(sigma^2_run) + kappa.",
-            _fold_variant(kappa_inside=False)),
+            _fold_variant(kappa="outside")),
+    Mistake("fold_kappa_forgotten",
+            "gamma' divides by sqrt(sigma^2_run) without kappa (eps): inference-mode batch norm keeps the stabiliser, "
+            "sqrt(sigma^2_run + kappa), as in training.",
+            _fold_variant(kappa="forgotten")),
     Mistake("fold_shift_sign",
-            "t has the wrong sign of the mean: expand gamma (h - h_bar_run) / sqrt(sigma^2_run + kappa) + beta; the "
+            "beta' has the wrong sign of the mean: expand gamma (h - h_bar_run) / sqrt(sigma^2_run + kappa) + beta; the "
             "part without h is what is left of - h_bar_run.",
             _fold_variant(shift_sign=1)),
     Mistake("fold_mean_not_scaled",
-            "in t the running mean is not multiplied by s: the whole difference h - h_bar_run is divided by the "
+            "in beta' the running mean is not multiplied by gamma': the whole difference h - h_bar_run is divided by the "
             "standard deviation and multiplied by gamma, the mean as much as h.",
-            _fold_variant(scale_mean=False)),
+            _fold_variant(mean_factor="none")),
+    Mistake("fold_mean_times_gamma_only",
+            "in beta' the running mean is multiplied by gamma but not divided by the standard deviation: the whole "
+            "difference h - h_bar_run is divided by sqrt(sigma^2_run + kappa) before gamma scales it.",
+            _fold_variant(mean_factor="gamma")),
+    Mistake("fold_mean_forgotten",
+            "beta' leaves out the running mean: batch norm subtracts h_bar_run before it scales, so the part of the "
+            "output without h contains it.",
+            _fold_variant(mean_factor="forgotten")),
+    Mistake("fold_beta_forgotten",
+            "beta' leaves out beta: out = gamma h_hat + beta adds beta after the scaling, and it does not depend on h.",
+            _fold_variant(with_beta=False)),
     Mistake("fold_rows_scaled",
-            "W' scales the ROWS of W (its inputs). h_j = sum_i x_i W_ij + b_j, and s_j belongs to unit j: it "
-            "multiplies column j of W.",
+            "W' scales the ROWS of W (its inputs), but gamma'_j belongs to unit j. In h_j = sum_i x_i W_ij + b_j, which "
+            "index of W names the unit?",
             _fold_variant(weights="rows")),
     Mistake("fold_weights_unchanged",
-            "W' is W: the factor s_j multiplies all of h_j = x W_j + b_j, the x-part as well as the bias.",
+            "W' is W: the factor gamma'_j multiplies all of h_j = x W_j + b_j, the x-part as well as the bias.",
             _fold_variant(weights="unchanged")),
     Mistake("fold_bias_not_scaled",
-            "b' adds b unscaled: b enters through h = x W + b, so it is multiplied by s like the rest of h.",
+            "b' adds b unscaled: b enters through h = x W + b, so it is multiplied by gamma' like the rest of h.",
             _fold_variant(bias="unscaled")),
     Mistake("fold_bias_forgotten",
-            "b' leaves out the Dense layer's bias b: substitute h = x W + b completely; b's part is s * b.",
+            "b' leaves out the Dense layer's bias b: substitute h = x W + b completely; b passes through the batch "
+            "norm as much as x W does.",
             _fold_variant(bias="forgotten")),
     Mistake("fold_beta_scaled",
-            "beta is multiplied by s in b': beta is added after the scaling (out = gamma h_hat + beta), so it stays "
+            "beta is multiplied by gamma' in b': beta is added after the scaling (out = gamma h_hat + beta), so it stays "
             "as it is.",
             _fold_variant(beta_inside=True)),
 ]
@@ -395,11 +415,14 @@ _FOLD_CASES = [
 
 @checks_learner_code
 def check_fold_batchnorm(fold_batchnorm, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``fold_batchnorm(W, b, gamma, beta, running_mean, running_var, eps)`` → ``(s, t, W_folded, b_folded)``.
+    """Check ``fold_batchnorm(W, b, gamma, beta, running_mean, running_var, eps)``.
 
-    s, t (D,): inference-mode batch norm as out = s * h + t; W_folded (D_in, D), b_folded (D,): one Dense layer
-    that computes Dense(W, b) → BatchNorm in inference mode, x W' + b'.
+    Returns ``(gamma_folded, beta_folded, W_folded, b_folded)``: gamma_folded, beta_folded (D,) write
+    inference-mode batch norm as out = gamma' h + beta' (primed: gamma and beta stay the layer's own scale and
+    shift, and the notation page gives s and t other meanings); W_folded (D_in, D), b_folded (D,) make one Dense
+    layer x W' + b' that computes Dense(W, b) → BatchNorm in inference mode.
     """
     run = CheckRun("ch09.fold_batchnorm", fold_batchnorm, time_limit, n_cases=len(_FOLD_CASES))
-    return check_tuple_cases(run, _FOLD_CASES, _fold_reference, _FOLD_MISTAKES, ("s", "t", "W_folded", "b_folded"),
-                             _same, not_a_tuple="Expected a tuple (s, t, W_folded, b_folded).")
+    return check_tuple_cases(run, _FOLD_CASES, _fold_reference, _FOLD_MISTAKES,
+                             ("gamma_folded", "beta_folded", "W_folded", "b_folded"),
+                             _same, not_a_tuple="Expected a tuple (gamma_folded, beta_folded, W_folded, b_folded).")

@@ -221,23 +221,28 @@ def _gradient_variant(data_factor, penalty_factor, sign=1.0):
 
 _GRADIENT_MISTAKES = [
     Mistake("half_gradient",
-            "your answer is half the gradient: the derivative of ||phi w - y||^2 is 2 phi^T (phi w - y) and "
-            "that of lam ||w||^2 is 2 lam w (the 1/2 belongs to the loss written as (1/2)||phi w - y||^2, "
-            "which this exercise does not use).",
+            "your answer is exactly half the gradient. Differentiate each square again: (phi_n w - y_n)^2 and "
+            "w_i^2 each bring down a factor 2 (a 1/2 in front of the loss would cancel it, but this E has none).",
             _gradient_variant(1.0, 1.0)),
     Mistake("penalty_not_doubled",
-            "the data term is right, but the derivative of lam ||w||^2 = lam sum_i w_i^2 is 2 lam w, not lam w.",
+            "the data term is right, but the penalty's is not: differentiate lam ||w||^2 = lam sum_i w_i^2 "
+            "with respect to one w_i.",
             _gradient_variant(2.0, 1.0)),
     Mistake("penalty_missing",
-            "this is the gradient of ||phi w - y||^2 alone: the penalty lam ||w||^2 adds 2 lam w.",
+            "this is the gradient of ||phi w - y||^2 alone: the penalty lam ||w||^2 depends on w too and adds "
+            "a term of its own.",
             _gradient_variant(2.0, 0.0)),
     Mistake("data_term_half",
-            "the penalty term is right, but the derivative of ||phi w - y||^2 is 2 phi^T (phi w - y): "
-            "the factor 2 is missing.",
+            "the penalty term is right, but the data term is half of what it should be: the derivative of "
+            "a square (phi_n w - y_n)^2 brings down a factor 2.",
             _gradient_variant(1.0, 2.0)),
+    Mistake("data_term_mean",
+            "your data term is divided by the number of examples N, as for a mean squared error. This E is "
+            "the sum ||phi w - y||^2 with no 1/N in front: differentiate it as it stands.",
+            lambda phi, y, w, lam: 2.0 * (phi.T @ (phi @ w - y)) / phi.shape[0] + 2.0 * lam * w),
     Mistake("residual_sign",
-            "the data term has the wrong sign: the derivative of ||phi w - y||^2 is 2 phi^T (phi w - y), "
-            "the residual phi w - y (prediction minus target), not y - phi w.",
+            "the data term has the wrong sign: the chain rule on (phi_n w - y_n)^2 gives the residual "
+            "phi_n w - y_n (prediction minus target), not y_n - phi_n w.",
             _gradient_variant(2.0, 2.0, sign=-1.0)),
 ]
 
@@ -282,24 +287,38 @@ def _fitted_with(factor):
     return variant
 
 
+def _outside_part_kept(U, s, y, lam):
+    """y minus ridge's shrinkage along each u_i: right only when U is square (p >= n)."""
+    f = np.asarray(s, dtype=float)
+    shrunk = lam / (f * f + lam)
+    coefficients = U.T @ y
+    return y - U @ (shrunk[:, None] * coefficients if np.ndim(y) == 2 else shrunk * coefficients)
+
+
 _FITTED_MISTAKES = [
     Mistake("weights_factor",
             "you used s / (s^2 + lam), the factor of the WEIGHTS along each direction v_i (the one the chapter "
-            "prints in section 4). The fitted values are phi w = U diag(s) V^T w: multiply your weights' "
-            "coordinates V^T w by s once more.",
+            "prints in section 4). The exercise asks for the fitted values phi w: write phi with its SVD and "
+            "see what it does to the weights' coordinates V^T w.",
             _fitted_with(lambda s, lam: s / (s * s + lam))),
     Mistake("lam_ignored",
             "this is U U^T y, the fitted values of the minimum-norm (lam = 0) solution: every direction "
-            "kept whole. Ridge shrinks direction i by a factor that depends on s_i and lam: solve "
-            "(phi^T phi + lam I) w = phi^T y in the coordinates z = V^T w.",
+            "kept whole. Ridge shrinks direction i by a factor that depends on s_i and lam: set your gradient "
+            "of step 1 to zero and write the equations in the coordinates c = V^T w.",
             _fitted_with(lambda s, lam: np.ones_like(s))),
     Mistake("residual_factor",
             "you used lam / (s^2 + lam): that is the part of y along u_i that ridge leaves OUT of the fit "
-            "(the residual y - phi w). The fitted part is 1 minus it.",
+            "(it belongs to the residual y - phi w). The exercise asks for the fitted values phi w themselves.",
             _fitted_with(lambda s, lam: lam / (s * s + lam))),
+    Mistake("outside_part_kept",
+            "your answer is right when U is square, but not here: U has fewer columns than rows (p < n), and "
+            "the part of y outside the columns of U cannot be fitted by any w (phi w always lies in their span). "
+            "It belongs to the residual, not to the fitted values.",
+            _outside_part_kept),
     Mistake("lam_added_to_s",
-            "you used s / (s + lam) (from a factor 1 / (s + lam) for the weights). The gradient's penalty term "
-            "2 lam w adds lam to s^2, not to s: direction i satisfies (s_i^2 + lam) z_i = s_i (u_i^T y).",
+            "you used s / (s + lam) (from a factor 1 / (s + lam) for the weights). Look again at the equations "
+            "of step 1 in the coordinates c = V^T w: phi^T phi contributes s_i^2 to direction i, and the "
+            "penalty's lam is added to that.",
             _fitted_with(lambda s, lam: s / (s + lam))),
     Mistake("lam_squared",
             "you used s^2 / (s^2 + lam^2). The penalty lam ||w||^2 adds lam (not lam^2) to each s^2.",
@@ -324,8 +343,20 @@ _FITTED_CASES = [
 @checks_learner_code
 def check_ridge_fitted_values(ridge_fitted_values, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``ridge_fitted_values(U, s, y, lam)`` → phi w of the ridge solution, shape of y."""
+    def judge(case, value, expected):
+        problem = array_kind_problem(value, expected.shape,
+                                     "the fitted values phi w, one row per example (the shape of y)")
+        if problem is None and not _same_gradient(value, expected):
+            problem = "These are not the fitted values phi w of the ridge solution."
+        return problem, value
+
+    def call_hints(run):
+        if not any("broadcast" in line for line in run.feedback):
+            return []
+        return [("factor_not_broadcast", "with y of shape (N, C), U^T y has shape (r, C) but one factor per "
+                 "direction has shape (r,): NumPy cannot multiply them elementwise. Give the factors a column "
+                 "axis, factors[:, None], or multiply by np.diag(factors) from the left.")]
+
     run = CheckRun("ch12.ridge_fitted_values", ridge_fitted_values, time_limit, n_cases=len(_FITTED_CASES))
-    return check_array_cases(run, _FITTED_CASES, _reference_fitted, _FITTED_MISTAKES,
-                             "the fitted values phi w, one row per example (the shape of y)",
-                             "These are not the fitted values phi w of the ridge solution.",
-                             same=_same_gradient, first_hint_only=True)
+    return run_cases(run, _FITTED_CASES, _reference_fitted, _FITTED_MISTAKES, judge, _same_gradient,
+                     call_hints=call_hints, first_hint_only=True)

@@ -575,31 +575,31 @@ class BiasVariance:
 
 
 def split_bias_variance(outputs, y_test):
-    """bias^2, variance and their sum for the predictions of S models on the same test set.
+    """bias^2, variance and their sum for the predictions of K models on the same test set.
 
     Parameters
     ----------
-    outputs : array_like (S, M, C), the test outputs of S fits (S >= 2)
+    outputs : array_like (K, M, C), the test outputs y_hat_k of K fits (K >= 2), e.g. one per seed k
     y_test : array_like (M, C)
 
     Returns
     -------
-    (bias2, variance, error) floats with error = mean_s mean_m ||f_s - y||^2 = bias2 + variance.
-    With f_bar the mean over the S fits, the plain estimates are
-    B = mean_m ||f_bar - y||^2 and V = mean_m mean_s ||f_s - f_bar||^2; B also
-    holds V / (S - 1) of the variance (f_bar is a mean of only S draws), so
-    bias2 = B - V / (S - 1) and variance = V S / (S - 1) (unbiased; the sum is unchanged).
+    (bias2, variance, error) floats with error = mean_k mean_m ||y_hat_k - y||^2 = bias2 + variance.
+    With y_hat_bar the mean over the K fits, the plain estimates are
+    B = mean_m ||y_hat_bar - y||^2 and V = mean_m mean_k ||y_hat_k - y_hat_bar||^2; B also
+    holds V / (K - 1) of the variance (y_hat_bar is a mean of only K draws), so
+    bias2 = B - V / (K - 1) and variance = V K / (K - 1) (unbiased; the sum is unchanged).
     """
     outputs = as_float_array(outputs, "outputs")
     y_test = as_float_array(y_test, "y_test")
     if outputs.ndim != 3 or outputs.shape[1:] != y_test.shape or outputs.shape[0] < 2:
-        raise ValueError(f"outputs must have shape (S >= 2, M, C) with (M, C) = y_test's shape {y_test.shape}, "
-                         f"got {outputs.shape}.")
-    S = outputs.shape[0]
+        raise ValueError(f"outputs must have shape (K >= 2, M, C), one row of test outputs per fit, with (M, C) = "
+                         f"y_test's shape {y_test.shape}, got {outputs.shape}.")
+    K = outputs.shape[0]
     mean = outputs.mean(axis=0)
     plain_bias = float(np.mean(np.sum((mean - y_test) ** 2, axis=1)))
     plain_variance = float(np.mean(np.sum((outputs - mean) ** 2, axis=2)))
-    return plain_bias - plain_variance / (S - 1), plain_variance * S / (S - 1), plain_bias + plain_variance
+    return plain_bias - plain_variance / (K - 1), plain_variance * K / (K - 1), plain_bias + plain_variance
 
 
 def bias_variance(sweep, lam=0.0, label_noise=0.0):

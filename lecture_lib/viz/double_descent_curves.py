@@ -87,7 +87,7 @@ def draw_parameter_sweep(axes, result, n, title=None):
     draw_error_curve(ax_norm, result, key="weight_norm", color=COLORS["class0"], median=False, threshold=n)
     ax_norm.set(ylabel="||w|| of the solution", title="the solution's norm spikes at p = n")
     draw_error_curve(ax_cond, result, key="condition", color=COLORS["highlight"], median=False, threshold=n)
-    ax_cond.set(ylabel="condition number of phi", title="phi is nearly singular at p = n")
+    ax_cond.set(ylabel="condition number of Φ", title="Φ is nearly singular at p = n")
 
 
 def draw_sample_sweep(ax, result, p, title=None):
@@ -121,7 +121,7 @@ def draw_width_sweep(ax, result, title=None):
     if threshold is not None:
         ax.axvline(threshold, color=COLORS["grey"], linestyle="dotted", linewidth=1.5,
                    label=f"interpolation: training error 0 from width {threshold}")
-    ax.set(xlabel="hidden width w (MLP 40-w-w-10)", ylabel="fraction misclassified", ylim=(0, None),
+    ax.set(xlabel="hidden width (MLP 40-width-width-10)", ylabel="fraction misclassified", ylim=(0, None),
            title=title or f"{result.label_noise:.0%} of the training labels flipped")
     ax.legend(fontsize=8, loc="center right")  # the curves leave the middle right free
 
