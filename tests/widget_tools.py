@@ -28,3 +28,17 @@ def assert_redraws(explorer, settings):
         control.value = value
         assert control.value == value, f"{label!r} did not take {value!r} (it holds {control.value!r})"
         assert picture.value != before, f"moving {label!r} to {value!r} did not redraw the picture"
+
+
+def frames_for(explorer, label, values):
+    """The explorer's picture now, then after moving the control labelled ``label`` to each of ``values``.
+
+    For tests that every setting draws its own picture (``len(set(frames)) == len(values) + 1``).
+    """
+    picture, control = explorer.children[1], find_control(explorer, label)
+    frames = [picture.value]
+    for value in values:
+        control.value = value
+        assert control.value == value, f"{label!r} did not take {value!r} (it holds {control.value!r})"
+        frames.append(picture.value)
+    return frames
