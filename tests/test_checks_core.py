@@ -3,6 +3,7 @@ import json
 import threading
 
 import numpy as np
+import pytest
 
 from lecture_lib.checks import core
 from lecture_lib.checks.core import Case, CheckRun, call_learner_function, latest_results
@@ -317,3 +318,19 @@ def test_run_cases_verdicts_choose_their_mistakes_and_what_is_shown():
         return x + 1.0, 2 * x + 2.0
     result = _check_two_steps(printing)
     assert result.hints == ["printed", "second"] and repr(result).rstrip().endswith("Hint: a second remark")
+
+
+def test_hint_when_call_fails_hints_only_on_its_own_failure():
+    from types import SimpleNamespace
+
+    broadcast = core.hint_when_call_fails("keepdims", "keep the axis.", error_mentions="broadcast")
+    slow = core.hint_when_call_fails("limit", "end the loop.", timed_out=True)
+    failed_broadcast = SimpleNamespace(timed_out=False, feedback=["ValueError: operands could not be broadcast"])
+    failed_slowly = SimpleNamespace(timed_out=True, feedback=["stopped after 10 s"])
+    other_error = SimpleNamespace(timed_out=False, feedback=["ZeroDivisionError: division by zero"])
+    assert broadcast(failed_broadcast) == [("keepdims", "keep the axis.")]
+    assert broadcast(failed_slowly) == [] and broadcast(other_error) == []
+    assert slow(failed_slowly) == [("limit", "end the loop.")]
+    assert slow(failed_broadcast) == [] and slow(other_error) == []
+    with pytest.raises(ValueError, match="never hints"):
+        core.hint_when_call_fails("nothing", "never shown.")

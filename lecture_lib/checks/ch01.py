@@ -14,7 +14,7 @@ from ..topics.perceptron import perceptron_update as _reference_update
 from ..topics.perceptron import train_perceptron as _reference_training
 from ..topics.units import threshold_unit as _reference_unit
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_and_number_problem, check_array_cases,
-                   checks_learner_code, describe_value, run_cases, same_answer)
+                   checks_learner_code, hint_when_call_fails, describe_value, run_cases, same_answer)
 
 __all__ = ["check_threshold_unit", "check_gate_weights", "check_perceptron_update", "check_train_perceptron"]
 
@@ -281,11 +281,9 @@ def check_train_perceptron(train_perceptron, time_limit=DEFAULT_TIME_LIMIT):
             return problem + f"\nHint: {hint[1]}", None, [hint[0]]
         return problem, None
 
-    def call_hints(run):
-        if not run.timed_out:
-            return []
-        return [("no_epoch_limit", "on data that is not linearly separable the perceptron never stops making "
-                 "mistakes; the loop must also end after max_epochs epochs.")]
+    call_hints = hint_when_call_fails("no_epoch_limit", "on data that is not linearly separable the perceptron never "
+                                      "stops making mistakes; the loop must also end after max_epochs epochs.",
+                                      timed_out=True)
 
     run = CheckRun("ch01.train_perceptron", train_perceptron, time_limit)
     return run_cases(run, cases, lambda **kwargs: _reference_training(**kwargs).epochs, [], judge,

@@ -14,8 +14,8 @@ import numpy as np
 from ..nn.activations import sigmoid as _sigmoid
 from ..nn.activations import softmax as _reference_softmax
 from .ch03_structure import check_count_parameters, check_parameter_shapes, check_xnor_network, check_xor_network
-from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value, run_cases,
-                   same_answer)
+from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, checks_learner_code, describe_value,
+                   hint_when_call_fails, run_cases, same_answer)
 
 __all__ = ["check_softmax", "check_forward_two_layer", "check_xor_network", "check_xnor_network", "check_parameter_shapes",
            "check_count_parameters", "check_softmax_output_error_term"]
@@ -147,11 +147,10 @@ def _check_probability_rows(run, cases, reference, mistakes, shape_of, call_hint
 @checks_learner_code
 def check_softmax(softmax, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``softmax(h)`` -> probabilities of shape (N, C), each row summing to 1, for any size of h."""
-    def call_hints(run):
-        if not any("broadcast" in text for text in run.feedback):
-            return []
-        return [("missing_keepdims", "np.sum(e, axis=1) has shape (N,) and cannot divide an (N, C) array row by "
-                 "row; keep the summed axis with keepdims=True (shape (N, 1)).")]
+    call_hints = hint_when_call_fails(
+        "missing_keepdims", "np.sum(e, axis=1) has shape (N,) and cannot divide an "
+        "(N, C) array row by row; keep the summed axis with keepdims=True (shape (N, 1)).",
+        error_mentions="broadcast")
 
     run = CheckRun("ch03.softmax", softmax, time_limit)
     # a naive answer overflows on the cases, in its own process: feedback, not a warning
@@ -233,11 +232,10 @@ _FORWARD_CASES = [
 @checks_learner_code
 def check_forward_two_layer(forward_two_layer, time_limit=DEFAULT_TIME_LIMIT):
     """Check ``forward_two_layer(x, W1, b1, W2, b2)`` -> yhat (N, C): sigmoid hidden layer, softmax output."""
-    def call_hints(run):
-        if not any("mismatch" in text or "shapes" in text for text in run.feedback):
-            return []
-        return [("shape_mismatch", "follow the shapes: x (N, D) @ W1 (D, H) gives (N, H); g (N, H) @ W2 (H, C) "
-                 "gives (N, C). Biases b1 (H,) and b2 (C,) add to every row.")]
+    call_hints = hint_when_call_fails(
+        "shape_mismatch", "follow the shapes: x (N, D) @ W1 (D, H) gives (N, H); "
+        "g (N, H) @ W2 (H, C) gives (N, C). Biases b1 (H,) and b2 (C,) add to every row.",
+        error_mentions=("mismatch", "shapes"))
 
     run = CheckRun("ch03.forward_two_layer", forward_two_layer, time_limit)
     return _check_probability_rows(run, _FORWARD_CASES, _reference_forward, _FORWARD_MISTAKES,

@@ -29,7 +29,7 @@ from __future__ import annotations
 import signal
 import threading
 
-from .core import Case, CheckRun, Mistake, Verdict, checks_learner_code, describe_value, run_cases
+from .core import Case, CheckRun, Mistake, Verdict, checks_learner_code, hint_when_call_fails, describe_value, run_cases
 from .isolation import Opaque, Symbolic, plain
 
 __all__ = ["check_output_unit_derivative", "SYMBOLIC_TIME_LIMIT"]
@@ -276,11 +276,9 @@ def check_output_unit_derivative(output_unit_derivative, time_limit=SYMBOLIC_TIM
                            otherwise=[m for m in _SYMBOLIC_MISTAKES if m.id in verdict["hints"]], show_returned=False)
         return Verdict(problem, hint_ids=hint_ids, show_returned=False)
 
-    def call_hints(run):
-        if not run.timed_out:
-            return []
-        return [("expression_too_slow", "building or evaluating your expression took too long. Write dE/dh as a "
-                 "short product of factors, without expand() or large powers.")]
+    call_hints = hint_when_call_fails("expression_too_slow", "building or evaluating your expression took too long. "
+                                      "Write dE/dh as a short product of factors, without expand() or large powers.",
+                                      timed_out=True)
 
     run = CheckRun("ch04.output_unit_derivative", function, time_limit)
     result = run_cases(run, cases, lambda h, y: None, [], judge, call_hints=call_hints)

@@ -15,7 +15,7 @@ import numpy as np
 from ..topics.double_descent import min_norm_solution as _reference_min_norm
 from ..topics.double_descent import random_relu_features as _reference_features
 from .core import (DEFAULT_TIME_LIMIT, Case, CheckRun, Mistake, array_kind_problem, check_array_cases,
-                   checks_learner_code, run_cases, same_answer)
+                   checks_learner_code, hint_when_call_fails, run_cases, same_answer)
 
 __all__ = ["check_random_relu_features", "check_min_norm_solution", "check_ridge_gradient", "check_ridge_fitted_values"]
 
@@ -191,12 +191,11 @@ def check_min_norm_solution(min_norm_solution, time_limit=DEFAULT_TIME_LIMIT):
                             "you need the one with the smallest norm ||w||.")
         return problem, value
 
-    def call_hints(run):
-        if not any("Singular matrix" in line for line in run.feedback):
-            return []
-        return [("normal_equations", "np.linalg.inv refused a singular matrix: for p > n, phi^T phi has rank n < p "
-                 "and no inverse. The minimum-norm solution needs no inverse: np.linalg.lstsq(phi, y, rcond=None)[0] "
-                 "or np.linalg.pinv(phi) @ y.")]
+    call_hints = hint_when_call_fails(
+        "normal_equations", "np.linalg.inv refused a singular matrix: for p > n, phi^T phi "
+        "has rank n < p and no inverse. The minimum-norm solution needs no inverse: "
+        "np.linalg.lstsq(phi, y, rcond=None)[0] or np.linalg.pinv(phi) @ y.",
+        error_mentions="Singular matrix")
 
     run = CheckRun("ch12.min_norm_solution", min_norm_solution, time_limit)
     return run_cases(run, _MIN_NORM_CASES, _reference_min_norm, _MIN_NORM_MISTAKES, judge, _same_weights,
@@ -350,12 +349,11 @@ def check_ridge_fitted_values(ridge_fitted_values, time_limit=DEFAULT_TIME_LIMIT
             problem = "These are not the fitted values phi w of the ridge solution."
         return problem, value
 
-    def call_hints(run):
-        if not any("broadcast" in line for line in run.feedback):
-            return []
-        return [("factor_not_broadcast", "with y of shape (N, C), U^T y has shape (r, C) but one factor per "
-                 "direction has shape (r,): NumPy cannot multiply them elementwise. Give the factors a column "
-                 "axis, factors[:, None], or multiply by np.diag(factors) from the left.")]
+    call_hints = hint_when_call_fails(
+        "factor_not_broadcast", "with y of shape (N, C), U^T y has shape (r, C) but one "
+        "factor per direction has shape (r,): NumPy cannot multiply them elementwise. Give "
+        "the factors a column axis, factors[:, None], or multiply by np.diag(factors) "
+        "from the left.", error_mentions="broadcast")
 
     run = CheckRun("ch12.ridge_fitted_values", ridge_fitted_values, time_limit, n_cases=len(_FITTED_CASES))
     return run_cases(run, _FITTED_CASES, _reference_fitted, _FITTED_MISTAKES, judge, _same_gradient,

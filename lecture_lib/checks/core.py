@@ -50,6 +50,7 @@ __all__ = [
     "CheckResult", "Mistake", "Case", "CheckRun", "Outcome",
     "call_learner_function", "latest_results", "DEFAULT_TIME_LIMIT", "same_answer", "matching_mistakes",
     "array_kind_problem", "array_and_number_problem", "check_array_cases", "check_tuple_cases", "run_cases", "Verdict",
+    "hint_when_call_fails",
     "per_case", "checks_learner_code",
     "precision_of", "tolerance_for", "real_number_problem", "real_array_problem", "describe_value",
     "describe_exception", "MODIFIED_INPUT", "RENAMED_PARAMETER",
@@ -450,6 +451,28 @@ class Verdict:
     otherwise: tuple = ()
     show_returned: bool = True
     hints_after: tuple = ()
+
+
+def hint_when_call_fails(hint_id, text, *, error_mentions=(), timed_out=False):
+    """``call_hints`` for :func:`run_cases`: the hint ``(hint_id, text)`` when the learner's call failed before
+    it answered, with an error whose message mentions one of ``error_mentions`` (e.g. ``"broadcast"``), or, with
+    ``timed_out=True``, when it ran out of time.
+
+    Returns
+    -------
+    callable(run) -> list of (hint id, text)
+    """
+    if not error_mentions and not timed_out:
+        raise ValueError("hint_when_call_fails needs error_mentions or timed_out=True: otherwise it never hints")
+    if isinstance(error_mentions, str):
+        error_mentions = (error_mentions,)
+
+    def call_hints(run):
+        if (timed_out and run.timed_out) or any(word in line for line in run.feedback for word in error_mentions):
+            return [(hint_id, text)]
+        return []
+
+    return call_hints
 
 
 def run_cases(run, cases, reference, mistakes, judge, same=same_answer, answer=None, extra_hints=None,
